@@ -1,0 +1,36 @@
+"""The scopes of SPEC section 8. Agency clients and staff clients never share a scope."""
+
+from __future__ import annotations
+
+REQUESTS_SUBMIT = "requests:submit"
+REQUESTS_READ = "requests:read"
+DISCLOSURES_READ = "disclosures:read"
+
+REVIEW = "review"
+NOTICES = "notices"
+REPORTS = "reports"
+AUDIT = "audit"
+ADMIN = "admin"
+
+AGENCY_SCOPES: dict[str, str] = {
+    REQUESTS_SUBMIT: "submit, revise and withdraw the agency's own requests",
+    REQUESTS_READ: "read the agency's own requests and answer clarification questions",
+    DISCLOSURES_READ: "download the agency's own released disclosure packages",
+}
+
+STAFF_SCOPES: dict[str, str] = {
+    REVIEW: "read every request, review it and decide on it",
+    NOTICES: "manage user notices and their exceptions",
+    REPORTS: "build and publish transparency reports",
+    AUDIT: "read the audit trail",
+    ADMIN: "administer agencies, clients, vendors and overrides",
+}
+
+ALL_SCOPES: tuple[str, ...] = (*AGENCY_SCOPES, *STAFF_SCOPES)
+
+#: Staff scopes that allow reading every request.
+READ_ALL_REQUESTS = frozenset({REVIEW, AUDIT, ADMIN})
+
+
+def parse_scopes(raw: str) -> list[str]:
+    return [s for s in raw.replace(",", " ").split() if s]

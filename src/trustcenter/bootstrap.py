@@ -1,0 +1,57 @@
+"""The composition root: the one place where the parts are made and wired together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from trustcenter.auth.keys import KeyStore
+from trustcenter.auth.server import AuthorizationServer
+from trustcenter.auth.tokens import TokenGenerator, TokenValidator
+from trustcenter.clock import Clock, SystemClock
+from trustcenter.config import Settings
+from trustcenter.db import migrate
+from trustcenter.db.session import Database
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    clock: Clock
+    keys: KeyStore
+    auth_server: AuthorizationServer
+    validator: TokenValidator
+
+    async def start(self, *, upgrade: bool = True) -> None:
+        """Bring the database schema up to date (if asked) and load the signing keys."""
+        if upgrade:
+            await migrate.upgrade(self.db.engine, self.db.url, self.settings.database_schema)
+        await self.keys.load(self.clock.now())
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build(settings: Settings | None = None, clock: Clock | None = None) -> Container:
+    settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    db = Database(settings.database_url, schema=settings.database_schema)
+    keys = KeyStore(db)
+
+    def epoch() -> float:
+        return clock.now().timestamp()
+
+    generator = TokenGenerator(keys, settings.issuer, settings.audience,
+                               settings.token_lifetime, epoch)
+    return Container(
+        settings=settings,
+        db=db,
+        clock=clock,
+        keys=keys,
+        auth_server=AuthorizationServer(generator),
+        validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
+    )

@@ -1,0 +1,60 @@
+"""Settings, read once from ``TRUSTCENTER_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trustcenter.db"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    database_schema: str | None = None
+    env: str = "development"
+    issuer: str = "http://localhost:8000"
+    audience: str = "urn:trustcenter:api"
+    token_lifetime: int = 900
+    max_body_bytes: int = 12 * 1024 * 1024
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    default_page_size: int = 20
+    max_page_size: int = 100
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        e = os.environ if env is None else env
+        values: dict[str, object] = {
+            "database_url": e.get("TRUSTCENTER_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            "database_schema": e.get("TRUSTCENTER_DATABASE_SCHEMA") or None,
+            "env": e.get("TRUSTCENTER_ENV", "development"),
+            "issuer": (e.get("TRUSTCENTER_ISSUER") or "http://localhost:8000").rstrip("/"),
+            "audience": e.get("TRUSTCENTER_AUDIENCE") or "urn:trustcenter:api",
+            "token_lifetime": _int(e, "TRUSTCENTER_TOKEN_LIFETIME", 900),
+            "max_body_bytes": _int(e, "TRUSTCENTER_MAX_BODY_BYTES", 12 * 1024 * 1024),
+            "log_level": e.get("TRUSTCENTER_LOG_LEVEL", "INFO"),
+        }
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        if not 60 <= settings.token_lifetime <= 3600:
+            raise SystemExit("TRUSTCENTER_TOKEN_LIFETIME must be between 60 and 3600 seconds")
+        return settings

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, repositories, sessions and Alembic migrations."""

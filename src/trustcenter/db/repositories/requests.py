@@ -1,0 +1,148 @@
+"""Reading and writing requests with their legal basis, targets and items."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilter:
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    emergency: bool | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(row: Request) -> str:
+    raw = json.dumps([row.received_at.isoformat(), str(row.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        parsed = datetime.fromisoformat(at)
+        if parsed.tzinfo is None:
+            raise ValueError("naive")
+        return parsed, uuid.UUID(ident)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise BadCursor("the cursor is not one this service gave out") from exc
+
+
+def _visible(stmt: Select[tuple[Request]], agency_id: uuid.UUID | None) -> Select[tuple[Request]]:
+    return stmt if agency_id is None else stmt.where(Request.agency_id == agency_id)
+
+
+def _filtered(stmt: Select[tuple[Request]], f: RequestFilter) -> Select[tuple[Request]]:
+    if f.statuses:
+        stmt = stmt.where(Request.status.in_(f.statuses))
+    if f.categories:
+        stmt = stmt.where(Request.category.in_(f.categories))
+    if f.countries:
+        stmt = stmt.where(Request.country.in_(f.countries))
+    if f.emergency is not None:
+        stmt = stmt.where(Request.emergency.is_(f.emergency))
+    if f.received_from is not None:
+        stmt = stmt.where(Request.received_at >= f.received_from)
+    if f.received_to is not None:
+        stmt = stmt.where(Request.received_at < f.received_to)
+    return stmt
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    agency_id: uuid.UUID | None,
+    where: RequestFilter,
+    first: int,
+    after: str | None,
+) -> tuple[list[Request], bool]:
+    """Newest first, keyset-paged in SQL; returns the rows and whether more follow."""
+    stmt = _filtered(_visible(select(Request), agency_id), where)
+    if after:
+        at, ident = decode_cursor(after)
+        stmt = stmt.where(
+            or_(Request.received_at < at, and_(Request.received_at == at, Request.id < ident))
+        )
+    stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc()).limit(first + 1)
+    rows = list((await session.scalars(stmt)).all())
+    return rows[:first], len(rows) > first
+
+
+async def count(session: AsyncSession, *, agency_id: uuid.UUID | None, where: RequestFilter) -> int:
+    stmt = _filtered(_visible(select(Request), agency_id), where)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    return int(total or 0)
+
+
+async def by_ids(
+    session: AsyncSession, ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None
+) -> dict[uuid.UUID, Request]:
+    if not ids:
+        return {}
+    stmt = _visible(select(Request).where(Request.id.in_(ids)), agency_id)
+    return {r.id: r for r in (await session.scalars(stmt)).all()}
+
+
+async def by_idempotency_key(
+    session: AsyncSession, agency_id: uuid.UUID, key: str
+) -> Request | None:
+    stmt = select(Request).where(Request.agency_id == agency_id, Request.idempotency_key == key)
+    return (await session.scalars(stmt)).first()
+
+
+async def targets_for(
+    session: AsyncSession, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Target]]:
+    out: dict[uuid.UUID, list[Target]] = {i: [] for i in request_ids}
+    if request_ids:
+        stmt = (
+            select(Target)
+            .where(Target.request_id.in_(request_ids))
+            .order_by(Target.request_id, Target.position)
+        )
+        for t in (await session.scalars(stmt)).all():
+            out[t.request_id].append(t)
+    return out
+
+
+async def items_for(
+    session: AsyncSession, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[RequestedItem]]:
+    out: dict[uuid.UUID, list[RequestedItem]] = {i: [] for i in request_ids}
+    if request_ids:
+        stmt = (
+            select(RequestedItem, Target.position)
+            .join(Target, Target.id == RequestedItem.target_id)
+            .where(RequestedItem.request_id.in_(request_ids))
+            .order_by(RequestedItem.request_id, Target.position, RequestedItem.info_type)
+        )
+        for item, _pos in (await session.execute(stmt)).all():
+            out[item.request_id].append(item)
+    return out
+
+
+async def legal_bases(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LegalBasis]:
+    if not ids:
+        return {}
+    stmt = select(LegalBasis).where(LegalBasis.id.in_(ids))
+    return {b.id: b for b in (await session.scalars(stmt)).all()}

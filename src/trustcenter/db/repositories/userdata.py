@@ -1,0 +1,62 @@
+"""Finding the accounts and products that request targets name."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.db.models import Account, Order, Product, Target
+from trustcenter.domain.enums import IdentifierType
+
+_ACCOUNT_COLUMNS = {
+    IdentifierType.EMAIL.value: Account.email,
+    IdentifierType.PHONE.value: Account.phone,
+    IdentifierType.USERNAME.value: Account.username,
+}
+
+
+async def subjects_for(
+    session: AsyncSession, targets: Sequence[Target]
+) -> dict[uuid.UUID, Account | Product | None]:
+    """Each target's account (by e-mail, phone, user name or order) or product (by serial).
+
+    One query per kind of subject, however many targets are asked about."""
+    out: dict[uuid.UUID, Account | Product | None] = {t.id: None for t in targets}
+    by_kind: dict[str, list[Target]] = {}
+    for t in targets:
+        by_kind.setdefault(t.identifier_type, []).append(t)
+    account_conditions = [
+        column.in_([t.identifier for t in by_kind[kind]])
+        for kind, column in _ACCOUNT_COLUMNS.items()
+        if kind in by_kind
+    ]
+    if account_conditions:
+        accounts = (await session.scalars(select(Account).where(or_(*account_conditions)))).all()
+        index = {
+            (kind, getattr(a, column.key)): a
+            for a in accounts
+            for kind, column in _ACCOUNT_COLUMNS.items()
+        }
+        for kind in _ACCOUNT_COLUMNS:
+            for t in by_kind.get(kind, []):
+                out[t.id] = index.get((kind, t.identifier))
+    serials = by_kind.get(IdentifierType.SERIAL_NUMBER.value, [])
+    if serials:
+        stmt = select(Product).where(Product.serial_number.in_([t.identifier for t in serials]))
+        products = {p.serial_number: p for p in (await session.scalars(stmt)).all()}
+        for t in serials:
+            out[t.id] = products.get(t.identifier)
+    orders = by_kind.get(IdentifierType.ORDER_ID.value, [])
+    if orders:
+        stmt2 = (
+            select(Order.order_number, Account)
+            .join(Account, Account.id == Order.account_id)
+            .where(Order.order_number.in_([t.identifier for t in orders]))
+        )
+        owners = {number: account for number, account in (await session.execute(stmt2)).all()}
+        for t in orders:
+            out[t.id] = owners.get(t.identifier)
+    return out

@@ -1,0 +1,98 @@
+"""Requests, their legal basis, their targets and the requested items (target x info type)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from trustcenter.db.base import Base, UUIDPk
+
+
+class LegalBasis(UUIDPk, Base):
+    __tablename__ = "legal_bases"
+
+    kind: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(200))
+    issued_by: Mapped[str] = mapped_column(String(300))
+    issued_at: Mapped[date] = mapped_column(Date)
+    expires_at: Mapped[date | None] = mapped_column(Date)
+    non_disclosure_until: Mapped[date | None] = mapped_column(Date)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_size: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Request(UUIDPk, Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "idempotency_key", name="uq_requests_idempotency"),
+        Index("ix_requests_received", "received_at", "id"),
+        Index("ix_requests_agency_received", "agency_id", "received_at", "id"),
+    )
+
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("oauth_clients.id"))
+    legal_basis_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("legal_bases.id"))
+    revision_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("requests.id"))
+    jurisdiction: Mapped[str] = mapped_column(String(8))
+    #: the requesting agency's country when the request was received (the report counts by it)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    emergency_description: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    officer_name: Mapped[str] = mapped_column(String(200))
+    officer_title: Mapped[str] = mapped_column(String(200), default="")
+    officer_email: Mapped[str] = mapped_column(String(254))
+    officer_phone: Mapped[str] = mapped_column(String(32), default="")
+    received_at: Mapped[datetime]
+    deadline: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Target(UUIDPk, Base):
+    __tablename__ = "request_targets"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    identifier_type: Mapped[str] = mapped_column(String(32))
+    identifier: Mapped[str] = mapped_column(String(254))
+
+
+class RequestedItem(UUIDPk, Base):
+    """One target x one information type: the unit a reviewer decides on."""
+
+    __tablename__ = "requested_items"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    target_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("request_targets.id", ondelete="CASCADE"), index=True
+    )
+    info_type: Mapped[str] = mapped_column(String(1))
+    range_from: Mapped[date | None] = mapped_column(Date)
+    range_to: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    explanation: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""The domain core: pure rules with no framework, database or web imports."""

@@ -1,0 +1,114 @@
+"""The request lifecycle (SPEC section 3) as a state machine of named operations.
+
+    received -> in_review -> (clarification_requested <-> in_review)
+             -> approved | partially_approved | objected | rejected -> disclosed -> closed
+    withdrawn from any state before disclosed; superseded when a revision replaces the request.
+
+Every change of status goes through :func:`transition`; nothing else assigns a status.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+
+
+class RequestStatus(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    CLARIFICATION_REQUESTED = "clarification_requested"
+    APPROVED = "approved"
+    PARTIALLY_APPROVED = "partially_approved"
+    OBJECTED = "objected"
+    REJECTED = "rejected"
+    DISCLOSED = "disclosed"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+
+
+class Operation(StrEnum):
+    """The named transitions; each is its own use case with its own permission."""
+
+    START_REVIEW = "start_review"
+    ASK_CLARIFICATION = "ask_clarification"
+    ANSWER_CLARIFICATION = "answer_clarification"
+    APPROVE = "approve"
+    APPROVE_PARTIALLY = "approve_partially"
+    OBJECT = "object"
+    REJECT = "reject"
+    RELEASE = "release"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    SUPERSEDE = "supersede"
+
+
+S = RequestStatus
+
+#: Statuses from which an agency may still pull a request back or replace it with a revision.
+BEFORE_DISCLOSURE: frozenset[RequestStatus] = frozenset(
+    {
+        S.RECEIVED,
+        S.IN_REVIEW,
+        S.CLARIFICATION_REQUESTED,
+        S.APPROVED,
+        S.PARTIALLY_APPROVED,
+        S.OBJECTED,
+        S.REJECTED,
+    }
+)
+
+#: Statuses in which nothing more can happen to a request.
+TERMINAL: frozenset[RequestStatus] = frozenset({S.CLOSED, S.WITHDRAWN, S.SUPERSEDED})
+
+#: operation -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[Operation, tuple[frozenset[RequestStatus], RequestStatus]] = {
+    Operation.START_REVIEW: (frozenset({S.RECEIVED}), S.IN_REVIEW),
+    Operation.ASK_CLARIFICATION: (frozenset({S.IN_REVIEW}), S.CLARIFICATION_REQUESTED),
+    Operation.ANSWER_CLARIFICATION: (frozenset({S.CLARIFICATION_REQUESTED}), S.IN_REVIEW),
+    Operation.APPROVE: (frozenset({S.IN_REVIEW}), S.APPROVED),
+    Operation.APPROVE_PARTIALLY: (frozenset({S.IN_REVIEW}), S.PARTIALLY_APPROVED),
+    Operation.OBJECT: (frozenset({S.IN_REVIEW}), S.OBJECTED),
+    Operation.REJECT: (frozenset({S.IN_REVIEW}), S.REJECTED),
+    Operation.RELEASE: (frozenset({S.APPROVED, S.PARTIALLY_APPROVED}), S.DISCLOSED),
+    Operation.CLOSE: (frozenset({S.DISCLOSED, S.OBJECTED, S.REJECTED}), S.CLOSED),
+    Operation.WITHDRAW: (BEFORE_DISCLOSURE, S.WITHDRAWN),
+    Operation.SUPERSEDE: (BEFORE_DISCLOSURE, S.SUPERSEDED),
+}
+
+
+class TransitionRefused(DomainError):
+    """The operation is not allowed from the request's current status."""
+
+    def __init__(self, operation: Operation, current: RequestStatus) -> None:
+        allowed = sorted(s.name for s in TRANSITIONS[operation][0])
+        super().__init__(
+            [
+                Problem(
+                    "requestId",
+                    f"cannot {operation.value.replace('_', ' ')} a request that is "
+                    f"{current.name}; allowed only from {', '.join(allowed)}",
+                    ErrorCode.INVALID_TRANSITION,
+                )
+            ]
+        )
+        self.operation = operation
+        self.current = current
+
+
+def can(operation: Operation, current: RequestStatus) -> bool:
+    return current in TRANSITIONS[operation][0]
+
+
+def transition(current: RequestStatus, operation: Operation) -> RequestStatus:
+    """The status after ``operation``, or :class:`TransitionRefused`."""
+    sources, target = TRANSITIONS[operation]
+    if current not in sources:
+        raise TransitionRefused(operation, current)
+    return target
+
+
+def allowed_operations(current: RequestStatus) -> list[Operation]:
+    """What may be done next from ``current`` (shown to reviewers and agencies)."""
+    return [op for op, (sources, _) in TRANSITIONS.items() if current in sources]

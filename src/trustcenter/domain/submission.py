@@ -1,0 +1,253 @@
+"""A request as an agency submits it, and the checks it must pass before it is stored.
+
+Validation collects every problem at once (clients fix their input in one round trip) and
+normalises identifiers so that the same person is found however the agency wrote them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from trustcenter.domain.enums import Category, IdentifierType, InfoType, LegalBasisKind
+from trustcenter.domain.errors import ErrorCode, Problem
+
+MAX_TARGETS = 100
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
+MAX_TEXT = 4000
+_USERNAME = re.compile(r"^[\w.\-@+]{1,128}$")
+_SERIAL = re.compile(r"^[A-Z0-9\-]{4,64}$")
+_ORDER = re.compile(r"^[A-Za-z0-9\-_]{3,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Officer:
+    name: str
+    email: str
+    title: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasisDraft:
+    kind: LegalBasisKind
+    reference: str
+    issued_by: str
+    issued_at: date
+    expires_at: date | None = None
+    non_disclosure_until: date | None = None
+    document: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetDraft:
+    identifier_type: IdentifierType
+    identifier: str
+    info_types: tuple[InfoType, ...]
+    range_from: date | None = None
+    range_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionDraft:
+    jurisdiction: str
+    officer: Officer
+    legal_basis: LegalBasisDraft
+    targets: tuple[TargetDraft, ...]
+    reason: str
+    emergency: bool = False
+    emergency_description: str | None = None
+    category: Category | None = None
+    idempotency_key: str | None = field(default=None, compare=False)
+
+    def fingerprint(self) -> str:
+        """A digest of the payload (not the idempotency key): a retry must send the same."""
+        data = asdict(self)
+        data.pop("idempotency_key")
+        doc = data["legal_basis"].pop("document")
+        data["legal_basis"]["document_sha256"] = hashlib.sha256(doc).hexdigest() if doc else None
+        encoded = json.dumps(data, sort_keys=True, default=str).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+def valid_region_code(code: str) -> bool:
+    """ISO 3166-1 alpha-2 (``DE``) or an ISO 3166-2 subdivision (``US-CA``)."""
+    if len(code) == 2:
+        return pycountry.countries.get(alpha_2=code) is not None
+    return pycountry.subdivisions.get(code=code) is not None
+
+
+def normalise_identifier(kind: IdentifierType, raw: str) -> str | None:
+    """The canonical form of an identifier, or None when it is not one of its kind."""
+    value = raw.strip()
+    if kind is IdentifierType.EMAIL:
+        try:
+            return validate_email(value, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            return None
+    if kind is IdentifierType.PHONE:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_possible_number(number):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if kind is IdentifierType.USERNAME:
+        return value if _USERNAME.match(value) else None
+    if kind is IdentifierType.SERIAL_NUMBER:
+        upper = value.upper()
+        return upper if _SERIAL.match(upper) else None
+    return value if _ORDER.match(value) else None
+
+
+_IDENTIFIER_HINT = {
+    IdentifierType.EMAIL: "an e-mail address",
+    IdentifierType.PHONE: "a phone number in international form, such as +4930123456",
+    IdentifierType.USERNAME: "a user name of letters, digits and . - _ @ +",
+    IdentifierType.SERIAL_NUMBER: "a serial number of 4 to 64 letters, digits or dashes",
+    IdentifierType.ORDER_ID: "an order id of 3 to 64 letters, digits, dashes or underscores",
+}
+
+
+def _text(problems: list[Problem], path: str, value: str | None, *, required: bool) -> None:
+    if value is None or not value.strip():
+        if required:
+            problems.append(Problem(path, "is required", ErrorCode.INVALID_INPUT))
+    elif len(value) > MAX_TEXT:
+        problems.append(Problem(path, f"is longer than {MAX_TEXT} characters", ErrorCode.INVALID_INPUT))
+
+
+def _check_officer(officer: Officer, problems: list[Problem]) -> Officer:
+    _text(problems, "officer.name", officer.name, required=True)
+    _text(problems, "officer.title", officer.title, required=False)
+    email = normalise_identifier(IdentifierType.EMAIL, officer.email)
+    if email is None:
+        problems.append(Problem("officer.email", "is not an e-mail address", ErrorCode.INVALID_INPUT))
+    phone = officer.phone.strip()
+    if phone and normalise_identifier(IdentifierType.PHONE, phone) is None:
+        problems.append(
+            Problem("officer.phone", "is not a phone number in international form",
+                    ErrorCode.INVALID_INPUT)
+        )
+    return replace(officer, email=email or officer.email)
+
+
+def _check_legal_basis(basis: LegalBasisDraft, today: date, problems: list[Problem]) -> None:
+    _text(problems, "legalBasis.reference", basis.reference, required=True)
+    _text(problems, "legalBasis.issuedBy", basis.issued_by, required=True)
+    if basis.issued_at > today:
+        problems.append(Problem("legalBasis.issuedAt", "is in the future", ErrorCode.INVALID_INPUT))
+    if basis.expires_at is not None:
+        if basis.expires_at < basis.issued_at:
+            problems.append(
+                Problem("legalBasis.expiresAt", "is before issuedAt", ErrorCode.INVALID_TIME_RANGE)
+            )
+        elif basis.expires_at < today:
+            problems.append(
+                Problem("legalBasis.expiresAt", "the legal basis has expired",
+                        ErrorCode.LEGAL_BASIS_EXPIRED)
+            )
+    if basis.non_disclosure_until is not None and basis.non_disclosure_until < basis.issued_at:
+        problems.append(
+            Problem("legalBasis.nonDisclosureUntil", "is before issuedAt",
+                    ErrorCode.INVALID_TIME_RANGE)
+        )
+    if basis.document is not None:
+        if not basis.document:
+            problems.append(Problem("legalBasis.document", "is empty", ErrorCode.INVALID_DOCUMENT))
+        elif len(basis.document) > MAX_DOCUMENT_BYTES:
+            problems.append(
+                Problem("legalBasis.document", f"is larger than {MAX_DOCUMENT_BYTES} bytes",
+                        ErrorCode.INVALID_DOCUMENT)
+            )
+
+
+def _check_target(index: int, target: TargetDraft, problems: list[Problem]) -> TargetDraft:
+    path = f"targets[{index}]"
+    normalised = normalise_identifier(target.identifier_type, target.identifier)
+    if normalised is None:
+        problems.append(
+            Problem(f"{path}.identifier",
+                    f"is not {_IDENTIFIER_HINT[target.identifier_type]}",
+                    ErrorCode.INVALID_IDENTIFIER)
+        )
+    if not target.info_types:
+        problems.append(
+            Problem(f"{path}.infoTypes", "name at least one information type (A to E)",
+                    ErrorCode.EMPTY_INFO_TYPES)
+        )
+    elif len(set(target.info_types)) != len(target.info_types):
+        problems.append(
+            Problem(f"{path}.infoTypes", "lists an information type twice", ErrorCode.INVALID_INPUT)
+        )
+    if target.range_from and target.range_to and target.range_to < target.range_from:
+        problems.append(
+            Problem(f"{path}.to", "the time range ends before it starts",
+                    ErrorCode.INVALID_TIME_RANGE)
+        )
+    return replace(target, identifier=normalised or target.identifier,
+                   info_types=tuple(sorted(set(target.info_types))))
+
+
+def validate_submission(
+    draft: SubmissionDraft, today: date
+) -> tuple[SubmissionDraft, list[Problem]]:
+    """Check a submission; return it normalised together with every problem found."""
+    problems: list[Problem] = []
+    jurisdiction = draft.jurisdiction.strip().upper()
+    if not valid_region_code(jurisdiction):
+        problems.append(
+            Problem("jurisdiction", "is not an ISO 3166 country or subdivision code",
+                    ErrorCode.INVALID_JURISDICTION)
+        )
+    officer = _check_officer(draft.officer, problems)
+    _check_legal_basis(draft.legal_basis, today, problems)
+    _text(problems, "reason", draft.reason, required=True)
+    if draft.emergency:
+        _text(problems, "emergencyDescription", draft.emergency_description, required=True)
+    elif draft.category is Category.EMERGENCY:
+        problems.append(
+            Problem("category", "EMERGENCY needs emergency: true and a description",
+                    ErrorCode.INVALID_INPUT)
+        )
+    if not draft.targets:
+        problems.append(Problem("targets", "name at least one target", ErrorCode.EMPTY_TARGETS))
+    elif len(draft.targets) > MAX_TARGETS:
+        problems.append(
+            Problem("targets", f"at most {MAX_TARGETS} targets per request", ErrorCode.INVALID_INPUT)
+        )
+    targets = tuple(_check_target(i, t, problems) for i, t in enumerate(draft.targets))
+    seen: set[tuple[IdentifierType, str]] = set()
+    for i, t in enumerate(targets):
+        key = (t.identifier_type, t.identifier)
+        if key in seen:
+            problems.append(
+                Problem(f"targets[{i}].identifier", "names the same target twice",
+                        ErrorCode.INVALID_INPUT)
+            )
+        seen.add(key)
+    normalised = replace(draft, jurisdiction=jurisdiction, officer=officer, targets=targets)
+    return normalised, problems
+
+
+def parse_identifier_type(raw: str) -> IdentifierType | None:
+    """For entry points that receive plain strings (imports, scripts)."""
+    try:
+        return IdentifierType[raw.strip().upper()]
+    except KeyError:
+        return None
+
+
+def parse_info_type(raw: str) -> InfoType | None:
+    try:
+        return InfoType(raw.strip().upper())
+    except ValueError:
+        return None

@@ -1,0 +1,22 @@
+"""Per-request context: who asks, the application's parts, and fresh DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from trustcenter.auth.principal import Principal
+
+if TYPE_CHECKING:
+    from trustcenter.bootstrap import Container
+    from trustcenter.graphql.loaders import Loaders
+
+
+@dataclass
+class Context:
+    principal: Principal
+    app: Container
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)

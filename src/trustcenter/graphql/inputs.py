@@ -1,0 +1,115 @@
+"""Mutation inputs (SPEC section 10 names) and their translation into domain drafts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+
+import strawberry
+
+from trustcenter.domain import enums as d
+from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.submission import (
+    LegalBasisDraft,
+    Officer,
+    SubmissionDraft,
+    TargetDraft,
+)
+from trustcenter.graphql.enums import Category, IdentifierType, InfoType, LegalBasisKind
+
+
+@strawberry.input
+class OfficerInput:
+    name: str
+    email: str
+    title: str = ""
+    phone: str = ""
+
+
+@strawberry.input
+class LegalBasisInput:
+    kind: LegalBasisKind  # type: ignore[valid-type]
+    reference: str
+    issued_by: str
+    issued_at: date
+    expires_at: date | None = None
+    non_disclosure_until: date | None = None
+    document: str | None = strawberry.field(
+        default=None, description="The signed instrument, base64 (at most 8 MiB decoded)."
+    )
+
+
+@strawberry.input
+class TargetInput:
+    identifier_type: IdentifierType  # type: ignore[valid-type]
+    identifier: str
+    info_types: list[InfoType]  # type: ignore[valid-type]
+    range_from: date | None = strawberry.field(default=None, name="from")
+    range_to: date | None = strawberry.field(default=None, name="to")
+
+
+@strawberry.input
+class SubmitRequestInput:
+    jurisdiction: str = strawberry.field(description="ISO 3166 code, such as DE or US-CA.")
+    officer: OfficerInput
+    legal_basis: LegalBasisInput
+    targets: list[TargetInput]
+    reason: str
+    emergency: bool = False
+    emergency_description: str | None = None
+    category: Category | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Optional: derived by the report's precedence when absent."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="A retry with the same key returns the first result instead of a copy.",
+    )
+
+
+def _document(raw: str | None) -> bytes | None:
+    if raw is None:
+        return None
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError.single(
+            "legalBasis.document", "is not valid base64", ErrorCode.INVALID_DOCUMENT
+        ) from None
+
+
+def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
+    if data.idempotency_key is not None and not 1 <= len(data.idempotency_key) <= 200:
+        raise DomainError.single(
+            "idempotencyKey", "must be 1 to 200 characters", ErrorCode.INVALID_INPUT
+        )
+    basis = data.legal_basis
+    return SubmissionDraft(
+        jurisdiction=data.jurisdiction,
+        officer=Officer(name=data.officer.name, email=data.officer.email,
+                        title=data.officer.title, phone=data.officer.phone),
+        legal_basis=LegalBasisDraft(
+            kind=d.LegalBasisKind(basis.kind),
+            reference=basis.reference,
+            issued_by=basis.issued_by,
+            issued_at=basis.issued_at,
+            expires_at=basis.expires_at,
+            non_disclosure_until=basis.non_disclosure_until,
+            document=_document(basis.document),
+        ),
+        targets=tuple(
+            TargetDraft(
+                identifier_type=d.IdentifierType(t.identifier_type),
+                identifier=t.identifier,
+                info_types=tuple(d.InfoType(i) for i in t.info_types),
+                range_from=t.range_from,
+                range_to=t.range_to,
+            )
+            for t in data.targets
+        ),
+        reason=data.reason,
+        emergency=data.emergency,
+        emergency_description=data.emergency_description,
+        category=d.Category(data.category) if data.category is not None else None,
+        idempotency_key=data.idempotency_key,
+    )

@@ -1,0 +1,35 @@
+"""Mutation root. Each mutation takes one input and returns a payload with userErrors."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from trustcenter.domain.errors import DomainError
+from trustcenter.graphql.errors import UserError, user_errors
+from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
+from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.types_request import RequestType
+from trustcenter.services.requests import submit_request
+
+
+@strawberry.type
+class SubmitRequestPayload:
+    request: RequestType | None = None
+    replayed: bool = strawberry.field(
+        default=False, description="True when an earlier call with the same key created it."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
+    async def submit_request(self, info: Info, input: SubmitRequestInput) -> SubmitRequestPayload:
+        c = ctx(info)
+        try:
+            done = await submit_request(c.app.db, c.app.clock, c.principal, to_draft(input))
+        except DomainError as error:
+            return SubmitRequestPayload(user_errors=user_errors(error))
+        c.loaders.request.prime(done.request.id, done.request)
+        return SubmitRequestPayload(request=RequestType(row=done.request), replayed=done.replayed)

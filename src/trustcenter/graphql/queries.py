@@ -1,0 +1,125 @@
+"""Query root: me, node, request, requests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from trustcenter.db.repositories.requests import RequestFilter, encode_cursor
+from trustcenter.domain import enums as d
+from trustcenter.domain.lifecycle import RequestStatus as _Status
+from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
+from trustcenter.graphql.errors import BadInput
+from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.types_access import Viewer
+from trustcenter.graphql.types_request import RequestType
+from trustcenter.services import reads
+from trustcenter.services.access import require_authenticated
+
+
+@strawberry.input(description="Narrow the request list; every condition given must hold.")
+class RequestFilterInput:
+    status: list[RequestStatus] | None = None  # type: ignore[valid-type]
+    category: list[Category] | None = None  # type: ignore[valid-type]
+    country: list[str] | None = strawberry.field(
+        default=None, description="Requesting agencies' ISO 3166-1 alpha-2 codes."
+    )
+    emergency: bool | None = None
+    received_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    received_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
+
+    def to_filter(self) -> RequestFilter:
+        for bound in (self.received_from, self.received_to):
+            if bound is not None and bound.tzinfo is None:
+                raise BadInput("receivedFrom and receivedTo need a time zone offset")
+        if self.received_from and self.received_to and self.received_to < self.received_from:
+            raise BadInput("receivedTo is before receivedFrom")
+        return RequestFilter(
+            statuses=tuple(_Status(s).value for s in self.status or ()),
+            categories=tuple(d.Category(c).value for c in self.category or ()),
+            countries=tuple(c.strip().upper() for c in self.country or ()),
+            emergency=self.emergency,
+            received_from=self.received_from,
+            received_to=self.received_to,
+        )
+
+
+@strawberry.type(name="RequestConnection")
+class RequestConnection(relay.Connection[RequestType]):
+    where: strawberry.Private[RequestFilter]
+
+    @strawberry.field(description="How many requests match the filter, on every page.")
+    async def total_count(self, info: Info) -> int:
+        c = ctx(info)
+        return await reads.count_requests(c.app.db, c.principal, self.where)
+
+
+def _page_size(info: Info, first: int | None) -> int:
+    settings = ctx(info).app.settings
+    size = settings.default_page_size if first is None else first
+    if not 1 <= size <= settings.max_page_size:
+        raise BadInput(f"first must be between 1 and {settings.max_page_size}")
+    return size
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = relay.node(
+        description="Any object by its global id; null when it does not exist for you."
+    )
+
+    @strawberry.field(description="The client calling, its scopes and its agency.")
+    async def me(self, info: Info) -> Viewer:
+        c = ctx(info)
+        p = c.principal
+        require_authenticated(p)
+        agency = await c.loaders.agency.load(p.agency_id) if p.agency_id else None
+        return Viewer(
+            client_id=p.client_id or "",
+            kind=PrincipalKind.STAFF if p.is_staff else PrincipalKind.AGENCY,
+            scopes=sorted(p.scopes),
+            agency_row=agency,
+        )
+
+    @strawberry.field(description="One request; null when it does not exist for you.")
+    async def request(self, info: Info, id: relay.GlobalID) -> RequestType | None:
+        c = ctx(info)
+        reads.request_scope(c.principal)
+        if id.type_name != "Request":
+            return None
+        try:
+            key = uuid.UUID(id.node_id)
+        except ValueError:
+            return None
+        row = await c.loaders.request.load(key)
+        return RequestType(row=row) if row is not None else None
+
+    @strawberry.field(description="Requests you may see, newest first, paged by cursor.")
+    async def requests(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: RequestFilterInput | None = None,
+    ) -> RequestConnection:
+        c = ctx(info)
+        size = _page_size(info, first)
+        where = filter.to_filter() if filter else RequestFilter()
+        page = await reads.page_requests(c.app.db, c.principal, where, size, after)
+        for row in page.rows:
+            c.loaders.request.prime(row.id, row)
+        edges = [relay.Edge(cursor=encode_cursor(r), node=RequestType(row=r)) for r in page.rows]
+        return RequestConnection(
+            where=where,
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )

@@ -1,0 +1,71 @@
+"""Agencies and the viewer (`me`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from trustcenter.db.models import Agency as AgencyRow
+from trustcenter.domain import enums as d
+from trustcenter.graphql.enums import AgencyKind, PrincipalKind, VerificationState
+from trustcenter.graphql.nodes import ctx, load_nodes
+
+
+@strawberry.type(name="Agency", description="A government body that sends requests.")
+class AgencyType(relay.Node):
+    row: strawberry.Private[AgencyRow]
+
+    @classmethod
+    def resolve_id(cls, root: AgencyType, *, info: Info) -> str:
+        return str(root.row.id)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(ctx(info).loaders.agency, node_ids, cls.wrap, required)
+
+    @classmethod
+    def wrap(cls, row: AgencyRow | None) -> AgencyType:
+        return cls(row=row)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def kind(self) -> AgencyKind:  # type: ignore[valid-type]
+        return d.AgencyKind(self.row.kind)
+
+    @strawberry.field(description="ISO 3166-1 alpha-2 code of the agency's country or region.")
+    def country(self) -> str:
+        return self.row.country
+
+    @strawberry.field(description="ISO 3166-2 subdivision, when the agency is sub-national.")
+    def region(self) -> str | None:
+        return self.row.region
+
+    @strawberry.field
+    def verification(self) -> VerificationState:  # type: ignore[valid-type]
+        return d.VerificationState(self.row.verification)
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+
+@strawberry.type(description="The client behind the access token of this call.")
+class Viewer:
+    client_id: str
+    kind: PrincipalKind
+    scopes: list[str]
+    agency_row: strawberry.Private[AgencyRow | None]
+
+    @strawberry.field(description="The agency the client belongs to; null for staff.")
+    def agency(self) -> AgencyType | None:
+        return AgencyType(row=self.agency_row) if self.agency_row is not None else None

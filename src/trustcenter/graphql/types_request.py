@@ -1,0 +1,247 @@
+"""Requests and what hangs off them: legal basis, officer, targets, requested items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from trustcenter.db.models import LegalBasis as LegalBasisRow
+from trustcenter.db.models import Request as RequestRow
+from trustcenter.db.models import RequestedItem as ItemRow
+from trustcenter.db.models import Target as TargetRow
+from trustcenter.domain import enums as d
+from trustcenter.domain.lifecycle import RequestStatus as _Status
+from trustcenter.graphql.enums import (
+    Category,
+    DecisionOutcome,
+    IdentifierType,
+    InfoType,
+    LegalBasisKind,
+    ReasonCode,
+    RequestStatus,
+)
+from trustcenter.graphql.nodes import ctx, load_nodes
+from trustcenter.graphql.types_access import AgencyType
+from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
+
+SubjectType = Annotated[AccountType | ProductType, strawberry.union("Subject")]
+
+
+@strawberry.type(description="The legal instrument a request relies on.")
+class LegalBasis:
+    row: strawberry.Private[LegalBasisRow]
+
+    @strawberry.field
+    def kind(self) -> LegalBasisKind:  # type: ignore[valid-type]
+        return d.LegalBasisKind(self.row.kind)
+
+    @strawberry.field
+    def reference(self) -> str:
+        return self.row.reference
+
+    @strawberry.field
+    def issued_by(self) -> str:
+        return self.row.issued_by
+
+    @strawberry.field
+    def issued_at(self) -> date:
+        return self.row.issued_at
+
+    @strawberry.field
+    def expires_at(self) -> date | None:
+        return self.row.expires_at
+
+    @strawberry.field(description="End of a non-disclosure (gag) clause, if any.")
+    def non_disclosure_until(self) -> date | None:
+        return self.row.non_disclosure_until
+
+    @strawberry.field(description="SHA-256 of the stored document, hex.")
+    def document_sha256(self) -> str | None:
+        return self.row.document_sha256
+
+    @strawberry.field
+    def document_size(self) -> int | None:
+        return self.row.document_size
+
+
+@strawberry.type(description="The officer on whose behalf the request was sent.")
+class Officer:
+    name: str
+    title: str
+    email: str
+    phone: str
+
+
+@strawberry.type(name="RequestedItem", description="One target x one information type.")
+class RequestedItemType(relay.Node):
+    row: strawberry.Private[ItemRow]
+
+    @classmethod
+    def resolve_id(cls, root: RequestedItemType, *, info: Info) -> str:
+        return str(root.row.id)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(ctx(info).loaders.item, node_ids, cls.wrap, required)
+
+    @classmethod
+    def wrap(cls, row: ItemRow | None) -> RequestedItemType:
+        return cls(row=row)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def info_type(self) -> InfoType:  # type: ignore[valid-type]
+        return d.InfoType(self.row.info_type)
+
+    @strawberry.field(name="from", description="Start of the requested time range.")
+    def range_from(self) -> date | None:
+        return self.row.range_from
+
+    @strawberry.field(name="to", description="End of the requested time range.")
+    def range_to(self) -> date | None:
+        return self.row.range_to
+
+    @strawberry.field(description="The reviewer's decision, once made.")
+    def outcome(self) -> DecisionOutcome | None:  # type: ignore[valid-type]
+        return d.DecisionOutcome(self.row.outcome) if self.row.outcome else None
+
+    @strawberry.field
+    def reason_code(self) -> ReasonCode | None:  # type: ignore[valid-type]
+        return d.ReasonCode(self.row.reason_code) if self.row.reason_code else None
+
+    @strawberry.field(description="The reviewer's explanation to the agency.")
+    def explanation(self) -> str | None:
+        return self.row.explanation
+
+    @strawberry.field
+    async def target(self, info: Info) -> TargetType | None:
+        row = await ctx(info).loaders.target.load(self.row.target_id)
+        return TargetType(row=row) if row is not None else None
+
+
+@strawberry.type(name="Target", description="An account, product or order a request names.")
+class TargetType(relay.Node):
+    row: strawberry.Private[TargetRow]
+
+    @classmethod
+    def resolve_id(cls, root: TargetType, *, info: Info) -> str:
+        return str(root.row.id)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(ctx(info).loaders.target, node_ids, cls.wrap, required)
+
+    @classmethod
+    def wrap(cls, row: TargetRow | None) -> TargetType:
+        return cls(row=row)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def identifier_type(self) -> IdentifierType:  # type: ignore[valid-type]
+        return d.IdentifierType(self.row.identifier_type)
+
+    @strawberry.field(description="The identifier, normalised (e-mail lower case, phone E.164).")
+    def identifier(self) -> str:
+        return self.row.identifier
+
+    @strawberry.field
+    async def items(self, info: Info) -> list[RequestedItemType]:
+        rows = await ctx(info).loaders.items.load(self.row.request_id)
+        return [RequestedItemType(row=r) for r in rows if r.target_id == self.row.id]
+
+    @strawberry.field(description="Staff only: the account or product the company holds for "
+                      "this identifier, or null when it holds none.")
+    async def subject(self, info: Info) -> SubjectType | None:
+        return wrap_subject(await ctx(info).loaders.subject.load(self.row))
+
+
+@strawberry.type(name="Request", description="A government request for user data.")
+class RequestType(relay.Node):
+    row: strawberry.Private[RequestRow]
+
+    @classmethod
+    def resolve_id(cls, root: RequestType, *, info: Info) -> str:
+        return str(root.row.id)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(ctx(info).loaders.request, node_ids, cls.wrap, required)
+
+    @classmethod
+    def wrap(cls, row: RequestRow | None) -> RequestType:
+        return cls(row=row)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def status(self) -> RequestStatus:  # type: ignore[valid-type]
+        return _Status(self.row.status)
+
+    @strawberry.field
+    def category(self) -> Category:  # type: ignore[valid-type]
+        return d.Category(self.row.category)
+
+    @strawberry.field(description="ISO 3166 code of the jurisdiction whose law applies.")
+    def jurisdiction(self) -> str:
+        return self.row.jurisdiction
+
+    @strawberry.field
+    def emergency(self) -> bool:
+        return self.row.emergency
+
+    @strawberry.field
+    def emergency_description(self) -> str | None:
+        return self.row.emergency_description
+
+    @strawberry.field
+    def reason(self) -> str:
+        return self.row.reason
+
+    @strawberry.field
+    def received_at(self) -> datetime:
+        return self.row.received_at
+
+    @strawberry.field(description="When the company's response is due.")
+    def deadline(self) -> datetime:
+        return self.row.deadline
+
+    @strawberry.field(description="Increases with every change; send it back with decisions.")
+    def version(self) -> int:
+        return self.row.version
+
+    @strawberry.field
+    def officer(self) -> Officer:
+        r = self.row
+        return Officer(name=r.officer_name, title=r.officer_title, email=r.officer_email,
+                       phone=r.officer_phone)
+
+    @strawberry.field
+    async def agency(self, info: Info) -> AgencyType:
+        row = await ctx(info).loaders.agency.load(self.row.agency_id)
+        return AgencyType(row=row)
+
+    @strawberry.field
+    async def legal_basis(self, info: Info) -> LegalBasis:
+        return LegalBasis(row=await ctx(info).loaders.legal_basis.load(self.row.legal_basis_id))
+
+    @strawberry.field
+    async def targets(self, info: Info) -> list[TargetType]:
+        return [TargetType(row=t) for t in await ctx(info).loaders.targets.load(self.row.id)]
+
+    @strawberry.field
+    async def items(self, info: Info) -> list[RequestedItemType]:
+        return [RequestedItemType(row=i) for i in await ctx(info).loaders.items.load(self.row.id)]
+
+    @strawberry.field(description="The request this one revises, if any.")
+    async def revision_of(self, info: Info) -> RequestType | None:
+        if self.row.revision_of_id is None:
+            return None
+        row = await ctx(info).loaders.request.load(self.row.revision_of_id)
+        return RequestType(row=row) if row is not None else None

@@ -1,0 +1,145 @@
+"""Submitting a request: checked, normalised, stored whole in one transaction, exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from trustcenter.auth.principal import Principal, PrincipalKind
+from trustcenter.auth.scopes import REQUESTS_SUBMIT
+from trustcenter.clock import Clock
+from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.repositories import requests as repo
+from trustcenter.db.session import Database
+from trustcenter.domain.enums import VerificationState
+from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.rules import default_deadline, derive_category
+from trustcenter.domain.submission import SubmissionDraft, validate_submission
+from trustcenter.services.access import AccessDenied, require_scope
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    request: Request
+    replayed: bool
+
+
+def _not_verified() -> DomainError:
+    return DomainError.single(
+        "agency",
+        "the agency is not verified yet; requests are accepted once the company has verified it",
+        ErrorCode.AGENCY_NOT_VERIFIED,
+    )
+
+
+async def _replay(db: Database, agency_id: object, key: str, fingerprint: str) -> Submitted | None:
+    async with db.reader() as session:
+        existing = await repo.by_idempotency_key(session, agency_id, key)  # type: ignore[arg-type]
+    if existing is None:
+        return None
+    if existing.payload_sha256 != fingerprint:
+        raise DomainError.single(
+            "idempotencyKey",
+            "this key was already used for a different request; use a new key",
+            ErrorCode.CONFLICT,
+        )
+    return Submitted(existing, replayed=True)
+
+
+async def submit_request(
+    db: Database, clock: Clock, principal: Principal, draft: SubmissionDraft
+) -> Submitted:
+    require_scope(principal, REQUESTS_SUBMIT)
+    if principal.kind is not PrincipalKind.AGENCY or principal.agency_id is None:
+        raise AccessDenied(REQUESTS_SUBMIT)
+    if not principal.agency_verified:
+        raise _not_verified()
+    now = clock.now()
+    draft, problems = validate_submission(draft, now.date())
+    if problems:
+        raise DomainError(problems)
+    fingerprint = draft.fingerprint()
+    key = draft.idempotency_key
+    if key:
+        replay = await _replay(db, principal.agency_id, key, fingerprint)
+        if replay:
+            return replay
+    category = draft.category or derive_category(
+        draft.emergency, [(t.identifier_type, t.info_types) for t in draft.targets]
+    )
+    try:
+        async with db.transaction() as session:
+            agency = await session.get(Agency, principal.agency_id)
+            if agency is None or agency.verification != VerificationState.VERIFIED.value:
+                raise _not_verified()
+            basis = draft.legal_basis
+            legal_basis = LegalBasis(
+                kind=basis.kind.value,
+                reference=basis.reference.strip(),
+                issued_by=basis.issued_by.strip(),
+                issued_at=basis.issued_at,
+                expires_at=basis.expires_at,
+                non_disclosure_until=basis.non_disclosure_until,
+                document=basis.document,
+                document_sha256=hashlib.sha256(basis.document).hexdigest()
+                if basis.document
+                else None,
+                document_size=len(basis.document) if basis.document else None,
+                created_at=now,
+            )
+            session.add(legal_basis)
+            await session.flush()
+            request = Request(
+                agency_id=agency.id,
+                client_id=principal.client_pk,
+                legal_basis_id=legal_basis.id,
+                jurisdiction=draft.jurisdiction,
+                country=agency.country,
+                category=category.value,
+                status=RequestStatus.RECEIVED.value,
+                emergency=draft.emergency,
+                emergency_description=draft.emergency_description if draft.emergency else None,
+                reason=draft.reason.strip(),
+                officer_name=draft.officer.name.strip(),
+                officer_title=draft.officer.title.strip(),
+                officer_email=draft.officer.email,
+                officer_phone=draft.officer.phone.strip(),
+                received_at=now,
+                deadline=default_deadline(now, draft.emergency),
+                updated_at=now,
+                version=1,
+                idempotency_key=key,
+                payload_sha256=fingerprint,
+            )
+            session.add(request)
+            await session.flush()
+            for position, t in enumerate(draft.targets):
+                target = Target(
+                    request_id=request.id,
+                    position=position,
+                    identifier_type=t.identifier_type.value,
+                    identifier=t.identifier,
+                )
+                session.add(target)
+                await session.flush()
+                for info in t.info_types:
+                    session.add(
+                        RequestedItem(
+                            request_id=request.id,
+                            target_id=target.id,
+                            info_type=info.value,
+                            range_from=t.range_from,
+                            range_to=t.range_to,
+                        )
+                    )
+    except IntegrityError:
+        # A concurrent retry with the same idempotency key won the race: answer with its result.
+        if key:
+            replay = await _replay(db, principal.agency_id, key, fingerprint)
+            if replay:
+                return replay
+        raise
+    return Submitted(request, replayed=False)

@@ -1,0 +1,1 @@
+"""The HTTP adapter: Starlette app, OAuth endpoints, authentication, limits, health."""

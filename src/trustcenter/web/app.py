@@ -1,0 +1,60 @@
+"""The Starlette application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from trustcenter.bootstrap import Container
+from trustcenter.web import oauth
+from trustcenter.web.authentication import BearerBackend, on_auth_error
+from trustcenter.web.graphql_app import GraphQLApp
+from trustcenter.web.limits import BodySizeLimit
+
+
+def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starlette:
+    """``manage_lifecycle``: migrate and load keys at start-up and close the pool at the end
+    (``serve`` does; tests start the container themselves)."""
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        ready = await container.db.ping()
+        return JSONResponse({"status": "ready" if ready else "database unavailable"},
+                            status_code=200 if ready else 503)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            await container.start()
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                await container.close()
+
+    graphql = GraphQLApp(container)
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            *oauth.routes(container),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        middleware=[
+            Middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes),
+            Middleware(AuthenticationMiddleware, backend=BearerBackend(container.validator,
+                       container.db), on_error=on_auth_error),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    return app
