@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from trustcenter.auth.scopes import ALL_SCOPES
 from trustcenter.auth.tokens import TokenGenerator
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+# authlib logs issued tokens and client details at DEBUG; tokens never go to our logs.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 
 def hash_secret(secret: str) -> str:
@@ -99,10 +103,14 @@ class TokenResponse:
     headers: list[tuple[str, str]]
 
 
+class _ClientCredentials(ClientCredentialsGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = list(AUTH_METHODS)
+
+
 class AuthorizationServer(_AuthlibServer):  # type: ignore[misc]
     def __init__(self, generator: TokenGenerator) -> None:
         super().__init__(scopes_supported=list(ALL_SCOPES))
-        self.register_grant(ClientCredentialsGrant)
+        self.register_grant(_ClientCredentials)
         self.register_token_generator("default", generator)
 
     # authlib's integration points -------------------------------------------------------

@@ -65,7 +65,8 @@ class ErrorPolicy(SchemaExtension):
 
     def _process(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
-        if original is None:  # parse and validation errors: the client's own document
+        if original is None or isinstance(original, GraphQLError):
+            # parse, validation and variable errors: about the client's own document
             return error
         code = _code_for(original)
         if code is None:

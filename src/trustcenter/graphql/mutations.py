@@ -25,7 +25,9 @@ class SubmitRequestPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
-    async def submit_request(self, info: Info, input: SubmitRequestInput) -> SubmitRequestPayload:
+    async def submit_request(
+        self, info: Info, input: SubmitRequestInput
+    ) -> SubmitRequestPayload | None:
         c = ctx(info)
         try:
             done = await submit_request(c.app.db, c.app.clock, c.principal, to_draft(input))

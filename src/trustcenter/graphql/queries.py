@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 from strawberry import relay
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import Info
 
 from trustcenter.db.repositories.requests import RequestFilter, encode_cursor
@@ -68,9 +69,16 @@ def _page_size(info: Info, first: int | None) -> int:
 
 @strawberry.type
 class Query:
-    node: relay.Node | None = relay.node(
-        description="Any object by its global id; null when it does not exist for you."
-    )
+    @strawberry.field(description="Any object by its global id; null when it does not exist "
+                      "for you.")
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+        reads.request_scope(ctx(info).principal)
+        try:
+            id.resolve_type(info)
+        except (GlobalIDValueError, ValueError):
+            return None
+        found: relay.Node | None = await id.resolve_node(info, required=False)
+        return found
 
     @strawberry.field(description="The client calling, its scopes and its agency.")
     async def me(self, info: Info) -> Viewer:

@@ -1,0 +1,40 @@
+# Two commands matter: `make serve` and `make test`. Both install what they need first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install serve test lint typecheck pytest schema clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the API on the embedded SQLite file (./trustcenter.db) with demo data.
+serve: $(STAMP)
+	$(BIN)/trustcenter serve --demo
+
+## Lint, type-check and run the whole test suite (SQLite, and PostgreSQL when it answers).
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests plugins
+	$(BIN)/ruff format --check src tests plugins
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+## Regenerate schema.graphql from the code.
+schema: $(STAMP)
+	$(BIN)/trustcenter export-schema --output schema.graphql
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
