@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.helpers import World
 from trustcenter.bootstrap import Container, build
 from trustcenter.clock import FixedClock
 from trustcenter.config import Settings
@@ -26,8 +27,6 @@ from trustcenter.db import migrate
 from trustcenter.db.models import Base
 from trustcenter.db.session import Database
 from trustcenter.web.app import create_app
-
-from tests.helpers import World
 
 POSTGRES_URL = os.environ.get(
     "TRUSTCENTER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -61,8 +60,9 @@ class MigratedDatabase:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-async def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                   ) -> AsyncIterator[MigratedDatabase]:
+async def migrated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[MigratedDatabase]:
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("db") / "trustcenter.db"
         url = f"sqlite+aiosqlite:///{path}"
@@ -98,7 +98,7 @@ async def empty_tables(db: Database) -> None:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
-                await conn.execute(text(f"DELETE FROM {name}"))
+                await conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
 
 
 @pytest.fixture
@@ -109,7 +109,9 @@ def clock() -> FixedClock:
 @pytest.fixture
 async def container(migrated: MigratedDatabase, clock: FixedClock) -> AsyncIterator[Container]:
     settings = Settings.from_env(
-        {}, database_url=migrated.url, database_schema=migrated.schema,
+        {},
+        database_url=migrated.url,
+        database_schema=migrated.schema,
         issuer="http://localhost",
     )
     c = build(settings, clock)

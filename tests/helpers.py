@@ -21,8 +21,12 @@ STAFF_SCOPES = ["review", "notices", "reports", "audit", "admin"]
 
 VALID_SUBMISSION: dict[str, Any] = {
     "jurisdiction": "DE",
-    "officer": {"name": "Kommissarin K. Weber", "title": "KHKin", "email": "k.weber@polizei.example",
-                "phone": "+49 30 4664 0"},
+    "officer": {
+        "name": "Kommissarin K. Weber",
+        "title": "KHKin",
+        "email": "k.weber@polizei.example",
+        "phone": "+49 30 4664 0",
+    },
     "legalBasis": {
         "kind": "WARRANT",
         "reference": "AG-2026-113",
@@ -31,8 +35,13 @@ VALID_SUBMISSION: dict[str, Any] = {
         "document": base64.b64encode(b"%PDF-1.4 warrant").decode(),
     },
     "targets": [
-        {"identifierType": "EMAIL", "identifier": "Suspect@Example.com", "infoTypes": ["A", "C"],
-         "from": "2026-01-01", "to": "2026-06-30"},
+        {
+            "identifierType": "EMAIL",
+            "identifier": "Suspect@Example.com",
+            "infoTypes": ["A", "C"],
+            "from": "2026-01-01",
+            "to": "2026-06-30",
+        },
         {"identifierType": "SERIAL_NUMBER", "identifier": "c6n1234567", "infoTypes": ["B"]},
     ],
     "reason": "Investigation of a burglary series; the camera owner is a witness.",
@@ -68,18 +77,21 @@ class Actor:
         form = {"grant_type": "client_credentials"}
         if scope is not None:
             form["scope"] = scope
-        r = await self.http.post("/oauth/token", data=form,
-                                 auth=(self.client_id, self.client_secret))
+        r = await self.http.post(
+            "/oauth/token", data=form, auth=(self.client_id, self.client_secret)
+        )
         assert r.status_code == 200, r.text
         self.token = r.json()["access_token"]
         return self.token
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None,
-                  token: str | None = None) -> httpx.Response:
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         use = self.token if token is None else token
         headers = {"Authorization": f"Bearer {use}"} if use else {}
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                    headers=headers)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         r = await self.gql(query, variables)
@@ -100,28 +112,48 @@ class World:
         self.container = container
         self.http = http
 
-    async def agency(self, country: str = "DE", *, name: str | None = None,
-                     state: VerificationState = VerificationState.VERIFIED) -> uuid.UUID:
+    async def agency(
+        self,
+        country: str = "DE",
+        *,
+        name: str | None = None,
+        state: VerificationState = VerificationState.VERIFIED,
+    ) -> uuid.UUID:
         c = self.container
-        row = await create_agency(c.db, c.clock, name=name or f"Agency {country}",
-                                  kind=AgencyKind.LAW_ENFORCEMENT, country=country)
+        row = await create_agency(
+            c.db,
+            c.clock,
+            name=name or f"Agency {country}",
+            kind=AgencyKind.LAW_ENFORCEMENT,
+            country=country,
+        )
         if state is not VerificationState.PENDING:
             await set_verification(c.db, c.clock, row.id, state)
         return row.id
 
-    async def agency_actor(self, country: str = "DE", *, scopes: list[str] | None = None,
-                           state: VerificationState = VerificationState.VERIFIED,
-                           agency_id: uuid.UUID | None = None) -> Actor:
+    async def agency_actor(
+        self,
+        country: str = "DE",
+        *,
+        scopes: list[str] | None = None,
+        state: VerificationState = VerificationState.VERIFIED,
+        agency_id: uuid.UUID | None = None,
+    ) -> Actor:
         agency = agency_id or await self.agency(country, state=state)
-        new = await create_client(self.container.db, self.container.clock,
-                                  scopes=scopes or AGENCY_SCOPES, agency_id=agency)
+        new = await create_client(
+            self.container.db,
+            self.container.clock,
+            scopes=scopes or AGENCY_SCOPES,
+            agency_id=agency,
+        )
         actor = Actor(self.http, new.client_id, new.client_secret, agency)
         await actor.fetch_token()
         return actor
 
     async def staff_actor(self, scopes: list[str] | None = None) -> Actor:
-        new = await create_client(self.container.db, self.container.clock,
-                                  scopes=scopes or STAFF_SCOPES, agency_id=None)
+        new = await create_client(
+            self.container.db, self.container.clock, scopes=scopes or STAFF_SCOPES, agency_id=None
+        )
         actor = Actor(self.http, new.client_id, new.client_secret, None)
         await actor.fetch_token()
         return actor

@@ -45,8 +45,9 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     def epoch() -> float:
         return clock.now().timestamp()
 
-    generator = TokenGenerator(keys, settings.issuer, settings.audience,
-                               settings.token_lifetime, epoch)
+    generator = TokenGenerator(
+        keys, settings.issuer, settings.audience, settings.token_lifetime, epoch
+    )
     return Container(
         settings=settings,
         db=db,

@@ -23,14 +23,19 @@ from trustcenter.domain.errors import DomainError
 T = TypeVar("T")
 
 
-def _run(work: Callable[[Container], Awaitable[T]], *, upgrade: bool = False,
-         settings: Settings | None = None) -> T:
+def _run(
+    work: Callable[[Container], Awaitable[T]],
+    *,
+    upgrade: bool = False,
+    settings: Settings | None = None,
+) -> T:
     async def main() -> T:
         container = build(settings)
         try:
             if upgrade:
-                await migrate.upgrade(container.db.engine, container.db.url,
-                                      container.settings.database_schema)
+                await migrate.upgrade(
+                    container.db.engine, container.db.url, container.settings.database_schema
+                )
             else:
                 await _require_current(container)
             return await work(container)
@@ -103,8 +108,13 @@ def serve(host: str, port: int, demo: bool) -> None:
     _run(prepare, settings=settings)
     container = build(settings)
     click.echo(f"trustcenter on http://{host}:{port}/graphql  (issuer {settings.issuer})")
-    uvicorn.run(create_app(container, manage_lifecycle=True), host=host, port=port,
-                log_level="info", access_log=False)
+    uvicorn.run(
+        create_app(container, manage_lifecycle=True),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 @main.group()
@@ -146,14 +156,22 @@ def agency() -> None:
 @click.option("--region", help="ISO 3166-2 subdivision, such as US-CA.")
 @click.option("--contact-email")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def agency_create(name: str, kind: str, country: str, region: str | None,
-                  contact_email: str | None, as_json: bool) -> None:
+def agency_create(
+    name: str, kind: str, country: str, region: str | None, contact_email: str | None, as_json: bool
+) -> None:
     """Create an agency (pending until verified)."""
     from trustcenter.services.agencies import create_agency
 
     async def work(c: Container) -> Any:
-        return await create_agency(c.db, c.clock, name=name, kind=AgencyKind(kind),
-                                   country=country, region=region, contact_email=contact_email)
+        return await create_agency(
+            c.db,
+            c.clock,
+            name=name,
+            kind=AgencyKind(kind),
+            country=country,
+            region=region,
+            contact_email=contact_email,
+        )
 
     row = _run(work)
     _emit({"id": str(row.id)}, as_json, f"agency {row.id} created (pending verification)")
@@ -166,8 +184,11 @@ def _set_state(agency_id: str, state: VerificationState, as_json: bool) -> None:
         return await set_verification(c.db, c.clock, _uuid(agency_id), state)
 
     row = _run(work)
-    _emit({"id": str(row.id), "verification": row.verification}, as_json,
-          f"agency {row.id} is now {row.verification}")
+    _emit(
+        {"id": str(row.id), "verification": row.verification},
+        as_json,
+        f"agency {row.id} is now {row.verification}",
+    )
 
 
 @agency.command("verify")
@@ -197,14 +218,23 @@ def agency_list(as_json: bool) -> None:
 
     rows = _run(work)
     data = [
-        {"id": str(a.id), "name": a.name, "kind": a.kind, "country": a.country,
-         "region": a.region, "verification": a.verification}
+        {
+            "id": str(a.id),
+            "name": a.name,
+            "kind": a.kind,
+            "country": a.country,
+            "region": a.region,
+            "verification": a.verification,
+        }
         for a in rows
     ]
-    text = "\n".join(
-        f"{a['id']}  {a['country']:<2}  {a['verification']:<9}  {a['kind']:<15}  {a['name']}"
-        for a in data
-    ) or "no agencies"
+    text = (
+        "\n".join(
+            f"{a['id']}  {a['country']:<2}  {a['verification']:<9}  {a['kind']:<15}  {a['name']}"
+            for a in data
+        )
+        or "no agencies"
+    )
     _emit(data, as_json, text)
 
 
@@ -216,12 +246,14 @@ def client() -> None:
 @client.command("create")
 @click.option("--agency", "agency_id", help="The agency the client acts for.")
 @click.option("--staff", is_flag=True, help="A staff client (review, notices, reports, ...).")
-@click.option("--scopes", required=True, help='Space-separated, e.g. "requests:submit '
-              'requests:read".')
+@click.option(
+    "--scopes", required=True, help='Space-separated, e.g. "requests:submit requests:read".'
+)
 @click.option("--name", help="A label for the client.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def client_create(agency_id: str | None, staff: bool, scopes: str, name: str | None,
-                  as_json: bool) -> None:
+def client_create(
+    agency_id: str | None, staff: bool, scopes: str, name: str | None, as_json: bool
+) -> None:
     """Create a client; its secret is printed once and never stored in clear."""
     from trustcenter.services.clients import create_client
 
@@ -229,19 +261,50 @@ def client_create(agency_id: str | None, staff: bool, scopes: str, name: str | N
         raise click.UsageError("give exactly one of --agency ID or --staff")
 
     async def work(c: Container) -> Any:
-        return await create_client(c.db, c.clock, scopes=parse_scopes(scopes),
-                                   agency_id=_uuid(agency_id) if agency_id else None, name=name)
+        return await create_client(
+            c.db,
+            c.clock,
+            scopes=parse_scopes(scopes),
+            agency_id=_uuid(agency_id) if agency_id else None,
+            name=name,
+        )
 
     new = _run(work)
-    _emit({"client_id": new.client_id, "client_secret": new.client_secret,
-           "scopes": list(new.scopes)}, as_json,
-          f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
-          f"scopes:        {' '.join(new.scopes)}\n(the secret is shown only this once)")
+    _emit(
+        {
+            "client_id": new.client_id,
+            "client_secret": new.client_secret,
+            "scopes": list(new.scopes),
+        },
+        as_json,
+        f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
+        f"scopes:        {' '.join(new.scopes)}\n(the secret is shown only this once)",
+    )
+
+
+@main.group()
+def keys() -> None:
+    """Token signing keys."""
+
+
+@keys.command("rotate")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def keys_rotate(as_json: bool) -> None:
+    """Start signing with a new key; tokens signed by the old one stay valid until they expire."""
+
+    async def work(c: Container) -> str:
+        return await c.keys.rotate(c.clock.now())
+
+    kid = _run(work)
+    _emit({"kid": kid}, as_json, f"now signing with key {kid}")
 
 
 @main.command("export-schema")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 def export_schema_cmd(output: Path | None) -> None:
     """Print the GraphQL schema (SDL) generated from the code."""
     from trustcenter.graphql.schema import export_schema

@@ -46,8 +46,11 @@ async def test_request_of_another_agency_is_answered_like_a_missing_one(two_agen
 
 async def test_node_of_another_agency_is_answered_like_a_missing_one(two_agencies):
     de, _fr, _de_req, fr_req = two_agencies
-    for node_id in [fr_req["id"], fr_req["targets"][0]["id"],
-                    fr_req["targets"][0]["items"][0]["id"]]:
+    for node_id in [
+        fr_req["id"],
+        fr_req["targets"][0]["id"],
+        fr_req["targets"][0]["items"][0]["id"],
+    ]:
         assert await answers_as_missing(de, NODE, {"id": node_id}) == {"node": None}
     assert await answers_as_missing(de, NODE, {"id": missing_id()}) == {"node": None}
 
@@ -61,7 +64,7 @@ async def test_own_request_is_visible_through_request_and_node(two_agencies):
 
 
 async def test_list_and_filters_only_show_own_requests(two_agencies):
-    de, fr, de_req, fr_req = two_agencies
+    de, fr, _de_req, fr_req = two_agencies
     for f in [None, {"country": ["FR"]}, {"country": ["DE", "FR"]}, {"status": ["RECEIVED"]}]:
         data = await de.data(LIST, {"f": f})
         ids = [e["node"]["id"] for e in data["requests"]["edges"]]
@@ -72,7 +75,7 @@ async def test_list_and_filters_only_show_own_requests(two_agencies):
 
 
 async def test_agency_sees_its_own_agency_but_no_other(two_agencies, world):
-    de, _fr, de_req, _ = two_agencies
+    de, _fr, _de_req, _ = two_agencies
     data = await de.data("{ me { kind agency { id name country } } }")
     assert data["me"]["kind"] == "AGENCY" and data["me"]["agency"]["country"] == "DE"
     other_agency = await world.agency("GB")
@@ -88,7 +91,9 @@ async def test_staff_see_every_request(two_agencies, world):
     assert ids == {de_req["id"], fr_req["id"]}
     assert (await staff.data(REQUEST, {"id": fr_req["id"]}))["request"]["agency"]["name"]
     assert (await staff.data("{ me { kind agency { id } } }"))["me"] == {
-        "kind": "STAFF", "agency": None}
+        "kind": "STAFF",
+        "agency": None,
+    }
 
 
 async def test_staff_without_a_reading_scope_are_forbidden(two_agencies, world):

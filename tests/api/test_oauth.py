@@ -12,14 +12,19 @@ from trustcenter.services.agencies import set_verification
 def _claims(token: str) -> tuple[dict, dict]:
     head, body, _ = token.split(".")
     pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return (json.loads(base64.urlsafe_b64decode(pad(head))),
-            json.loads(base64.urlsafe_b64decode(pad(body))))
+    return (
+        json.loads(base64.urlsafe_b64decode(pad(head))),
+        json.loads(base64.urlsafe_b64decode(pad(body))),
+    )
 
 
 async def test_client_secret_basic_issues_an_rfc9068_token(world, clock):
     actor = await world.agency_actor("DE")
-    r = await world.http.post("/oauth/token", data={"grant_type": "client_credentials"},
-                              auth=(actor.client_id, actor.client_secret))
+    r = await world.http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(actor.client_id, actor.client_secret),
+    )
     assert r.status_code == 200
     assert r.headers["cache-control"] == "no-store"
     body = r.json()
@@ -37,9 +42,15 @@ async def test_client_secret_basic_issues_an_rfc9068_token(world, clock):
 
 async def test_client_secret_post_works_and_scope_can_be_narrowed(world):
     actor = await world.agency_actor("FR")
-    r = await world.http.post("/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": actor.client_id,
-        "client_secret": actor.client_secret, "scope": "requests:read"})
+    r = await world.http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": actor.client_id,
+            "client_secret": actor.client_secret,
+            "scope": "requests:read",
+        },
+    )
     assert r.status_code == 200
     assert r.json()["scope"] == "requests:read"
     assert _claims(r.json()["access_token"])[1]["scope"] == "requests:read"
@@ -55,8 +66,9 @@ async def test_each_token_has_its_own_id(world):
 async def test_wrong_secret_unknown_client_and_no_credentials_are_invalid_client(world):
     actor = await world.agency_actor("DE")
     for auth in [(actor.client_id, "not-the-secret"), ("tc_nobody", actor.client_secret)]:
-        r = await world.http.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                  auth=auth)
+        r = await world.http.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=auth
+        )
         assert r.status_code == 401
         assert r.json()["error"] == "invalid_client"
         assert "access_token" not in r.json()
@@ -68,36 +80,47 @@ async def test_wrong_secret_unknown_client_and_no_credentials_are_invalid_client
 async def test_a_scope_the_client_does_not_hold_is_refused(world):
     actor = await world.agency_actor("DE", scopes=["requests:read"])
     for scope in ["requests:submit", "admin", "no-such-scope"]:
-        r = await world.http.post("/oauth/token", data={"grant_type": "client_credentials",
-                                                        "scope": scope},
-                                  auth=(actor.client_id, actor.client_secret))
+        r = await world.http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials", "scope": scope},
+            auth=(actor.client_id, actor.client_secret),
+        )
         assert r.status_code == 400, scope
         assert r.json()["error"] == "invalid_scope"
 
 
 async def test_other_grant_types_are_refused(world):
     actor = await world.agency_actor("DE")
-    r = await world.http.post("/oauth/token", data={"grant_type": "password",
-                                                    "username": "x", "password": "y"},
-                              auth=(actor.client_id, actor.client_secret))
+    r = await world.http.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": "x", "password": "y"},
+        auth=(actor.client_id, actor.client_secret),
+    )
     assert r.status_code == 400
     assert r.json()["error"] == "unsupported_grant_type"
 
 
 async def test_token_request_must_be_a_form(world):
     actor = await world.agency_actor("DE")
-    r = await world.http.post("/oauth/token", json={"grant_type": "client_credentials"},
-                              auth=(actor.client_id, actor.client_secret))
+    r = await world.http.post(
+        "/oauth/token",
+        json={"grant_type": "client_credentials"},
+        auth=(actor.client_id, actor.client_secret),
+    )
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_request"
 
 
 async def test_suspended_agency_gets_no_token_and_its_tokens_stop_working(world, container):
     actor = await world.agency_actor("DE")
-    await set_verification(container.db, container.clock, actor.agency_id,
-                           VerificationState.SUSPENDED)
-    r = await world.http.post("/oauth/token", data={"grant_type": "client_credentials"},
-                              auth=(actor.client_id, actor.client_secret))
+    await set_verification(
+        container.db, container.clock, actor.agency_id, VerificationState.SUSPENDED
+    )
+    r = await world.http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(actor.client_id, actor.client_secret),
+    )
     assert r.status_code == 401
     r = await actor.gql("{ me { clientId } }")
     assert r.status_code == 401
@@ -125,7 +148,9 @@ async def test_metadata_follows_rfc8414(world):
     assert meta["jwks_uri"] == "http://localhost/.well-known/jwks.json"
     assert meta["grant_types_supported"] == ["client_credentials"]
     assert set(meta["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic", "client_secret_post"}
+        "client_secret_basic",
+        "client_secret_post",
+    }
     assert {"requests:submit", "review", "admin"} <= set(meta["scopes_supported"])
 
 
@@ -163,3 +188,17 @@ async def test_signing_keys_survive_a_restart(world, container):
     other = KeyStore(container.db)
     await other.load(container.clock.now())
     assert other.knows(_claims(actor.token)[0]["kid"])
+
+
+async def test_a_key_rotated_by_another_process_is_used_after_a_while(world, container, clock):
+    from datetime import timedelta
+
+    from trustcenter.auth.keys import KeyStore
+
+    actor = await world.agency_actor("DE")
+    other_process = KeyStore(container.db)
+    await other_process.load(clock.now())
+    new_kid = await other_process.rotate(clock.now())
+    assert _claims(await actor.fetch_token())[0]["kid"] != new_kid  # not yet noticed
+    clock.advance(timedelta(minutes=6))
+    assert _claims(await actor.fetch_token())[0]["kid"] == new_kid

@@ -77,10 +77,15 @@ async def test_filters(world, clock):
     us = await world.agency_actor("US")
     staff = await world.staff_actor(["review"])
     early = await fill(de, clock, 3)
-    emergencies = await fill(us, clock, 2, jurisdiction="US", emergency=True,
-                             emergencyDescription="Threat to life")
-    orders = await fill(de, clock, 2, targets=[{"identifierType": "ORDER_ID",
-                                                 "identifier": "ORD-9", "infoTypes": ["D"]}])
+    emergencies = await fill(
+        us, clock, 2, jurisdiction="US", emergency=True, emergencyDescription="Threat to life"
+    )
+    orders = await fill(
+        de,
+        clock,
+        2,
+        targets=[{"identifierType": "ORDER_ID", "identifier": "ORD-9", "infoTypes": ["D"]}],
+    )
     clock.advance(timedelta(seconds=1))
     cut = clock.now()
     late = await fill(de, clock, 2)
@@ -117,8 +122,10 @@ async def test_a_cursor_not_given_out_is_refused(world):
 
 async def test_reversed_received_range_is_refused(world):
     agency = await world.agency_actor("DE")
-    f = {"receivedFrom": datetime(2026, 6, 1, tzinfo=UTC).isoformat(),
-         "receivedTo": datetime(2026, 1, 1, tzinfo=UTC).isoformat()}
+    f = {
+        "receivedFrom": datetime(2026, 6, 1, tzinfo=UTC).isoformat(),
+        "receivedTo": datetime(2026, 1, 1, tzinfo=UTC).isoformat(),
+    }
     r = await agency.gql(PAGE, {"first": 5, "f": f})
     assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
@@ -129,8 +136,10 @@ async def test_statement_count_does_not_grow_with_page_size(world, container, cl
     staff = await world.staff_actor(["review"])
     for i in range(100):
         clock.advance(timedelta(seconds=1))
-        await agency.submit(targets=submission()["targets"] + [
-            {"identifierType": "USERNAME", "identifier": f"user{i}", "infoTypes": ["A", "E"]}])
+        await agency.submit(
+            targets=submission()["targets"]
+            + [{"identifierType": "USERNAME", "identifier": f"user{i}", "infoTypes": ["A", "E"]}]
+        )
     counts = {}
     for first in (10, 100):
         with counting(container.db.engine) as statements:

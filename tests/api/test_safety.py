@@ -41,8 +41,7 @@ async def test_too_many_tokens_are_refused(agency):
 
 async def test_body_over_the_limit_gets_413(world, container):
     big = "x" * (container.settings.max_body_bytes + 1)
-    r = await world.http.post("/graphql", content=big,
-                              headers={"content-type": "application/json"})
+    r = await world.http.post("/graphql", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413
 
 
@@ -52,8 +51,7 @@ async def test_no_field_suggestions(agency):
     assert "requets" in message and "Did you mean" not in message
 
 
-async def test_unexpected_errors_are_masked_with_an_id_that_is_logged(agency, monkeypatch,
-                                                                      caplog):
+async def test_unexpected_errors_are_masked_with_an_id_that_is_logged(agency, monkeypatch, caplog):
     from trustcenter.services import reads
 
     async def broken(*args, **kwargs):
@@ -81,15 +79,19 @@ async def test_tokens_never_reach_the_log(world, caplog):
 
 async def test_mutations_only_over_post_with_json(agency, container):
     query = "mutation { submitRequest(input: {}) { replayed } }"
-    r = await agency.http.get("/graphql", params={"query": query},
-                              headers={"Authorization": f"Bearer {agency.token}"})
+    r = await agency.http.get(
+        "/graphql", params={"query": query}, headers={"Authorization": f"Bearer {agency.token}"}
+    )
     assert r.status_code == 405
-    r = await agency.http.post("/graphql", data={"query": SUBMIT},
-                               headers={"Authorization": f"Bearer {agency.token}"})
+    r = await agency.http.post(
+        "/graphql", data={"query": SUBMIT}, headers={"Authorization": f"Bearer {agency.token}"}
+    )
     assert r.status_code == 415
-    r = await agency.http.post("/graphql", content=b'{"query": "{ me { clientId } }"}',
-                               headers={"Authorization": f"Bearer {agency.token}",
-                                        "content-type": "text/plain"})
+    r = await agency.http.post(
+        "/graphql",
+        content=b'{"query": "{ me { clientId } }"}',
+        headers={"Authorization": f"Bearer {agency.token}", "content-type": "text/plain"},
+    )
     assert r.status_code == 415
 
 
@@ -101,20 +103,27 @@ async def test_graphiql_and_introspection_outside_production(world, agency):
 
 
 async def test_production_turns_off_graphiql_and_introspection(container, world):
-    prod = dataclasses.replace(container, settings=dataclasses.replace(
-        container.settings, env="production"))
+    prod = dataclasses.replace(
+        container, settings=dataclasses.replace(container.settings, env="production")
+    )
     app = create_app(prod)
     agency = await world.agency_actor("DE")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://localhost") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost"
+    ) as client:
         r = await client.get("/graphql", headers={"accept": "text/html"})
         assert r.status_code == 405
-        r = await client.post("/graphql", json={"query": "{ __schema { types { name } } }"},
-                              headers={"Authorization": f"Bearer {agency.token}"})
+        r = await client.post(
+            "/graphql",
+            json={"query": "{ __schema { types { name } } }"},
+            headers={"Authorization": f"Bearer {agency.token}"},
+        )
         assert "introspection" in r.json()["errors"][0]["message"].lower()
-        r = await client.post("/graphql", json={"query": SUBMIT,
-                                                 "variables": {"input": submission()}},
-                              headers={"Authorization": f"Bearer {agency.token}"})
+        r = await client.post(
+            "/graphql",
+            json={"query": SUBMIT, "variables": {"input": submission()}},
+            headers={"Authorization": f"Bearer {agency.token}"},
+        )
         assert r.json()["data"]["submitRequest"]["request"]["status"] == "RECEIVED"
 
 

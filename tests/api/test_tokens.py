@@ -24,8 +24,14 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def forge(header: dict[str, Any], claims: dict[str, Any], key: ECKey | None, *,
-          how: str = "ES256", secret: bytes = b"") -> str:
+def forge(
+    header: dict[str, Any],
+    claims: dict[str, Any],
+    key: ECKey | None,
+    *,
+    how: str = "ES256",
+    secret: bytes = b"",
+) -> str:
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
     if how == "ES256":
         assert key is not None
@@ -47,9 +53,16 @@ async def agency(world):
 def good(container, actor, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     now = int(container.clock.now().timestamp())
     header = {"alg": "ES256", "typ": "at+jwt", "kid": container.keys.signing_key.kid}
-    claims = {"iss": "http://localhost", "aud": "urn:trustcenter:api", "sub": actor.client_id,
-              "client_id": actor.client_id, "iat": now, "exp": now + 600, "jti": "forged-1",
-              "scope": "requests:submit requests:read"}
+    claims = {
+        "iss": "http://localhost",
+        "aud": "urn:trustcenter:api",
+        "sub": actor.client_id,
+        "client_id": actor.client_id,
+        "iat": now,
+        "exp": now + 600,
+        "jti": "forged-1",
+        "scope": "requests:submit requests:read",
+    }
     for k, v in changes.items():
         target = header if k.startswith("h_") else claims
         name = k[2:] if k.startswith("h_") else k
@@ -139,12 +152,20 @@ async def test_tampered_claims_refused(agency, container):
     await assert_refused(agency, tampered)
 
 
-@pytest.mark.parametrize("authorization", [
-    "Bearer not-a-jwt", "Bearer a.b.c", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer not-a-jwt",
+        "Bearer a.b.c",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+    ],
+)
 async def test_malformed_authorization_refused(world, authorization):
-    r = await world.http.post("/graphql", json={"query": "{ me { clientId } }"},
-                              headers={"Authorization": authorization})
+    r = await world.http.post(
+        "/graphql", json={"query": "{ me { clientId } }"}, headers={"Authorization": authorization}
+    )
     assert r.status_code == 401
     assert r.headers["www-authenticate"].startswith("Bearer")
 
@@ -159,14 +180,18 @@ async def test_bad_token_changes_nothing(agency, container):
 
 
 async def test_no_token_is_anonymous_and_gets_401_for_anything_private(world, container):
-    for query in ["{ me { clientId } }", "{ requests { totalCount } }",
-                  '{ request(id: "UmVxdWVzdDox") { id } }']:
+    for query in [
+        "{ me { clientId } }",
+        "{ requests { totalCount } }",
+        '{ request(id: "UmVxdWVzdDox") { id } }',
+    ]:
         r = await world.http.post("/graphql", json={"query": query})
         assert r.status_code == 401, query
         assert r.headers["www-authenticate"].startswith("Bearer")
         assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    r = await world.http.post("/graphql", json={"query": SUBMIT,
-                                                "variables": {"input": submission()}})
+    r = await world.http.post(
+        "/graphql", json={"query": SUBMIT, "variables": {"input": submission()}}
+    )
     assert r.status_code == 401
     async with container.db.reader() as session:
         assert await session.scalar(select(func.count()).select_from(Request)) == 0

@@ -19,6 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, update
 
+from tests.helpers import SUBMIT, World, submission
 from trustcenter.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
@@ -51,16 +52,19 @@ from trustcenter.services.requests import Submitted, submit_request
 DOCUMENT = b"%PDF-1.4\n% a warrant, scanned\n" + bytes(range(256)) * 4
 AGENCY_SCOPES = frozenset({"requests:submit", "requests:read"})
 STAFF = Principal(PrincipalKind.STAFF, client_id="staff", scopes=frozenset({"review"}))
-REPORTS_ONLY = Principal(PrincipalKind.STAFF, client_id="reporter",
-                         scopes=frozenset({"reports"}))
+REPORTS_ONLY = Principal(PrincipalKind.STAFF, client_id="reporter", scopes=frozenset({"reports"}))
 EVERYTHING = RequestFilter()
 
 
 def _draft(**changes: Any) -> SubmissionDraft:
     draft = SubmissionDraft(
         jurisdiction="de",
-        officer=Officer(name=" Kommissarin K. Weber ", email="K.Weber@Polizei.example",
-                        title="KHKin", phone="+49 30 4664 0"),
+        officer=Officer(
+            name=" Kommissarin K. Weber ",
+            email="K.Weber@Polizei.example",
+            title="KHKin",
+            phone="+49 30 4664 0",
+        ),
         legal_basis=LegalBasisDraft(
             kind=LegalBasisKind.WARRANT,
             reference=" AG-2026-113 ",
@@ -71,11 +75,21 @@ def _draft(**changes: Any) -> SubmissionDraft:
             document=DOCUMENT,
         ),
         targets=(
-            TargetDraft(IdentifierType.EMAIL, "  Suspect@Example.com ",
-                        (InfoType.C, InfoType.A), date(2026, 1, 1), date(2026, 6, 30)),
+            TargetDraft(
+                IdentifierType.EMAIL,
+                "  Suspect@Example.com ",
+                (InfoType.C, InfoType.A),
+                date(2026, 1, 1),
+                date(2026, 6, 30),
+            ),
             TargetDraft(IdentifierType.SERIAL_NUMBER, "c6n1234567", (InfoType.B,)),
-            TargetDraft(IdentifierType.PHONE, "+49 (30) 1234-5678", (InfoType.E, InfoType.C),
-                        date(2026, 3, 1), None),
+            TargetDraft(
+                IdentifierType.PHONE,
+                "+49 (30) 1234-5678",
+                (InfoType.E, InfoType.C),
+                date(2026, 3, 1),
+                None,
+            ),
         ),
         reason="Investigation of a burglary series; the camera owner is a witness.",
     )
@@ -88,23 +102,35 @@ def _product_draft(**changes: Any) -> SubmissionDraft:
     return _draft(targets=targets, **changes)
 
 
-async def _agency(c: Container, country: str = "DE",
-                  state: VerificationState = VerificationState.VERIFIED) -> uuid.UUID:
-    row = await create_agency(c.db, c.clock, name=f"Agency {country} {uuid.uuid4().hex[:6]}",
-                              kind=AgencyKind.LAW_ENFORCEMENT, country=country)
+async def _agency(
+    c: Container, country: str = "DE", state: VerificationState = VerificationState.VERIFIED
+) -> uuid.UUID:
+    row = await create_agency(
+        c.db,
+        c.clock,
+        name=f"Agency {country} {uuid.uuid4().hex[:6]}",
+        kind=AgencyKind.LAW_ENFORCEMENT,
+        country=country,
+    )
     if state is not VerificationState.PENDING:
         await set_verification(c.db, c.clock, row.id, state)
     return row.id
 
 
-def _agent(agency_id: uuid.UUID | None, *, verified: bool = True,
-           scopes: frozenset[str] = AGENCY_SCOPES) -> Principal:
-    return Principal(PrincipalKind.AGENCY, client_id=f"client-{agency_id}", client_pk=None,
-                     agency_id=agency_id, agency_verified=verified, scopes=scopes)
+def _agent(
+    agency_id: uuid.UUID | None, *, verified: bool = True, scopes: frozenset[str] = AGENCY_SCOPES
+) -> Principal:
+    return Principal(
+        PrincipalKind.AGENCY,
+        client_id=f"client-{agency_id}",
+        client_pk=None,
+        agency_id=agency_id,
+        agency_verified=verified,
+        scopes=scopes,
+    )
 
 
-async def _submit(c: Container, who: Principal, draft: SubmissionDraft | None = None
-                  ) -> Submitted:
+async def _submit(c: Container, who: Principal, draft: SubmissionDraft | None = None) -> Submitted:
     return await submit_request(c.db, c.clock, who, draft or _draft())
 
 
@@ -114,12 +140,14 @@ async def _count(c: Container, model: type[Base]) -> int:
 
 
 async def _counts(c: Container) -> dict[str, int]:
-    return {m.__tablename__: await _count(c, m)
-            for m in (Request, LegalBasis, Target, RequestedItem)}
+    return {
+        m.__tablename__: await _count(c, m) for m in (Request, LegalBasis, Target, RequestedItem)
+    }
 
 
-async def _all_pages(c: Container, who: Principal, where: RequestFilter, first: int
-                     ) -> tuple[list[uuid.UUID], list[bool]]:
+async def _all_pages(
+    c: Container, who: Principal, where: RequestFilter, first: int
+) -> tuple[list[uuid.UUID], list[bool]]:
     seen: list[uuid.UUID] = []
     flags: list[bool] = []
     after: str | None = None
@@ -143,8 +171,9 @@ def _newest_first(rows: list[Request]) -> list[uuid.UUID]:
 # --- storing a submission -------------------------------------------------------------------
 
 
-async def test_submission_is_stored_whole_and_reads_back(container: Container,
-                                                         clock: FixedClock) -> None:
+async def test_submission_is_stored_whole_and_reads_back(
+    container: Container, clock: FixedClock
+) -> None:
     c = container
     agency = await _agency(c, "DE")
     who = _agent(agency)
@@ -210,8 +239,12 @@ async def test_submission_is_stored_whole_and_reads_back(container: Container,
         (2, "E", date(2026, 3, 1), None),
     ]
     assert all(i.request_id == rid and i.outcome is None for i in items)
-    assert await _counts(c) == {"requests": 1, "legal_bases": 1, "request_targets": 3,
-                                "requested_items": 5}
+    assert await _counts(c) == {
+        "requests": 1,
+        "legal_bases": 1,
+        "request_targets": 3,
+        "requested_items": 5,
+    }
 
 
 async def test_reads_of_several_requests_keep_them_apart(container: Container) -> None:
@@ -236,18 +269,31 @@ async def test_reads_of_several_requests_keep_them_apart(container: Container) -
     ("changes", "category", "deadline"),
     [
         ({}, Category.ACCOUNT, timedelta(days=30)),
-        ({"emergency": True, "emergency_description": "A child is missing."},
-         Category.EMERGENCY, timedelta(hours=8)),
-        ({"targets": (TargetDraft(IdentifierType.USERNAME, "buyer.1", (InfoType.D,)),)},
-         Category.TRANSACTION, timedelta(days=30)),
-        ({"targets": (TargetDraft(IdentifierType.SERIAL_NUMBER, "SN-9", (InfoType.B,)),)},
-         Category.PRODUCT, timedelta(days=30)),
+        (
+            {"emergency": True, "emergency_description": "A child is missing."},
+            Category.EMERGENCY,
+            timedelta(hours=8),
+        ),
+        (
+            {"targets": (TargetDraft(IdentifierType.USERNAME, "buyer.1", (InfoType.D,)),)},
+            Category.TRANSACTION,
+            timedelta(days=30),
+        ),
+        (
+            {"targets": (TargetDraft(IdentifierType.SERIAL_NUMBER, "SN-9", (InfoType.B,)),)},
+            Category.PRODUCT,
+            timedelta(days=30),
+        ),
         ({"category": Category.PRODUCT}, Category.PRODUCT, timedelta(days=30)),
     ],
 )
-async def test_category_and_deadline_are_stored(container: Container, clock: FixedClock,
-                                                changes: dict[str, Any], category: Category,
-                                                deadline: timedelta) -> None:
+async def test_category_and_deadline_are_stored(
+    container: Container,
+    clock: FixedClock,
+    changes: dict[str, Any],
+    category: Category,
+    deadline: timedelta,
+) -> None:
     c = container
     who = _agent(await _agency(c))
     req = (await _submit(c, who, _draft(**changes))).request
@@ -272,24 +318,42 @@ async def test_a_submission_without_a_document_stores_no_digest(container: Conta
     [
         ({"jurisdiction": "XX"}, "jurisdiction", ErrorCode.INVALID_JURISDICTION),
         ({"targets": ()}, "targets", ErrorCode.EMPTY_TARGETS),
-        ({"targets": (TargetDraft(IdentifierType.EMAIL, "not an address", (InfoType.A,)),)},
-         "targets[0].identifier", ErrorCode.INVALID_IDENTIFIER),
-        ({"legal_basis": LegalBasisDraft(LegalBasisKind.WARRANT, "R-1", "A court",
-                                         date(2025, 1, 1), expires_at=date(2025, 6, 1))},
-         "legalBasis.expiresAt", ErrorCode.LEGAL_BASIS_EXPIRED),
-        ({"emergency": True, "emergency_description": None},
-         "emergencyDescription", ErrorCode.INVALID_INPUT),
+        (
+            {"targets": (TargetDraft(IdentifierType.EMAIL, "not an address", (InfoType.A,)),)},
+            "targets[0].identifier",
+            ErrorCode.INVALID_IDENTIFIER,
+        ),
+        (
+            {
+                "legal_basis": LegalBasisDraft(
+                    LegalBasisKind.WARRANT,
+                    "R-1",
+                    "A court",
+                    date(2025, 1, 1),
+                    expires_at=date(2025, 6, 1),
+                )
+            },
+            "legalBasis.expiresAt",
+            ErrorCode.LEGAL_BASIS_EXPIRED,
+        ),
+        (
+            {"emergency": True, "emergency_description": None},
+            "emergencyDescription",
+            ErrorCode.INVALID_INPUT,
+        ),
     ],
 )
-async def test_an_invalid_submission_stores_nothing(container: Container, changes: dict[str, Any],
-                                                    field: str, code: ErrorCode) -> None:
+async def test_an_invalid_submission_stores_nothing(
+    container: Container, changes: dict[str, Any], field: str, code: ErrorCode
+) -> None:
     c = container
     who = _agent(await _agency(c))
     with pytest.raises(DomainError) as caught:
         await _submit(c, who, _draft(idempotency_key="k-invalid", **changes))
     assert (field, code) in [(p.field, p.code) for p in caught.value.problems]
     assert await _counts(c) == dict.fromkeys(
-        ("requests", "legal_bases", "request_targets", "requested_items"), 0)
+        ("requests", "legal_bases", "request_targets", "requested_items"), 0
+    )
 
 
 # --- who may submit -------------------------------------------------------------------------
@@ -301,7 +365,8 @@ async def _assert_not_verified(c: Container, who: Principal) -> None:
     assert [p.code for p in caught.value.problems] == [ErrorCode.AGENCY_NOT_VERIFIED]
     assert caught.value.problems[0].field == "agency"
     assert await _counts(c) == dict.fromkeys(
-        ("requests", "legal_bases", "request_targets", "requested_items"), 0)
+        ("requests", "legal_bases", "request_targets", "requested_items"), 0
+    )
 
 
 async def test_principal_of_unverified_agency_cannot_submit(container: Container) -> None:
@@ -311,7 +376,8 @@ async def test_principal_of_unverified_agency_cannot_submit(container: Container
 
 @pytest.mark.parametrize("state", [VerificationState.PENDING, VerificationState.SUSPENDED])
 async def test_agency_row_not_verified_refuses_even_a_verified_token(
-        container: Container, state: VerificationState) -> None:
+    container: Container, state: VerificationState
+) -> None:
     # The token said verified when it was issued; the database has the last word.
     agency = await _agency(container, state=state)
     await _assert_not_verified(container, _agent(agency, verified=True))
@@ -322,7 +388,8 @@ async def test_unknown_agency_cannot_submit(container: Container) -> None:
 
 
 async def test_only_agency_principals_with_the_submit_scope_may_submit(
-        container: Container) -> None:
+    container: Container,
+) -> None:
     c = container
     agency = await _agency(c)
     with pytest.raises(NotAuthenticated):
@@ -330,8 +397,9 @@ async def test_only_agency_principals_with_the_submit_scope_may_submit(
     with pytest.raises(AccessDenied):
         await _submit(c, _agent(agency, scopes=frozenset({"requests:read"})))
     with pytest.raises(AccessDenied):
-        await _submit(c, Principal(PrincipalKind.STAFF, scopes=frozenset({"requests:submit",
-                                                                         "admin"})))
+        await _submit(
+            c, Principal(PrincipalKind.STAFF, scopes=frozenset({"requests:submit", "admin"}))
+        )
     with pytest.raises(AccessDenied):
         await _submit(c, _agent(None))
     assert await _count(c, Request) == 0
@@ -357,8 +425,9 @@ async def test_an_agency_never_sees_another_agencys_request(container: Container
     assert await reads.count_requests(c.db, b, EVERYTHING) == 3
     # filters cannot widen the view
     assert await reads.count_requests(c.db, a, RequestFilter(countries=("FR",))) == 0
-    assert (await reads.page_requests(c.db, a, RequestFilter(countries=("FR",)), 50, None)
-            ).rows == []
+    assert (
+        await reads.page_requests(c.db, a, RequestFilter(countries=("FR",)), 50, None)
+    ).rows == []
     # a cursor taken from another agency's request does not reveal anything either
     page = await reads.page_requests(c.db, a, EVERYTHING, 50, encode_cursor(theirs[-1]))
     assert {r.id for r in page.rows} <= {r.id for r in mine}
@@ -379,8 +448,9 @@ async def test_an_agency_never_sees_another_agencys_request(container: Container
 
 
 @pytest.mark.parametrize("scope", ["review", "audit", "admin"])
-async def test_staff_who_may_read_requests_see_every_agency(container: Container,
-                                                           scope: str) -> None:
+async def test_staff_who_may_read_requests_see_every_agency(
+    container: Container, scope: str
+) -> None:
     c = container
     a, b = _agent(await _agency(c, "DE")), _agent(await _agency(c, "FR"))
     reqs = [(await _submit(c, a)).request, (await _submit(c, b, _product_draft())).request]
@@ -416,16 +486,30 @@ def _every_read(c: Container, who: Principal, rid: uuid.UUID) -> list[Any]:
         (Principal(PrincipalKind.STAFF, scopes=frozenset({"notices"})), AccessDenied),
         (Principal(PrincipalKind.STAFF, scopes=frozenset()), AccessDenied),
         # an agency client without requests:read reads nothing, not even its own requests
-        (Principal(PrincipalKind.AGENCY, agency_id=uuid.uuid4(), agency_verified=True,
-                   scopes=frozenset({"requests:submit"})), AccessDenied),
+        (
+            Principal(
+                PrincipalKind.AGENCY,
+                agency_id=uuid.uuid4(),
+                agency_verified=True,
+                scopes=frozenset({"requests:submit"}),
+            ),
+            AccessDenied,
+        ),
         (Principal(PrincipalKind.AGENCY, agency_id=None, scopes=AGENCY_SCOPES), AccessDenied),
         (ANONYMOUS, NotAuthenticated),
     ],
-    ids=["staff-reports", "staff-notices", "staff-no-scope", "agency-no-read",
-         "agency-without-agency", "anonymous"],
+    ids=[
+        "staff-reports",
+        "staff-notices",
+        "staff-no-scope",
+        "agency-no-read",
+        "agency-without-agency",
+        "anonymous",
+    ],
 )
 async def test_principals_who_may_not_read_requests_are_refused(
-        container: Container, who: Principal, error: type[Exception]) -> None:
+    container: Container, who: Principal, error: type[Exception]
+) -> None:
     c = container
     req = (await _submit(c, _agent(await _agency(c)))).request
     for call in _every_read(c, who, req.id):
@@ -486,7 +570,8 @@ async def _many(c: Container, clock: FixedClock) -> tuple[Principal, Principal, 
 
 @pytest.mark.parametrize("first", [1, 4, 5, 7, 24, 25, 26, 100])
 async def test_keyset_paging_returns_everything_once_newest_first(
-        container: Container, clock: FixedClock, first: int) -> None:
+    container: Container, clock: FixedClock, first: int
+) -> None:
     c = container
     de, _us, made = await _many(c, clock)
     expected = _newest_first(made)
@@ -502,8 +587,7 @@ async def test_keyset_paging_returns_everything_once_newest_first(
     assert seen == _newest_first(mine)
 
 
-async def test_paging_after_the_last_row_is_empty(container: Container, clock: FixedClock
-                                                  ) -> None:
+async def test_paging_after_the_last_row_is_empty(container: Container, clock: FixedClock) -> None:
     c = container
     _de, _us, made = await _many(c, clock)
     oldest = min(made, key=lambda r: (r.received_at, r.id))
@@ -511,8 +595,9 @@ async def test_paging_after_the_last_row_is_empty(container: Container, clock: F
     assert page.rows == [] and page.has_next is False
 
 
-async def test_paging_is_stable_while_new_requests_arrive(container: Container,
-                                                          clock: FixedClock) -> None:
+async def test_paging_is_stable_while_new_requests_arrive(
+    container: Container, clock: FixedClock
+) -> None:
     c = container
     de, _us, made = await _many(c, clock)
     page = await reads.page_requests(c.db, STAFF, EVERYTHING, 10, None)
@@ -543,13 +628,17 @@ async def test_filters_narrow_pages_and_counts(container: Container, clock: Fixe
 
     cases: list[tuple[RequestFilter, Any]] = [
         (RequestFilter(statuses=("in_review",)), lambda r: r.status == "in_review"),
-        (RequestFilter(statuses=("in_review", "rejected")),
-         lambda r: r.status in ("in_review", "rejected")),
+        (
+            RequestFilter(statuses=("in_review", "rejected")),
+            lambda r: r.status in ("in_review", "rejected"),
+        ),
         (RequestFilter(statuses=("received",)), lambda r: r.status == "received"),
         (RequestFilter(statuses=("closed",)), lambda r: False),
         (RequestFilter(categories=("product",)), lambda r: r.category == "product"),
-        (RequestFilter(categories=("emergency", "account")),
-         lambda r: r.category in ("emergency", "account")),
+        (
+            RequestFilter(categories=("emergency", "account")),
+            lambda r: r.category in ("emergency", "account"),
+        ),
         (RequestFilter(countries=("US",)), lambda r: r.country == "US"),
         (RequestFilter(countries=("DE", "US")), lambda r: True),
         (RequestFilter(countries=("FR",)), lambda r: False),
@@ -557,15 +646,24 @@ async def test_filters_narrow_pages_and_counts(container: Container, clock: Fixe
         (RequestFilter(emergency=False), lambda r: not r.emergency),
         (RequestFilter(received_from=times[10]), lambda r: r.received_at >= times[10]),
         (RequestFilter(received_to=times[10]), lambda r: r.received_at < times[10]),
-        (RequestFilter(received_from=times[3], received_to=times[11]),
-         lambda r: times[3] <= r.received_at < times[11]),
+        (
+            RequestFilter(received_from=times[3], received_to=times[11]),
+            lambda r: times[3] <= r.received_at < times[11],
+        ),
         # bounds given in another offset mean the same instants
-        (RequestFilter(received_from=times[10].astimezone(timezone(timedelta(hours=-5)))),
-         lambda r: r.received_at >= times[10]),
-        (RequestFilter(countries=("DE",), categories=("account",), emergency=False,
-                       statuses=("received",)),
-         lambda r: (r.country, r.category, r.emergency, r.status)
-         == ("DE", "account", False, "received")),
+        (
+            RequestFilter(received_from=times[10].astimezone(timezone(timedelta(hours=-5)))),
+            lambda r: r.received_at >= times[10],
+        ),
+        (
+            RequestFilter(
+                countries=("DE",), categories=("account",), emergency=False, statuses=("received",)
+            ),
+            lambda r: (
+                (r.country, r.category, r.emergency, r.status)
+                == ("DE", "account", False, "received")
+            ),
+        ),
     ]
     for where, keep in cases:
         expected = _newest_first([r for r in rows if keep(r)])
@@ -578,8 +676,11 @@ async def test_filters_narrow_pages_and_counts(container: Container, clock: Fixe
     # the cases above really narrow: none of the non-trivial ones returns everything
     assert await reads.count_requests(c.db, STAFF, RequestFilter(emergency=True)) == 2
     assert await reads.count_requests(c.db, STAFF, RequestFilter(categories=("product",))) == 6
-    assert await reads.count_requests(c.db, de, EVERYTHING) + await reads.count_requests(
-        c.db, us, EVERYTHING) == 25
+    assert (
+        await reads.count_requests(c.db, de, EVERYTHING)
+        + await reads.count_requests(c.db, us, EVERYTHING)
+        == 25
+    )
 
 
 def _b64(raw: bytes) -> str:
@@ -604,8 +705,9 @@ def _b64(raw: bytes) -> str:
         _b64(b"\xff\xfe\x00not utf-8"),
     ],
 )
-async def test_a_garbage_cursor_is_refused(container: Container, clock: FixedClock,
-                                           cursor: str) -> None:
+async def test_a_garbage_cursor_is_refused(
+    container: Container, clock: FixedClock, cursor: str
+) -> None:
     c = container
     await _submit(c, _agent(await _agency(c)))
     if cursor == "":
@@ -629,8 +731,9 @@ async def test_timestamps_come_back_aware_utc(container: Container, clock: Fixed
     agency = await _agency(c)
     who = _agent(agency)
     # a clock in another offset, with microseconds: stored as the same instant, read as UTC
-    clock.set(datetime(2026, 12, 1, 1, 30, 15, 123456, tzinfo=timezone(timedelta(hours=5,
-                                                                                  minutes=30))))
+    clock.set(
+        datetime(2026, 12, 1, 1, 30, 15, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    )
     req = (await _submit(c, who)).request
     found = (await reads.requests_by_ids(c.db, who, [req.id]))[req.id]
     for value in (found.received_at, found.updated_at, found.deadline):
@@ -653,14 +756,16 @@ async def test_timestamps_come_back_aware_utc(container: Container, clock: Fixed
     assert _is_utc(raw) and raw == found.received_at
 
 
-async def test_a_naive_timestamp_is_never_written(container: Container, clock: FixedClock
-                                                  ) -> None:
+async def test_a_naive_timestamp_is_never_written(container: Container, clock: FixedClock) -> None:
     c = container
     req = (await _submit(c, _agent(await _agency(c)))).request
     with pytest.raises(Exception, match="naive datetime"):
         async with c.db.transaction() as session:
-            await session.execute(update(Request).where(Request.id == req.id)
-                                  .values(updated_at=datetime(2026, 12, 1, 9, 0)))
+            await session.execute(
+                update(Request)
+                .where(Request.id == req.id)
+                .values(updated_at=datetime(2026, 12, 1, 9, 0))
+            )
     found = (await reads.requests_by_ids(c.db, STAFF, [req.id]))[req.id]
     assert found.updated_at == clock.now()
 
@@ -668,8 +773,9 @@ async def test_a_naive_timestamp_is_never_written(container: Container, clock: F
 # --- idempotency ----------------------------------------------------------------------------
 
 
-async def test_a_retry_with_the_same_key_returns_the_first_result(container: Container,
-                                                                  clock: FixedClock) -> None:
+async def test_a_retry_with_the_same_key_returns_the_first_result(
+    container: Container, clock: FixedClock
+) -> None:
     c = container
     who = _agent(await _agency(c))
     draft = _draft(idempotency_key="3f1c-retry")
@@ -681,8 +787,12 @@ async def test_a_retry_with_the_same_key_returns_the_first_result(container: Con
     assert first.replayed is False and second.replayed is True
     assert second.request.id == first.request.id
     assert second.request.received_at == received
-    assert await _counts(c) == {"requests": 1, "legal_bases": 1, "request_targets": 3,
-                                "requested_items": 5}
+    assert await _counts(c) == {
+        "requests": 1,
+        "legal_bases": 1,
+        "request_targets": 3,
+        "requested_items": 5,
+    }
     stored = (await reads.requests_by_ids(c.db, who, [first.request.id]))[first.request.id]
     assert stored.idempotency_key == "3f1c-retry"
     # the same payload written differently (normalised to the same thing) is the same request
@@ -702,21 +812,22 @@ async def test_a_retry_with_the_same_key_returns_the_first_result(container: Con
     ids=["reason", "jurisdiction", "emergency", "document", "targets"],
 )
 async def test_the_same_key_with_another_payload_is_a_conflict(
-        container: Container, changes: dict[str, Any]) -> None:
+    container: Container, changes: dict[str, Any]
+) -> None:
     c = container
     who = _agent(await _agency(c))
     first = await _submit(c, who, _draft(idempotency_key="key-1"))
     with pytest.raises(DomainError) as caught:
         await _submit(c, who, _draft(idempotency_key="key-1", **changes))
     assert [(p.field, p.code) for p in caught.value.problems] == [
-        ("idempotencyKey", ErrorCode.CONFLICT)]
+        ("idempotencyKey", ErrorCode.CONFLICT)
+    ]
     assert await _count(c, Request) == 1
     assert await _count(c, LegalBasis) == 1
     assert set(await reads.requests_by_ids(c.db, who, [first.request.id])) == {first.request.id}
 
 
-async def test_keys_belong_to_one_agency_and_no_key_means_no_dedup(container: Container
-                                                                   ) -> None:
+async def test_keys_belong_to_one_agency_and_no_key_means_no_dedup(container: Container) -> None:
     c = container
     a, b = _agent(await _agency(c, "DE")), _agent(await _agency(c, "AT"))
     draft = _draft(idempotency_key="shared-key")
@@ -733,29 +844,102 @@ async def test_concurrent_retries_with_one_key_create_one_request(container: Con
     who = _agent(await _agency(c))
     draft = _draft(idempotency_key="burst-1")
 
-    results = await asyncio.gather(*(_submit(c, who, draft) for _ in range(20)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(_submit(c, who, draft) for _ in range(20)), return_exceptions=True
+    )
 
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == [], [repr(e) for e in errors]
     done = [r for r in results if isinstance(r, Submitted)]
     assert len({r.request.id for r in done}) == 1
     assert sum(not r.replayed for r in done) == 1
-    assert await _counts(c) == {"requests": 1, "legal_bases": 1, "request_targets": 3,
-                                "requested_items": 5}
+    assert await _counts(c) == {
+        "requests": 1,
+        "legal_bases": 1,
+        "request_targets": 3,
+        "requested_items": 5,
+    }
 
 
-async def test_concurrent_submissions_without_a_key_are_all_stored(container: Container
-                                                                   ) -> None:
+async def test_concurrent_submissions_without_a_key_are_all_stored(container: Container) -> None:
     c = container
     who = _agent(await _agency(c))
-    results = await asyncio.gather(*(_submit(c, who, _draft(idempotency_key=f"k{i}"))
-                                     for i in range(12)), return_exceptions=True)
+    results = await asyncio.gather(
+        *(_submit(c, who, _draft(idempotency_key=f"k{i}")) for i in range(12)),
+        return_exceptions=True,
+    )
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == [], [repr(e) for e in errors]
     assert len({r.request.id for r in results if isinstance(r, Submitted)}) == 12
     assert await _count(c, Request) == 12
     assert await _count(c, RequestedItem) == 12 * 5
+
+
+async def test_concurrent_submissions_with_one_key_and_two_payloads(container: Container) -> None:
+    """Whoever wins the race, the key ends up naming one request; the other payload is a
+    conflict every time, and never a second row or a database error."""
+    c = container
+    who = _agent(await _agency(c))
+    one = _draft(idempotency_key="race-2")
+    other = _draft(idempotency_key="race-2", reason="A different reason.")
+    drafts = [one, other] * 8
+
+    results = await asyncio.gather(*(_submit(c, who, d) for d in drafts), return_exceptions=True)
+
+    unexpected = [
+        r for r in results if isinstance(r, BaseException) and not isinstance(r, DomainError)
+    ]
+    assert unexpected == [], [repr(e) for e in unexpected]
+    stored = [r for r in results if isinstance(r, Submitted)]
+    assert len({r.request.id for r in stored}) == 1
+    assert sum(not r.replayed for r in stored) == 1
+    winning = one if stored[0].request.reason == one.reason.strip() else other
+    for d, r in zip(drafts, results, strict=True):
+        if d is winning:
+            assert isinstance(r, Submitted) and r.request.id == stored[0].request.id
+        else:
+            assert isinstance(r, DomainError), r
+            assert [p.code for p in r.problems] == [ErrorCode.CONFLICT]
+    assert len(stored) == 8
+    assert await _counts(c) == {
+        "requests": 1,
+        "legal_bases": 1,
+        "request_targets": 3,
+        "requested_items": 5,
+    }
+
+
+async def test_text_and_large_documents_round_trip_exactly(container: Container) -> None:
+    c = container
+    who = _agent(await _agency(c))
+    document = bytes(range(256)) * (3 * 1024 * 4)  # 3 MiB, every byte value
+    draft = _draft(
+        officer=Officer(
+            name="Kommissarin Ö. Weiß-Łukasiewicz 🚓",
+            email="w@polizei.example",
+            title="Kriminalhauptkommissarin",
+        ),
+        reason="Ermittlungen wegen Einbruchs; 证人; ¿testigo? \u2014 \"quoted\" 'single' \\ %",
+        legal_basis=replace(
+            _draft().legal_basis, issued_by="Amtsgericht München", document=document
+        ),
+        targets=(TargetDraft(IdentifierType.USERNAME, "jürgen.müller", (InfoType.A,)),),
+    )
+    req = (await _submit(c, who, draft)).request
+    found = (await reads.requests_by_ids(c.db, who, [req.id]))[req.id]
+    assert found.officer_name == draft.officer.name
+    assert found.reason == draft.reason
+    targets = (await reads.targets_of(c.db, [req.id]))[req.id]
+    assert [t.identifier for t in targets] == ["jürgen.müller"]
+    basis = (await reads.legal_bases_by_ids(c.db, [req.legal_basis_id]))[req.legal_basis_id]
+    assert basis.issued_by == "Amtsgericht München"
+    assert basis.document_size == len(document)
+    assert basis.document_sha256 == hashlib.sha256(document).hexdigest()
+    async with c.db.reader() as session:
+        stored = await session.scalar(
+            select(LegalBasis.document).where(LegalBasis.id == req.legal_basis_id)
+        )
+    assert stored == document
 
 
 # --- migrations -----------------------------------------------------------------------------
@@ -776,8 +960,7 @@ async def test_database_is_at_the_head_revision(container: Container) -> None:
     assert head is not None
     assert await migrate.current_revision(container.db.engine) == head
     # upgrading again is a no-op
-    await migrate.upgrade(container.db.engine, container.db.url,
-                          container.settings.database_schema)
+    await migrate.upgrade(container.db.engine, container.db.url, container.settings.database_schema)
     assert await migrate.current_revision(container.db.engine) == head
 
 
@@ -798,3 +981,94 @@ async def test_the_migration_check_would_see_a_difference(container: Container) 
         differences = await conn.run_sync(diff)
     assert [d[0] for d in differences] == ["add_table"]
     assert differences[0][1].name == "not_migrated"
+
+
+# --- text lengths: the database never has the last word -------------------------------------
+
+_LONG_PHONE = "+49 (0) 30 - 4664 - 0000 ext. 12345"  # a valid number, 35 characters as written
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "read"),
+    [
+        (
+            {"officer": Officer(name="N" * 300, email="a@police.example")},
+            "officer.name",
+            lambda r, b: r.officer_name,
+        ),
+        (
+            {"officer": Officer(name="N", email="a@police.example", title="T" * 300)},
+            "officer.title",
+            lambda r, b: r.officer_title,
+        ),
+        (
+            {"officer": Officer(name="N", email="a@police.example", phone=_LONG_PHONE)},
+            "officer.phone",
+            lambda r, b: r.officer_phone,
+        ),
+        (
+            {"legal_basis": replace(_draft().legal_basis, reference="R" * 250)},
+            "legalBasis.reference",
+            lambda r, b: b.reference,
+        ),
+        (
+            {"legal_basis": replace(_draft().legal_basis, issued_by="I" * 400)},
+            "legalBasis.issuedBy",
+            lambda r, b: b.issued_by,
+        ),
+    ],
+    ids=["officer-name", "officer-title", "officer-phone", "reference", "issued-by"],
+)
+async def test_a_long_text_is_stored_whole_or_refused_by_field(
+    container: Container, changes: dict[str, Any], field: str, read: Any
+) -> None:
+    """Validation accepts these (up to 4000 characters, or any valid phone as written); the
+    columns are shorter. The answer must be the same on both backends: the text is kept whole,
+    or the submission is refused naming the field. Never a database error, never truncation."""
+    c = container
+    who = _agent(await _agency(c))
+    draft = _draft(**changes)
+    try:
+        result = await _submit(c, who, draft)
+    except DomainError as refused:
+        assert field in [p.field for p in refused.problems]
+        assert await _count(c, Request) == 0
+        return
+    req = (await reads.requests_by_ids(c.db, who, [result.request.id]))[result.request.id]
+    basis = (await reads.legal_bases_by_ids(c.db, [req.legal_basis_id]))[req.legal_basis_id]
+    sent = {
+        "officer.name": draft.officer.name,
+        "officer.title": draft.officer.title,
+        "officer.phone": draft.officer.phone,
+        "legalBasis.reference": draft.legal_basis.reference,
+        "legalBasis.issuedBy": draft.legal_basis.issued_by,
+    }[field]
+    assert read(req, basis) == sent.strip()
+
+
+async def test_a_long_agency_name_is_stored_whole_or_refused(container: Container) -> None:
+    c = container
+    name = "Staatsanwaltschaft " * 15  # 285 characters
+    try:
+        row = await create_agency(c.db, c.clock, name=name, kind=AgencyKind.JUDICIAL, country="DE")
+    except DomainError as refused:
+        assert [p.field for p in refused.problems] == ["name"]
+        assert await _count(c, Agency) == 0
+        return
+    async with c.db.reader() as session:
+        stored = await session.get(Agency, row.id)
+    assert stored is not None and stored.name == name.strip()
+
+
+async def test_a_long_officer_name_through_the_api_is_a_user_error_or_kept(world: World) -> None:
+    """What the agency sees of the case above: a userError on the field, or its text kept."""
+    agency = await world.agency_actor("DE")
+    officer = {"name": "N" * 300, "title": "KHK", "email": "k@police.example", "phone": ""}
+    response = await agency.gql(SUBMIT, {"input": submission(officer=officer)})
+    body = response.json()
+    assert response.status_code == 200 and not body.get("errors"), body
+    payload = body["data"]["submitRequest"]
+    if payload["request"] is None:
+        assert "officer.name" in [e["field"] for e in payload["userErrors"]], payload
+    else:
+        assert payload["userErrors"] == []

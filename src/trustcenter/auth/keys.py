@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import select
@@ -17,6 +17,8 @@ from trustcenter.db.models import SigningKey
 from trustcenter.db.session import Database
 
 ALG = "ES256"
+#: How long a process keeps signing with the key it loaded before looking for a newer one.
+RELOAD_AFTER = timedelta(minutes=5)
 
 
 class KeyStore:
@@ -24,6 +26,7 @@ class KeyStore:
         self._db = db
         self._active: ECKey | None = None
         self._keys: dict[str, ECKey] = {}
+        self._loaded_at: datetime | None = None
 
     async def load(self, now: datetime) -> None:
         """Read the keys; generate the first one if there is none."""
@@ -33,6 +36,12 @@ class KeyStore:
             await self.rotate(now)
             return
         self._install(rows)
+        self._loaded_at = now
+
+    async def reload_if_stale(self, now: datetime) -> None:
+        """Pick up a key rotated by another process (``trustcenter keys rotate``)."""
+        if self._loaded_at is None or now - self._loaded_at >= RELOAD_AFTER:
+            await self.load(now)
 
     def _install(self, rows: list[SigningKey] | tuple[SigningKey, ...]) -> None:
         self._keys = {r.kid: ECKey.import_key(json.loads(r.private_jwk)) for r in rows}
@@ -49,11 +58,17 @@ class KeyStore:
                 if row.retired_at is None:
                     row.retired_at = now
             session.add(
-                SigningKey(kid=kid, alg=ALG, private_jwk=json.dumps(key.as_dict(private=True)),
-                           created_at=now, retired_at=None)
+                SigningKey(
+                    kid=kid,
+                    alg=ALG,
+                    private_jwk=json.dumps(key.as_dict(private=True)),
+                    created_at=now,
+                    retired_at=None,
+                )
             )
         async with self._db.reader() as session:
             self._install((await session.scalars(select(SigningKey))).all())
+        self._loaded_at = now
         return kid
 
     @property

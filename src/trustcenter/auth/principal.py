@@ -39,7 +39,7 @@ class Principal:
     def has_any(self, scopes: frozenset[str] | set[str]) -> bool:
         return bool(self.scopes & scopes)
 
-    def request_visibility(self) -> uuid.UUID | None | bool:
+    def request_visibility(self) -> uuid.UUID | bool | None:
         """None: every agency's requests; a UUID: that agency's only; False: none at all."""
         if self.is_staff and self.has_any(READ_ALL_REQUESTS):
             return None

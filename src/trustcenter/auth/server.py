@@ -20,9 +20,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from authlib.oauth2 import AuthorizationServer as _AuthlibServer
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6749.errors import InvalidScopeError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6749.util import scope_to_list
 
 from trustcenter.auth.scopes import ALL_SCOPES
@@ -81,8 +81,9 @@ _current_client: ContextVar[ClientRecord | None] = ContextVar("tc_client", defau
 
 
 class _Request(OAuth2Request):  # type: ignore[misc]
-    def __init__(self, method: str, uri: str, headers: Mapping[str, str],
-                 form: Mapping[str, str]) -> None:
+    def __init__(
+        self, method: str, uri: str, headers: Mapping[str, str], form: Mapping[str, str]
+    ) -> None:
         super().__init__(method, uri, headers=headers)
         self.payload = BasicOAuth2Payload(dict(form))
         self._form = dict(form)
@@ -131,8 +132,14 @@ class AuthorizationServer(_AuthlibServer):  # type: ignore[misc]
         return None
 
     # our entry point -----------------------------------------------------------------------
-    def token_response(self, method: str, uri: str, headers: Mapping[str, str],
-                       form: Mapping[str, str], client: ClientRecord | None) -> TokenResponse:
+    def token_response(
+        self,
+        method: str,
+        uri: str,
+        headers: Mapping[str, str],
+        form: Mapping[str, str],
+        client: ClientRecord | None,
+    ) -> TokenResponse:
         token = _current_client.set(client)
         try:
             response: TokenResponse = self.create_token_response(

@@ -1,9 +1,9 @@
 """Access tokens: RFC 9068 JWTs signed with the store's current key, checked strictly.
 
-Issuing plugs into authlib's authorization server as its token generator. Checking is stricter than authlib's own
-validator: the ``typ`` header must say ``at+jwt``, only the asymmetric algorithm we sign with is
-accepted (so ``none`` and HMAC tricks fail), unknown ``crit`` headers are refused, and a token
-may not live longer than an hour.
+Issuing plugs into authlib's authorization server as its token generator. Checking is
+stricter than authlib's own validator: the ``typ`` header must say ``at+jwt``, only the
+asymmetric algorithm we sign with is accepted (so ``none`` and HMAC tricks fail), unknown
+``crit`` headers are refused, and a token may not live longer than an hour.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from trustcenter.auth.keys import ALG, KeyStore
@@ -39,17 +38,24 @@ class TokenGenerator:
     credentials grant has no resource owner.
     """
 
-    def __init__(self, keys: KeyStore, issuer: str, audience: str, lifetime: int,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self, keys: KeyStore, issuer: str, audience: str, lifetime: int, clock: Callable[[], float]
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._lifetime = min(lifetime, MAX_TOKEN_LIFETIME)
         self._clock = clock
 
-    def __call__(self, grant_type: str, client: Any, user: Any = None, scope: str | None = None,
-                 expires_in: int | None = None, include_refresh_token: bool = False
-                 ) -> dict[str, Any]:
+    def __call__(
+        self,
+        grant_type: str,
+        client: Any,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = False,
+    ) -> dict[str, Any]:
         granted = client.get_allowed_scope(scope)
         now = int(self._clock())
         claims = {
@@ -64,8 +70,12 @@ class TokenGenerator:
         }
         header = {"alg": ALG, "typ": "at+jwt", "kid": self._keys.signing_key.kid}
         token = jwt.encode(header, claims, self._keys.signing_key, algorithms=[ALG])
-        return {"access_token": token, "token_type": "Bearer", "expires_in": self._lifetime,
-                "scope": granted}
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self._lifetime,
+            "scope": granted,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +88,9 @@ class AccessClaims:
 
 
 class TokenValidator:
-    def __init__(self, keys: KeyStore, issuer: str, audience: str,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self, keys: KeyStore, issuer: str, audience: str, clock: Callable[[], float]
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience

@@ -22,6 +22,9 @@ from trustcenter.domain.errors import ErrorCode, Problem
 MAX_TARGETS = 100
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 MAX_TEXT = 4000
+MAX_NAME = 200  # names, titles, references
+MAX_AUTHORITY = 300  # the issuing authority
+MAX_PHONE = 32
 _USERNAME = re.compile(r"^[\w.\-@+]{1,128}$")
 _SERIAL = re.compile(r"^[A-Z0-9\-]{4,64}$")
 _ORDER = re.compile(r"^[A-Za-z0-9\-_]{3,64}$")
@@ -117,32 +120,52 @@ _IDENTIFIER_HINT = {
 }
 
 
-def _text(problems: list[Problem], path: str, value: str | None, *, required: bool) -> None:
+def _text(
+    problems: list[Problem],
+    path: str,
+    value: str | None,
+    *,
+    required: bool,
+    limit: int = MAX_TEXT,
+) -> None:
     if value is None or not value.strip():
         if required:
             problems.append(Problem(path, "is required", ErrorCode.INVALID_INPUT))
-    elif len(value) > MAX_TEXT:
-        problems.append(Problem(path, f"is longer than {MAX_TEXT} characters", ErrorCode.INVALID_INPUT))
+    elif len(value.strip()) > limit:
+        problems.append(
+            Problem(path, f"is longer than {limit} characters", ErrorCode.INVALID_INPUT)
+        )
 
 
 def _check_officer(officer: Officer, problems: list[Problem]) -> Officer:
-    _text(problems, "officer.name", officer.name, required=True)
-    _text(problems, "officer.title", officer.title, required=False)
+    _text(problems, "officer.name", officer.name, required=True, limit=MAX_NAME)
+    _text(problems, "officer.title", officer.title, required=False, limit=MAX_NAME)
     email = normalise_identifier(IdentifierType.EMAIL, officer.email)
     if email is None:
-        problems.append(Problem("officer.email", "is not an e-mail address", ErrorCode.INVALID_INPUT))
-    phone = officer.phone.strip()
-    if phone and normalise_identifier(IdentifierType.PHONE, phone) is None:
         problems.append(
-            Problem("officer.phone", "is not a phone number in international form",
-                    ErrorCode.INVALID_INPUT)
+            Problem("officer.email", "is not an e-mail address", ErrorCode.INVALID_INPUT)
         )
-    return replace(officer, email=email or officer.email)
+    phone = officer.phone.strip()
+    _text(problems, "officer.phone", phone, required=False, limit=MAX_PHONE)
+    if (
+        phone
+        and len(phone) <= MAX_PHONE
+        and normalise_identifier(IdentifierType.PHONE, phone) is None
+    ):
+        problems.append(
+            Problem(
+                "officer.phone",
+                "is not a phone number in international form",
+                ErrorCode.INVALID_INPUT,
+            )
+        )
+    # The officer's phone is kept as written: it is a contact detail, and may carry an extension.
+    return replace(officer, email=email or officer.email, phone=phone)
 
 
 def _check_legal_basis(basis: LegalBasisDraft, today: date, problems: list[Problem]) -> None:
-    _text(problems, "legalBasis.reference", basis.reference, required=True)
-    _text(problems, "legalBasis.issuedBy", basis.issued_by, required=True)
+    _text(problems, "legalBasis.reference", basis.reference, required=True, limit=MAX_NAME)
+    _text(problems, "legalBasis.issuedBy", basis.issued_by, required=True, limit=MAX_AUTHORITY)
     if basis.issued_at > today:
         problems.append(Problem("legalBasis.issuedAt", "is in the future", ErrorCode.INVALID_INPUT))
     if basis.expires_at is not None:
@@ -152,21 +175,28 @@ def _check_legal_basis(basis: LegalBasisDraft, today: date, problems: list[Probl
             )
         elif basis.expires_at < today:
             problems.append(
-                Problem("legalBasis.expiresAt", "the legal basis has expired",
-                        ErrorCode.LEGAL_BASIS_EXPIRED)
+                Problem(
+                    "legalBasis.expiresAt",
+                    "the legal basis has expired",
+                    ErrorCode.LEGAL_BASIS_EXPIRED,
+                )
             )
     if basis.non_disclosure_until is not None and basis.non_disclosure_until < basis.issued_at:
         problems.append(
-            Problem("legalBasis.nonDisclosureUntil", "is before issuedAt",
-                    ErrorCode.INVALID_TIME_RANGE)
+            Problem(
+                "legalBasis.nonDisclosureUntil", "is before issuedAt", ErrorCode.INVALID_TIME_RANGE
+            )
         )
     if basis.document is not None:
         if not basis.document:
             problems.append(Problem("legalBasis.document", "is empty", ErrorCode.INVALID_DOCUMENT))
         elif len(basis.document) > MAX_DOCUMENT_BYTES:
             problems.append(
-                Problem("legalBasis.document", f"is larger than {MAX_DOCUMENT_BYTES} bytes",
-                        ErrorCode.INVALID_DOCUMENT)
+                Problem(
+                    "legalBasis.document",
+                    f"is larger than {MAX_DOCUMENT_BYTES} bytes",
+                    ErrorCode.INVALID_DOCUMENT,
+                )
             )
 
 
@@ -175,14 +205,19 @@ def _check_target(index: int, target: TargetDraft, problems: list[Problem]) -> T
     normalised = normalise_identifier(target.identifier_type, target.identifier)
     if normalised is None:
         problems.append(
-            Problem(f"{path}.identifier",
-                    f"is not {_IDENTIFIER_HINT[target.identifier_type]}",
-                    ErrorCode.INVALID_IDENTIFIER)
+            Problem(
+                f"{path}.identifier",
+                f"is not {_IDENTIFIER_HINT[target.identifier_type]}",
+                ErrorCode.INVALID_IDENTIFIER,
+            )
         )
     if not target.info_types:
         problems.append(
-            Problem(f"{path}.infoTypes", "name at least one information type (A to E)",
-                    ErrorCode.EMPTY_INFO_TYPES)
+            Problem(
+                f"{path}.infoTypes",
+                "name at least one information type (A to E)",
+                ErrorCode.EMPTY_INFO_TYPES,
+            )
         )
     elif len(set(target.info_types)) != len(target.info_types):
         problems.append(
@@ -190,11 +225,15 @@ def _check_target(index: int, target: TargetDraft, problems: list[Problem]) -> T
         )
     if target.range_from and target.range_to and target.range_to < target.range_from:
         problems.append(
-            Problem(f"{path}.to", "the time range ends before it starts",
-                    ErrorCode.INVALID_TIME_RANGE)
+            Problem(
+                f"{path}.to", "the time range ends before it starts", ErrorCode.INVALID_TIME_RANGE
+            )
         )
-    return replace(target, identifier=normalised or target.identifier,
-                   info_types=tuple(sorted(set(target.info_types))))
+    return replace(
+        target,
+        identifier=normalised or target.identifier,
+        info_types=tuple(sorted(set(target.info_types))),
+    )
 
 
 def validate_submission(
@@ -205,8 +244,11 @@ def validate_submission(
     jurisdiction = draft.jurisdiction.strip().upper()
     if not valid_region_code(jurisdiction):
         problems.append(
-            Problem("jurisdiction", "is not an ISO 3166 country or subdivision code",
-                    ErrorCode.INVALID_JURISDICTION)
+            Problem(
+                "jurisdiction",
+                "is not an ISO 3166 country or subdivision code",
+                ErrorCode.INVALID_JURISDICTION,
+            )
         )
     officer = _check_officer(draft.officer, problems)
     _check_legal_basis(draft.legal_basis, today, problems)
@@ -215,14 +257,19 @@ def validate_submission(
         _text(problems, "emergencyDescription", draft.emergency_description, required=True)
     elif draft.category is Category.EMERGENCY:
         problems.append(
-            Problem("category", "EMERGENCY needs emergency: true and a description",
-                    ErrorCode.INVALID_INPUT)
+            Problem(
+                "category",
+                "EMERGENCY needs emergency: true and a description",
+                ErrorCode.INVALID_INPUT,
+            )
         )
     if not draft.targets:
         problems.append(Problem("targets", "name at least one target", ErrorCode.EMPTY_TARGETS))
     elif len(draft.targets) > MAX_TARGETS:
         problems.append(
-            Problem("targets", f"at most {MAX_TARGETS} targets per request", ErrorCode.INVALID_INPUT)
+            Problem(
+                "targets", f"at most {MAX_TARGETS} targets per request", ErrorCode.INVALID_INPUT
+            )
         )
     targets = tuple(_check_target(i, t, problems) for i, t in enumerate(draft.targets))
     seen: set[tuple[IdentifierType, str]] = set()
@@ -230,8 +277,11 @@ def validate_submission(
         key = (t.identifier_type, t.identifier)
         if key in seen:
             problems.append(
-                Problem(f"targets[{i}].identifier", "names the same target twice",
-                        ErrorCode.INVALID_INPUT)
+                Problem(
+                    f"targets[{i}].identifier",
+                    "names the same target twice",
+                    ErrorCode.INVALID_INPUT,
+                )
             )
         seen.add(key)
     normalised = replace(draft, jurisdiction=jurisdiction, officer=officer, targets=targets)

@@ -86,5 +86,4 @@ class ErrorPolicy(SchemaExtension):
             message = "authentication required: send a bearer access token"
         else:
             message = str(original)
-        return GraphQLError(message, nodes=error.nodes, path=error.path,
-                            extensions={"code": code})
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code})

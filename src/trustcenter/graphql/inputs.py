@@ -86,8 +86,12 @@ def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
     basis = data.legal_basis
     return SubmissionDraft(
         jurisdiction=data.jurisdiction,
-        officer=Officer(name=data.officer.name, email=data.officer.email,
-                        title=data.officer.title, phone=data.officer.phone),
+        officer=Officer(
+            name=data.officer.name,
+            email=data.officer.email,
+            title=data.officer.title,
+            phone=data.officer.phone,
+        ),
         legal_basis=LegalBasisDraft(
             kind=d.LegalBasisKind(basis.kind),
             reference=basis.reference,

@@ -16,9 +16,7 @@ def parse_uuid(raw: str) -> uuid.UUID | None:
         return None
 
 
-async def load_nodes(
-    loader: Any, node_ids: Iterable[str], wrap: Any, required: bool
-) -> list[Any]:
+async def load_nodes(loader: Any, node_ids: Iterable[str], wrap: Any, required: bool) -> list[Any]:
     """Rows for the given ids through a visibility-checked loader; unseen ids are None."""
     ids = [parse_uuid(i) for i in node_ids]
     rows = await loader.load_many([i for i in ids if i is not None])

@@ -69,8 +69,9 @@ def _page_size(info: Info, first: int | None) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Any object by its global id; null when it does not exist "
-                      "for you.")
+    @strawberry.field(
+        description="Any object by its global id; null when it does not exist for you."
+    )
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
         reads.request_scope(ctx(info).principal)
         try:

@@ -24,8 +24,9 @@ from trustcenter.graphql.types_userdata import AccountType, ProductType
 
 
 class Schema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError],
-                       execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         """Unexpected errors are logged by ErrorPolicy with their error id; the rest are the
         client's own (bad input, refused access) and need no server log entry."""
 

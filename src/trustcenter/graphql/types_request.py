@@ -156,8 +156,10 @@ class TargetType(relay.Node):
         rows = await ctx(info).loaders.items.load(self.row.request_id)
         return [RequestedItemType(row=r) for r in rows if r.target_id == self.row.id]
 
-    @strawberry.field(description="Staff only: the account or product the company holds for "
-                      "this identifier, or null when it holds none.")
+    @strawberry.field(
+        description="Staff only: the account or product the company holds for "
+        "this identifier, or null when it holds none."
+    )
     async def subject(self, info: Info) -> SubjectType | None:
         return wrap_subject(await ctx(info).loaders.subject.load(self.row))
 
@@ -219,8 +221,9 @@ class RequestType(relay.Node):
     @strawberry.field
     def officer(self) -> Officer:
         r = self.row
-        return Officer(name=r.officer_name, title=r.officer_title, email=r.officer_email,
-                       phone=r.officer_phone)
+        return Officer(
+            name=r.officer_name, title=r.officer_title, email=r.officer_email, phone=r.officer_phone
+        )
 
     @strawberry.field
     async def agency(self, info: Info) -> AgencyType:

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from trustcenter.clock import Clock
 from trustcenter.db.models import Agency
 from trustcenter.db.session import Database
-from trustcenter.domain.enums import AgencyKind, VerificationState
+from trustcenter.domain.enums import AgencyKind, IdentifierType, VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
-from trustcenter.domain.submission import normalise_identifier, valid_region_code
-from trustcenter.domain.enums import IdentifierType
+from trustcenter.domain.submission import MAX_NAME, normalise_identifier, valid_region_code
 
 
 async def create_agency(
@@ -29,6 +28,10 @@ async def create_agency(
     country = country.strip().upper()
     if not name.strip():
         problems.append(Problem("name", "is required", ErrorCode.INVALID_INPUT))
+    elif len(name.strip()) > MAX_NAME:
+        problems.append(
+            Problem("name", f"is longer than {MAX_NAME} characters", ErrorCode.INVALID_INPUT)
+        )
     if len(country) != 2 or not valid_region_code(country):
         problems.append(
             Problem("country", "is not an ISO 3166-1 alpha-2 code", ErrorCode.INVALID_JURISDICTION)
@@ -37,15 +40,19 @@ async def create_agency(
         region = region.strip().upper()
         if not region.startswith(f"{country}-") or not valid_region_code(region):
             problems.append(
-                Problem("region", f"is not an ISO 3166-2 subdivision of {country}",
-                        ErrorCode.INVALID_JURISDICTION)
+                Problem(
+                    "region",
+                    f"is not an ISO 3166-2 subdivision of {country}",
+                    ErrorCode.INVALID_JURISDICTION,
+                )
             )
     email = None
     if contact_email:
         email = normalise_identifier(IdentifierType.EMAIL, contact_email)
         if email is None:
-            problems.append(Problem("contactEmail", "is not an e-mail address",
-                                    ErrorCode.INVALID_INPUT))
+            problems.append(
+                Problem("contactEmail", "is not an e-mail address", ErrorCode.INVALID_INPUT)
+            )
     if problems:
         raise DomainError(problems)
     agency = Agency(

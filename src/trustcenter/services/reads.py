@@ -53,7 +53,9 @@ async def page_requests(
 ) -> RequestPage:
     scope = request_scope(principal)
     async with db.reader() as session:
-        rows, more = await repo.page(session, agency_id=scope, where=where, first=first, after=after)
+        rows, more = await repo.page(
+            session, agency_id=scope, where=where, first=first, after=after
+        )
     return RequestPage(rows, more)
 
 
@@ -79,16 +81,12 @@ async def targets_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
         return await repo.targets_for(session, ids)
 
 
-async def items_of(
-    db: Database, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[RequestedItem]]:
+async def items_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[RequestedItem]]:
     async with db.reader() as session:
         return await repo.items_for(session, ids)
 
 
-async def legal_bases_by_ids(
-    db: Database, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, LegalBasis]:
+async def legal_bases_by_ids(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LegalBasis]:
     async with db.reader() as session:
         return await repo.legal_bases(session, ids)
 
@@ -107,7 +105,9 @@ async def agencies_by_ids(
 
 
 async def children_by_ids(
-    db: Database, principal: Principal, model: type[Target] | type[RequestedItem],
+    db: Database,
+    principal: Principal,
+    model: type[Target] | type[RequestedItem],
     ids: Sequence[uuid.UUID],
 ) -> dict[uuid.UUID, Target | RequestedItem]:
     """Targets or items by id, only where the principal may see their request."""

@@ -28,8 +28,10 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
 
     async def readyz(request: Request) -> Response:
         ready = await container.db.ping()
-        return JSONResponse({"status": "ready" if ready else "database unavailable"},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "database unavailable"},
+            status_code=200 if ready else 503,
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -51,8 +53,11 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
         ],
         middleware=[
             Middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes),
-            Middleware(AuthenticationMiddleware, backend=BearerBackend(container.validator,
-                       container.db), on_error=on_auth_error),
+            Middleware(
+                AuthenticationMiddleware,
+                backend=BearerBackend(container.validator, container.db),
+                on_error=on_auth_error,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -59,8 +59,10 @@ class GraphQLApp(GraphQL[Context, None]):
                     status_code=415,
                 )
             return None
-        if request.method == "GET" and self.graphql_ide and "text/html" in request.headers.get(
-            "accept", ""
+        if (
+            request.method == "GET"
+            and self.graphql_ide
+            and "text/html" in request.headers.get("accept", "")
         ):
             return None
         return JSONResponse(

@@ -34,19 +34,23 @@ def routes(container: Container) -> list[Route]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type != "application/x-www-form-urlencoded":
             return JSONResponse(
-                {"error": "invalid_request",
-                 "error_description": "send the form as application/x-www-form-urlencoded"},
-                status_code=400, headers={"Cache-Control": "no-store"},
+                {
+                    "error": "invalid_request",
+                    "error_description": "send the form as application/x-www-form-urlencoded",
+                },
+                status_code=400,
+                headers={"Cache-Control": "no-store"},
             )
-        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"),
-                          keep_blank_values=True)
+        pairs = parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
         form = dict(pairs)
         if len(form) != len(pairs):
             return JSONResponse(
                 {"error": "invalid_request", "error_description": "a parameter is repeated"},
-                status_code=400, headers={"Cache-Control": "no-store"},
+                status_code=400,
+                headers={"Cache-Control": "no-store"},
             )
         headers = request.headers
+        await container.keys.reload_if_stale(container.clock.now())
         client = await client_for_token_request(container.db, presented_client_id(headers, form))
         result = container.auth_server.token_response(
             "POST", container.settings.issuer + "/oauth/token", headers, form, client
@@ -61,8 +65,9 @@ def routes(container: Container) -> list[Route]:
         return JSONResponse(metadata(container))
 
     async def jwks(request: Request) -> Response:
-        return JSONResponse(container.keys.public_jwks(),
-                            headers={"Cache-Control": "public, max-age=300"})
+        return JSONResponse(
+            container.keys.public_jwks(), headers={"Cache-Control": "public, max-age=300"}
+        )
 
     return [
         Route("/oauth/token", token, methods=["POST"]),
