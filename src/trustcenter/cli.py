@@ -96,7 +96,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     if not os.environ.get("TRUSTCENTER_ISSUER"):
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
         overrides["issuer"] = f"http://{shown}:{port}"
-    settings = Settings.from_env(**overrides)
+    settings = Settings.from_env(None, **overrides)
 
     async def prepare(container: Container) -> None:
         if demo:

@@ -1,12 +1,20 @@
-"""The fixed tables the demo data set is drawn from (see :mod:`trustcenter.demo`).
+"""The fixed tables the demo data set is drawn from, and the fake values made from them.
 
-Every name, address, phone number and e-mail address here is fictitious or reserved for
-documentation: e-mail domains end in ``example``, US numbers use 555-01xx, UK numbers 07700 900xxx.
+:mod:`trustcenter.demo` decides which rows exist and how they relate; this module says what the
+names, numbers and texts look like. Every name, address, phone number and e-mail address here is
+fictitious or reserved for documentation: e-mail domains end in ``example``, US numbers use
+555-01xx, UK numbers 07700 900xxx, IP addresses come from the documentation ranges.
 """
 
 from __future__ import annotations
 
+import random
+import unicodedata
+from decimal import Decimal
 from typing import NamedTuple
+
+from trustcenter.domain.enums import IdentifierType, InfoType
+from trustcenter.domain.submission import normalise_identifier
 
 
 class AgencySeed(NamedTuple):
@@ -23,6 +31,7 @@ class AgencySeed(NamedTuple):
     bases: tuple[tuple[str, str], ...] = ()
 
 
+# fmt: off
 LE, JUD, ADM = "law_enforcement", "judicial", "administrative"
 VER, PEN, SUS = "verified", "pending", "suspended"
 
@@ -107,14 +116,13 @@ REQUEST_QUOTA: dict[str, int] = {
     "dgccrf": 1, "met": 5, "nca": 3, "hkpf": 3, "szpsb": 2, "pf": 4, "i4c": 3, "politie": 2,
 }
 
-#: (status, how many) for the requests that are not revisions; sums to 57.
-STATUS_PLAN: tuple[tuple[str, int], ...] = (
-    ("received", 5), ("in_review", 6), ("clarification_requested", 4), ("approved", 4),
-    ("partially_approved", 4), ("objected", 3), ("rejected", 4), ("disclosed", 6),
-    ("closed", 15), ("withdrawn", 3), ("superseded", 3),
+#: (status, how many, how many of them emergencies) for the requests that are not revisions;
+#: sums to 57
+STATUS_PLAN: tuple[tuple[str, int, int], ...] = (
+    ("received", 4, 0), ("in_review", 5, 1), ("clarification_requested", 4, 0),
+    ("approved", 4, 1), ("partially_approved", 4, 0), ("objected", 3, 0), ("rejected", 4, 1),
+    ("disclosed", 5, 1), ("closed", 18, 2), ("withdrawn", 3, 0), ("superseded", 3, 0),
 )
-#: one emergency request is made for the first requests of each of these statuses
-EMERGENCY_STATUSES = ("in_review", "approved", "disclosed", "closed", "closed", "rejected")
 #: the status of the revision that replaces each superseded request
 REVISION_STATUSES = ("closed", "disclosed", "in_review")
 
@@ -162,7 +170,8 @@ CURRENCY = {"US": ("USD", 1.0), "GB": ("GBP", 0.79), "DE": ("EUR", 0.92), "FR": 
             "HK": ("HKD", 7.8), "JP": ("JPY", 150.0)}
 PAYMENT = {
     "US": ("Visa •••• 4242", "Mastercard •••• 4444", "PayPal", "Apple Pay"),
-    "GB": ("Visa •••• 1881", "PayPal", "Apple Pay"), "DE": ("PayPal", "SEPA direct debit", "Klarna"),
+    "GB": ("Visa •••• 1881", "PayPal", "Apple Pay"),
+    "DE": ("PayPal", "SEPA direct debit", "Klarna"),
     "FR": ("Carte Bancaire •••• 3155", "PayPal"), "NL": ("iDEAL", "PayPal"),
     "BR": ("Pix", "Mastercard •••• 5454"), "IN": ("UPI", "RuPay •••• 6521"),
     "CN": ("Alipay", "WeChat Pay"), "HK": ("Octopus", "Visa •••• 4000", "Alipay HK"),
@@ -213,7 +222,7 @@ GOODS = (
     ("CloudPlay Basic — 30-day video history, annual plan", 49.99, False),
     ("CloudPlay Plus — 60-day video history, annual plan, up to 10 cameras", 99.99, False),
     ("CloudPlay Basic — monthly plan", 4.99, False),
-    ("Indoor Pan/Tilt Camera 2K (C6N-2K) × 2", 79.98, True),
+    ("Indoor Pan/Tilt Camera 2K (C6N-2K), pack of 2", 79.98, True),
     ("Video Doorbell 2K (DB2-2K) with chime", 89.99, True),
     ("Smart Lock Touch (DL03-FP), satin nickel", 189.00, True),
     ("microSD card 128 GB", 17.99, True),
@@ -282,3 +291,109 @@ EXPLANATIONS = {
     "unclear": "Please state the date of the incident and how this target relates to it, so "
                "that we can limit the time range accordingly.",
 }
+
+#: the version (number of changes) a request in this status has reached
+VERSION = {
+    "received": 1, "in_review": 2, "clarification_requested": 3, "approved": 3,
+    "partially_approved": 3, "objected": 3, "rejected": 3, "disclosed": 4, "closed": 5,
+    "withdrawn": 2, "superseded": 4,
+}
+#: (min, max) age in days of requests that are still in these statuses; the rest are older
+OPEN_AGE = {
+    "received": (0.05, 4), "in_review": (2, 20), "clarification_requested": (6, 28),
+    "approved": (3, 12), "partially_approved": (3, 14), "objected": (7, 120),
+    "rejected": (7, 120), "disclosed": (3, 90),
+}
+#: how the items of a request in this status were decided (disclosed and closed ones vary)
+DECIDED = {
+    "received": "none", "in_review": "none", "withdrawn": "none",
+    "clarification_requested": "question", "superseded": "question", "approved": "approve",
+    "partially_approved": "partial", "objected": "object", "rejected": "reject",
+}
+DISCLOSED_PATHS = ("approve", "approve", "partial")
+CLOSED_PATHS = ("approve", "approve", "approve", "partial", "reject", "object")
+#: reason codes a reviewer picks when refusing one item, objecting to or rejecting a request
+REFUSE_CODES = ("overbroad", "third_party_harm", "no_legal_basis")
+OBJECT_CODES = ("overbroad", "third_party_harm", "jurisdiction")
+REJECT_CODES = ("no_legal_basis", "jurisdiction", "unclear")
+QUESTION_CODES = ("unclear", "unclear", "overbroad")
+NARROWED = ("Narrowed to the 90 days up to {until:%d %B %Y}: the request does not explain why a "
+            "longer period of usage records is needed.")
+EMERGENCY_REASON = (
+    "Imminent danger to life or of serious physical injury; see the emergency description."
+)
+#: the legal basis document: a small but well-formed PDF
+DOCUMENT = (
+    "%PDF-1.4\n% trustcenter demo document\n1 0 obj\n<< /Type /Catalog /Title ({reference}) "
+    "/Author ({issued_by}) /CreationDate (D:{issued:%Y%m%d}) >>\nendobj\ntrailer\n"
+    "<< /Root 1 0 R >>\n%EOF\n"
+)
+# fmt: on
+
+
+def ascii_name(text: str) -> str:
+    """``"João"`` -> ``"joao"``, ``"de Jong"`` -> ``"dejong"``: for user names and e-mail."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return plain.lower().replace(" ", "")
+
+
+def person(rng: random.Random, region: str) -> tuple[str, str]:
+    return rng.choice(FIRST_NAMES[region]), rng.choice(LAST_NAMES[region])
+
+
+def officer(rng: random.Random, agency: AgencySeed) -> tuple[str, str, str]:
+    """Name, e-mail and phone of an officer who signs the agency's requests."""
+    first, last = person(rng, agency.country)
+    email = f"{ascii_name(first)[0]}.{ascii_name(last)}@{agency.domain}"
+    return f"{first} {last}", email, phone(rng, agency.country)
+
+
+def address(rng: random.Random, region: str) -> str:
+    return ADDRESSES[region].format(n=rng.randint(1, 250), a=rng.randint(1, 40))
+
+
+def price(usd: float, region: str) -> tuple[Decimal, str]:
+    """The local price of goods that cost ``usd`` US dollars, and its currency."""
+    currency, rate = CURRENCY[region]
+    amount = Decimal(f"{usd * rate:.{0 if currency == 'JPY' else 2}f}")
+    return amount.quantize(Decimal("0.01")), currency
+
+
+def username(rng: random.Random, region: str) -> str:
+    first, last = (ascii_name(n) for n in person(rng, region))
+    digits = rng.randint(10, 99)
+    styles = (f"{first}.{last}", f"{first}{last[0]}{digits}", f"{first[0]}{last}")
+    return rng.choice((*styles, f"{last}_{first}{digits % 10}"))
+
+
+def email(rng: random.Random, local: str) -> str:
+    digits = str(rng.randint(1, 99)) if rng.random() < 0.4 else ""
+    raw = f"{local}{digits}@{rng.choice(EMAIL_DOMAINS)}"
+    return normalise_identifier(IdentifierType.EMAIL, raw) or raw
+
+
+def phone(rng: random.Random, region: str) -> str:
+    """A possible number of the region in E.164, as the service normalises it."""
+    raw = "".join(str(rng.randint(0, 9)) if c == "#" else c for c in rng.choice(PHONES[region]))
+    return normalise_identifier(IdentifierType.PHONE, raw) or raw
+
+
+def serial(rng: random.Random, prefix: str) -> str:
+    return prefix + "".join(rng.choices(SERIAL_CHARS, k=rng.randint(7, 10)))
+
+
+def ip_address(rng: random.Random) -> str:
+    """An address from the ranges reserved for documentation (RFC 5737, RFC 3849)."""
+    if rng.random() < 0.2:
+        return f"2001:db8:{rng.randint(1, 0xFFFF):x}::{rng.randint(1, 0xFFFF):x}"
+    return f"{rng.choice(('192.0.2', '198.51.100', '203.0.113'))}.{rng.randint(1, 254)}"
+
+
+def not_held(rng: random.Random) -> tuple[IdentifierType, str, tuple[InfoType, ...]]:
+    """A target the company holds nothing about, and what the agency asks of it."""
+    first, last = (ascii_name(n) for n in person(rng, "US"))
+    return rng.choice((
+        (IdentifierType.EMAIL, f"{first}.{last}@inbox.example.org", (InfoType.A, InfoType.C)),
+        (IdentifierType.PHONE, phone(rng, "GB"), (InfoType.A, InfoType.C)),
+        (IdentifierType.SERIAL_NUMBER, serial(rng, "ZX"), (InfoType.B, InfoType.C)),
+    ))  # fmt: skip

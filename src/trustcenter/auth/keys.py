@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from joserfc.jwk import ECKey, KeySet
@@ -43,7 +44,7 @@ class KeyStore:
         if self._loaded_at is None or now - self._loaded_at >= RELOAD_AFTER:
             await self.load(now)
 
-    def _install(self, rows: list[SigningKey] | tuple[SigningKey, ...]) -> None:
+    def _install(self, rows: Sequence[SigningKey]) -> None:
         self._keys = {r.kid: ECKey.import_key(json.loads(r.private_jwk)) for r in rows}
         active = [r for r in rows if r.retired_at is None]
         newest = max(active, key=lambda r: r.created_at)

@@ -84,7 +84,7 @@ def valid_region_code(code: str) -> bool:
     """ISO 3166-1 alpha-2 (``DE``) or an ISO 3166-2 subdivision (``US-CA``)."""
     if len(code) == 2:
         return pycountry.countries.get(alpha_2=code) is not None
-    return pycountry.subdivisions.get(code=code) is not None
+    return pycountry.subdivisions.get(code=code) is not None  # type: ignore[no-untyped-call]
 
 
 def normalise_identifier(kind: IdentifierType, raw: str) -> str | None:

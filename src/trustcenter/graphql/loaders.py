@@ -7,7 +7,7 @@ so a page of 100 requests costs the same number of statements as a page of 10.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -26,13 +26,12 @@ from trustcenter.db.session import Database
 from trustcenter.services import reads
 
 K = TypeVar("K")
-V = TypeVar("V")
 
 
 def _loader(
-    fetch: Callable[[Sequence[K]], Awaitable[dict[Any, V]]], default: Any = None
-) -> DataLoader[K, V]:
-    async def load(keys: list[K]) -> list[V]:
+    fetch: Callable[[Sequence[K]], Awaitable[Mapping[Any, Any]]], default: Any = None
+) -> DataLoader[K, Any]:
+    async def load(keys: list[K]) -> list[Any]:
         found = await fetch(keys)
         return [found.get(_key(k), default) for k in keys]
 

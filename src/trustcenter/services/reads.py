@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select
 
@@ -118,7 +119,8 @@ async def children_by_ids(
     if scope is not None:
         stmt = stmt.where(Request.agency_id == scope)
     async with db.reader() as session:
-        return {row.id: row for row in (await session.scalars(stmt)).all()}
+        rows = cast(Sequence[Target | RequestedItem], (await session.scalars(stmt)).all())
+        return {row.id: row for row in rows}
 
 
 async def subjects_of_targets(

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,11 +47,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise BadCursor("the cursor is not one this service gave out") from exc
 
 
-def _visible(stmt: Select[tuple[Request]], agency_id: uuid.UUID | None) -> Select[tuple[Request]]:
+def _visible(stmt: Select[Any], agency_id: uuid.UUID | None) -> Select[Any]:
     return stmt if agency_id is None else stmt.where(Request.agency_id == agency_id)
 
 
-def _filtered(stmt: Select[tuple[Request]], f: RequestFilter) -> Select[tuple[Request]]:
+def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
     if f.statuses:
         stmt = stmt.where(Request.status.in_(f.statuses))
     if f.categories:
