@@ -39,6 +39,8 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # Alembic announces every migration context at INFO; the CLI says what matters itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     db = Database(settings.database_url, schema=settings.database_schema)
     keys = KeyStore(db)
 
