@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from trustcenter.config import Settings
 from trustcenter.db import migrate
 from trustcenter.db.models import Base
 from trustcenter.db.session import Database
+from trustcenter.domain.audit import GENESIS
 from trustcenter.web.app import create_app
 
 POSTGRES_URL = os.environ.get(
@@ -33,6 +35,8 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = bool(os.environ.get("CI") or os.environ.get("TRUSTCENTER_REQUIRE_POSTGRES"))
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+#: one 32-byte AES key, id "k1", for disclosure packages in tests
+TEST_DISCLOSURE_KEYS = "k1:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
 
 
 async def _postgres_answers() -> str | None:
@@ -91,14 +95,14 @@ async def migrated(
         await admin.dispose()
 
 
-async def empty_tables(db: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+async def empty_postgres(db: Database) -> None:
+    """Empty every table, as the superuser the suite runs as: the audit log's append-only
+    triggers are bypassed for this (session_replication_role) and only for this."""
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "audit_head"]
     async with db.engine.begin() as conn:
-        if db.dialect == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                await conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (our table names)
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
+        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        await conn.execute(text(f"UPDATE audit_head SET seq = 0, hash = '{GENESIS}'"))
 
 
 @pytest.fixture
@@ -107,15 +111,24 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def container(migrated: MigratedDatabase, clock: FixedClock) -> AsyncIterator[Container]:
+async def container(
+    migrated: MigratedDatabase, clock: FixedClock, tmp_path: Path
+) -> AsyncIterator[Container]:
+    url = migrated.url
+    if migrated.backend == "sqlite":  # a private copy of the migrated, empty file
+        copy = tmp_path / "trustcenter.db"
+        shutil.copyfile(migrated.url.split(":///", 1)[1], copy)
+        url = f"sqlite+aiosqlite:///{copy}"
     settings = Settings.from_env(
         {},
-        database_url=migrated.url,
+        database_url=url,
         database_schema=migrated.schema,
         issuer="http://localhost",
+        disclosure_keys=TEST_DISCLOSURE_KEYS,
     )
     c = build(settings, clock)
-    await empty_tables(c.db)
+    if migrated.backend == "postgresql":
+        await empty_postgres(c.db)
     await c.start(upgrade=False)
     try:
         yield c

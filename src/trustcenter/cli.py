@@ -283,6 +283,37 @@ def client_create(
 
 
 @main.group()
+def audit() -> None:
+    """The audit chain."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def audit_verify(as_json: bool) -> None:
+    """Recompute the hash chain; exit 1 and name the first broken event if it does not hold."""
+    from trustcenter.services.audit import verify
+
+    async def work(c: Container) -> Any:
+        return await verify(c.db)
+
+    result = _run(work)
+    if result.broken is None:
+        _emit(
+            {"ok": True, "events": result.checked},
+            as_json,
+            f"audit chain intact: {result.checked} events verified",
+        )
+        return
+    b = result.broken
+    _emit(
+        {"ok": False, "events": result.checked, "broken_seq": b.seq, "reason": b.reason},
+        as_json,
+        f"audit chain BROKEN at event {b.seq}: {b.reason}",
+    )
+    sys.exit(1)
+
+
+@main.group()
 def keys() -> None:
     """Token signing keys."""
 

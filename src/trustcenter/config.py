@@ -34,6 +34,11 @@ class Settings:
     default_page_size: int = 20
     max_page_size: int = 100
     log_level: str = "INFO"
+    #: "kid:base64key[,kid:base64key…]": AES-256 keys for disclosure packages; the first
+    #: seals new packages, the others still open older ones (rotation)
+    disclosure_keys: str = ""
+    disclosure_key_file: str = "trustcenter-disclosure.key"
+    due_soon_hours: int = 48
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -52,6 +57,10 @@ class Settings:
             "token_lifetime": _int(e, "TRUSTCENTER_TOKEN_LIFETIME", 900),
             "max_body_bytes": _int(e, "TRUSTCENTER_MAX_BODY_BYTES", 12 * 1024 * 1024),
             "log_level": e.get("TRUSTCENTER_LOG_LEVEL", "INFO"),
+            "disclosure_keys": e.get("TRUSTCENTER_DISCLOSURE_KEYS", ""),
+            "disclosure_key_file": e.get("TRUSTCENTER_DISCLOSURE_KEY_FILE")
+            or "trustcenter-disclosure.key",
+            "due_soon_hours": _int(e, "TRUSTCENTER_DUE_SOON_HOURS", 48),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

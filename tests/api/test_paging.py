@@ -29,7 +29,8 @@ def counting(engine):
     statements: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            statements.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", before)
     try:

@@ -15,11 +15,23 @@ from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import select
 
 from trustcenter.db.models import SigningKey
+from trustcenter.db.repositories.audit import record
 from trustcenter.db.session import Database
+from trustcenter.domain.audit import SYSTEM
 
 ALG = "ES256"
 #: How long a process keeps signing with the key it loaded before looking for a newer one.
 RELOAD_AFTER = timedelta(minutes=5)
+
+
+class _At:
+    """A clock stopped at the moment the caller gave."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
 
 
 class KeyStore:
@@ -66,6 +78,14 @@ class KeyStore:
                     created_at=now,
                     retired_at=None,
                 )
+            )
+            await record(
+                session,
+                _At(now),
+                SYSTEM,
+                "signing_key.created",
+                ("signing_key", kid),
+                data={"alg": ALG},
             )
         async with self._db.reader() as session:
             self._install((await session.scalars(select(SigningKey))).all())

@@ -5,7 +5,9 @@ The tables are grouped by concept in sibling modules; this module only gathers t
 
 from trustcenter.db.base import Base
 from trustcenter.db.tables_access import Agency, OAuthClient, SigningKey
-from trustcenter.db.tables_requests import LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.tables_audit import AuditEvent, AuditHead
+from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
+from trustcenter.db.tables_requests import LegalBasis, Message, Request, RequestedItem, Target
 from trustcenter.db.tables_userdata import (
     Account,
     Order,
@@ -18,8 +20,13 @@ from trustcenter.db.tables_userdata import (
 __all__ = [
     "Account",
     "Agency",
+    "AuditEvent",
+    "AuditHead",
     "Base",
+    "Disclosure",
+    "DisclosureChunk",
     "LegalBasis",
+    "Message",
     "OAuthClient",
     "Order",
     "PremiumSubscription",
@@ -30,4 +37,6 @@ __all__ = [
     "SupportRecord",
     "Target",
     "UsageEvent",
+    "Vendor",
+    "VendorAttestation",
 ]

@@ -27,11 +27,22 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event below start transactions, not the driver.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Write transactions take SQLite's write lock at once (BEGIN IMMEDIATE), so two writers
+    queue instead of failing when the second one upgrades from reading to writing."""
+    if conn.get_execution_options().get("tc_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -48,7 +59,11 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.write_sessions = async_sessionmaker(
+            self.engine.execution_options(tc_write=True), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -56,8 +71,10 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
+        """A session inside one write transaction: committed on success, rolled back on
+        error. On SQLite it holds the write lock from the start; on PostgreSQL rows are locked
+        as they are read ``FOR UPDATE``."""
+        async with self.write_sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager

@@ -96,3 +96,23 @@ class RequestedItem(UUIDPk, Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     reason_code: Mapped[str | None] = mapped_column(String(64))
     explanation: Mapped[str | None] = mapped_column(Text)
+    #: a NARROW decision's shorter range and/or field subset (JSON list), within what was asked
+    approved_from: Mapped[date | None] = mapped_column(Date)
+    approved_to: Mapped[date | None] = mapped_column(Date)
+    approved_fields: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class Message(UUIDPk, Base):
+    """The clarification thread of a request: both the agency and staff read it."""
+
+    __tablename__ = "request_messages"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    author_kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

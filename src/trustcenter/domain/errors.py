@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
+    NOT_PREMIUM = "not_premium"
+    VENDOR_NOT_ATTESTED = "vendor_not_attested"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from trustcenter.domain import enums as d
+from trustcenter.domain.lifecycle import Operation
 from trustcenter.domain.lifecycle import RequestStatus as _RequestStatus
 
 InfoType = strawberry.enum(d.InfoType, description="Information types A to E of the policy.")
@@ -18,6 +19,7 @@ Category = strawberry.enum(d.Category, description="Transparency-report categori
 DecisionOutcome = strawberry.enum(d.DecisionOutcome)
 ReasonCode = strawberry.enum(d.ReasonCode)
 RequestStatus = strawberry.enum(_RequestStatus)
+RequestOperation = strawberry.enum(Operation, name="RequestOperation")
 
 
 @strawberry.enum(description="What kind of client a token belongs to.")

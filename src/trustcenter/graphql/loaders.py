@@ -16,14 +16,16 @@ from trustcenter.auth.principal import Principal
 from trustcenter.db.models import (
     Account,
     Agency,
+    AuditEvent,
     LegalBasis,
+    Message,
     Product,
     Request,
     RequestedItem,
     Target,
 )
 from trustcenter.db.session import Database
-from trustcenter.services import reads
+from trustcenter.services import audit, reads
 
 K = TypeVar("K")
 
@@ -65,6 +67,12 @@ class Loaders:
         )
         self.item: DataLoader[uuid.UUID, Any] = _loader(
             lambda ids: reads.children_by_ids(db, p, RequestedItem, ids)
+        )
+        self.messages: DataLoader[uuid.UUID, list[Message]] = _loader(
+            lambda ids: reads.messages_of(db, ids), default=[]
+        )
+        self.audit: DataLoader[uuid.UUID, list[AuditEvent]] = _loader(
+            lambda ids: audit.trails(db, p, ids), default=[]
         )
         self.subject: DataLoader[Target, Account | Product | None] = _loader(
             lambda targets: reads.subjects_of_targets(db, p, targets)

@@ -8,6 +8,7 @@ from strawberry.types import Info
 from trustcenter.domain.errors import DomainError
 from trustcenter.graphql.errors import UserError, user_errors
 from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
+from trustcenter.graphql.mutations_review import ReviewMutation
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.services.requests import submit_request
@@ -23,7 +24,7 @@ class SubmitRequestPayload:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ReviewMutation):
     @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
     async def submit_request(
         self, info: Info, input: SubmitRequestInput

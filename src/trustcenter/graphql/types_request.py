@@ -16,6 +16,7 @@ from trustcenter.db.models import RequestedItem as ItemRow
 from trustcenter.db.models import Target as TargetRow
 from trustcenter.domain import enums as d
 from trustcenter.domain.lifecycle import RequestStatus as _Status
+from trustcenter.domain.lifecycle import allowed_operations
 from trustcenter.graphql.enums import (
     Category,
     DecisionOutcome,
@@ -23,10 +24,12 @@ from trustcenter.graphql.enums import (
     InfoType,
     LegalBasisKind,
     ReasonCode,
+    RequestOperation,
     RequestStatus,
 )
 from trustcenter.graphql.nodes import ctx, load_nodes
 from trustcenter.graphql.types_access import AgencyType
+from trustcenter.graphql.types_thread import AuditEventType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
 
 SubjectType = Annotated[AccountType | ProductType, strawberry.union("Subject")]
@@ -118,6 +121,22 @@ class RequestedItemType(relay.Node):
     @strawberry.field(description="The reviewer's explanation to the agency.")
     def explanation(self) -> str | None:
         return self.row.explanation
+
+    @strawberry.field(description="NARROW: the approved range's start.")
+    def approved_from(self) -> date | None:
+        return self.row.approved_from
+
+    @strawberry.field(description="NARROW: the approved range's end.")
+    def approved_to(self) -> date | None:
+        return self.row.approved_to
+
+    @strawberry.field(description="NARROW: the only fields that may be provided.")
+    def approved_fields(self) -> list[str] | None:
+        return self.row.approved_fields.split() if self.row.approved_fields is not None else None
+
+    @strawberry.field
+    def decided_at(self) -> datetime | None:
+        return self.row.decided_at
 
     @strawberry.field
     async def target(self, info: Info) -> TargetType | None:
@@ -241,6 +260,18 @@ class RequestType(relay.Node):
     @strawberry.field
     async def items(self, info: Info) -> list[RequestedItemType]:
         return [RequestedItemType(row=i) for i in await ctx(info).loaders.items.load(self.row.id)]
+
+    @strawberry.field(description="The clarification thread, oldest first.")
+    async def messages(self, info: Info) -> list[MessageType]:
+        return [MessageType(row=m) for m in await ctx(info).loaders.messages.load(self.row.id)]
+
+    @strawberry.field(description="Staff with the audit scope: every recorded step, in order.")
+    async def audit_trail(self, info: Info) -> list[AuditEventType]:
+        return [AuditEventType(row=e) for e in await ctx(info).loaders.audit.load(self.row.id)]
+
+    @strawberry.field(description="What may be done next from the current status.")
+    def next_operations(self) -> list[RequestOperation]:  # type: ignore[valid-type]
+        return allowed_operations(_Status(self.row.status))
 
     @strawberry.field(description="The request this one revises, if any.")
     async def revision_of(self, info: Info) -> RequestType | None:

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from trustcenter.clock import Clock
 from trustcenter.db.models import Agency
 from trustcenter.db.session import Database
+from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import AgencyKind, IdentifierType, VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.submission import MAX_NAME, normalise_identifier, valid_region_code
+from trustcenter.services.audit import record
 
 
 async def create_agency(
@@ -23,6 +25,7 @@ async def create_agency(
     country: str,
     region: str | None = None,
     contact_email: str | None = None,
+    actor: Actor | None = None,
 ) -> Agency:
     problems: list[Problem] = []
     country = country.strip().upper()
@@ -66,18 +69,40 @@ async def create_agency(
     )
     async with db.transaction() as session:
         session.add(agency)
+        await session.flush()
+        await record(
+            session,
+            clock,
+            actor or Actor.operator(),
+            "agency.created",
+            ("agency", agency.id),
+            data={"name": agency.name, "kind": agency.kind, "country": agency.country},
+        )
     return agency
 
 
 async def set_verification(
-    db: Database, clock: Clock, agency_id: uuid.UUID, state: VerificationState
+    db: Database,
+    clock: Clock,
+    agency_id: uuid.UUID,
+    state: VerificationState,
+    actor: Actor | None = None,
 ) -> Agency:
     async with db.transaction() as session:
         agency = await session.get(Agency, agency_id)
         if agency is None:
             raise DomainError.single("id", "no such agency", ErrorCode.NOT_FOUND)
+        before = agency.verification
         agency.verification = state.value
         agency.verified_at = clock.now() if state is VerificationState.VERIFIED else None
+        await record(
+            session,
+            clock,
+            actor or Actor.operator(),
+            f"agency.{state.value}",
+            ("agency", agency.id),
+            data={"from": before, "to": state.value},
+        )
     return agency
 
 

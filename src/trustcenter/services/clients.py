@@ -15,8 +15,10 @@ from trustcenter.auth.tokens import AccessClaims
 from trustcenter.clock import Clock
 from trustcenter.db.models import Agency, OAuthClient
 from trustcenter.db.session import Database
+from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.services.audit import record
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ async def create_client(
     scopes: list[str],
     agency_id: uuid.UUID | None,
     name: str | None = None,
+    actor: Actor | None = None,
 ) -> NewClient:
     """Make a client; the secret is returned here once and only its digest is kept."""
     if not scopes:
@@ -61,6 +64,17 @@ async def create_client(
                 scopes=" ".join(dict.fromkeys(scopes)),
                 created_at=clock.now(),
             )
+        )
+        await record(
+            session,
+            clock,
+            actor or Actor.operator(),
+            "client.created",
+            ("client", client_id),
+            data={
+                "agency_id": str(agency_id) if agency_id else None,
+                "scopes": list(dict.fromkeys(scopes)),
+            },
         )
     return NewClient(client_id, secret, tuple(dict.fromkeys(scopes)), agency_id)
 
@@ -114,3 +128,17 @@ async def principal_for(db: Database, claims: AccessClaims) -> Principal | None:
         scopes=claims.scopes & held,
         token_id=claims.token_id,
     )
+
+
+async def record_token_issued(db: Database, clock: Clock, claims: dict[str, object]) -> None:
+    """Every issued token is on record: who, which scopes, its id and expiry (never the token)."""
+    client_id = str(claims.get("client_id"))
+    async with db.transaction() as session:
+        await record(
+            session,
+            clock,
+            Actor("client", client_id),
+            "token.issued",
+            ("client", client_id),
+            data={"jti": claims.get("jti"), "scope": claims.get("scope"), "exp": claims.get("exp")},
+        )

@@ -19,6 +19,7 @@ from trustcenter.db.models import (
     Account,
     Agency,
     LegalBasis,
+    Message,
     Product,
     Request,
     RequestedItem,
@@ -132,3 +133,12 @@ async def subjects_of_targets(
         raise AccessDenied(" or ".join(sorted(READ_ALL_REQUESTS)))
     async with db.reader() as session:
         return await userdata.subjects_for(session, targets)
+
+
+async def messages_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Message]]:
+    out: dict[uuid.UUID, list[Message]] = {i: [] for i in ids}
+    async with db.reader() as session:
+        stmt = select(Message).where(Message.request_id.in_(ids)).order_by(Message.created_at)
+        for m in (await session.scalars(stmt)).all():
+            out[m.request_id].append(m)
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +16,12 @@ from trustcenter.db.repositories import requests as repo
 from trustcenter.db.session import Database
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode
-from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.lifecycle import Operation, RequestStatus
 from trustcenter.domain.rules import default_deadline, derive_category
 from trustcenter.domain.submission import SubmissionDraft, validate_submission
 from trustcenter.services.access import AccessDenied, require_scope
+from trustcenter.services.audit import actor_of, record
+from trustcenter.services.changes import apply, lock_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +53,15 @@ async def _replay(db: Database, agency_id: object, key: str, fingerprint: str) -
 
 
 async def submit_request(
-    db: Database, clock: Clock, principal: Principal, draft: SubmissionDraft
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    draft: SubmissionDraft,
+    *,
+    revises: uuid.UUID | None = None,
 ) -> Submitted:
+    """Store a new request; with ``revises``, as the revision of an earlier one of the same
+    agency, which becomes SUPERSEDED in the same transaction."""
     require_scope(principal, REQUESTS_SUBMIT)
     if principal.kind is not PrincipalKind.AGENCY or principal.agency_id is None:
         raise AccessDenied(REQUESTS_SUBMIT)
@@ -75,6 +85,9 @@ async def submit_request(
             agency = await session.get(Agency, principal.agency_id)
             if agency is None or agency.verification != VerificationState.VERIFIED.value:
                 raise _not_verified()
+            previous = None
+            if revises is not None:
+                previous = await lock_request(session, principal, revises, None, agency_only=True)
             basis = draft.legal_basis
             legal_basis = LegalBasis(
                 kind=basis.kind.value,
@@ -111,6 +124,7 @@ async def submit_request(
                 deadline=default_deadline(now, draft.emergency),
                 updated_at=now,
                 version=1,
+                revision_of_id=previous.id if previous else None,
                 idempotency_key=key,
                 payload_sha256=fingerprint,
             )
@@ -135,6 +149,34 @@ async def submit_request(
                             range_to=t.range_to,
                         )
                     )
+            await record(
+                session,
+                clock,
+                actor_of(principal),
+                "request.submitted",
+                ("request", request.id),
+                request_id=request.id,
+                data={
+                    "category": category.value,
+                    "jurisdiction": draft.jurisdiction,
+                    "emergency": draft.emergency,
+                    "targets": len(draft.targets),
+                    "items": sum(len(t.info_types) for t in draft.targets),
+                    "legal_basis_kind": basis.kind.value,
+                    "idempotency_key": key,
+                    "revision_of": str(previous.id) if previous else None,
+                },
+            )
+            if previous is not None:
+                await apply(
+                    session,
+                    clock,
+                    principal,
+                    previous,
+                    Operation.SUPERSEDE,
+                    "request.superseded",
+                    {"revision": str(request.id)},
+                )
     except IntegrityError:
         # A concurrent retry with the same idempotency key won the race: answer with its result.
         if key:

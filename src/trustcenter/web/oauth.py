@@ -11,8 +11,9 @@ from starlette.routing import Route
 
 from trustcenter.auth.scopes import ALL_SCOPES
 from trustcenter.auth.server import AUTH_METHODS, presented_client_id
+from trustcenter.auth.tokens import unverified_claims
 from trustcenter.bootstrap import Container
-from trustcenter.services.clients import client_for_token_request
+from trustcenter.services.clients import client_for_token_request, record_token_issued
 
 
 def metadata(container: Container) -> dict[str, Any]:
@@ -55,6 +56,10 @@ def routes(container: Container) -> list[Route]:
         result = container.auth_server.token_response(
             "POST", container.settings.issuer + "/oauth/token", headers, form, client
         )
+        if result.status == 200:
+            await record_token_issued(
+                container.db, container.clock, unverified_claims(result.body["access_token"])
+            )
         response_headers = dict(result.headers)
         response_headers["Cache-Control"] = "no-store"
         if result.status == 401:

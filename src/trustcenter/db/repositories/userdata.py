@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trustcenter.db.models import Account, Order, Product, Target
+from trustcenter.db.models import Account, Order, PremiumSubscription, Product, Target
 from trustcenter.domain.enums import IdentifierType
 
 _ACCOUNT_COLUMNS = {
@@ -60,3 +60,27 @@ async def subjects_for(
         for t in orders:
             out[t.id] = owners.get(t.identifier)
     return out
+
+
+async def premium_by_target(
+    session: AsyncSession, targets: Sequence[Target]
+) -> dict[uuid.UUID, bool | None]:
+    """For each target: did the account it names (or the owner of the product) ever use a
+    premium service? None when the company holds no such account or product."""
+    subjects = await subjects_for(session, targets)
+    owners: dict[uuid.UUID, uuid.UUID | None] = {}
+    for target_id, subject in subjects.items():
+        if isinstance(subject, Account):
+            owners[target_id] = subject.id
+        elif isinstance(subject, Product):
+            owners[target_id] = subject.account_id
+        else:
+            owners[target_id] = None
+    accounts = {a for a in owners.values() if a is not None}
+    premium: set[uuid.UUID] = set()
+    if accounts:
+        stmt = select(PremiumSubscription.account_id).where(
+            PremiumSubscription.account_id.in_(accounts)
+        )
+        premium = set((await session.scalars(stmt)).all())
+    return {t: (None if a is None else a in premium) for t, a in owners.items()}

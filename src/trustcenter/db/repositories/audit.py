@@ -1,0 +1,83 @@
+"""Appending to the audit chain inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.clock import Clock
+from trustcenter.db.models import AuditEvent, AuditHead
+from trustcenter.domain.audit import GENESIS, Actor, AuditRecord, chain_hash
+
+HEAD_ID = 1
+
+
+async def record(
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    action: str,
+    subject: tuple[str, object],
+    *,
+    request_id: uuid.UUID | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction."""
+    head = (
+        await session.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
+    ).first()
+    if head is None:
+        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
+        session.add(head)
+    payload = json.loads(json.dumps(dict(data or {}), default=str))
+    event = AuditRecord(
+        seq=head.seq + 1,
+        occurred_at=clock.now(),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        action=action,
+        subject_type=subject[0],
+        subject_id=str(subject[1]),
+        request_id=str(request_id) if request_id else None,
+        data=payload,
+        prev_hash=head.hash,
+    )
+    digest = chain_hash(event)
+    row = AuditEvent(
+        seq=event.seq,
+        occurred_at=event.occurred_at,
+        actor_kind=event.actor_kind,
+        actor_id=event.actor_id,
+        action=event.action,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        request_id=request_id,
+        data=json.dumps(payload, sort_keys=True),
+        prev_hash=event.prev_hash,
+        hash=digest,
+    )
+    session.add(row)
+    head.seq, head.hash = event.seq, digest
+    await session.flush()
+    return row
+
+
+def as_record(row: AuditEvent) -> AuditRecord:
+    return AuditRecord(
+        seq=row.seq,
+        occurred_at=row.occurred_at,
+        actor_kind=row.actor_kind,
+        actor_id=row.actor_id,
+        action=row.action,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        request_id=str(row.request_id) if row.request_id else None,
+        data=json.loads(row.data),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )

@@ -1,0 +1,125 @@
+"""The audit chain: each event's hash covers the previous hash and the event's canonical
+content, so any later edit, deletion or reordering breaks the chain at a nameable event."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who caused an event: an OAuth client (agency or staff), an operator at the CLI, or the
+    system itself (workers)."""
+
+    kind: str
+    id: str
+
+    @classmethod
+    def operator(cls) -> Actor:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "unknown"
+        return cls("operator", f"cli:{user}")
+
+
+SYSTEM = Actor("system", "trustcenter")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    seq: int
+    occurred_at: datetime
+    actor_kind: str
+    actor_id: str
+    action: str
+    subject_type: str
+    subject_id: str
+    request_id: str | None
+    data: Mapping[str, Any]
+    prev_hash: str
+    hash: str = ""
+
+
+def canonical(event: AuditRecord) -> bytes:
+    """The bytes the hash covers: every field but the hash, in one fixed JSON form."""
+    body = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_kind": event.actor_kind,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "request_id": event.request_id,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
+
+
+def chain_hash(event: AuditRecord) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """The first event at which the chain no longer holds, and why."""
+
+    seq: int
+    reason: str
+
+
+class ChainVerifier:
+    """Checks events one at a time, in stored order, so a long chain needs no memory."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self._expected_seq = 1
+        self._prev = GENESIS
+
+    def feed(self, event: AuditRecord) -> Break | None:
+        self.checked += 1
+        if event.seq != self._expected_seq:
+            what = "missing before it" if event.seq > self._expected_seq else "out of order"
+            return Break(event.seq, f"sequence {self._expected_seq} expected; events {what}")
+        if event.prev_hash != self._prev:
+            return Break(event.seq, "does not follow the previous event's hash")
+        if chain_hash(event) != event.hash:
+            return Break(event.seq, "content does not match its hash (edited)")
+        self._prev, self._expected_seq = event.hash, event.seq + 1
+        return None
+
+    def finish(self, head: tuple[int, str] | None) -> Break | None:
+        """``head`` is the (seq, hash) the store recorded for its newest event: it reveals
+        events deleted from the end, which no later event's ``prev_hash`` could."""
+        last = self._expected_seq - 1
+        if head is not None and head != (last, self._prev):
+            return Break(
+                head[0],
+                f"the chain ends at {last} but {head[0]} was recorded as "
+                "the newest event (events removed)",
+            )
+        return None
+
+
+def verify_chain(
+    events: Iterable[AuditRecord], head: tuple[int, str] | None
+) -> tuple[int, Break | None]:
+    """Check a whole chain; return how many events were read and the first break."""
+    verifier = ChainVerifier()
+    for event in events:
+        broken = verifier.feed(event)
+        if broken is not None:
+            return verifier.checked, broken
+    return verifier.checked, verifier.finish(head)

@@ -1,0 +1,67 @@
+"""The clarification thread and the audit trail of a request."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from trustcenter.db.models import AuditEvent as AuditRow
+from trustcenter.db.models import Message as MessageRow
+from trustcenter.graphql.enums import PrincipalKind
+
+
+@strawberry.type(name="Message", description="One message in a request's clarification thread.")
+class MessageType:
+    row: strawberry.Private[MessageRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description="Whether the agency or the company wrote it.")
+    def author(self) -> PrincipalKind:
+        return PrincipalKind(self.row.author_kind)
+
+    @strawberry.field
+    def body(self) -> str:
+        return self.row.body
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+
+@strawberry.type(name="AuditEvent", description="One link of the hash-chained audit log.")
+class AuditEventType:
+    row: strawberry.Private[AuditRow]
+
+    @strawberry.field
+    def seq(self) -> int:
+        return self.row.seq
+
+    @strawberry.field
+    def occurred_at(self) -> datetime:
+        return self.row.occurred_at
+
+    @strawberry.field(description="agency, staff, operator, client or system.")
+    def actor_kind(self) -> str:
+        return self.row.actor_kind
+
+    @strawberry.field
+    def actor_id(self) -> str:
+        return self.row.actor_id
+
+    @strawberry.field(description="What happened, such as request.decided.")
+    def action(self) -> str:
+        return self.row.action
+
+    @strawberry.field
+    def data(self) -> JSON:
+        return json.loads(self.row.data)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def hash(self) -> str:
+        return self.row.hash

@@ -1,0 +1,77 @@
+"""What an agency does to its own requests after submitting: answer questions, withdraw.
+
+(Revising is in services.requests: a revision is a new submission.) An agency only ever finds
+its own requests; any other id is 'no such request'."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import update
+
+from trustcenter.auth.principal import Principal, PrincipalKind
+from trustcenter.auth.scopes import REQUESTS_SUBMIT
+from trustcenter.clock import Clock
+from trustcenter.db.models import Request, RequestedItem
+from trustcenter.db.session import Database
+from trustcenter.domain.enums import DecisionOutcome
+from trustcenter.domain.lifecycle import Operation
+from trustcenter.services.access import AccessDenied, require_scope
+from trustcenter.services.changes import apply, lock_request, post_message, require_text
+
+
+def _require_agency(principal: Principal) -> None:
+    require_scope(principal, REQUESTS_SUBMIT)
+    if principal.kind is not PrincipalKind.AGENCY:
+        raise AccessDenied(REQUESTS_SUBMIT)
+
+
+async def answer_clarification(
+    db: Database, clock: Clock, principal: Principal, request_id: uuid.UUID, message: str
+) -> Request:
+    """CLARIFICATION_REQUESTED -> IN_REVIEW with the agency's answer in the thread; the items
+    that were questioned go back to undecided for the reviewer."""
+    _require_agency(principal)
+    body = require_text("message", message)
+    async with db.transaction() as session:
+        row = await lock_request(session, principal, request_id, None, agency_only=True)
+        await apply(
+            session, clock, principal, row, Operation.ANSWER_CLARIFICATION, "clarification.answered"
+        )
+        await post_message(session, clock, principal, row, body)
+        await session.execute(
+            update(RequestedItem)
+            .where(
+                RequestedItem.request_id == row.id,
+                RequestedItem.outcome == DecisionOutcome.QUESTION.value,
+            )
+            .values(
+                outcome=None, reason_code=None, explanation=None, decided_at=None, decided_by=None
+            )
+        )
+    return row
+
+
+async def withdraw(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    request_id: uuid.UUID,
+    reason: str | None = None,
+) -> Request:
+    """Any state before DISCLOSED -> WITHDRAWN."""
+    _require_agency(principal)
+    async with db.transaction() as session:
+        row = await lock_request(session, principal, request_id, None, agency_only=True)
+        await apply(
+            session,
+            clock,
+            principal,
+            row,
+            Operation.WITHDRAW,
+            "request.withdrawn",
+            {"reason": (reason or "").strip()[:500] or None},
+        )
+        if reason and reason.strip():
+            await post_message(session, clock, principal, row, f"Withdrawn: {reason.strip()}")
+    return row

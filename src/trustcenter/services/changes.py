@@ -1,0 +1,109 @@
+"""The common steps of every change to a request: find it as the principal may see it, lock
+it, check the caller's version, apply a named transition, bump the version, audit it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.auth.principal import Principal
+from trustcenter.clock import Clock
+from trustcenter.db.models import Message, Request
+from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.lifecycle import Operation, RequestStatus, transition
+from trustcenter.services.audit import actor_of, record
+
+
+def not_found() -> DomainError:
+    return DomainError.single("requestId", "no such request", ErrorCode.NOT_FOUND)
+
+
+async def lock_request(
+    session: AsyncSession,
+    principal: Principal,
+    request_id: uuid.UUID,
+    version: int | None,
+    *,
+    agency_only: bool,
+) -> Request:
+    """The request, locked for this transaction. An agency only finds its own; a request it
+    cannot see is 'no such request', exactly like one that does not exist."""
+    stmt = select(Request).where(Request.id == request_id).with_for_update()
+    if agency_only:
+        stmt = stmt.where(Request.agency_id == principal.agency_id)
+    row = (await session.scalars(stmt)).first()
+    if row is None:
+        raise not_found()
+    if version is not None and version != row.version:
+        raise DomainError.single(
+            "version",
+            f"the request changed since you read it (version {version}, now {row.version}); "
+            "read it again and decide on what it is now",
+            ErrorCode.CONFLICT,
+        )
+    return row
+
+
+async def apply(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    row: Request,
+    operation: Operation | None,
+    action: str,
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    """Move the request by ``operation`` (or only record a change), bump its version, audit."""
+    before = RequestStatus(row.status)
+    if operation is not None:
+        row.status = transition(before, operation).value
+    row.version += 1
+    row.updated_at = clock.now()
+    await record(
+        session,
+        clock,
+        actor_of(principal),
+        action,
+        ("request", row.id),
+        request_id=row.id,
+        data={"from": before.value, "to": row.status, "version": row.version, **(data or {})},
+    )
+
+
+async def post_message(
+    session: AsyncSession, clock: Clock, principal: Principal, row: Request, body: str
+) -> Message:
+    message = Message(
+        request_id=row.id,
+        author_kind=principal.kind.value,
+        author_id=principal.client_id or "",
+        body=body.strip(),
+        created_at=clock.now(),
+    )
+    session.add(message)
+    await session.flush()
+    await record(
+        session,
+        clock,
+        actor_of(principal),
+        "message.posted",
+        ("message", message.id),
+        request_id=row.id,
+        data={"length": len(message.body)},
+    )
+    return message
+
+
+def require_text(field: str, value: str | None, limit: int = 4000) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise DomainError.single(field, "is required", ErrorCode.INVALID_INPUT)
+    if len(text) > limit:
+        raise DomainError.single(
+            field, f"is longer than {limit} characters", ErrorCode.INVALID_INPUT
+        )
+    return text
