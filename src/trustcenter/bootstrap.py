@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trustcenter.auth.keys import KeyStore
 from trustcenter.auth.server import AuthorizationServer
@@ -12,6 +12,8 @@ from trustcenter.clock import Clock, SystemClock
 from trustcenter.config import Settings
 from trustcenter.db import migrate
 from trustcenter.db.session import Database
+from trustcenter.disclosure.keyring import KeyRing
+from trustcenter.disclosure.sources import DataSource, SqlDataSource
 
 
 @dataclass
@@ -22,6 +24,18 @@ class Container:
     keys: KeyStore
     auth_server: AuthorizationServer
     validator: TokenValidator
+    data_source: DataSource
+    _keyring: KeyRing | None = field(default=None, repr=False)
+
+    @property
+    def disclosure_keys(self) -> KeyRing:
+        """The package keys, read (or, outside production, first made) when first needed."""
+        if self._keyring is None:
+            s = self.settings
+            self._keyring = KeyRing.from_settings(
+                s.disclosure_keys, s.disclosure_key_file, s.production
+            )
+        return self._keyring
 
     async def start(self, *, upgrade: bool = True) -> None:
         """Bring the database schema up to date (if asked) and load the signing keys."""
@@ -57,4 +71,5 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
         keys=keys,
         auth_server=AuthorizationServer(generator),
         validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
+        data_source=SqlDataSource(db),
     )

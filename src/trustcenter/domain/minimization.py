@@ -60,7 +60,9 @@ class Scope:
     range_from: date | None = None
     range_to: date | None = None
 
-    def covers(self, moment: datetime | date | None) -> bool:
+    def covers(self, moment: datetime | date | str | None) -> bool:
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
         if moment is None:
             return self.range_from is None and self.range_to is None
         day = moment.date() if isinstance(moment, datetime) else moment

@@ -17,6 +17,7 @@ from trustcenter.db.models import (
     Account,
     Agency,
     AuditEvent,
+    Disclosure,
     LegalBasis,
     Message,
     Product,
@@ -73,6 +74,9 @@ class Loaders:
         )
         self.audit: DataLoader[uuid.UUID, list[AuditEvent]] = _loader(
             lambda ids: audit.trails(db, p, ids), default=[]
+        )
+        self.disclosure: DataLoader[uuid.UUID, Disclosure | None] = _loader(
+            lambda ids: reads.disclosures_of(db, ids)
         )
         self.subject: DataLoader[Target, Account | Product | None] = _loader(
             lambda targets: reads.subjects_of_targets(db, p, targets)

@@ -18,7 +18,7 @@ from trustcenter.graphql.errors import UserError, user_errors
 from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.types_request import RequestType
-from trustcenter.services import agency_actions, review
+from trustcenter.services import agency_actions, disclosure, review
 from trustcenter.services.requests import submit_request
 
 
@@ -108,6 +108,11 @@ class ReviseRequestInput:
 class WithdrawRequestInput:
     request_id: relay.GlobalID
     reason: str | None = None
+
+
+@strawberry.input
+class ReleaseDisclosureInput:
+    request_id: relay.GlobalID
 
 
 @strawberry.input
@@ -219,6 +224,26 @@ class ReviewMutation:
             info,
             lambda: agency_actions.withdraw(
                 c.app.db, c.app.clock, c.principal, request_uuid(input.request_id), input.reason
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Assemble exactly the approved scope into the sealed package and release "
+        "it to the agency (scope review)."
+    )
+    async def release_disclosure(
+        self, info: Info, input: ReleaseDisclosureInput
+    ) -> RequestPayload | None:
+        c = ctx(info)
+        return await _run(
+            info,
+            lambda: disclosure.release(
+                c.app.db,
+                c.app.clock,
+                c.principal,
+                c.app.disclosure_keys,
+                c.app.data_source,
+                request_uuid(input.request_id),
             ),
         )
 

@@ -29,7 +29,7 @@ from trustcenter.graphql.enums import (
 )
 from trustcenter.graphql.nodes import ctx, load_nodes
 from trustcenter.graphql.types_access import AgencyType
-from trustcenter.graphql.types_thread import AuditEventType, MessageType
+from trustcenter.graphql.types_thread import AuditEventType, DisclosureType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
 
 SubjectType = Annotated[AccountType | ProductType, strawberry.union("Subject")]
@@ -260,6 +260,11 @@ class RequestType(relay.Node):
     @strawberry.field
     async def items(self, info: Info) -> list[RequestedItemType]:
         return [RequestedItemType(row=i) for i in await ctx(info).loaders.items.load(self.row.id)]
+
+    @strawberry.field(description="The released package, once there is one.")
+    async def disclosure(self, info: Info) -> DisclosureType | None:
+        row = await ctx(info).loaders.disclosure.load(self.row.id)
+        return DisclosureType(row=row) if row is not None else None
 
     @strawberry.field(description="The clarification thread, oldest first.")
     async def messages(self, info: Info) -> list[MessageType]:

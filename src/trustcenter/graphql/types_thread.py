@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from trustcenter.db.models import AuditEvent as AuditRow
+from trustcenter.db.models import Disclosure as DisclosureRow
 from trustcenter.db.models import Message as MessageRow
 from trustcenter.graphql.enums import PrincipalKind
 
@@ -65,3 +66,34 @@ class AuditEventType:
     @strawberry.field
     def hash(self) -> str:
         return self.row.hash
+
+
+@strawberry.type(name="Disclosure", description="The package released to the agency.")
+class DisclosureType:
+    row: strawberry.Private[DisclosureRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description="SHA-256 of the package, hex: compare after downloading.")
+    def sha256(self) -> str:
+        return self.row.sha256
+
+    @strawberry.field(description="Bytes.")
+    def size(self) -> int:
+        return self.row.size
+
+    @strawberry.field
+    def record_count(self) -> int:
+        return self.row.record_count
+
+    @strawberry.field
+    def released_at(self) -> datetime:
+        return self.row.released_at
+
+    @strawberry.field(
+        description="Where the requesting agency downloads it (bearer token with disclosures:read)."
+    )
+    def download_path(self) -> str:
+        return f"/disclosures/{self.row.id}"

@@ -18,6 +18,7 @@ from trustcenter.auth.scopes import READ_ALL_REQUESTS, REQUESTS_READ
 from trustcenter.db.models import (
     Account,
     Agency,
+    Disclosure,
     LegalBasis,
     Message,
     Product,
@@ -142,3 +143,10 @@ async def messages_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID,
         for m in (await session.scalars(stmt)).all():
             out[m.request_id].append(m)
     return out
+
+
+async def disclosures_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Disclosure]:
+    """Released packages by request id (only reached from a request the principal can see)."""
+    async with db.reader() as session:
+        rows = await session.scalars(select(Disclosure).where(Disclosure.request_id.in_(ids)))
+        return {d.request_id: d for d in rows.all()}

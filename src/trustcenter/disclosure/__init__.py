@@ -1,0 +1,1 @@
+"""Disclosure packages: fetching the approved data, writing the JSON document, sealing it."""

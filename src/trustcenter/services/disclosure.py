@@ -1,0 +1,251 @@
+"""Releasing a disclosure and handing it to the agency that asked.
+
+Release assembles exactly the approved scope — the approved targets, information types,
+fields and time ranges, D only for premium accounts — from the data source, streams it into
+sealed chunks in the same transaction that moves the request to DISCLOSED, and audits it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from trustcenter.auth.principal import Principal, PrincipalKind
+from trustcenter.auth.scopes import DISCLOSURES_READ, REVIEW
+from trustcenter.clock import Clock
+from trustcenter.db.models import (
+    Disclosure,
+    DisclosureChunk,
+    LegalBasis,
+    Request,
+    RequestedItem,
+    Target,
+)
+from trustcenter.db.repositories.userdata import premium_by_target
+from trustcenter.db.session import Database
+from trustcenter.disclosure.keyring import KeyRing
+from trustcenter.disclosure.package import ChunkWriter, Section, TargetSection, write_package
+from trustcenter.disclosure.sealing import PackageIntegrityError, associated_data, open_chunk, seal
+from trustcenter.disclosure.sources import DataSource, TargetRef
+from trustcenter.domain.decisions import APPROVING
+from trustcenter.domain.enums import IdentifierType, InfoType
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.domain.lifecycle import Operation, RequestStatus, TransitionRefused, can
+from trustcenter.domain.minimization import Scope, minimise, scope_for
+from trustcenter.services.access import require_scope
+from trustcenter.services.audit import actor_of, record
+from trustcenter.services.changes import apply, lock_request
+from trustcenter.services.vendors import blocking_vendors
+
+
+class DisclosureNotFound(Exception):
+    """No such package for this principal (answered as 404, whoever asks)."""
+
+
+def _scope(item: RequestedItem) -> Scope:
+    fields = frozenset(item.approved_fields.split()) if item.approved_fields is not None else None
+    return scope_for(
+        InfoType(item.info_type),
+        (item.range_from, item.range_to),
+        (item.approved_from, item.approved_to),
+        fields,
+    )
+
+
+async def _minimised(
+    source: DataSource, target: TargetRef, scope: Scope
+) -> AsyncIterator[dict[str, Any]]:
+    async for raw in source.records(target, scope):
+        kept = minimise(raw, scope)
+        if kept is not None:
+            yield kept
+
+
+def _decision(item: RequestedItem, scope: Scope) -> dict[str, Any]:
+    return {
+        "outcome": item.outcome,
+        "fields": sorted(scope.fields),
+        "from": scope.range_from.isoformat() if scope.range_from else None,
+        "to": scope.range_to.isoformat() if scope.range_to else None,
+    }
+
+
+async def release(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    keys: KeyRing,
+    source: DataSource,
+    request_id: uuid.UUID,
+) -> Request:
+    require_scope(principal, REVIEW)
+    async with db.transaction() as session:
+        row = await lock_request(session, principal, request_id, None, agency_only=False)
+        if not can(Operation.RELEASE, RequestStatus(row.status)):
+            raise TransitionRefused(Operation.RELEASE, RequestStatus(row.status))
+        items = list(
+            (
+                await session.scalars(
+                    select(RequestedItem).where(
+                        RequestedItem.request_id == row.id,
+                        RequestedItem.outcome.in_([o.value for o in APPROVING]),
+                    )
+                )
+            ).all()
+        )
+        targets = list(
+            (
+                await session.scalars(
+                    select(Target).where(Target.request_id == row.id).order_by(Target.position)
+                )
+            ).all()
+        )
+        premium = await premium_by_target(session, targets)
+        items = [
+            i for i in items if i.info_type != InfoType.D.value or premium.get(i.target_id) is True
+        ]
+        now = clock.now()
+        blocked = await blocking_vendors(session, {i.info_type for i in items}, now)
+        if blocked:
+            raise DomainError(
+                [
+                    Problem(
+                        "requestId",
+                        f"vendor {status.vendor.name} holds {', '.join(held)} "
+                        f"data and {reason}; an admin must record a valid attestation first",
+                        ErrorCode.VENDOR_NOT_ATTESTED,
+                    )
+                    for status, held, reason in blocked
+                ]
+            )
+        basis = await session.get(LegalBasis, row.legal_basis_id)
+        assert basis is not None
+        disclosure = Disclosure(
+            request_id=row.id,
+            agency_id=row.agency_id,
+            sha256="",
+            size=0,
+            record_count=0,
+            chunk_count=0,
+            key_id=keys.current_id,
+            released_at=now,
+            released_by=principal.client_id or "",
+        )
+        session.add(disclosure)
+        await session.flush()
+
+        async def sink(index: int, plaintext: bytes, last: bool) -> None:
+            nonce, ciphertext = seal(
+                keys.current, plaintext, associated_data(row.id, row.agency_id, index, last)
+            )
+            await session.execute(
+                insert(DisclosureChunk).values(
+                    disclosure_id=disclosure.id, idx=index, nonce=nonce, ciphertext=ciphertext
+                )
+            )
+
+        sections = [
+            TargetSection(
+                t.identifier_type,
+                t.identifier,
+                [
+                    Section(
+                        i.info_type,
+                        _decision(i, _scope(i)),
+                        _minimised(
+                            source,
+                            TargetRef(IdentifierType(t.identifier_type), t.identifier),
+                            _scope(i),
+                        ),
+                    )
+                    for i in sorted(items, key=lambda i: i.info_type)
+                    if i.target_id == t.id
+                ],
+            )
+            for t in targets
+            if any(i.target_id == t.id for i in items)
+        ]
+        header = {
+            "request": {
+                "id": str(row.id),
+                "jurisdiction": row.jurisdiction,
+                "received_at": row.received_at.isoformat(),
+                "legal_basis": {
+                    "kind": basis.kind,
+                    "reference": basis.reference,
+                    "issued_by": basis.issued_by,
+                },
+            },
+            "released_at": now.isoformat(),
+        }
+        writer = ChunkWriter(sink)
+        disclosure.record_count = await write_package(writer, header, sections)
+        disclosure.sha256 = await writer.close()
+        disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
+        await apply(
+            session,
+            clock,
+            principal,
+            row,
+            Operation.RELEASE,
+            "disclosure.released",
+            {
+                "disclosure": str(disclosure.id),
+                "sha256": disclosure.sha256,
+                "size": disclosure.size,
+                "records": disclosure.record_count,
+                "items": [str(i.id) for i in items],
+            },
+        )
+    return row
+
+
+async def open_for_download(
+    db: Database, clock: Clock, principal: Principal, keys: KeyRing, disclosure_id: uuid.UUID
+) -> tuple[Disclosure, AsyncIterator[bytes]]:
+    """The package for the agency that asked, checked whole before a byte is sent.
+
+    Anyone else — another agency, staff, a client without ``disclosures:read`` — learns
+    nothing: the answer is the same as for an id that does not exist."""
+    if principal.kind is not PrincipalKind.AGENCY or not principal.has(DISCLOSURES_READ):
+        raise DisclosureNotFound()
+    async with db.transaction() as session:
+        disclosure = await session.get(Disclosure, disclosure_id)
+        if disclosure is None or disclosure.agency_id != principal.agency_id:
+            raise DisclosureNotFound()
+        await record(
+            session,
+            clock,
+            actor_of(principal),
+            "disclosure.downloaded",
+            ("disclosure", disclosure.id),
+            request_id=disclosure.request_id,
+            data={"sha256": disclosure.sha256, "size": disclosure.size},
+        )
+    digest = hashlib.sha256()
+    async for piece in _plaintext(db, keys, disclosure):
+        digest.update(piece)
+    if digest.hexdigest() != disclosure.sha256:
+        raise PackageIntegrityError("the package does not match its recorded digest")
+    return disclosure, _plaintext(db, keys, disclosure)
+
+
+async def _plaintext(db: Database, keys: KeyRing, disclosure: Disclosure) -> AsyncIterator[bytes]:
+    key = keys.key(disclosure.key_id)
+    request = disclosure.request_id
+    for index in range(disclosure.chunk_count):
+        async with db.reader() as session:
+            chunk = await session.get(DisclosureChunk, (disclosure.id, index))
+        if chunk is None:
+            raise PackageIntegrityError(f"chunk {index} of the package is missing")
+        last = index == disclosure.chunk_count - 1
+        yield open_chunk(
+            key,
+            chunk.nonce,
+            chunk.ciphertext,
+            associated_data(request, disclosure.agency_id, index, last),
+        )

@@ -1,0 +1,174 @@
+"""Vendors holding some of the data, and their attestations that they follow the same
+standards. Data a vendor holds is not disclosed while its attestation is missing or expired."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.auth.principal import Principal
+from trustcenter.auth.scopes import ADMIN
+from trustcenter.clock import Clock
+from trustcenter.db.models import Vendor, VendorAttestation
+from trustcenter.db.session import Database
+from trustcenter.domain.audit import Actor
+from trustcenter.domain.enums import InfoType
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.domain.submission import MAX_NAME
+from trustcenter.services.access import require_scope
+from trustcenter.services.audit import actor_of, record
+
+
+def _actor(principal: Principal | None) -> Actor:
+    if principal is None:
+        return Actor.operator()
+    require_scope(principal, ADMIN)
+    return actor_of(principal)
+
+
+async def create_vendor(
+    db: Database,
+    clock: Clock,
+    *,
+    name: str,
+    info_types: Iterable[InfoType],
+    same_standards_clause: bool,
+    principal: Principal | None = None,
+) -> Vendor:
+    """Register a vendor (admin; ``principal`` None means an operator at the CLI)."""
+    actor = _actor(principal)
+    types = sorted({t.value for t in info_types})
+    problems: list[Problem] = []
+    if not name.strip() or len(name.strip()) > MAX_NAME:
+        problems.append(
+            Problem("name", f"is required, at most {MAX_NAME} characters", ErrorCode.INVALID_INPUT)
+        )
+    if not types:
+        problems.append(
+            Problem(
+                "infoTypes", "name the information types the vendor holds", ErrorCode.INVALID_INPUT
+            )
+        )
+    if problems:
+        raise DomainError(problems)
+    vendor = Vendor(
+        name=name.strip(),
+        info_types=" ".join(types),
+        same_standards_clause=same_standards_clause,
+        created_at=clock.now(),
+    )
+    async with db.transaction() as session:
+        if await session.scalar(select(Vendor.id).where(Vendor.name == vendor.name)):
+            raise DomainError.single("name", "a vendor with this name exists", ErrorCode.CONFLICT)
+        session.add(vendor)
+        await session.flush()
+        await record(
+            session,
+            clock,
+            actor,
+            "vendor.created",
+            ("vendor", vendor.id),
+            data={
+                "name": vendor.name,
+                "info_types": types,
+                "same_standards_clause": same_standards_clause,
+            },
+        )
+    return vendor
+
+
+async def record_attestation(
+    db: Database,
+    clock: Clock,
+    vendor_id: uuid.UUID,
+    *,
+    reference: str,
+    expires_at: datetime,
+    note: str | None = None,
+    principal: Principal | None = None,
+) -> VendorAttestation:
+    """Record the vendor's confirmation that it follows the same standards, until expiry."""
+    actor = _actor(principal)
+    now = clock.now()
+    if not reference.strip():
+        raise DomainError.single("reference", "is required", ErrorCode.INVALID_INPUT)
+    if expires_at <= now:
+        raise DomainError.single("expiresAt", "must be in the future", ErrorCode.INVALID_INPUT)
+    async with db.transaction() as session:
+        vendor = await session.get(Vendor, vendor_id)
+        if vendor is None:
+            raise DomainError.single("vendorId", "no such vendor", ErrorCode.NOT_FOUND)
+        attestation = VendorAttestation(
+            vendor_id=vendor.id,
+            reference=reference.strip(),
+            attested_at=now,
+            expires_at=expires_at,
+            recorded_by=actor.id,
+            note=note,
+        )
+        session.add(attestation)
+        await session.flush()
+        await record(
+            session,
+            clock,
+            actor,
+            "vendor.attested",
+            ("vendor", vendor.id),
+            data={"reference": attestation.reference, "expires_at": expires_at.isoformat()},
+        )
+    return attestation
+
+
+@dataclass(frozen=True, slots=True)
+class VendorStatus:
+    vendor: Vendor
+    valid_until: datetime | None
+
+    def blocks(self, now: datetime) -> str | None:
+        """Why this vendor's data may not be used now, or None."""
+        if not self.vendor.same_standards_clause:
+            return "its contract has no clause binding it to the same standards"
+        if self.valid_until is None:
+            return "it has no attestation on record"
+        if self.valid_until <= now:
+            return f"its attestation expired on {self.valid_until:%Y-%m-%d}"
+        return None
+
+
+async def vendor_statuses(session: AsyncSession) -> list[VendorStatus]:
+    latest = (
+        select(VendorAttestation.vendor_id, func.max(VendorAttestation.expires_at).label("until"))
+        .group_by(VendorAttestation.vendor_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Vendor, latest.c.until)
+            .outerjoin(latest, latest.c.vendor_id == Vendor.id)
+            .order_by(Vendor.name)
+        )
+    ).all()
+    return [VendorStatus(v, until) for v, until in rows]
+
+
+async def list_vendors(db: Database) -> list[VendorStatus]:
+    async with db.reader() as session:
+        return await vendor_statuses(session)
+
+
+async def blocking_vendors(
+    session: AsyncSession, info_types: set[str], now: datetime
+) -> list[tuple[VendorStatus, list[str], str]]:
+    """The vendors whose data a disclosure of ``info_types`` would use and may not."""
+    out = []
+    for status in await vendor_statuses(session):
+        held = sorted(set(status.vendor.info_types.split()) & info_types)
+        reason = status.blocks(now)
+        if held and reason:
+            out.append((status, held, reason))
+    return out
