@@ -11,6 +11,7 @@ from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
 from trustcenter.graphql.mutations_review import ReviewMutation
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.types_request import RequestType
+from trustcenter.graphql.vendors import VendorMutation
 from trustcenter.services.requests import submit_request
 
 
@@ -24,7 +25,7 @@ class SubmitRequestPayload:
 
 
 @strawberry.type
-class Mutation(ReviewMutation):
+class Mutation(ReviewMutation, VendorMutation):
     @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
     async def submit_request(
         self, info: Info, input: SubmitRequestInput

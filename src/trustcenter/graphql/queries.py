@@ -18,6 +18,7 @@ from trustcenter.graphql.errors import BadInput
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.types_access import Viewer
 from trustcenter.graphql.types_request import RequestType
+from trustcenter.graphql.vendors import VendorQuery
 from trustcenter.services import reads
 from trustcenter.services.access import require_authenticated
 
@@ -68,7 +69,7 @@ def _page_size(info: Info, first: int | None) -> int:
 
 
 @strawberry.type
-class Query:
+class Query(VendorQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist for you."
     )

@@ -1,0 +1,160 @@
+"""Vendors, the audit chain and token signing keys."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from trustcenter.bootstrap import Container
+from trustcenter.cli import _emit, _run, _uuid, main
+
+
+@main.group()
+def vendor() -> None:
+    """Vendors holding some of the data, and their attestations."""
+
+
+@vendor.command("create")
+@click.option("--name", required=True)
+@click.option("--info-types", required=True, help='The types it holds, e.g. "C E".')
+@click.option(
+    "--same-standards/--no-same-standards",
+    default=False,
+    help="Its contract binds it to the same standards.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def vendor_create(name: str, info_types: str, same_standards: bool, as_json: bool) -> None:
+    """Register a vendor."""
+    from trustcenter.domain.submission import parse_info_type
+    from trustcenter.services.vendors import create_vendor
+
+    parsed = [parse_info_type(t) for t in info_types.replace(",", " ").split()]
+    if not parsed or None in parsed:
+        raise click.BadParameter('use letters A to E, e.g. "C E"', param_hint="--info-types")
+
+    async def work(c: Container) -> Any:
+        return await create_vendor(
+            c.db,
+            c.clock,
+            name=name,
+            info_types=[t for t in parsed if t is not None],
+            same_standards_clause=same_standards,
+        )
+
+    row = _run(work)
+    _emit({"id": str(row.id)}, as_json, f"vendor {row.id} created")
+
+
+@vendor.command("attest")
+@click.argument("vendor_id")
+@click.option("--reference", required=True, help="The signed attestation's reference.")
+@click.option(
+    "--expires",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Expiry date, YYYY-MM-DD (UTC midnight).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def vendor_attest(vendor_id: str, reference: str, expires: Any, as_json: bool) -> None:
+    """Record a vendor's attestation that it follows the same standards."""
+    from datetime import UTC
+
+    from trustcenter.services.vendors import record_attestation
+
+    async def work(c: Container) -> Any:
+        return await record_attestation(
+            c.db,
+            c.clock,
+            _uuid(vendor_id),
+            reference=reference,
+            expires_at=expires.replace(tzinfo=UTC),
+        )
+
+    row = _run(work)
+    _emit(
+        {"vendor_id": vendor_id, "expires_at": row.expires_at.isoformat()},
+        as_json,
+        f"vendor {vendor_id} attested until {row.expires_at:%Y-%m-%d}",
+    )
+
+
+@vendor.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def vendor_list(as_json: bool) -> None:
+    """List vendors and whether their data may be disclosed now."""
+    from trustcenter.services.vendors import list_vendors
+
+    async def work(c: Container) -> Any:
+        now = c.clock.now()
+        return [(s, s.blocks(now)) for s in await list_vendors(c.db)]
+
+    rows = _run(work)
+    data = [
+        {
+            "id": str(s.vendor.id),
+            "name": s.vendor.name,
+            "info_types": s.vendor.info_types,
+            "attested_until": s.valid_until.isoformat() if s.valid_until else None,
+            "blocked_because": reason,
+        }
+        for s, reason in rows
+    ]
+    text = (
+        "\n".join(
+            f"{v['id']}  {v['info_types']:<6} {v['name']}: "
+            f"{v['blocked_because'] or 'ok until ' + str(v['attested_until'])[:10]}"
+            for v in data
+        )
+        or "no vendors"
+    )
+    _emit(data, as_json, text)
+
+
+@main.group()
+def audit() -> None:
+    """The audit chain."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def audit_verify(as_json: bool) -> None:
+    """Recompute the hash chain; exit 1 and name the first broken event if it does not hold."""
+    from trustcenter.services.audit import verify
+
+    async def work(c: Container) -> Any:
+        return await verify(c.db)
+
+    result = _run(work)
+    if result.broken is None:
+        _emit(
+            {"ok": True, "events": result.checked},
+            as_json,
+            f"audit chain intact: {result.checked} events verified",
+        )
+        return
+    b = result.broken
+    _emit(
+        {"ok": False, "events": result.checked, "broken_seq": b.seq, "reason": b.reason},
+        as_json,
+        f"audit chain BROKEN at event {b.seq}: {b.reason}",
+    )
+    sys.exit(1)
+
+
+@main.group()
+def keys() -> None:
+    """Token signing keys."""
+
+
+@keys.command("rotate")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def keys_rotate(as_json: bool) -> None:
+    """Start signing with a new key; tokens signed by the old one stay valid until they expire."""
+
+    async def work(c: Container) -> str:
+        return await c.keys.rotate(c.clock.now())
+
+    kid = _run(work)
+    _emit({"kid": kid}, as_json, f"now signing with key {kid}")
