@@ -59,6 +59,11 @@ BEFORE_DISCLOSURE: frozenset[RequestStatus] = frozenset(
     }
 )
 
+#: Statuses in which the company still owes the agency an answer (deadlines apply).
+OPEN: frozenset[RequestStatus] = frozenset(
+    {S.RECEIVED, S.IN_REVIEW, S.CLARIFICATION_REQUESTED, S.APPROVED, S.PARTIALLY_APPROVED}
+)
+
 #: Statuses in which nothing more can happen to a request.
 TERMINAL: frozenset[RequestStatus] = frozenset({S.CLOSED, S.WITHDRAWN, S.SUPERSEDED})
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import Enum
 
 import strawberry
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import Info
 
-from trustcenter.db.repositories.requests import RequestFilter, encode_cursor
+from trustcenter.db.repositories.requests import Order, RequestFilter, encode_cursor
 from trustcenter.domain import enums as d
 from trustcenter.domain.lifecycle import RequestStatus as _Status
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
@@ -23,6 +24,12 @@ from trustcenter.services import reads
 from trustcenter.services.access import require_authenticated
 
 
+@strawberry.enum(description="How requests are ordered.")
+class RequestOrder(Enum):
+    NEWEST = "newest"
+    QUEUE = "queue"
+
+
 @strawberry.input(description="Narrow the request list; every condition given must hold.")
 class RequestFilterInput:
     status: list[RequestStatus] | None = None  # type: ignore[valid-type]
@@ -33,8 +40,16 @@ class RequestFilterInput:
     emergency: bool | None = None
     received_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
     received_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
+    overdue: bool | None = strawberry.field(
+        default=None, description="Open requests past their deadline (or, false, not past it)."
+    )
+    due_soon: bool | None = strawberry.field(
+        default=None,
+        description="Open requests due within the next 48 hours (TRUSTCENTER_DUE_SOON_HOURS) "
+        "and not yet overdue.",
+    )
 
-    def to_filter(self) -> RequestFilter:
+    def to_filter(self, now: datetime, due_soon_hours: int) -> RequestFilter:
         for bound in (self.received_from, self.received_to):
             if bound is not None and bound.tzinfo is None:
                 raise BadInput("receivedFrom and receivedTo need a time zone offset")
@@ -47,6 +62,9 @@ class RequestFilterInput:
             emergency=self.emergency,
             received_from=self.received_from,
             received_to=self.received_to,
+            overdue=self.overdue,
+            due_before=now + timedelta(hours=due_soon_hours) if self.due_soon else None,
+            now=now,
         )
 
 
@@ -115,14 +133,19 @@ class Query(VendorQuery):
         first: int | None = None,
         after: str | None = None,
         filter: RequestFilterInput | None = None,
+        order_by: RequestOrder = RequestOrder.NEWEST,
     ) -> RequestConnection:
         c = ctx(info)
         size = _page_size(info, first)
-        where = filter.to_filter() if filter else RequestFilter()
-        page = await reads.page_requests(c.app.db, c.principal, where, size, after)
+        s = c.app.settings
+        where = filter.to_filter(c.app.clock.now(), s.due_soon_hours) if filter else RequestFilter()
+        order = Order(order_by.value)
+        page = await reads.page_requests(c.app.db, c.principal, where, size, after, order)
         for row in page.rows:
             c.loaders.request.prime(row.id, row)
-        edges = [relay.Edge(cursor=encode_cursor(r), node=RequestType(row=r)) for r in page.rows]
+        edges = [
+            relay.Edge(cursor=encode_cursor(r, order), node=RequestType(row=r)) for r in page.rows
+        ]
         return RequestConnection(
             where=where,
             edges=edges,

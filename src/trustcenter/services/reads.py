@@ -28,7 +28,7 @@ from trustcenter.db.models import (
 )
 from trustcenter.db.repositories import requests as repo
 from trustcenter.db.repositories import userdata
-from trustcenter.db.repositories.requests import RequestFilter
+from trustcenter.db.repositories.requests import Order, RequestFilter
 from trustcenter.db.session import Database
 from trustcenter.services.access import AccessDenied, require_authenticated
 
@@ -52,12 +52,17 @@ class RequestPage:
 
 
 async def page_requests(
-    db: Database, principal: Principal, where: RequestFilter, first: int, after: str | None
+    db: Database,
+    principal: Principal,
+    where: RequestFilter,
+    first: int,
+    after: str | None,
+    order: Order = Order.NEWEST,
 ) -> RequestPage:
     scope = request_scope(principal)
     async with db.reader() as session:
         rows, more = await repo.page(
-            session, agency_id=scope, where=where, first=first, after=after
+            session, agency_id=scope, where=where, first=first, after=after, order=order
         )
     return RequestPage(rows, more)
 

@@ -8,12 +8,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
+from trustcenter.domain.lifecycle import OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,27 +26,45 @@ class RequestFilter:
     emergency: bool | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
+    #: open requests whose deadline has passed (True) or has not (False), as of ``now``
+    overdue: bool | None = None
+    #: open requests due before this moment but not yet overdue
+    due_before: datetime | None = None
+    now: datetime | None = None
+
+
+class Order(StrEnum):
+    NEWEST = "newest"  # received_at desc: the agency's and the archive's view
+    QUEUE = "queue"  # emergencies first, then the nearest deadline: the reviewers' view
 
 
 class BadCursor(ValueError):
     pass
 
 
-def encode_cursor(row: Request) -> str:
-    raw = json.dumps([row.received_at.isoformat(), str(row.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def encode_cursor(row: Request, order: Order = Order.NEWEST) -> str:
+    if order is Order.QUEUE:
+        keys: list[Any] = ["q", row.emergency, row.deadline.isoformat(), str(row.id)]
+    else:
+        keys = ["n", row.received_at.isoformat(), str(row.id)]
+    return base64.urlsafe_b64encode(json.dumps(keys).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str, order: Order = Order.NEWEST) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        at, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
+        keys = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if order is Order.QUEUE and keys[0] == "q" and len(keys) == 4:
+            out: list[Any] = [bool(keys[1]), datetime.fromisoformat(keys[2]), uuid.UUID(keys[3])]
+        elif order is Order.NEWEST and keys[0] == "n" and len(keys) == 3:
+            out = [datetime.fromisoformat(keys[1]), uuid.UUID(keys[2])]
+        else:
+            raise ValueError("cursor of another ordering")
+        if any(isinstance(k, datetime) and k.tzinfo is None for k in out):
             raise ValueError("naive")
-        return parsed, uuid.UUID(ident)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise BadCursor("the cursor is not one this service gave out") from exc
+        return out
+    except (ValueError, TypeError, IndexError, json.JSONDecodeError) as exc:
+        raise BadCursor("the cursor is not one this service gave out for this ordering") from exc
 
 
 def _visible(stmt: Select[Any], agency_id: uuid.UUID | None) -> Select[Any]:
@@ -64,6 +84,14 @@ def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
         stmt = stmt.where(Request.received_at >= f.received_from)
     if f.received_to is not None:
         stmt = stmt.where(Request.received_at < f.received_to)
+    if f.overdue is not None or f.due_before is not None:
+        assert f.now is not None, "deadline filters need the current time"
+        is_open = Request.status.in_([s.value for s in OPEN])
+        late = and_(is_open, Request.deadline < f.now)
+        if f.overdue is not None:
+            stmt = stmt.where(late if f.overdue else not_(late))
+        if f.due_before is not None:
+            stmt = stmt.where(is_open, Request.deadline >= f.now, Request.deadline < f.due_before)
     return stmt
 
 
@@ -74,16 +102,33 @@ async def page(
     where: RequestFilter,
     first: int,
     after: str | None,
+    order: Order = Order.NEWEST,
 ) -> tuple[list[Request], bool]:
-    """Newest first, keyset-paged in SQL; returns the rows and whether more follow."""
+    """Keyset-paged in SQL; returns the rows and whether more follow."""
     stmt = _filtered(_visible(select(Request), agency_id), where)
-    if after:
-        at, ident = decode_cursor(after)
-        stmt = stmt.where(
-            or_(Request.received_at < at, and_(Request.received_at == at, Request.id < ident))
-        )
-    stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc()).limit(first + 1)
-    rows = list((await session.scalars(stmt)).all())
+    if order is Order.QUEUE:
+        if after:
+            emergency, deadline, ident = decode_cursor(after, order)
+            stmt = stmt.where(
+                or_(
+                    Request.emergency < emergency,
+                    and_(Request.emergency == emergency, Request.deadline > deadline),
+                    and_(
+                        Request.emergency == emergency,
+                        Request.deadline == deadline,
+                        Request.id > ident,
+                    ),
+                )
+            )
+        stmt = stmt.order_by(Request.emergency.desc(), Request.deadline.asc(), Request.id.asc())
+    else:
+        if after:
+            at, ident = decode_cursor(after, order)
+            stmt = stmt.where(
+                or_(Request.received_at < at, and_(Request.received_at == at, Request.id < ident))
+            )
+        stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc())
+    rows = list((await session.scalars(stmt.limit(first + 1))).all())
     return rows[:first], len(rows) > first
 
 
