@@ -63,7 +63,7 @@ def decode_cursor(cursor: str, order: Order = Order.NEWEST) -> list[Any]:
         if any(isinstance(k, datetime) and k.tzinfo is None for k in out):
             raise ValueError("naive")
         return out
-    except (ValueError, TypeError, IndexError, json.JSONDecodeError) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, json.JSONDecodeError) as exc:
         raise BadCursor("the cursor is not one this service gave out for this ordering") from exc
 
 
