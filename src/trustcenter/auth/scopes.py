@@ -13,8 +13,8 @@ AUDIT = "audit"
 ADMIN = "admin"
 
 AGENCY_SCOPES: dict[str, str] = {
-    REQUESTS_SUBMIT: "submit, revise and withdraw the agency's own requests",
-    REQUESTS_READ: "read the agency's own requests and answer clarification questions",
+    REQUESTS_SUBMIT: "submit, revise and withdraw the agency's requests; answer questions",
+    REQUESTS_READ: "read the agency's own requests, their messages and decisions",
     DISCLOSURES_READ: "download the agency's own released disclosure packages",
 }
 
