@@ -12,7 +12,7 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple, TypeVar
 
@@ -21,7 +21,9 @@ from sqlalchemy import FromClause, select
 from trustcenter import demo_data as data
 from trustcenter.clock import Clock
 from trustcenter.db import models as m
+from trustcenter.db.repositories.audit import record
 from trustcenter.db.session import Database
+from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import IdentifierType, InfoType
 from trustcenter.domain.lifecycle import RequestStatus
 from trustcenter.domain.rules import default_deadline, derive_category
@@ -64,7 +66,11 @@ async def load_demo(db: Database, clock: Clock, *, seed: int = 2026) -> DemoSumm
         for table in m.Base.metadata.sorted_tables:  # parents before children
             session.add_all(demo.rows[table])
             await session.flush()
-    return DemoSummary(*(len(demo.rows[model.__table__]) for model in COUNTED))
+        summary = DemoSummary(*(len(demo.rows[model.__table__]) for model in COUNTED))
+        await record(
+            session, clock, Actor.operator(), "demo.loaded", ("demo", seed), data=asdict(summary)
+        )
+    return summary
 
 
 class _Pick(NamedTuple):
