@@ -91,12 +91,13 @@ async def start_review(
         for item in automatic:
             _store(item, NOT_PREMIUM_DECISION, "trustcenter:policy", clock)
         if automatic:
+            outcomes = [DecisionOutcome(i.outcome) if i.outcome else None for i in items]
             await apply(
                 session,
                 clock,
                 principal,
                 row,
-                None,
+                operation_for(outcomes),
                 "items.decided_automatically",
                 {"items": [str(i.id) for i in automatic], "reason": "not_premium"},
             )
