@@ -63,7 +63,8 @@ class RequestFilterInput:
             received_from=self.received_from,
             received_to=self.received_to,
             overdue=self.overdue,
-            due_before=now + timedelta(hours=due_soon_hours) if self.due_soon else None,
+            due_soon=self.due_soon,
+            due_horizon=now + timedelta(hours=due_soon_hours),
             now=now,
         )
 

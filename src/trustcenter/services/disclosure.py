@@ -213,10 +213,29 @@ async def open_for_download(
     nothing: the answer is the same as for an id that does not exist."""
     if principal.kind is not PrincipalKind.AGENCY or not principal.has(DISCLOSURES_READ):
         raise DisclosureNotFound()
-    async with db.transaction() as session:
+    async with db.reader() as session:
         disclosure = await session.get(Disclosure, disclosure_id)
-        if disclosure is None or disclosure.agency_id != principal.agency_id:
-            raise DisclosureNotFound()
+    if disclosure is None or disclosure.agency_id != principal.agency_id:
+        raise DisclosureNotFound()
+    digest = hashlib.sha256()
+    try:
+        async for piece in _plaintext(db, keys, disclosure):
+            digest.update(piece)
+        if digest.hexdigest() != disclosure.sha256:
+            raise PackageIntegrityError("the package does not match its recorded digest")
+    except PackageIntegrityError as error:
+        async with db.transaction() as session:
+            await record(
+                session,
+                clock,
+                actor_of(principal),
+                "disclosure.integrity_failed",
+                ("disclosure", disclosure.id),
+                request_id=disclosure.request_id,
+                data={"error": str(error)},
+            )
+        raise
+    async with db.transaction() as session:
         await record(
             session,
             clock,
@@ -226,11 +245,6 @@ async def open_for_download(
             request_id=disclosure.request_id,
             data={"sha256": disclosure.sha256, "size": disclosure.size},
         )
-    digest = hashlib.sha256()
-    async for piece in _plaintext(db, keys, disclosure):
-        digest.update(piece)
-    if digest.hexdigest() != disclosure.sha256:
-        raise PackageIntegrityError("the package does not match its recorded digest")
     return disclosure, _plaintext(db, keys, disclosure)
 
 

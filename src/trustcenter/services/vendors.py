@@ -97,6 +97,10 @@ async def record_attestation(
     now = clock.now()
     if not reference.strip():
         raise DomainError.single("reference", "is required", ErrorCode.INVALID_INPUT)
+    if expires_at.tzinfo is None:
+        raise DomainError.single(
+            "expiresAt", "needs a time zone offset, such as Z", ErrorCode.INVALID_INPUT
+        )
     if expires_at <= now:
         raise DomainError.single("expiresAt", "must be in the future", ErrorCode.INVALID_INPUT)
     async with db.transaction() as session:

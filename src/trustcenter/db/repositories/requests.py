@@ -26,10 +26,11 @@ class RequestFilter:
     emergency: bool | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
-    #: open requests whose deadline has passed (True) or has not (False), as of ``now``
+    #: True: open requests past their deadline as of ``now``; False: every other request
     overdue: bool | None = None
-    #: open requests due before this moment but not yet overdue
-    due_before: datetime | None = None
+    #: True: open requests due before ``due_horizon`` and not yet overdue; False: all others
+    due_soon: bool | None = None
+    due_horizon: datetime | None = None
     now: datetime | None = None
 
 
@@ -84,14 +85,16 @@ def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
         stmt = stmt.where(Request.received_at >= f.received_from)
     if f.received_to is not None:
         stmt = stmt.where(Request.received_at < f.received_to)
-    if f.overdue is not None or f.due_before is not None:
+    if f.overdue is not None or f.due_soon is not None:
         assert f.now is not None, "deadline filters need the current time"
         is_open = Request.status.in_([s.value for s in OPEN])
-        late = and_(is_open, Request.deadline < f.now)
         if f.overdue is not None:
+            late = and_(is_open, Request.deadline < f.now)
             stmt = stmt.where(late if f.overdue else not_(late))
-        if f.due_before is not None:
-            stmt = stmt.where(is_open, Request.deadline >= f.now, Request.deadline < f.due_before)
+        if f.due_soon is not None:
+            assert f.due_horizon is not None
+            soon = and_(is_open, Request.deadline >= f.now, Request.deadline < f.due_horizon)
+            stmt = stmt.where(soon if f.due_soon else not_(soon))
     return stmt
 
 
@@ -109,16 +112,16 @@ async def page(
     if order is Order.QUEUE:
         if after:
             emergency, deadline, ident = decode_cursor(after, order)
+            same_kind = Request.emergency.is_(emergency)
+            later = or_(
+                Request.deadline > deadline,
+                and_(Request.deadline == deadline, Request.id > ident),
+            )
+            # emergencies come first: after an emergency come the later emergencies and then
+            # every ordinary request; after an ordinary request, only the later ordinary ones
+            after_cursor = and_(same_kind, later)
             stmt = stmt.where(
-                or_(
-                    Request.emergency < emergency,
-                    and_(Request.emergency == emergency, Request.deadline > deadline),
-                    and_(
-                        Request.emergency == emergency,
-                        Request.deadline == deadline,
-                        Request.id > ident,
-                    ),
-                )
+                or_(after_cursor, Request.emergency.is_(False)) if emergency else after_cursor
             )
         stmt = stmt.order_by(Request.emergency.desc(), Request.deadline.asc(), Request.id.asc())
     else:
