@@ -102,7 +102,7 @@ async def empty_postgres(db: Database) -> None:
     async with db.engine.begin() as conn:
         await conn.execute(text("SET LOCAL session_replication_role = replica"))
         await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        await conn.execute(text(f"UPDATE audit_head SET seq = 0, hash = '{GENESIS}'"))
+        await conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": GENESIS})
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.auth.scopes import DISCLOSURES_READ, REVIEW
@@ -74,6 +76,75 @@ def _decision(item: RequestedItem, scope: Scope) -> dict[str, Any]:
     }
 
 
+async def _releasable_items(
+    session: AsyncSession, request: Request
+) -> tuple[list[Target], list[RequestedItem]]:
+    """The request's targets and its approved or narrowed items — D only for premium accounts,
+    whatever was decided."""
+    items = list(
+        (
+            await session.scalars(
+                select(RequestedItem).where(
+                    RequestedItem.request_id == request.id,
+                    RequestedItem.outcome.in_([o.value for o in APPROVING]),
+                )
+            )
+        ).all()
+    )
+    targets = list(
+        (
+            await session.scalars(
+                select(Target).where(Target.request_id == request.id).order_by(Target.position)
+            )
+        ).all()
+    )
+    premium = await premium_by_target(session, targets)
+    kept = [i for i in items if i.info_type != InfoType.D.value or premium.get(i.target_id) is True]
+    return targets, kept
+
+
+async def _refuse_unattested_vendors(
+    session: AsyncSession, items: list[RequestedItem], now: datetime
+) -> None:
+    blocked = await blocking_vendors(session, {i.info_type for i in items}, now)
+    if blocked:
+        raise DomainError(
+            [
+                Problem(
+                    "requestId",
+                    f"vendor {status.vendor.name} holds {', '.join(held)} data and "
+                    f"{reason}; an admin must record a valid attestation first",
+                    ErrorCode.VENDOR_NOT_ATTESTED,
+                )
+                for status, held, reason in blocked
+            ]
+        )
+
+
+def _sections(
+    source: DataSource, targets: list[Target], items: list[RequestedItem]
+) -> list[TargetSection]:
+    """The package's body: per target, per approved item, the minimised records."""
+    out = []
+    for t in targets:
+        ref = TargetRef(IdentifierType(t.identifier_type), t.identifier)
+        mine = sorted((i for i in items if i.target_id == t.id), key=lambda i: i.info_type)
+        if mine:
+            out.append(
+                TargetSection(
+                    t.identifier_type,
+                    t.identifier,
+                    [
+                        Section(
+                            i.info_type, _decision(i, _scope(i)), _minimised(source, ref, _scope(i))
+                        )
+                        for i in mine
+                    ],
+                )
+            )
+    return out
+
+
 async def release(
     db: Database,
     clock: Clock,
@@ -87,41 +158,9 @@ async def release(
         row = await lock_request(session, principal, request_id, None, agency_only=False)
         if not can(Operation.RELEASE, RequestStatus(row.status)):
             raise TransitionRefused(Operation.RELEASE, RequestStatus(row.status))
-        items = list(
-            (
-                await session.scalars(
-                    select(RequestedItem).where(
-                        RequestedItem.request_id == row.id,
-                        RequestedItem.outcome.in_([o.value for o in APPROVING]),
-                    )
-                )
-            ).all()
-        )
-        targets = list(
-            (
-                await session.scalars(
-                    select(Target).where(Target.request_id == row.id).order_by(Target.position)
-                )
-            ).all()
-        )
-        premium = await premium_by_target(session, targets)
-        items = [
-            i for i in items if i.info_type != InfoType.D.value or premium.get(i.target_id) is True
-        ]
         now = clock.now()
-        blocked = await blocking_vendors(session, {i.info_type for i in items}, now)
-        if blocked:
-            raise DomainError(
-                [
-                    Problem(
-                        "requestId",
-                        f"vendor {status.vendor.name} holds {', '.join(held)} "
-                        f"data and {reason}; an admin must record a valid attestation first",
-                        ErrorCode.VENDOR_NOT_ATTESTED,
-                    )
-                    for status, held, reason in blocked
-                ]
-            )
+        targets, items = await _releasable_items(session, row)
+        await _refuse_unattested_vendors(session, items, now)
         basis = await session.get(LegalBasis, row.legal_basis_id)
         assert basis is not None
         disclosure = Disclosure(
@@ -139,36 +178,14 @@ async def release(
         await session.flush()
 
         async def sink(index: int, plaintext: bytes, last: bool) -> None:
-            nonce, ciphertext = seal(
-                keys.current, plaintext, associated_data(row.id, row.agency_id, index, last)
-            )
+            aad = associated_data(row.id, row.agency_id, index, last)
+            nonce, ciphertext = seal(keys.current, plaintext, aad)
             await session.execute(
                 insert(DisclosureChunk).values(
                     disclosure_id=disclosure.id, idx=index, nonce=nonce, ciphertext=ciphertext
                 )
             )
 
-        sections = [
-            TargetSection(
-                t.identifier_type,
-                t.identifier,
-                [
-                    Section(
-                        i.info_type,
-                        _decision(i, _scope(i)),
-                        _minimised(
-                            source,
-                            TargetRef(IdentifierType(t.identifier_type), t.identifier),
-                            _scope(i),
-                        ),
-                    )
-                    for i in sorted(items, key=lambda i: i.info_type)
-                    if i.target_id == t.id
-                ],
-            )
-            for t in targets
-            if any(i.target_id == t.id for i in items)
-        ]
         header = {
             "request": {
                 "id": str(row.id),
@@ -183,7 +200,9 @@ async def release(
             "released_at": now.isoformat(),
         }
         writer = ChunkWriter(sink)
-        disclosure.record_count = await write_package(writer, header, sections)
+        disclosure.record_count = await write_package(
+            writer, header, _sections(source, targets, items)
+        )
         disclosure.sha256 = await writer.close()
         disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
         await apply(
