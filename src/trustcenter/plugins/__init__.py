@@ -1,0 +1,28 @@
+"""The extension surface: hook contract (``hookspecs``), loading (``manager``), the only caller
+of hooks (``host``), the core's defaults written as plugins (``builtin``), and the values that
+cross the boundary (``api``)."""
+
+import pluggy
+
+from trustcenter.plugins.api import (
+    CategorySpec,
+    Finding,
+    ItemView,
+    LegalBasisView,
+    Problem,
+    RequestView,
+    Severity,
+)
+
+hookimpl = pluggy.HookimplMarker("trustcenter")
+
+__all__ = [
+    "CategorySpec",
+    "Finding",
+    "ItemView",
+    "LegalBasisView",
+    "Problem",
+    "RequestView",
+    "Severity",
+    "hookimpl",
+]

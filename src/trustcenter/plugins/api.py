@@ -1,0 +1,83 @@
+"""What plugins receive and return: plain, frozen values. No ORM rows, no sessions — a plugin
+sees a request as data and answers with data; the host does everything else."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    #: stops release until an admin overrides it with a recorded justification
+    BLOCK = "block"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A jurisdiction rule's observation on a request: shown to reviewers, with its legal source."""
+
+    severity: Severity
+    code: str
+    message: str
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasisView:
+    kind: str
+    reference: str
+    issued_by: str
+    issuer_role: str | None
+    issued_at: date
+    expires_at: date | None
+    non_disclosure_until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    identifier_type: str
+    identifier: str
+    info_type: str
+    range_from: date | None
+    range_to: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """A request as a plugin sees it. ``id`` is None while it is being validated before it is
+    stored."""
+
+    id: uuid.UUID | None
+    jurisdiction: str
+    category: str | None
+    emergency: bool
+    received_at: datetime
+    agency_kind: str
+    agency_country: str
+    legal_basis: LegalBasisView
+    items: tuple[ItemView, ...] = field(default_factory=tuple)
+
+    @property
+    def info_types(self) -> frozenset[str]:
+        return frozenset(i.info_type for i in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySpec:
+    """A request category a plugin adds (it appears in the next transparency report)."""
+
+    code: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a plugin finds wrong with a request's input (reported as a user error)."""
+
+    field: str
+    message: str

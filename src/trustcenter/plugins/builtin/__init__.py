@@ -1,0 +1,9 @@
+"""The core's own behaviour, written as plugins so the hooks are exercised by the core itself."""
+
+from trustcenter.plugins.builtin import categories, jurisdiction
+
+#: registered before any installed plugin, under these names
+DEFAULT_PLUGINS = [
+    ("trustcenter.jurisdiction", jurisdiction),
+    ("trustcenter.categories", categories),
+]

@@ -1,0 +1,189 @@
+"""The plugin contract: every hook trustcenter calls, in one place.
+
+Conventions (each hook's docstring says which apply):
+
+- **Routed** hooks are called only on the one plugin that claims the request's jurisdiction
+  (see ``trustcenter_jurisdictions``); no plugin ever receives another plugin's result.
+- **All** hooks are called on every plugin that implements them; the host combines the results.
+- **firstresult** hooks stop at the first plugin that returns something other than None.
+- Any hook may be a plain function or ``async def``; the host awaits results in one place.
+- **In the transaction**: the hook runs inside the use case's database transaction. If it
+  raises, the host names the plugin and the hook, the transaction is rolled back, and nothing of
+  the change remains.
+
+Implement hooks with ``@trustcenter.plugins.hookimpl`` and the same parameter names (you may
+leave out parameters you do not need).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pluggy
+
+from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView
+
+hookspec = pluggy.HookspecMarker("trustcenter")
+
+
+# --- jurisdiction rules -------------------------------------------------------------------
+
+
+@hookspec
+def trustcenter_jurisdictions() -> list[str]:
+    """The jurisdictions this plugin's rules govern: ISO 3166-1 alpha-2 codes (``"DE"``) or
+    subdivisions (``"US-CA"``). A request is routed to the plugin claiming its exact code, else
+    the one claiming its country, else the built-in defaults (which claim ``"*"``).
+
+    All. Called once at start-up. Two plugins claiming the same code is a start-up error.
+    """
+
+
+@hookspec
+def trustcenter_review_findings(request: RequestView) -> list[Finding]:
+    """Check the request's legal basis against what it asks for; return findings that reviewers
+    see (severity ``info``, ``warning`` or ``block``, a code, a message and the legal citation).
+    A ``block`` finding stops release until an admin overrides it with a justification.
+
+    Routed. Called when a request is submitted or revised, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_response_deadline(request: RequestView) -> datetime | None:
+    """When the company's response is due; None leaves the default (30 days; 8 hours for
+    emergencies).
+
+    Routed. Called at submission, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_notice_delay(request: RequestView) -> timedelta | None:
+    """How long after release the affected users are notified; None leaves the policy's 31
+    days. (A non-disclosure order's end date pushes the notice back on top of this.)
+
+    Routed. Called at release, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_report_exclusions() -> list[str]:
+    """Country or region codes left out of the transparency report (the default excludes CN).
+
+    All; the union is used. Called when a report is built.
+    """
+
+
+# --- request categories and legal-basis kinds ----------------------------------------------
+
+
+@hookspec
+def trustcenter_categories() -> list[CategorySpec]:
+    """Request categories this plugin adds (the built-ins add PRODUCT, ACCOUNT, TRANSACTION
+    and EMERGENCY). Codes are upper case and unique across plugins.
+
+    All. Called once at start-up.
+    """
+
+
+@hookspec
+def trustcenter_validate_request(request: RequestView) -> list[Problem]:
+    """Problems with a request's input that this plugin's rules see (for example a category's
+    own requirements); each becomes a user error and nothing is stored.
+
+    All. Called at submission before anything is written, in the transaction.
+    """
+
+
+@hookspec(firstresult=True)
+def trustcenter_classify(request: RequestView) -> str | None:
+    """The category of a request that did not name one, or None to let others decide. The
+    built-in classification (the report's precedence) runs last.
+
+    firstresult. Called at submission, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_legal_basis_kinds() -> list[str]:
+    """Kinds of legal basis this plugin adds (lower case, such as ``"preservation_letter"``).
+
+    All. Called once at start-up.
+    """
+
+
+# --- vendor compliance --------------------------------------------------------------------
+
+
+@hookspec
+def trustcenter_vendor_check(vendor: Any, info_types: list[str], now: datetime) -> str | None:
+    """Why the given vendor's data may not be used now (a clear reason), or None.
+
+    All; any reason blocks that part of the disclosure. Called at release, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_vendor_notify(vendor: Any, request: RequestView, info_types: list[str]) -> None:
+    """Tell a vendor that a released disclosure used data it holds.
+
+    All. Called at release, in the transaction.
+    """
+
+
+# --- notices and data -----------------------------------------------------------------------
+
+
+@hookspec
+def trustcenter_notice_channels() -> list[Any]:
+    """Notice channels this plugin provides (objects with ``name`` and an async
+    ``deliver(notice, idempotency_key)``).
+
+    All. Called once at start-up.
+    """
+
+
+@hookspec(firstresult=True)
+def trustcenter_data_source() -> Any:
+    """The data source that fetches information types A to E for a target (an object with
+    ``records(target, scope)``, an async iterator of dicts). The built-in SQL source is last.
+
+    firstresult. Called once at start-up.
+    """
+
+
+# --- lifecycle events -------------------------------------------------------------------------
+
+
+@hookspec
+def trustcenter_after_submit(request: RequestView) -> None:
+    """A request was submitted (or a revision was). For integrations.
+
+    All. Called in the transaction, after the request is written: raising undoes the submission.
+    """
+
+
+@hookspec
+def trustcenter_after_decision(request: RequestView, status: str) -> None:
+    """Reviewers decided items of a request; ``status`` is its status afterwards.
+
+    All. Called in the transaction, after the decisions are written.
+    """
+
+
+@hookspec
+def trustcenter_after_release(request: RequestView, sha256: str) -> None:
+    """A disclosure was released; ``sha256`` is the package's digest.
+
+    All. Called in the transaction, after the package is stored.
+    """
+
+
+@hookspec
+def trustcenter_after_notice(request_id: str, status: str) -> None:
+    """A user notice changed status (delivered, failed, suppressed).
+
+    All. Called in the notice worker's transaction.
+    """

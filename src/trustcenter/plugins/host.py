@@ -1,0 +1,207 @@
+"""The host: the only code that calls hooks.
+
+It awaits async results in one place, routes each jurisdiction to the one plugin that claims
+it, and turns any exception a plugin raises into a ``PluginFailure`` naming the plugin and the
+hook — which the calling use case lets propagate, so its transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import pluggy
+
+from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView
+from trustcenter.plugins.builtin.jurisdiction import NOTICE_DELAY
+from trustcenter.plugins.manager import Loaded, PluginLoadError, load
+
+
+class PluginFailure(Exception):
+    """A plugin raised; nothing of the change it took part in remains."""
+
+    def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
+        super().__init__(f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}")
+        self.plugin = plugin
+        self.hook = hook
+
+
+async def _await_me_maybe(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    name: str
+    version: str | None
+    builtin: bool
+    hooks: tuple[str, ...]
+
+
+class PluginHost:
+    def __init__(self, pm: pluggy.PluginManager, loaded: list[Loaded]) -> None:
+        self._pm = pm
+        self._loaded = loaded
+        self._routes = self._route_table()
+        self.categories: dict[str, CategorySpec] = self._collect_categories()
+        self.legal_basis_kinds: frozenset[str] = frozenset(
+            k for _, kinds in self._each("trustcenter_legal_basis_kinds") for k in kinds or []
+        )
+
+    @classmethod
+    def from_settings(cls, allow: str | None) -> PluginHost:
+        pm, loaded = load(allow)
+        return cls(pm, loaded)
+
+    # --- start-up ---------------------------------------------------------------------------
+    def _each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call a start-up hook on every implementation, keeping who answered what."""
+        out = []
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            try:
+                out.append((impl.plugin_name, impl.function(**kwargs)))
+            except Exception as exc:
+                raise PluginFailure(impl.plugin_name, hook, exc) from exc
+        return out
+
+    def _route_table(self) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for plugin, codes in self._each("trustcenter_jurisdictions"):
+            for code in codes or []:
+                key = str(code).upper()
+                if key in table:
+                    raise PluginLoadError(
+                        f"jurisdiction {key} is claimed by both {table[key]!r} and {plugin!r}"
+                    )
+                table[key] = plugin
+        if "*" not in table:
+            raise PluginLoadError("no plugin provides the default jurisdiction rules")
+        return table
+
+    def _collect_categories(self) -> dict[str, CategorySpec]:
+        out: dict[str, CategorySpec] = {}
+        for plugin, specs in self._each("trustcenter_categories"):
+            for spec in specs or []:
+                if spec.code in out:
+                    raise PluginLoadError(
+                        f"category {spec.code} is registered twice (again by {plugin!r})"
+                    )
+                out[spec.code] = spec
+        return out
+
+    # --- routing ----------------------------------------------------------------------------
+    def plugin_for(self, jurisdiction: str) -> str:
+        code = jurisdiction.upper()
+        return self._routes.get(code) or self._routes.get(code[:2]) or self._routes["*"]
+
+    def _only(self, hook: str, plugin: str) -> Any:
+        others = [p for n, p in self._pm.list_name_plugin() if n != plugin]
+        return self._pm.subset_hook_caller(hook, remove_plugins=others)
+
+    async def _routed(self, hook: str, request: RequestView, **kwargs: Any) -> Any:
+        plugin = self.plugin_for(request.jurisdiction)
+        try:
+            results = self._only(hook, plugin)(request=request, **kwargs)
+            values = [await _await_me_maybe(r) for r in results]
+        except Exception as exc:
+            raise PluginFailure(plugin, hook, exc) from exc
+        if not values and plugin != self._routes["*"]:
+            return await self._routed_default(hook, request, **kwargs)
+        return values[0] if values else None
+
+    async def _routed_default(self, hook: str, request: RequestView, **kwargs: Any) -> Any:
+        plugin = self._routes["*"]
+        try:
+            results = self._only(hook, plugin)(request=request, **kwargs)
+            values = [await _await_me_maybe(r) for r in results]
+        except Exception as exc:
+            raise PluginFailure(plugin, hook, exc) from exc
+        return values[0] if values else None
+
+    async def _all(self, hook: str, **kwargs: Any) -> list[Any]:
+        out = []
+        for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
+            try:
+                params = {k: v for k, v in kwargs.items() if k in impl.argnames}
+                out.append(await _await_me_maybe(impl.function(**params)))
+            except Exception as exc:
+                raise PluginFailure(impl.plugin_name, hook, exc) from exc
+        return out
+
+    # --- the hooks, typed ---------------------------------------------------------------------
+    async def response_deadline(self, request: RequestView) -> datetime:
+        due = await self._routed("trustcenter_response_deadline", request)
+        if due is None:
+            due = await self._routed_default("trustcenter_response_deadline", request)
+        return due  # type: ignore[no-any-return]
+
+    async def notice_delay(self, request: RequestView) -> timedelta:
+        delay = await self._routed("trustcenter_notice_delay", request)
+        return delay if delay is not None else NOTICE_DELAY
+
+    async def findings(self, request: RequestView) -> list[tuple[str, Finding]]:
+        plugin = self.plugin_for(request.jurisdiction)
+        found = await self._routed("trustcenter_review_findings", request) or []
+        return [(plugin, f) for f in found]
+
+    async def validate(self, request: RequestView) -> list[Problem]:
+        return [
+            p
+            for problems in await self._all("trustcenter_validate_request", request=request)
+            for p in problems or []
+        ]
+
+    async def classify(self, request: RequestView) -> str:
+        for result in await self._all_firstresult("trustcenter_classify", request=request):
+            if result is not None:
+                return str(result)
+        raise PluginLoadError("no plugin classified the request")
+
+    async def _all_firstresult(self, hook: str, **kwargs: Any) -> list[Any]:
+        # in pluggy's call order (tryfirst first, trylast last), stopping at the first answer
+        for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
+            try:
+                params = {k: v for k, v in kwargs.items() if k in impl.argnames}
+                value = await _await_me_maybe(impl.function(**params))
+            except Exception as exc:
+                raise PluginFailure(impl.plugin_name, hook, exc) from exc
+            if value is not None:
+                return [value]
+        return []
+
+    async def report_exclusions(self) -> set[str]:
+        return {
+            c.upper()
+            for codes in await self._all("trustcenter_report_exclusions")
+            for c in codes or []
+        }
+
+    async def after_submit(self, request: RequestView) -> None:
+        await self._all("trustcenter_after_submit", request=request)
+
+    async def after_decision(self, request: RequestView, status: str) -> None:
+        await self._all("trustcenter_after_decision", request=request, status=status)
+
+    async def after_release(self, request: RequestView, sha256: str) -> None:
+        await self._all("trustcenter_after_release", request=request, sha256=sha256)
+
+    # --- visibility ---------------------------------------------------------------------------
+    def describe(self) -> list[PluginInfo]:
+        out = []
+        for item in self._loaded:
+            plugin = self._pm.get_plugin(item.name)
+            hooks = tuple(sorted(h.name for h in self._pm.get_hookcallers(plugin) or []))
+            out.append(PluginInfo(item.name, item.version, item.builtin, hooks))
+        return out
+
+    def jurisdictions(self) -> dict[str, str]:
+        return dict(self._routes)
+
+
+@cache
+def builtin_host() -> PluginHost:
+    """Only the core's defaults: for code paths used without a configured application."""
+    return PluginHost.from_settings("")
