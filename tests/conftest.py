@@ -125,6 +125,7 @@ async def container(
         database_schema=migrated.schema,
         issuer="http://localhost",
         disclosure_keys=TEST_DISCLOSURE_KEYS,
+        plugins="",  # no auto-loading in the suite: tests register the plugins they need
     )
     c = build(settings, clock)
     if migrated.backend == "postgresql":

@@ -14,6 +14,7 @@ from trustcenter.db import migrate
 from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource, SqlDataSource
+from trustcenter.plugins.host import PluginHost
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Container:
     auth_server: AuthorizationServer
     validator: TokenValidator
     data_source: DataSource
+    plugins: PluginHost
     _keyring: KeyRing | None = field(default=None, repr=False)
 
     @property
@@ -72,4 +74,5 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
         auth_server=AuthorizationServer(generator),
         validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
         data_source=SqlDataSource(db),
+        plugins=PluginHost.from_settings(settings.plugins),
     )

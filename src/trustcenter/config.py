@@ -39,6 +39,8 @@ class Settings:
     disclosure_keys: str = ""
     disclosure_key_file: str = "trustcenter-disclosure.key"
     due_soon_hours: int = 48
+    #: installed plugins to load: "*" (all), "" (none) or entry-point names, comma-separated
+    plugins: str = "*"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,6 +63,7 @@ class Settings:
             "disclosure_key_file": e.get("TRUSTCENTER_DISCLOSURE_KEY_FILE")
             or "trustcenter-disclosure.key",
             "due_soon_hours": _int(e, "TRUSTCENTER_DUE_SOON_HOURS", 48),
+            "plugins": e.get("TRUSTCENTER_PLUGINS", "*"),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

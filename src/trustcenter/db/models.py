@@ -7,7 +7,14 @@ from trustcenter.db.base import Base
 from trustcenter.db.tables_access import Agency, OAuthClient, SigningKey
 from trustcenter.db.tables_audit import AuditEvent, AuditHead
 from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
-from trustcenter.db.tables_requests import LegalBasis, Message, Request, RequestedItem, Target
+from trustcenter.db.tables_requests import (
+    Finding,
+    LegalBasis,
+    Message,
+    Request,
+    RequestedItem,
+    Target,
+)
 from trustcenter.db.tables_userdata import (
     Account,
     Order,
@@ -25,6 +32,7 @@ __all__ = [
     "Base",
     "Disclosure",
     "DisclosureChunk",
+    "Finding",
     "LegalBasis",
     "Message",
     "OAuthClient",

@@ -27,6 +27,8 @@ class LegalBasis(UUIDPk, Base):
     kind: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str] = mapped_column(String(200))
     issued_by: Mapped[str] = mapped_column(String(300))
+    #: who issued it: judge, court, prosecutor, police, administrative (rules depend on it)
+    issuer_role: Mapped[str | None] = mapped_column(String(32))
     issued_at: Mapped[date] = mapped_column(Date)
     expires_at: Mapped[date | None] = mapped_column(Date)
     non_disclosure_until: Mapped[date | None] = mapped_column(Date)
@@ -116,3 +118,23 @@ class Message(UUIDPk, Base):
     author_id: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Finding(UUIDPk, Base):
+    """A plugin rule's finding on a request, shown to reviewers. A ``block`` finding stops
+    release until an admin overrides it with a recorded justification."""
+
+    __tablename__ = "request_findings"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    plugin: Mapped[str] = mapped_column(String(128))
+    severity: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    citation: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    overridden_at: Mapped[datetime | None]
+    overridden_by: Mapped[str | None] = mapped_column(String(128))
+    override_justification: Mapped[str | None] = mapped_column(Text)

@@ -80,6 +80,17 @@ class LegalBasisKind(StrEnum):
     PRESERVATION_ORDER = "preservation_order"
 
 
+class IssuerRole(StrEnum):
+    """Who issued a legal basis; some laws let only a judge or court order some data."""
+
+    JUDGE = "judge"
+    COURT = "court"
+    PROSECUTOR = "prosecutor"
+    POLICE = "police"
+    ADMINISTRATIVE = "administrative"
+    OTHER = "other"
+
+
 class Category(StrEnum):
     """The report categories of the policy; plugins may add their own."""
 

@@ -16,7 +16,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from trustcenter.domain.enums import Category, IdentifierType, InfoType, LegalBasisKind
+from trustcenter.domain.enums import Category, IdentifierType, InfoType, IssuerRole, LegalBasisKind
 from trustcenter.domain.errors import ErrorCode, Problem
 
 MAX_TARGETS = 100
@@ -47,6 +47,7 @@ class LegalBasisDraft:
     expires_at: date | None = None
     non_disclosure_until: date | None = None
     document: bytes | None = None
+    issuer_role: IssuerRole | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ IdentifierType = strawberry.enum(d.IdentifierType, description="How a target is 
 AgencyKind = strawberry.enum(d.AgencyKind)
 VerificationState = strawberry.enum(d.VerificationState)
 LegalBasisKind = strawberry.enum(d.LegalBasisKind)
+IssuerRole = strawberry.enum(d.IssuerRole, description="Who issued the legal basis.")
 Category = strawberry.enum(d.Category, description="Transparency-report categories.")
 DecisionOutcome = strawberry.enum(d.DecisionOutcome)
 ReasonCode = strawberry.enum(d.ReasonCode)

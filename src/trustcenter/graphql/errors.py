@@ -16,6 +16,7 @@ from strawberry.extensions import SchemaExtension
 
 from trustcenter.db.repositories.requests import BadCursor
 from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.plugins.host import PluginFailure
 from trustcenter.services.access import AccessDenied, NotAuthenticated
 
 log = logging.getLogger("trustcenter.graphql")
@@ -47,6 +48,8 @@ def _code_for(exc: BaseException | None) -> str | None:
         return "FORBIDDEN"
     if isinstance(exc, BadInput | BadCursor):
         return "BAD_USER_INPUT"
+    if isinstance(exc, PluginFailure):
+        return "PLUGIN_FAILED"
     if isinstance(exc, DomainError):
         return exc.problems[0].code.name if exc.problems else "BAD_USER_INPUT"
     return None
@@ -77,6 +80,19 @@ class ErrorPolicy(SchemaExtension):
                 nodes=error.nodes,
                 path=error.path,
                 extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+            )
+        if code == "PLUGIN_FAILED":
+            error_id = uuid.uuid4().hex[:12]
+            log.error("plugin failure %s: %s", error_id, original, exc_info=original)
+            return GraphQLError(
+                f"{original}; nothing was changed (reference {error_id})",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={
+                    "code": code,
+                    "errorId": error_id,
+                    "plugin": getattr(original, "plugin", None),
+                },
             )
         if code == "UNAUTHENTICATED":
             response = getattr(self.execution_context.context, "response", None)

@@ -16,7 +16,13 @@ from trustcenter.domain.submission import (
     SubmissionDraft,
     TargetDraft,
 )
-from trustcenter.graphql.enums import Category, IdentifierType, InfoType, LegalBasisKind
+from trustcenter.graphql.enums import (
+    Category,
+    IdentifierType,
+    InfoType,
+    IssuerRole,
+    LegalBasisKind,
+)
 
 
 @strawberry.input
@@ -37,6 +43,9 @@ class LegalBasisInput:
     non_disclosure_until: date | None = None
     document: str | None = strawberry.field(
         default=None, description="The signed instrument, base64 (at most 8 MiB decoded)."
+    )
+    issuer_role: IssuerRole | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Judge, court, prosecutor, …: some rules depend on it."
     )
 
 
@@ -100,6 +109,7 @@ def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
             expires_at=basis.expires_at,
             non_disclosure_until=basis.non_disclosure_until,
             document=_document(basis.document),
+            issuer_role=d.IssuerRole(basis.issuer_role) if basis.issuer_role else None,
         ),
         targets=tuple(
             TargetDraft(

@@ -32,7 +32,9 @@ class Mutation(ReviewMutation, VendorMutation):
     ) -> SubmitRequestPayload | None:
         c = ctx(info)
         try:
-            done = await submit_request(c.app.db, c.app.clock, c.principal, to_draft(input))
+            done = await submit_request(
+                c.app.db, c.app.clock, c.principal, to_draft(input), plugins=c.app.plugins
+            )
         except DomainError as error:
             return SubmitRequestPayload(user_errors=user_errors(error))
         c.loaders.request.prime(done.request.id, done.request)

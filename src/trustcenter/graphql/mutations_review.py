@@ -208,6 +208,7 @@ class ReviewMutation:
                 c.principal,
                 to_draft(input.revision),
                 revises=request_uuid(input.request_id),
+                plugins=c.app.plugins,
             )
             return done.request
 

@@ -22,6 +22,7 @@ from trustcenter.graphql.enums import (
     DecisionOutcome,
     IdentifierType,
     InfoType,
+    IssuerRole,
     LegalBasisKind,
     ReasonCode,
     RequestOperation,
@@ -50,6 +51,10 @@ class LegalBasis:
     @strawberry.field
     def issued_by(self) -> str:
         return self.row.issued_by
+
+    @strawberry.field
+    def issuer_role(self) -> IssuerRole | None:  # type: ignore[valid-type]
+        return d.IssuerRole(self.row.issuer_role) if self.row.issuer_role else None
 
     @strawberry.field
     def issued_at(self) -> date:

@@ -39,7 +39,7 @@ def load(
         pm.register(plugin, name=name)
         loaded.append(Loaded(name, None, True))
     wanted = {n.strip() for n in (allow or "").split(",") if n.strip()}
-    for ep in entry_points(group=GROUP):
+    for ep in entry_points(group=GROUP) if wanted else ():
         if "*" not in wanted and ep.name not in wanted:
             continue
         try:

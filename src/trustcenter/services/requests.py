@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
 
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.auth.scopes import REQUESTS_SUBMIT
 from trustcenter.clock import Clock
-from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.models import Agency, Finding, LegalBasis, Request, RequestedItem, Target
 from trustcenter.db.repositories import requests as repo
 from trustcenter.db.session import Database
 from trustcenter.domain.enums import VerificationState
-from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation, RequestStatus
-from trustcenter.domain.rules import default_deadline, derive_category
 from trustcenter.domain.submission import SubmissionDraft, validate_submission
+from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services.access import AccessDenied, require_scope
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import apply, lock_request
+from trustcenter.services.plugin_views import view_of_draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ async def submit_request(
     draft: SubmissionDraft,
     *,
     revises: uuid.UUID | None = None,
+    plugins: PluginHost | None = None,
 ) -> Submitted:
     """Store a new request; with ``revises``, as the revision of an earlier one of the same
     agency, which becomes SUPERSEDED in the same transaction."""
@@ -77,14 +79,22 @@ async def submit_request(
         replay = await _replay(db, principal.agency_id, key, fingerprint)
         if replay:
             return replay
-    category = draft.category or derive_category(
-        draft.emergency, [(t.identifier_type, t.info_types) for t in draft.targets]
-    )
+    host = plugins or builtin_host()
     try:
         async with db.transaction() as session:
             agency = await session.get(Agency, principal.agency_id)
             if agency is None or agency.verification != VerificationState.VERIFIED.value:
                 raise _not_verified()
+            given = draft.category.name if draft.category else None
+            view = view_of_draft(draft, agency, now, given)
+            plugin_problems = await host.validate(view)
+            if plugin_problems:
+                raise DomainError(
+                    [Problem(p.field, p.message, ErrorCode.INVALID_INPUT) for p in plugin_problems]
+                )
+            category = given or await host.classify(view)
+            view = replace(view, category=category)
+            deadline = await host.response_deadline(view)
             previous = None
             if revises is not None:
                 previous = await lock_request(session, principal, revises, None, agency_only=True)
@@ -93,6 +103,7 @@ async def submit_request(
                 kind=basis.kind.value,
                 reference=basis.reference.strip(),
                 issued_by=basis.issued_by.strip(),
+                issuer_role=basis.issuer_role.value if basis.issuer_role else None,
                 issued_at=basis.issued_at,
                 expires_at=basis.expires_at,
                 non_disclosure_until=basis.non_disclosure_until,
@@ -111,7 +122,7 @@ async def submit_request(
                 legal_basis_id=legal_basis.id,
                 jurisdiction=draft.jurisdiction,
                 country=agency.country,
-                category=category.value,
+                category=category.lower(),
                 status=RequestStatus.RECEIVED.value,
                 emergency=draft.emergency,
                 emergency_description=draft.emergency_description if draft.emergency else None,
@@ -121,7 +132,7 @@ async def submit_request(
                 officer_email=draft.officer.email,
                 officer_phone=draft.officer.phone.strip(),
                 received_at=now,
-                deadline=default_deadline(now, draft.emergency),
+                deadline=deadline,
                 updated_at=now,
                 version=1,
                 revision_of_id=previous.id if previous else None,
@@ -157,7 +168,7 @@ async def submit_request(
                 ("request", request.id),
                 request_id=request.id,
                 data={
-                    "category": category.value,
+                    "category": category.lower(),
                     "jurisdiction": draft.jurisdiction,
                     "emergency": draft.emergency,
                     "targets": len(draft.targets),
@@ -167,6 +178,20 @@ async def submit_request(
                     "revision_of": str(previous.id) if previous else None,
                 },
             )
+            view = replace(view, id=request.id)
+            for plugin, finding in await host.findings(view):
+                session.add(
+                    Finding(
+                        request_id=request.id,
+                        plugin=plugin,
+                        severity=finding.severity.value,
+                        code=finding.code,
+                        message=finding.message,
+                        citation=finding.citation,
+                        created_at=now,
+                    )
+                )
+            await host.after_submit(view)
             if previous is not None:
                 await apply(
                     session,

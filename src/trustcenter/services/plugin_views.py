@@ -1,0 +1,82 @@
+"""Requests as plugins see them (``trustcenter.plugins.api.RequestView``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
+from trustcenter.domain.submission import SubmissionDraft
+from trustcenter.plugins.api import ItemView, LegalBasisView, RequestView
+
+
+def view_of_draft(
+    draft: SubmissionDraft,
+    agency: Agency,
+    received_at: datetime,
+    category: str | None,
+    request_id: uuid.UUID | None = None,
+) -> RequestView:
+    basis = draft.legal_basis
+    return RequestView(
+        id=request_id,
+        jurisdiction=draft.jurisdiction,
+        category=category,
+        emergency=draft.emergency,
+        received_at=received_at,
+        agency_kind=agency.kind,
+        agency_country=agency.country,
+        legal_basis=LegalBasisView(
+            kind=basis.kind.value,
+            reference=basis.reference,
+            issued_by=basis.issued_by,
+            issuer_role=basis.issuer_role.value if basis.issuer_role else None,
+            issued_at=basis.issued_at,
+            expires_at=basis.expires_at,
+            non_disclosure_until=basis.non_disclosure_until,
+        ),
+        items=tuple(
+            ItemView(t.identifier_type.value, t.identifier, i.value, t.range_from, t.range_to)
+            for t in draft.targets
+            for i in t.info_types
+        ),
+    )
+
+
+async def view_of_request(session: AsyncSession, row: Request) -> RequestView:
+    agency = await session.get(Agency, row.agency_id)
+    basis = await session.get(LegalBasis, row.legal_basis_id)
+    assert agency is not None and basis is not None
+    pairs = (
+        await session.execute(
+            select(Target, RequestedItem)
+            .join(RequestedItem, RequestedItem.target_id == Target.id)
+            .where(Target.request_id == row.id)
+            .order_by(Target.position, RequestedItem.info_type)
+        )
+    ).all()
+    return RequestView(
+        id=row.id,
+        jurisdiction=row.jurisdiction,
+        category=row.category.upper(),
+        emergency=row.emergency,
+        received_at=row.received_at,
+        agency_kind=agency.kind,
+        agency_country=agency.country,
+        legal_basis=LegalBasisView(
+            kind=basis.kind,
+            reference=basis.reference,
+            issued_by=basis.issued_by,
+            issuer_role=basis.issuer_role,
+            issued_at=basis.issued_at,
+            expires_at=basis.expires_at,
+            non_disclosure_until=basis.non_disclosure_until,
+        ),
+        items=tuple(
+            ItemView(t.identifier_type, t.identifier, i.info_type, i.range_from, i.range_to)
+            for t, i in pairs
+        ),
+    )
