@@ -158,3 +158,31 @@ def keys_rotate(as_json: bool) -> None:
 
     kid = _run(work)
     _emit({"kid": kid}, as_json, f"now signing with key {kid}")
+
+
+@main.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins_cmd(as_json: bool) -> None:
+    """List loaded plugins, their versions, hooks and the jurisdictions they govern."""
+    from trustcenter.config import Settings
+    from trustcenter.plugins.host import PluginHost
+
+    host = PluginHost.from_settings(Settings.from_env().plugins)
+    routes = host.jurisdictions()
+    data: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for p in host.describe():
+        governs = sorted(c for c, owner in routes.items() if owner == p.name)
+        data.append(
+            {
+                "name": p.name,
+                "version": p.version,
+                "builtin": p.builtin,
+                "hooks": list(p.hooks),
+                "jurisdictions": governs,
+            }
+        )
+        origin = "built-in" if p.builtin else f"version {p.version or '?'}"
+        where = f"; governs {', '.join(governs)}" if governs else ""
+        lines.append(f"{p.name} ({origin}{where})\n    " + ", ".join(p.hooks))
+    _emit(data, as_json, "\n".join(lines))

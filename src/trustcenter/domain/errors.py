@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     NOT_PREMIUM = "not_premium"
     VENDOR_NOT_ATTESTED = "vendor_not_attested"
+    BLOCKED_BY_FINDING = "blocked_by_finding"
 
 
 @dataclass(frozen=True, slots=True)

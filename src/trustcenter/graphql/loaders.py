@@ -18,6 +18,7 @@ from trustcenter.db.models import (
     Agency,
     AuditEvent,
     Disclosure,
+    Finding,
     LegalBasis,
     Message,
     Product,
@@ -26,7 +27,7 @@ from trustcenter.db.models import (
     Target,
 )
 from trustcenter.db.session import Database
-from trustcenter.services import audit, reads
+from trustcenter.services import audit, findings, reads
 
 K = TypeVar("K")
 
@@ -77,6 +78,9 @@ class Loaders:
         )
         self.disclosure: DataLoader[uuid.UUID, Disclosure | None] = _loader(
             lambda ids: reads.disclosures_of(db, ids)
+        )
+        self.findings: DataLoader[uuid.UUID, list[Finding]] = _loader(
+            lambda ids: findings.findings_of(db, p, ids), default=[]
         )
         self.subject: DataLoader[Target, Account | Product | None] = _loader(
             lambda targets: reads.subjects_of_targets(db, p, targets)

@@ -191,6 +191,7 @@ class ReviewMutation:
                 request_uuid(input.request_id),
                 input.version,
                 decisions,
+                c.app.plugins,
             ),
         )
 
@@ -245,6 +246,7 @@ class ReviewMutation:
                 c.app.disclosure_keys,
                 c.app.data_source,
                 request_uuid(input.request_id),
+                c.app.plugins,
             ),
         )
 

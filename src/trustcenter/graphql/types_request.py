@@ -29,6 +29,7 @@ from trustcenter.graphql.enums import (
     RequestStatus,
 )
 from trustcenter.graphql.nodes import ctx, load_nodes
+from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_access import AgencyType
 from trustcenter.graphql.types_thread import AuditEventType, DisclosureType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
@@ -265,6 +266,10 @@ class RequestType(relay.Node):
     @strawberry.field
     async def items(self, info: Info) -> list[RequestedItemType]:
         return [RequestedItemType(row=i) for i in await ctx(info).loaders.items.load(self.row.id)]
+
+    @strawberry.field(description="Staff: the plugin rules' findings, most severe first.")
+    async def findings(self, info: Info) -> list[FindingType]:
+        return [FindingType(row=f) for f in await ctx(info).loaders.findings.load(self.row.id)]
 
     @strawberry.field(description="The released package, once there is one.")
     async def disclosure(self, info: Info) -> DisclosureType | None:

@@ -38,9 +38,12 @@ from trustcenter.domain.enums import IdentifierType, InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation, RequestStatus, TransitionRefused, can
 from trustcenter.domain.minimization import Scope, minimise, scope_for
+from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services.access import require_scope
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import apply, lock_request
+from trustcenter.services.findings import refuse_unresolved_blocks
+from trustcenter.services.plugin_views import view_of_request
 from trustcenter.services.vendors import blocking_vendors
 
 
@@ -152,6 +155,7 @@ async def release(
     keys: KeyRing,
     source: DataSource,
     request_id: uuid.UUID,
+    plugins: PluginHost | None = None,
 ) -> Request:
     require_scope(principal, REVIEW)
     async with db.transaction() as session:
@@ -159,6 +163,7 @@ async def release(
         if not can(Operation.RELEASE, RequestStatus(row.status)):
             raise TransitionRefused(Operation.RELEASE, RequestStatus(row.status))
         now = clock.now()
+        await refuse_unresolved_blocks(session, row.id)
         targets, items = await _releasable_items(session, row)
         await _refuse_unattested_vendors(session, items, now)
         basis = await session.get(LegalBasis, row.legal_basis_id)
@@ -205,6 +210,9 @@ async def release(
         )
         disclosure.sha256 = await writer.close()
         disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
+        await (plugins or builtin_host()).after_release(
+            await view_of_request(session, row), disclosure.sha256
+        )
         await apply(
             session,
             clock,

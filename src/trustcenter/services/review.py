@@ -29,8 +29,10 @@ from trustcenter.domain.decisions import (
 from trustcenter.domain.enums import DecisionOutcome, InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation, RequestStatus
+from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services.access import require_scope
 from trustcenter.services.changes import apply, lock_request, post_message, require_text
+from trustcenter.services.plugin_views import view_of_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,7 @@ async def decide(
     request_id: uuid.UUID,
     version: int,
     decisions: Sequence[ItemDecision],
+    plugins: PluginHost | None = None,
 ) -> Request:
     """Record one decision per item; once every item is decided the request's status follows
     from them (any QUESTION asks the agency to clarify, with the explanations as the message)."""
@@ -187,6 +190,9 @@ async def decide(
             ]
         }
         await apply(session, clock, principal, row, operation, "request.decided", summary)
+        await (plugins or builtin_host()).after_decision(
+            await view_of_request(session, row), row.status.upper()
+        )
         if operation is Operation.ASK_CLARIFICATION:
             questions = [
                 i.explanation
