@@ -6,11 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install serve test lint typecheck pytest schema clean
 
-$(STAMP): pyproject.toml
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+
+$(STAMP): pyproject.toml $(PLUGINS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" $(foreach p,$(PLUGINS),-e $(dir $(p)))
 	@touch $(STAMP)
 
 install: $(STAMP)
