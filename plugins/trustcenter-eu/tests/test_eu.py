@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from trustcenter_eu import plugin
 
 from trustcenter.plugins import ItemView, LegalBasisView, RequestView, Severity
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
-from trustcenter_eu import plugin
 
 RECEIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -19,13 +19,25 @@ def host() -> PluginHost:
     return PluginHost(*load("", extra=[("eu", plugin)]))
 
 
-def request(jurisdiction: str = "DE", *, role: str | None = "judge", types: str = "A",
-            emergency: bool = False, kind: str = "production_order") -> RequestView:
+def request(
+    jurisdiction: str = "DE",
+    *,
+    role: str | None = "judge",
+    types: str = "A",
+    emergency: bool = False,
+    kind: str = "production_order",
+) -> RequestView:
     return RequestView(
-        id=None, jurisdiction=jurisdiction, category=None, emergency=emergency,
-        received_at=RECEIVED, agency_kind="judicial", agency_country=jurisdiction[:2],
-        legal_basis=LegalBasisView(kind, "EPOC-1", "Staatsanwaltschaft Berlin", role,
-                                   date(2026, 11, 20), None, None),
+        id=None,
+        jurisdiction=jurisdiction,
+        category=None,
+        emergency=emergency,
+        received_at=RECEIVED,
+        agency_kind="judicial",
+        agency_country=jurisdiction[:2],
+        legal_basis=LegalBasisView(
+            kind, "EPOC-1", "Staatsanwaltschaft Berlin", role, date(2026, 11, 20), None, None
+        ),
         items=tuple(ItemView("email", "a@example.com", t, None, None) for t in types),
     )
 
@@ -73,7 +85,8 @@ async def test_a_judge_or_court_may_order_everything(host, role):
 async def test_police_order_is_not_competent(host):
     findings = [f for _, f in await host.findings(request(role="police", types="A"))]
     assert [(f.code, f.severity, f.citation) for f in findings] == [
-        ("EU_ISSUER_NOT_COMPETENT", Severity.BLOCK, "Regulation (EU) 2023/1543, Art. 4(1)")]
+        ("EU_ISSUER_NOT_COMPETENT", Severity.BLOCK, "Regulation (EU) 2023/1543, Art. 4(1)")
+    ]
     findings = [f for _, f in await host.findings(request(role=None, types="C"))]
     assert findings[0].citation.endswith("Art. 4(2)")
 

@@ -10,7 +10,7 @@
 - Art. 4(5): in a validly established emergency an order may be issued without prior
   validation; validation must be sought within 48 hours.
 
-How the company's information types map to the Regulation's data categories (Art. 3(9)–(12)):
+How the company's information types map to the Regulation's data categories (Art. 3(9) to 3(12)):
 A (account) and B (product bound to the account) and D (billing and payment data) are
 subscriber data; C (logs: login IPs, device online/offline records) is traffic data, except
 login IP addresses requested only to identify the user; E (customer-service messages and
@@ -27,8 +27,32 @@ REGULATION = "Regulation (EU) 2023/1543"
 
 #: Member states bound by the Regulation (Denmark does not take part in it).
 MEMBER_STATES = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DE",
+    "EE",
+    "ES",
+    "FI",
+    "FR",
+    "GR",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SE",
+    "SI",
+    "SK",
 ]
 
 SUBSCRIBER = frozenset({"A", "B", "D"})
@@ -61,34 +85,52 @@ def _issuer_findings(request: RequestView) -> list[Finding]:
     if role == "prosecutor":
         if not sensitive:
             return []
-        return [Finding(
-            Severity.BLOCK, "EU_JUDGE_REQUIRED",
-            f"a public prosecutor may not order traffic or content data ({', '.join(sensitive)}) "
-            "without validation by a judge or court",
-            f"{REGULATION}, Art. 4(2)")]
+        return [
+            Finding(
+                Severity.BLOCK,
+                "EU_JUDGE_REQUIRED",
+                "a public prosecutor may not order traffic or content data "
+                f"({', '.join(sensitive)}) without validation by a judge or court",
+                f"{REGULATION}, Art. 4(2)",
+            )
+        ]
     if request.emergency:
         due = request.received_at + VALIDATION_TIME
-        return [Finding(
-            Severity.WARNING, "EU_EMERGENCY_VALIDATION_DUE",
-            f"an emergency order issued without prior validation must be validated by "
-            f"{due:%Y-%m-%d %H:%M} UTC (48 hours); follow up with the issuing authority",
-            f"{REGULATION}, Art. 4(5)")]
+        return [
+            Finding(
+                Severity.WARNING,
+                "EU_EMERGENCY_VALIDATION_DUE",
+                f"an emergency order issued without prior validation must be validated by "
+                f"{due:%Y-%m-%d %H:%M} UTC (48 hours); follow up with the issuing authority",
+                f"{REGULATION}, Art. 4(5)",
+            )
+        ]
     needed = "a judge or court" if sensitive else "a judge, court or public prosecutor"
-    return [Finding(
-        Severity.BLOCK, "EU_ISSUER_NOT_COMPETENT",
-        f"the order was not issued or validated by {needed} "
-        f"(issuer: {role or 'not stated'})",
-        f"{REGULATION}, Art. 4({'2' if sensitive else '1'})")]
+    return [
+        Finding(
+            Severity.BLOCK,
+            "EU_ISSUER_NOT_COMPETENT",
+            f"the order was not issued or validated by {needed} (issuer: {role or 'not stated'})",
+            f"{REGULATION}, Art. 4({'2' if sensitive else '1'})",
+        )
+    ]
 
 
 @hookimpl
 def trustcenter_review_findings(request: RequestView) -> list[Finding]:
     findings = _issuer_findings(request)
-    if request.legal_basis.kind not in {"production_order", "preservation_order",
-                                        "emergency_declaration"}:
-        findings.append(Finding(
-            Severity.INFO, "EU_NOT_AN_EPOC",
-            "the legal basis is not a European Production or Preservation Order; check that "
-            "national law or mutual legal assistance applies instead",
-            f"{REGULATION}, Art. 1"))
+    if request.legal_basis.kind not in {
+        "production_order",
+        "preservation_order",
+        "emergency_declaration",
+    }:
+        findings.append(
+            Finding(
+                Severity.INFO,
+                "EU_NOT_AN_EPOC",
+                "the legal basis is not a European Production or Preservation Order; check that "
+                "national law or mutual legal assistance applies instead",
+                f"{REGULATION}, Art. 1",
+            )
+        )
     return findings
