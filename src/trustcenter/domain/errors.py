@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     NOT_PREMIUM = "not_premium"
     VENDOR_NOT_ATTESTED = "vendor_not_attested"
     BLOCKED_BY_FINDING = "blocked_by_finding"
+    UNKNOWN_CATEGORY = "unknown_category"
 
 
 @dataclass(frozen=True, slots=True)

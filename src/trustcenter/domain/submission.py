@@ -68,7 +68,8 @@ class SubmissionDraft:
     reason: str
     emergency: bool = False
     emergency_description: str | None = None
-    category: Category | None = None
+    #: a category code (PRODUCT, ACCOUNT, … or one a plugin registered); None: classify it
+    category: str | None = None
     idempotency_key: str | None = field(default=None, compare=False)
 
     def fingerprint(self) -> str:
@@ -256,7 +257,7 @@ def validate_submission(
     _text(problems, "reason", draft.reason, required=True)
     if draft.emergency:
         _text(problems, "emergencyDescription", draft.emergency_description, required=True)
-    elif draft.category is Category.EMERGENCY:
+    elif draft.category is not None and draft.category.upper() == Category.EMERGENCY.name:
         problems.append(
             Problem(
                 "category",

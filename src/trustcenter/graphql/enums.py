@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
+from typing import NewType
 
 import strawberry
+from graphql import EnumValueNode, StringValueNode, ValueNode
 
 from trustcenter.domain import enums as d
 from trustcenter.domain.lifecycle import Operation
@@ -16,7 +19,35 @@ AgencyKind = strawberry.enum(d.AgencyKind)
 VerificationState = strawberry.enum(d.VerificationState)
 LegalBasisKind = strawberry.enum(d.LegalBasisKind)
 IssuerRole = strawberry.enum(d.IssuerRole, description="Who issued the legal basis.")
-Category = strawberry.enum(d.Category, description="Transparency-report categories.")
+
+
+def _category_value(value: object) -> str:
+    code = str(value).strip().upper()
+    if not _CATEGORY.match(code):
+        raise ValueError(f"{value!r} is not a category name such as ACCOUNT")
+    return code
+
+
+def _category_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
+    if isinstance(node, EnumValueNode | StringValueNode):
+        return _category_value(node.value)
+    raise ValueError("a category is a name such as ACCOUNT")
+
+
+_CATEGORY = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
+
+#: a category code; the schema maps it to the ``Category`` scalar below
+Category = NewType("Category", str)
+
+CATEGORY_SCALAR = strawberry.scalar(
+    name="Category",
+    description="A transparency-report category: PRODUCT, ACCOUNT, TRANSACTION, EMERGENCY, or "
+    "one a plugin registered (the `categories` query lists them). Written like an enum value "
+    "(category: ACCOUNT) or as a string.",
+    serialize=lambda value: str(value).upper(),
+    parse_value=_category_value,
+    parse_literal=_category_literal,
+)
 DecisionOutcome = strawberry.enum(d.DecisionOutcome)
 ReasonCode = strawberry.enum(d.ReasonCode)
 RequestStatus = strawberry.enum(_RequestStatus)

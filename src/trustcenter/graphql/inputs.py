@@ -67,7 +67,7 @@ class SubmitRequestInput:
     reason: str
     emergency: bool = False
     emergency_description: str | None = None
-    category: Category | None = strawberry.field(  # type: ignore[valid-type]
+    category: Category | None = strawberry.field(
         default=None, description="Optional: derived by the report's precedence when absent."
     )
     idempotency_key: str | None = strawberry.field(
@@ -124,6 +124,6 @@ def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
         reason=data.reason,
         emergency=data.emergency,
         emergency_description=data.emergency_description,
-        category=d.Category(data.category) if data.category is not None else None,
+        category=str(data.category) if data.category is not None else None,
         idempotency_key=data.idempotency_key,
     )

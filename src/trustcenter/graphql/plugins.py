@@ -15,7 +15,7 @@ from trustcenter.graphql.errors import UserError, user_errors
 from trustcenter.graphql.nodes import ctx
 from trustcenter.plugins.api import Severity
 from trustcenter.services import findings
-from trustcenter.services.access import require_any_scope
+from trustcenter.services.access import require_any_scope, require_authenticated
 
 FindingSeverity = strawberry.enum(
     Severity,
@@ -70,6 +70,13 @@ class PluginType:
     jurisdictions: list[str]
 
 
+@strawberry.type(name="CategoryInfo", description="A request category and who registered it.")
+class CategoryInfo:
+    code: str
+    label: str
+    description: str
+
+
 @strawberry.input
 class OverrideFindingInput:
     finding_id: strawberry.ID
@@ -84,6 +91,15 @@ class OverrideFindingPayload:
 
 @strawberry.type
 class PluginQuery:
+    @strawberry.field(description="The request categories known here, built-in and from plugins.")
+    def categories(self, info: Info) -> list[CategoryInfo]:
+        c = ctx(info)
+        require_authenticated(c.principal)
+        return [
+            CategoryInfo(code=s.code, label=s.label, description=s.description)
+            for s in c.app.plugins.categories.values()
+        ]
+
     @strawberry.field(description="Loaded plugins, their versions and hooks (staff).")
     def plugins(self, info: Info) -> list[PluginType]:
         c = ctx(info)

@@ -12,7 +12,6 @@ from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import Info
 
 from trustcenter.db.repositories.requests import Order, RequestFilter, encode_cursor
-from trustcenter.domain import enums as d
 from trustcenter.domain.lifecycle import RequestStatus as _Status
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
 from trustcenter.graphql.errors import BadInput
@@ -34,7 +33,7 @@ class RequestOrder(Enum):
 @strawberry.input(description="Narrow the request list; every condition given must hold.")
 class RequestFilterInput:
     status: list[RequestStatus] | None = None  # type: ignore[valid-type]
-    category: list[Category] | None = None  # type: ignore[valid-type]
+    category: list[Category] | None = None
     country: list[str] | None = strawberry.field(
         default=None, description="Requesting agencies' ISO 3166-1 alpha-2 codes."
     )
@@ -58,7 +57,7 @@ class RequestFilterInput:
             raise BadInput("receivedTo is before receivedFrom")
         return RequestFilter(
             statuses=tuple(_Status(s).value for s in self.status or ()),
-            categories=tuple(d.Category(c).value for c in self.category or ()),
+            categories=tuple(str(c).lower() for c in self.category or ()),
             countries=tuple(c.strip().upper() for c in self.country or ()),
             emergency=self.emergency,
             received_from=self.received_from,

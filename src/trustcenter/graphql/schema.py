@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from trustcenter.config import Settings
+from trustcenter.graphql.enums import CATEGORY_SCALAR, Category
 from trustcenter.graphql.errors import ErrorPolicy
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
@@ -46,7 +47,11 @@ def build_schema(settings: Settings | None = None) -> Schema:
         mutation=Mutation,
         types=[NoticeType, AccountType, ProductType],
         extensions=extensions,  # type: ignore[arg-type]
-        config=StrawberryConfig(disable_field_suggestions=True, relay_max_results=100),
+        config=StrawberryConfig(
+            disable_field_suggestions=True,
+            relay_max_results=100,
+            scalar_map={Category: CATEGORY_SCALAR},
+        ),
     )
 
 

@@ -212,8 +212,8 @@ class RequestType(relay.Node):
         return _Status(self.row.status)
 
     @strawberry.field
-    def category(self) -> Category:  # type: ignore[valid-type]
-        return d.Category(self.row.category)
+    def category(self) -> Category:
+        return Category(self.row.category.upper())
 
     @strawberry.field(description="ISO 3166 code of the jurisdiction whose law applies.")
     def jurisdiction(self) -> str:

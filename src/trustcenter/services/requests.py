@@ -85,7 +85,13 @@ async def submit_request(
             agency = await session.get(Agency, principal.agency_id)
             if agency is None or agency.verification != VerificationState.VERIFIED.value:
                 raise _not_verified()
-            given = draft.category.name if draft.category else None
+            given = draft.category.upper() if draft.category else None
+            if given is not None and given not in host.categories:
+                raise DomainError.single(
+                    "category",
+                    f"{given} is not a category here; known: {', '.join(sorted(host.categories))}",
+                    ErrorCode.UNKNOWN_CATEGORY,
+                )
             view = view_of_draft(draft, agency, now, given)
             plugin_problems = await host.validate(view)
             if plugin_problems:
