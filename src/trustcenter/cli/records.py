@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -186,3 +187,30 @@ def plugins_cmd(as_json: bool) -> None:
         where = f"; governs {', '.join(governs)}" if governs else ""
         lines.append(f"{p.name} ({origin}{where})\n    " + ", ".join(p.hooks))
     _emit(data, as_json, "\n".join(lines))
+
+
+@main.group("plugin")
+def plugin_group() -> None:
+    """Writing plugins."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--jurisdiction", required=True, help="The ISO 3166 code it governs, e.g. NL.")
+@click.option(
+    "--dir",
+    "parent",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to create trustcenter-NAME.",
+)
+def plugin_new(name: str, jurisdiction: str, parent: Path) -> None:
+    """Create a jurisdiction plugin package that passes its own tests at once."""
+    from trustcenter.plugins.template import TemplateError, create
+
+    try:
+        root = create(name, jurisdiction, parent)
+    except TemplateError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.echo(f"created {root}\nnext: cd {root} && pytest")

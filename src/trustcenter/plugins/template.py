@@ -1,0 +1,149 @@
+"""``trustcenter plugin new NAME``: a jurisdiction plugin that passes its own tests at once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+FILES: dict[str, str] = {
+    "pyproject.toml": """\
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "trustcenter-{name}"
+version = "0.1.0"
+description = "trustcenter jurisdiction rules for {jurisdiction}"
+readme = "README.md"
+requires-python = ">=3.11"
+dependencies = ["trustcenter"]
+
+[project.entry-points."trustcenter.plugins"]
+{name} = "trustcenter_{module}.plugin"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+
+[tool.pytest.ini_options]
+pythonpath = ["src"]
+testpaths = ["tests"]
+""",
+    "README.md": """\
+# trustcenter-{name}
+
+Jurisdiction rules for {jurisdiction}, as a trustcenter plugin.
+
+```sh
+pytest                      # the plugin's own tests (trustcenter's test kit is a pytest plugin)
+pip install -e .            # then allow it: TRUSTCENTER_PLUGINS="{name}" (or "*")
+trustcenter plugins         # shows it and the jurisdictions it governs
+```
+
+Edit `src/trustcenter_{module}/plugin.py`: every rule returns findings that cite their legal
+source. The hooks are documented in trustcenter's `docs/plugins.md`.
+""",
+    "src/trustcenter_{module}/__init__.py": '''\
+"""trustcenter jurisdiction rules for {jurisdiction}."""
+''',
+    "src/trustcenter_{module}/plugin.py": '''\
+"""Rules for requests under {jurisdiction} law. Replace the examples with the real ones; keep
+every finding's citation pointing at the provision it applies."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
+
+LAW = "Replace with the statute's name"
+
+
+@hookimpl
+def trustcenter_jurisdictions() -> list[str]:
+    return ["{jurisdiction}"]
+
+
+@hookimpl
+def trustcenter_response_deadline(request: RequestView) -> datetime:
+    return request.received_at + (timedelta(hours=24) if request.emergency else timedelta(days=20))
+
+
+@hookimpl
+def trustcenter_review_findings(request: RequestView) -> list[Finding]:
+    findings = []
+    if "E" in request.info_types and request.legal_basis.issuer_role not in ("judge", "court"):
+        findings.append(Finding(Severity.BLOCK, "{code}_JUDGE_REQUIRED",
+                                "customer-service content needs an order of a judge or court",
+                                f"{{LAW}}, section 1"))
+    return findings
+''',
+    "tests/test_plugin.py": '''\
+"""The plugin's own tests, using trustcenter's test kit (fixtures trustcenter_host and
+trustcenter_request come from the trustcenter pytest plugin)."""
+
+from datetime import timedelta
+
+import pytest
+
+from trustcenter.plugins.testing import assert_conforms
+from trustcenter_{module} import plugin
+
+
+def test_the_plugin_conforms_to_the_contract():
+    assert_conforms(plugin)
+
+
+def test_it_governs_its_jurisdiction(trustcenter_host):
+    host = trustcenter_host(plugin)
+    assert host.plugin_for("{jurisdiction}") == plugin.__name__
+
+
+@pytest.mark.parametrize(("emergency", "delay"), [(False, timedelta(days=20)),
+                                                  (True, timedelta(hours=24))])
+def test_deadline(trustcenter_host, trustcenter_request, emergency, delay):
+    import asyncio
+
+    request = trustcenter_request("{jurisdiction}", emergency=emergency)
+    due = asyncio.run(trustcenter_host(plugin).response_deadline(request))
+    assert due == request.received_at + delay
+
+
+def test_content_needs_a_judge(trustcenter_host, trustcenter_request):
+    import asyncio
+
+    host = trustcenter_host(plugin)
+    found = asyncio.run(host.findings(trustcenter_request("{jurisdiction}", info_types="E",
+                                                          issuer_role="prosecutor")))
+    assert [f.code for _, f in found] == ["{code}_JUDGE_REQUIRED"]
+    assert all(f.citation for _, f in found)
+    assert asyncio.run(host.findings(trustcenter_request("{jurisdiction}", info_types="A"))) == []
+''',
+}
+
+
+class TemplateError(ValueError):
+    pass
+
+
+def create(name: str, jurisdiction: str, parent: Path) -> Path:
+    """Write ``trustcenter-NAME`` under ``parent``; return its folder."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]{1,39}", name):
+        raise TemplateError("a plugin name is lower-case letters, digits and dashes, e.g. 'nl'")
+    code = jurisdiction.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", code):
+        raise TemplateError("the jurisdiction is an ISO 3166 code such as NL or US-CA")
+    root = parent / f"trustcenter-{name}"
+    if root.exists():
+        raise TemplateError(f"{root} exists already")
+    values = {
+        "name": name,
+        "module": name.replace("-", "_"),
+        "jurisdiction": code,
+        "code": re.sub(r"[^A-Z0-9]", "_", code),
+    }
+    for relative, text in FILES.items():
+        path = root / relative.format(**values)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text.format(**values))
+    return root

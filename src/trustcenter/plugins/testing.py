@@ -1,0 +1,125 @@
+"""The plugin author's test kit, shipped as a pytest plugin (entry point ``pytest11``).
+
+Fixtures (all prefixed ``trustcenter_`` so they never clash with yours):
+
+- ``trustcenter_host``: a function ``make(*plugins)`` returning the real plugin host with the
+  built-ins and the given plugin modules or objects registered, exactly as the product loads
+  them (so a misspelt hook or a clashing jurisdiction fails here as it would at start-up).
+- ``trustcenter_request``: a function building a ``RequestView`` with sensible defaults, to call
+  your hooks the way the product does.
+
+And ``assert_conforms(plugin)``: the plugin's hooks match the contract (names, parameters,
+return values of the start-up hooks).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pluggy
+import pytest
+
+from trustcenter.plugins import hookspecs
+from trustcenter.plugins.api import CategorySpec, ItemView, LegalBasisView, RequestView
+from trustcenter.plugins.host import PluginHost
+from trustcenter.plugins.manager import load
+
+HOOKS = {
+    name
+    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith("trustcenter_")
+}
+
+
+def conformance_problems(plugin: Any) -> list[str]:
+    """Everything about ``plugin`` that breaks the contract (empty when it conforms)."""
+    problems = []
+    names = [n for n in dir(plugin) if n.startswith("trustcenter_")]
+    if not names:
+        problems.append("implements no trustcenter_* hook")
+    for name in names:
+        if name not in HOOKS:
+            problems.append(f"{name} is not a hook of the contract (misspelt?)")
+            continue
+        impl = getattr(plugin, name)
+        if not hasattr(impl, "trustcenter_impl"):
+            problems.append(f"{name} is not marked with @trustcenter.plugins.hookimpl")
+        spec_args = set(inspect.signature(getattr(hookspecs, name)).parameters)
+        extra = [a for a in inspect.signature(impl).parameters if a not in spec_args | {"self"}]
+        if extra:
+            problems.append(f"{name} takes {', '.join(extra)}, which the contract never passes")
+    pm = pluggy.PluginManager("trustcenter")
+    pm.add_hookspecs(hookspecs)
+    try:
+        pm.register(plugin, name="under-test")
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        problems.append(str(exc))
+        return problems
+    if hasattr(plugin, "trustcenter_jurisdictions"):
+        codes = plugin.trustcenter_jurisdictions()
+        if not isinstance(codes, list) or not all(isinstance(c, str) and c for c in codes):
+            problems.append("trustcenter_jurisdictions must return a list of codes")
+    if hasattr(plugin, "trustcenter_categories"):
+        specs = plugin.trustcenter_categories()
+        if not all(isinstance(s, CategorySpec) and s.code == s.code.upper() for s in specs):
+            problems.append("trustcenter_categories must return CategorySpec with upper-case codes")
+    return problems
+
+
+def assert_conforms(plugin: Any) -> None:
+    problems = conformance_problems(plugin)
+    assert not problems, "plugin does not conform:\n- " + "\n- ".join(problems)
+
+
+def make_request(
+    jurisdiction: str = "DE",
+    *,
+    info_types: str = "A",
+    identifier_type: str = "email",
+    identifier: str = "user@example.com",
+    emergency: bool = False,
+    kind: str = "court_order",
+    issuer_role: str | None = "judge",
+    received_at: datetime | None = None,
+    agency_kind: str = "law_enforcement",
+    category: str | None = None,
+    non_disclosure_until: date | None = None,
+) -> RequestView:
+    received = received_at or datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    return RequestView(
+        id=None,
+        jurisdiction=jurisdiction,
+        category=category,
+        emergency=emergency,
+        received_at=received,
+        agency_kind=agency_kind,
+        agency_country=jurisdiction[:2],
+        legal_basis=LegalBasisView(
+            kind,
+            "REF-1",
+            "Issuing authority",
+            issuer_role,
+            received.date(),
+            None,
+            non_disclosure_until,
+        ),
+        items=tuple(ItemView(identifier_type, identifier, t, None, None) for t in info_types),
+    )
+
+
+@pytest.fixture
+def trustcenter_host() -> Callable[..., PluginHost]:
+    def make(*plugins: Any) -> PluginHost:
+        extra = [(getattr(p, "__name__", type(p).__name__), p) for p in plugins]
+        return PluginHost(*load("", extra=extra))
+
+    return make
+
+
+@pytest.fixture
+def trustcenter_request() -> Callable[..., RequestView]:
+    return make_request
