@@ -6,7 +6,9 @@ Conventions (each hook's docstring says which apply):
   (see ``trustcenter_jurisdictions``); no plugin ever receives another plugin's result.
 - **All** hooks are called on every plugin that implements them; the host combines the results.
 - **firstresult** hooks stop at the first plugin that returns something other than None.
-- Any hook may be a plain function or ``async def``; the host awaits results in one place.
+- Any hook may be a plain function or ``async def``, except the start-up hooks (jurisdictions,
+  categories, legal-basis kinds, notice channels, data source), which must be plain functions;
+  the host awaits results in one place.
 - **In the transaction**: the hook runs inside the use case's database transaction. If it
   raises, the host names the plugin and the hook, the transaction is rolled back, and nothing of
   the change remains.

@@ -62,9 +62,17 @@ class PluginHost:
         out = []
         for impl in getattr(self._pm.hook, hook).get_hookimpls():
             try:
-                out.append((impl.plugin_name, impl.function(**kwargs)))
+                value = impl.function(**kwargs)
             except Exception as exc:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
+            if inspect.isawaitable(value):
+                if hasattr(value, "close"):
+                    value.close()
+                raise PluginLoadError(
+                    f"plugin {impl.plugin_name!r}: {hook} is called at "
+                    "start-up and must be a plain function, not async"
+                )
+            out.append((impl.plugin_name, value))
         return out
 
     def _route_table(self) -> dict[str, str]:
@@ -101,25 +109,24 @@ class PluginHost:
         others = [p for n, p in self._pm.list_name_plugin() if n != plugin]
         return self._pm.subset_hook_caller(hook, remove_plugins=others)
 
-    async def _routed(self, hook: str, request: RequestView, **kwargs: Any) -> Any:
-        plugin = self.plugin_for(request.jurisdiction)
+    async def _call_one(self, hook: str, plugin: str, **kwargs: Any) -> Any:
         try:
-            results = self._only(hook, plugin)(request=request, **kwargs)
+            results = self._only(hook, plugin)(**kwargs)
             values = [await _await_me_maybe(r) for r in results]
         except Exception as exc:
             raise PluginFailure(plugin, hook, exc) from exc
-        if not values and plugin != self._routes["*"]:
-            return await self._routed_default(hook, request, **kwargs)
-        return values[0] if values else None
+        answered = [v for v in values if v is not None]
+        return answered[0] if answered else None
 
-    async def _routed_default(self, hook: str, request: RequestView, **kwargs: Any) -> Any:
-        plugin = self._routes["*"]
-        try:
-            results = self._only(hook, plugin)(request=request, **kwargs)
-            values = [await _await_me_maybe(r) for r in results]
-        except Exception as exc:
-            raise PluginFailure(plugin, hook, exc) from exc
-        return values[0] if values else None
+    async def _routed(self, hook: str, request: RequestView, **kwargs: Any) -> tuple[str, Any]:
+        """The answer of the plugin governing the request's jurisdiction, and who gave it: the
+        built-in defaults answer when that plugin does not (implement the hook)."""
+        plugin = self.plugin_for(request.jurisdiction)
+        value = await self._call_one(hook, plugin, request=request, **kwargs)
+        default = self._routes["*"]
+        if value is None and plugin != default:
+            return default, await self._call_one(hook, default, request=request, **kwargs)
+        return plugin, value
 
     async def _all(self, hook: str, **kwargs: Any) -> list[Any]:
         out = []
@@ -133,19 +140,16 @@ class PluginHost:
 
     # --- the hooks, typed ---------------------------------------------------------------------
     async def response_deadline(self, request: RequestView) -> datetime:
-        due = await self._routed("trustcenter_response_deadline", request)
-        if due is None:
-            due = await self._routed_default("trustcenter_response_deadline", request)
+        _, due = await self._routed("trustcenter_response_deadline", request)
         return due  # type: ignore[no-any-return]
 
     async def notice_delay(self, request: RequestView) -> timedelta:
-        delay = await self._routed("trustcenter_notice_delay", request)
+        _, delay = await self._routed("trustcenter_notice_delay", request)
         return delay if delay is not None else NOTICE_DELAY
 
     async def findings(self, request: RequestView) -> list[tuple[str, Finding]]:
-        plugin = self.plugin_for(request.jurisdiction)
-        found = await self._routed("trustcenter_review_findings", request) or []
-        return [(plugin, f) for f in found]
+        plugin, found = await self._routed("trustcenter_review_findings", request)
+        return [(plugin, f) for f in found or []]
 
     async def validate(self, request: RequestView) -> list[Problem]:
         return [
@@ -155,12 +159,18 @@ class PluginHost:
         ]
 
     async def classify(self, request: RequestView) -> str:
-        for result in await self._all_firstresult("trustcenter_classify", request=request):
-            if result is not None:
-                return str(result)
+        for plugin, result in await self._all_firstresult("trustcenter_classify", request=request):
+            code = str(result).upper()
+            if code not in self.categories:
+                raise PluginFailure(
+                    plugin,
+                    "trustcenter_classify",
+                    ValueError(f"{code} is not a registered category"),
+                )
+            return code
         raise PluginLoadError("no plugin classified the request")
 
-    async def _all_firstresult(self, hook: str, **kwargs: Any) -> list[Any]:
+    async def _all_firstresult(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         # in pluggy's call order (tryfirst first, trylast last), stopping at the first answer
         for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
             try:
@@ -169,7 +179,7 @@ class PluginHost:
             except Exception as exc:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
             if value is not None:
-                return [value]
+                return [(impl.plugin_name, value)]
         return []
 
     async def report_exclusions(self) -> set[str]:

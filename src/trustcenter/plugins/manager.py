@@ -46,17 +46,35 @@ def load(
             plugin = ep.load()
         except Exception as exc:
             raise PluginLoadError(f"plugin {ep.name!r} failed to import: {exc}") from exc
-        pm.register(plugin, name=ep.name)
+        _register(pm, plugin, ep.name)
         loaded.append(Loaded(ep.name, ep.dist.version if ep.dist else None, False))
         wanted.discard(ep.name)
     wanted.discard("*")
     if wanted:
         raise PluginLoadError(f"allowed plugins not installed: {', '.join(sorted(wanted))}")
     for name, plugin in extra or []:
-        pm.register(plugin, name=name)
+        _register(pm, plugin, name)
         loaded.append(Loaded(name, None, False))
+    for name, registered in pm.list_name_plugin():
+        unknown = [
+            h
+            for h in dir(registered)
+            if h.startswith("trustcenter_") and getattr(pm.hook, h, None) is None
+        ]
+        if unknown:
+            raise PluginLoadError(
+                f"plugin {name!r} implements {', '.join(unknown)}, which is not a hook of the "
+                "contract (misspelt?)"
+            )
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginLoadError(f"a plugin implements a hook that does not exist: {exc}") from exc
     return pm, loaded
+
+
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise PluginLoadError(f"plugin {name!r} does not fit the contract: {exc}") from exc
