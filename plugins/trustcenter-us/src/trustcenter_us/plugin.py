@@ -1,0 +1,121 @@
+"""The Stored Communications Act's tiers of compelled disclosure (18 U.S.C. chapter 121).
+
+- A subpoena compels only basic subscriber information (§ 2703(c)(2)): here the account (A) and
+  the login times and IP addresses of the usage logs (C).
+- A court order under § 2703(d) compels non-content records (A to D), not content.
+- A warrant compels everything (§ 2703(a), (b)(1)(A), (c)(1)(A)).
+- In an emergency involving danger of death or serious physical injury the company may
+  disclose voluntarily (§ 2702(b)(8) for content, § 2702(c)(4) for records).
+- A § 2705(b) order precludes notice to the user until its end date.
+
+Customer-service messages and feedback (E) are treated as content; the other types are records.
+"""
+
+from __future__ import annotations
+
+from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
+
+SCA = "18 U.S.C."
+SUBSCRIBER = frozenset({"A", "C"})  # C only as login times and IP addresses
+RECORDS = frozenset({"A", "B", "C", "D"})
+CONTENT = frozenset({"E"})
+LOGIN_FIELDS = "occurred_at, kind, ip_address"
+
+
+@hookimpl
+def trustcenter_jurisdictions() -> list[str]:
+    return ["US"]
+
+
+def _tier_findings(request: RequestView) -> list[Finding]:
+    kind = request.legal_basis.kind
+    asked = request.info_types
+    if kind == "warrant":
+        return []
+    if kind == "subpoena":
+        beyond = sorted(asked - SUBSCRIBER)
+        findings = []
+        if beyond:
+            findings.append(
+                Finding(
+                    Severity.BLOCK,
+                    "US_SUBPOENA_BEYOND_SUBSCRIBER_INFO",
+                    f"a subpoena compels only basic subscriber information; {', '.join(beyond)} "
+                    "needs a § 2703(d) order or a warrant",
+                    f"{SCA} § 2703(c)(2)",
+                )
+            )
+        if "C" in asked:
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "US_SUBPOENA_LOGIN_IPS_ONLY",
+                    "of the usage logs a subpoena reaches only session times and network "
+                    f"addresses: NARROW C to the fields {LOGIN_FIELDS}",
+                    f"{SCA} § 2703(c)(2)(C), (E)",
+                )
+            )
+        return findings
+    if kind == "court_order":
+        content = sorted(asked & CONTENT)
+        if content:
+            return [
+                Finding(
+                    Severity.BLOCK,
+                    "US_CONTENT_NEEDS_WARRANT",
+                    f"a § 2703(d) order reaches non-content records only; {', '.join(content)} is "
+                    "content and needs a warrant",
+                    f"{SCA} § 2703(b)(1)(A)",
+                )
+            ]
+        return []
+    if kind == "emergency_declaration":
+        if not request.emergency:
+            return [
+                Finding(
+                    Severity.BLOCK,
+                    "US_EMERGENCY_NOT_DECLARED",
+                    "an emergency declaration for a request not marked as an emergency: voluntary "
+                    "disclosure needs a good-faith belief of danger of death or serious injury",
+                    f"{SCA} § 2702(b)(8), (c)(4)",
+                )
+            ]
+        return [
+            Finding(
+                Severity.INFO,
+                "US_EMERGENCY_VOLUNTARY",
+                "voluntary emergency disclosure: permitted only while the company believes in good "
+                "faith that an emergency involving danger of death or serious physical injury "
+                "requires it without delay",
+                f"{SCA} § 2702(b)(8), (c)(4)",
+            )
+        ]
+    return [
+        Finding(
+            Severity.BLOCK,
+            "US_NOT_COMPULSORY_PROCESS",
+            f"a {kind.replace('_', ' ')} is not subpoena, § 2703(d) order or warrant: it compels "
+            "nothing under the Stored Communications Act",
+            f"{SCA} § 2703",
+        )
+    ]
+
+
+def _notice_findings(request: RequestView) -> list[Finding]:
+    until = request.legal_basis.non_disclosure_until
+    if until is None:
+        return []
+    return [
+        Finding(
+            Severity.INFO,
+            "US_2705B_ORDER",
+            f"a § 2705(b) order precludes notice to the user until {until:%Y-%m-%d}; the user "
+            "notice waits until then",
+            f"{SCA} § 2705(b)",
+        )
+    ]
+
+
+@hookimpl
+def trustcenter_review_findings(request: RequestView) -> list[Finding]:
+    return _tier_findings(request) + _notice_findings(request)

@@ -1,0 +1,95 @@
+"""The Stored Communications Act tiers, through trustcenter's plugin host and test kit."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from trustcenter_us import plugin
+
+from trustcenter.plugins import Severity
+from trustcenter.plugins.testing import assert_conforms
+
+
+def findings(host, request) -> dict[str, tuple[Severity, str]]:
+    found = asyncio.run(host(plugin).findings(request))
+    assert all(name == plugin.__name__ for name, _ in found)
+    return {f.code: (f.severity, f.citation) for _, f in found}
+
+
+def test_conforms():
+    assert_conforms(plugin)
+
+
+def test_governs_the_united_states_and_its_states(trustcenter_host):
+    host = trustcenter_host(plugin)
+    assert host.plugin_for("US") == host.plugin_for("US-CA") == plugin.__name__
+    assert host.plugin_for("CA") == "trustcenter.jurisdiction"
+
+
+@pytest.mark.parametrize("types", ["A", "C", "AC"])
+def test_a_subpoena_reaches_subscriber_information(trustcenter_host, trustcenter_request, types):
+    found = findings(trustcenter_host, trustcenter_request("US", kind="subpoena", info_types=types))
+    assert not [c for c, (s, _) in found.items() if s is Severity.BLOCK]
+    if "C" in types:
+        assert found["US_SUBPOENA_LOGIN_IPS_ONLY"][0] is Severity.WARNING
+
+
+@pytest.mark.parametrize("types", ["B", "D", "E", "ABDE"])
+def test_a_subpoena_does_not_reach_more(trustcenter_host, trustcenter_request, types):
+    found = findings(trustcenter_host, trustcenter_request("US", kind="subpoena", info_types=types))
+    assert found["US_SUBPOENA_BEYOND_SUBSCRIBER_INFO"] == (Severity.BLOCK, "18 U.S.C. § 2703(c)(2)")
+
+
+def test_a_2703d_order_reaches_records_not_content(trustcenter_host, trustcenter_request):
+    records = findings(
+        trustcenter_host, trustcenter_request("US", kind="court_order", info_types="ABCD")
+    )
+    assert records == {}
+    content = findings(
+        trustcenter_host, trustcenter_request("US", kind="court_order", info_types="AE")
+    )
+    assert content["US_CONTENT_NEEDS_WARRANT"] == (Severity.BLOCK, "18 U.S.C. § 2703(b)(1)(A)")
+
+
+def test_a_warrant_reaches_everything(trustcenter_host, trustcenter_request):
+    assert (
+        findings(trustcenter_host, trustcenter_request("US", kind="warrant", info_types="ABCDE"))
+        == {}
+    )
+
+
+def test_emergency_disclosure(trustcenter_host, trustcenter_request):
+    found = findings(
+        trustcenter_host,
+        trustcenter_request("US", kind="emergency_declaration", emergency=True, info_types="AC"),
+    )
+    assert found["US_EMERGENCY_VOLUNTARY"][0] is Severity.INFO
+    assert "2702(b)(8)" in found["US_EMERGENCY_VOLUNTARY"][1]
+    found = findings(
+        trustcenter_host, trustcenter_request("US", kind="emergency_declaration", emergency=False)
+    )
+    assert found["US_EMERGENCY_NOT_DECLARED"][0] is Severity.BLOCK
+
+
+def test_other_instruments_compel_nothing(trustcenter_host, trustcenter_request):
+    found = findings(trustcenter_host, trustcenter_request("US", kind="administrative_order"))
+    assert found["US_NOT_COMPULSORY_PROCESS"] == (Severity.BLOCK, "18 U.S.C. § 2703")
+
+
+def test_a_2705b_order_is_named_with_its_end_date(trustcenter_host, trustcenter_request):
+    found = asyncio.run(
+        trustcenter_host(plugin).findings(
+            trustcenter_request("US", kind="warrant", non_disclosure_until=date(2027, 6, 30))
+        )
+    )
+    [(_, finding)] = found
+    assert finding.code == "US_2705B_ORDER" and "2027-06-30" in finding.message
+    assert finding.citation == "18 U.S.C. § 2705(b)"
+
+
+def test_the_defaults_keep_the_deadline(trustcenter_host, trustcenter_request):
+    request = trustcenter_request("US")
+    due = asyncio.run(trustcenter_host(plugin).response_deadline(request))
+    assert (due - request.received_at).days == 30
