@@ -67,3 +67,61 @@ async def test_a_malformed_category_is_refused_by_the_schema(world):
     agency = await world.agency_actor("DE")
     r = await agency.gql(SUBMIT, {"input": submission(category="not a category")})
     assert "not a category name" in r.json()["errors"][0]["message"]
+
+
+START = """mutation($i: StartReviewInput!) { startReview(input: $i) {
+  request { version items { id } } userErrors { code } } }"""
+DECIDE = """mutation($i: DecideRequestInput!) { decideRequest(input: $i) {
+  request { status } userErrors { code message } } }"""
+RELEASE = """mutation($i: ReleaseDisclosureInput!) { releaseDisclosure(input: $i) {
+  request { status disclosure { id } } userErrors { field code message } } }"""
+
+
+@pytest.fixture
+def with_trustcenter_preservation(container):
+    import trustcenter_preservation.plugin
+
+    container.plugins = PluginHost(
+        *load("", extra=[("preservation", trustcenter_preservation.plugin)])
+    )
+    return container
+
+
+async def test_trustcenter_preservation_accepts_and_never_releases(
+    with_trustcenter_preservation, world, container
+):
+    from trustcenter.db.models import Disclosure
+
+    agency = await world.agency_actor("DE")
+    basis = {
+        "kind": "PRESERVATION_ORDER",
+        "reference": "P-1",
+        "issuedBy": "StA Berlin",
+        "issuedAt": "2026-11-01",
+    }
+    wrong = await agency.data(SUBMIT, {"input": submission(category="PRESERVATION")})
+    assert [(e["field"], e["code"]) for e in wrong["submitRequest"]["userErrors"]] == [
+        ("legalBasis.kind", "INVALID_INPUT")
+    ]
+    request = await agency.submit(category="PRESERVATION", legalBasis=basis)
+    assert request["category"] == "PRESERVATION"
+    staff = await world.staff_actor()
+    started = (await staff.data(START, {"i": {"requestId": request["id"]}}))["startReview"]
+    decisions = [{"itemId": i["id"], "outcome": "APPROVE"} for i in started["request"]["items"]]
+    decided = await staff.data(
+        DECIDE,
+        {
+            "i": {
+                "requestId": request["id"],
+                "version": started["request"]["version"],
+                "decisions": decisions,
+            }
+        },
+    )
+    assert decided["decideRequest"]["request"]["status"] == "APPROVED"
+    refused = await staff.data(RELEASE, {"i": {"requestId": request["id"]}})
+    errors = refused["releaseDisclosure"]["userErrors"]
+    assert [e["code"] for e in errors] == ["RELEASE_REFUSED"]
+    assert "preservation" in errors[0]["message"] and "discloses nothing" in errors[0]["message"]
+    async with container.db.reader() as session:
+        assert await session.scalar(select(func.count()).select_from(Disclosure)) == 0

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     VENDOR_NOT_ATTESTED = "vendor_not_attested"
     BLOCKED_BY_FINDING = "blocked_by_finding"
     UNKNOWN_CATEGORY = "unknown_category"
+    RELEASE_REFUSED = "release_refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,16 @@ def trustcenter_legal_basis_kinds() -> list[str]:
     """
 
 
+@hookspec
+def trustcenter_release_check(request: RequestView) -> str | None:
+    """Why this request may not be released at all (for example a category that never
+    discloses), or None.
+
+    All; any reason refuses the release with a user error naming the plugin. Called at release
+    before anything is assembled, in the transaction.
+    """
+
+
 # --- vendor compliance --------------------------------------------------------------------
 
 

@@ -182,6 +182,18 @@ class PluginHost:
                 return [(impl.plugin_name, value)]
         return []
 
+    async def release_refusals(self, request: RequestView) -> list[tuple[str, str]]:
+        """(plugin, reason) for every plugin that refuses to let this request be released."""
+        out = []
+        for impl in reversed(self._pm.hook.trustcenter_release_check.get_hookimpls()):
+            try:
+                reason = await _await_me_maybe(impl.function(request=request))
+            except Exception as exc:
+                raise PluginFailure(impl.plugin_name, "trustcenter_release_check", exc) from exc
+            if reason:
+                out.append((impl.plugin_name, str(reason)))
+        return out
+
     async def report_exclusions(self) -> set[str]:
         return {
             c.upper()

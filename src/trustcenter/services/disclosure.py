@@ -163,6 +163,15 @@ async def release(
         if not can(Operation.RELEASE, RequestStatus(row.status)):
             raise TransitionRefused(Operation.RELEASE, RequestStatus(row.status))
         now = clock.now()
+        host = plugins or builtin_host()
+        refusals = await host.release_refusals(await view_of_request(session, row))
+        if refusals:
+            raise DomainError(
+                [
+                    Problem("requestId", f"{plugin}: {reason}", ErrorCode.RELEASE_REFUSED)
+                    for plugin, reason in refusals
+                ]
+            )
         await refuse_unresolved_blocks(session, row.id)
         targets, items = await _releasable_items(session, row)
         await _refuse_unattested_vendors(session, items, now)
@@ -210,9 +219,7 @@ async def release(
         )
         disclosure.sha256 = await writer.close()
         disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
-        await (plugins or builtin_host()).after_release(
-            await view_of_request(session, row), disclosure.sha256
-        )
+        await host.after_release(await view_of_request(session, row), disclosure.sha256)
         await apply(
             session,
             clock,
