@@ -12,6 +12,7 @@ from trustcenter.plugins.api import (
     Problem,
     RequestView,
     Severity,
+    VendorView,
 )
 
 hookimpl = pluggy.HookimplMarker("trustcenter")
@@ -24,5 +25,6 @@ __all__ = [
     "Problem",
     "RequestView",
     "Severity",
+    "VendorView",
     "hookimpl",
 ]

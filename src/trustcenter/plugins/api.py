@@ -67,6 +67,17 @@ class RequestView:
 
 
 @dataclass(frozen=True, slots=True)
+class VendorView:
+    """A vendor holding some of the data, with its newest attestation's expiry."""
+
+    id: uuid.UUID
+    name: str
+    info_types: tuple[str, ...]
+    same_standards_clause: bool
+    attested_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class CategorySpec:
     """A request category a plugin adds (it appears in the next transparency report)."""
 

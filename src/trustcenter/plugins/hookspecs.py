@@ -24,7 +24,7 @@ from typing import Any
 
 import pluggy
 
-from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView
+from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView, VendorView
 
 hookspec = pluggy.HookspecMarker("trustcenter")
 
@@ -130,18 +130,25 @@ def trustcenter_release_check(request: RequestView) -> str | None:
 
 
 @hookspec
-def trustcenter_vendor_check(vendor: Any, info_types: list[str], now: datetime) -> str | None:
-    """Why the given vendor's data may not be used now (a clear reason), or None.
+def trustcenter_vendor_check(
+    vendor: VendorView, info_types: list[str], now: datetime
+) -> str | None:
+    """Why the given vendor's data (of ``info_types``, which the package needs) may not be used
+    now — a clear reason — or None. The core already refuses vendors without a valid
+    attestation or same-standards clause; plugins add their own conditions.
 
-    All; any reason blocks that part of the disclosure. Called at release, in the transaction.
+    All; any reason refuses the release (VENDOR_NOT_ATTESTED, naming the plugin and vendor).
+    Called at release before anything is assembled, in the transaction.
     """
 
 
 @hookspec
-def trustcenter_vendor_notify(vendor: Any, request: RequestView, info_types: list[str]) -> None:
-    """Tell a vendor that a released disclosure used data it holds.
+def trustcenter_vendor_notify(
+    vendor: VendorView, request: RequestView, info_types: list[str]
+) -> None:
+    """Tell a vendor that a released disclosure used data it holds (``info_types``).
 
-    All. Called at release, in the transaction.
+    All. Called at release after the package is stored, in the transaction.
     """
 
 

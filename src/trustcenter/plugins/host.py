@@ -15,7 +15,7 @@ from typing import Any
 
 import pluggy
 
-from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView
+from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView, VendorView
 from trustcenter.plugins.builtin.jurisdiction import NOTICE_DELAY
 from trustcenter.plugins.manager import Loaded, PluginLoadError, load
 
@@ -192,6 +192,31 @@ class PluginHost:
                 raise PluginFailure(impl.plugin_name, "trustcenter_release_check", exc) from exc
             if reason:
                 out.append((impl.plugin_name, str(reason)))
+        return out
+
+    async def vendor_refusals(
+        self, vendor: VendorView, info_types: list[str], now: datetime
+    ) -> list[tuple[str, str]]:
+        reasons = await self._all_named(
+            "trustcenter_vendor_check", vendor=vendor, info_types=info_types, now=now
+        )
+        return [(plugin, str(reason)) for plugin, reason in reasons if reason]
+
+    async def vendor_notify(
+        self, vendor: VendorView, request: RequestView, info_types: list[str]
+    ) -> None:
+        await self._all(
+            "trustcenter_vendor_notify", vendor=vendor, request=request, info_types=info_types
+        )
+
+    async def _all_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        out = []
+        for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
+            try:
+                params = {k: v for k, v in kwargs.items() if k in impl.argnames}
+                out.append((impl.plugin_name, await _await_me_maybe(impl.function(**params))))
+            except Exception as exc:
+                raise PluginFailure(impl.plugin_name, hook, exc) from exc
         return out
 
     async def report_exclusions(self) -> set[str]:

@@ -38,13 +38,14 @@ from trustcenter.domain.enums import IdentifierType, InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation, RequestStatus, TransitionRefused, can
 from trustcenter.domain.minimization import Scope, minimise, scope_for
+from trustcenter.plugins.api import VendorView
 from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services.access import require_scope
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import apply, lock_request
 from trustcenter.services.findings import refuse_unresolved_blocks
 from trustcenter.services.plugin_views import view_of_request
-from trustcenter.services.vendors import blocking_vendors
+from trustcenter.services.vendors import VendorStatus, blocking_vendors, vendor_statuses
 
 
 class DisclosureNotFound(Exception):
@@ -106,22 +107,45 @@ async def _releasable_items(
     return targets, kept
 
 
-async def _refuse_unattested_vendors(
-    session: AsyncSession, items: list[RequestedItem], now: datetime
-) -> None:
-    blocked = await blocking_vendors(session, {i.info_type for i in items}, now)
-    if blocked:
-        raise DomainError(
-            [
+def _vendor_view(status: VendorStatus) -> VendorView:
+    v = status.vendor
+    return VendorView(
+        v.id, v.name, tuple(v.info_types.split()), v.same_standards_clause, status.valid_until
+    )
+
+
+async def _vendors_for(
+    session: AsyncSession, host: PluginHost, items: list[RequestedItem], now: datetime
+) -> list[tuple[VendorView, list[str]]]:
+    """The vendors whose data the package needs, once every check lets them be used."""
+    needed = {i.info_type for i in items}
+    problems = [
+        Problem(
+            "requestId",
+            f"vendor {status.vendor.name} holds {', '.join(held)} data and "
+            f"{reason}; an admin must record a valid attestation first",
+            ErrorCode.VENDOR_NOT_ATTESTED,
+        )
+        for status, held, reason in await blocking_vendors(session, needed, now)
+    ]
+    used = []
+    for status in await vendor_statuses(session):
+        held = sorted(set(status.vendor.info_types.split()) & needed)
+        if not held:
+            continue
+        view = _vendor_view(status)
+        for plugin, reason in await host.vendor_refusals(view, held, now):
+            problems.append(
                 Problem(
                     "requestId",
-                    f"vendor {status.vendor.name} holds {', '.join(held)} data and "
-                    f"{reason}; an admin must record a valid attestation first",
+                    f"{plugin}: vendor {view.name}: {reason}",
                     ErrorCode.VENDOR_NOT_ATTESTED,
                 )
-                for status, held, reason in blocked
-            ]
-        )
+            )
+        used.append((view, held))
+    if problems:
+        raise DomainError(problems)
+    return used
 
 
 def _sections(
@@ -174,7 +198,7 @@ async def release(
             )
         await refuse_unresolved_blocks(session, row.id)
         targets, items = await _releasable_items(session, row)
-        await _refuse_unattested_vendors(session, items, now)
+        vendors = await _vendors_for(session, host, items, now)
         basis = await session.get(LegalBasis, row.legal_basis_id)
         assert basis is not None
         disclosure = Disclosure(
@@ -219,7 +243,10 @@ async def release(
         )
         disclosure.sha256 = await writer.close()
         disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
-        await host.after_release(await view_of_request(session, row), disclosure.sha256)
+        view = await view_of_request(session, row)
+        for vendor, held in vendors:
+            await host.vendor_notify(vendor, view, held)
+        await host.after_release(view, disclosure.sha256)
         await apply(
             session,
             clock,
