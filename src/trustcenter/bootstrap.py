@@ -13,7 +13,7 @@ from trustcenter.config import Settings
 from trustcenter.db import migrate
 from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
-from trustcenter.disclosure.sources import DataSource, SqlDataSource
+from trustcenter.disclosure.sources import DataSource
 from trustcenter.plugins.host import PluginHost
 
 
@@ -58,6 +58,7 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     # Alembic announces every migration context at INFO; the CLI says what matters itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     db = Database(settings.database_url, schema=settings.database_schema)
+    plugins = PluginHost.from_settings(settings.plugins)
     keys = KeyStore(db)
 
     def epoch() -> float:
@@ -73,6 +74,6 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
         keys=keys,
         auth_server=AuthorizationServer(generator),
         validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
-        data_source=SqlDataSource(db),
-        plugins=PluginHost.from_settings(settings.plugins),
+        data_source=plugins.data_source(db),
+        plugins=plugins,
     )

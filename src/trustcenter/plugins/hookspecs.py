@@ -165,9 +165,11 @@ def trustcenter_notice_channels() -> list[Any]:
 
 
 @hookspec(firstresult=True)
-def trustcenter_data_source() -> Any:
-    """The data source that fetches information types A to E for a target (an object with
-    ``records(target, scope)``, an async iterator of dicts). The built-in SQL source is last.
+def trustcenter_data_source(db: Any) -> Any:
+    """The data source that fetches information types A to E for a target: an object with
+    ``records(target, scope)``, an async iterator of plain dicts (field name to value). ``db``
+    is trustcenter's own ``Database``, for sources that read it. Whatever a source returns, only
+    the approved fields and time range reach a package. The built-in SQL source answers last.
 
     firstresult. Called once at start-up.
     """

@@ -62,7 +62,7 @@ class PluginHost:
         out = []
         for impl in getattr(self._pm.hook, hook).get_hookimpls():
             try:
-                value = impl.function(**kwargs)
+                value = impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
             except Exception as exc:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
             if inspect.isawaitable(value):
@@ -218,6 +218,17 @@ class PluginHost:
             except Exception as exc:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
         return out
+
+    def data_source(self, db: Any) -> Any:
+        """The source that fetches A to E: the first plugin's that offers one, else the
+        built-in SQL source."""
+        # in pluggy's calling order: tryfirst first, the built-in (trylast) last
+        for plugin, source in reversed(self._each("trustcenter_data_source", db=db)):
+            if source is not None:
+                if not hasattr(source, "records"):
+                    raise PluginLoadError(f"plugin {plugin!r}: its data source has no records()")
+                return source
+        raise PluginLoadError("no data source")
 
     async def report_exclusions(self) -> set[str]:
         return {
