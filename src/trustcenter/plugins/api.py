@@ -78,6 +78,19 @@ class VendorView:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeView:
+    """A user notice ready to send: already written in the user's language, holding only what
+    the policy allows the user to be told."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    recipient: str
+    language: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class CategorySpec:
     """A request category a plugin adds (it appears in the next transparency report)."""
 

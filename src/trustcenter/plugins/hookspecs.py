@@ -157,10 +157,13 @@ def trustcenter_vendor_notify(
 
 @hookspec
 def trustcenter_notice_channels() -> list[Any]:
-    """Notice channels this plugin provides (objects with ``name`` and an async
-    ``deliver(notice, idempotency_key)``).
+    """Notice channels this plugin provides: objects with a unique ``name`` and an async
+    ``deliver(notice: NoticeView, idempotency_key: str)`` that returns once the channel has
+    accepted the notice and raises otherwise (the notice is then retried). The key is the same
+    for every retry of one notice: a channel passes it on so that a retry is never a second
+    notice to the user.
 
-    All. Called once at start-up.
+    All. Called once at start-up; two channels with one name stop start-up.
     """
 
 

@@ -219,6 +219,23 @@ class PluginHost:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
         return out
 
+    def notice_channels(self) -> dict[str, Any]:
+        """Every channel the plugins provide, by name."""
+        out: dict[str, Any] = {}
+        for plugin, channels in self._each("trustcenter_notice_channels"):
+            for channel in channels or []:
+                name = getattr(channel, "name", None)
+                if not name or not hasattr(channel, "deliver"):
+                    raise PluginLoadError(
+                        f"plugin {plugin!r}: a notice channel needs a name and deliver()"
+                    )
+                if name in out:
+                    raise PluginLoadError(
+                        f"notice channel {name!r} is provided twice (again by {plugin!r})"
+                    )
+                out[name] = channel
+        return out
+
     def data_source(self, db: Any) -> Any:
         """The source that fetches A to E: the first plugin's that offers one, else the
         built-in SQL source."""
