@@ -37,7 +37,12 @@ from trustcenter.plugins import RequestView, hookimpl
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
 
-BUILTINS = ["trustcenter.jurisdiction", "trustcenter.categories", "trustcenter.datasource"]
+BUILTINS = [
+    "trustcenter.jurisdiction",
+    "trustcenter.categories",
+    "trustcenter.datasource",
+    "trustcenter.outbox",
+]
 CITATION = "Regulation (EU) 2023/1543, Art. 4(2)"
 
 PROSECUTOR_ORDER: dict[str, Any] = {

@@ -33,7 +33,12 @@ from trustcenter.plugins.host import PluginFailure, PluginHost
 from trustcenter.plugins.manager import PluginLoadError, load
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
-BUILTINS = ["trustcenter.jurisdiction", "trustcenter.categories", "trustcenter.datasource"]
+BUILTINS = [
+    "trustcenter.jurisdiction",
+    "trustcenter.categories",
+    "trustcenter.datasource",
+    "trustcenter.outbox",
+]
 DEFAULTS = "trustcenter.jurisdiction"
 RECEIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

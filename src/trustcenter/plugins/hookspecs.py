@@ -156,12 +156,15 @@ def trustcenter_vendor_notify(
 
 
 @hookspec
-def trustcenter_notice_channels() -> list[Any]:
+def trustcenter_notice_channels(db: Any) -> list[Any]:
     """Notice channels this plugin provides: objects with a unique ``name`` and an async
     ``deliver(notice: NoticeView, idempotency_key: str)`` that returns once the channel has
     accepted the notice and raises otherwise (the notice is then retried). The key is the same
     for every retry of one notice: a channel passes it on so that a retry is never a second
     notice to the user.
+
+    ``db`` is trustcenter's own ``Database``, for channels that write to it (the built-in
+    outbox does).
 
     All. Called once at start-up; two channels with one name stop start-up.
     """

@@ -219,10 +219,10 @@ class PluginHost:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
         return out
 
-    def notice_channels(self) -> dict[str, Any]:
+    def notice_channels(self, db: Any = None) -> dict[str, Any]:
         """Every channel the plugins provide, by name."""
         out: dict[str, Any] = {}
-        for plugin, channels in self._each("trustcenter_notice_channels"):
+        for plugin, channels in self._each("trustcenter_notice_channels", db=db):
             for channel in channels or []:
                 name = getattr(channel, "name", None)
                 if not name or not hasattr(channel, "deliver"):

@@ -1,10 +1,11 @@
 """The core's own behaviour, written as plugins so the hooks are exercised by the core itself."""
 
-from trustcenter.plugins.builtin import categories, datasource, jurisdiction
+from trustcenter.plugins.builtin import categories, datasource, jurisdiction, outbox
 
 #: registered before any installed plugin, under these names
 DEFAULT_PLUGINS = [
     ("trustcenter.jurisdiction", jurisdiction),
     ("trustcenter.categories", categories),
     ("trustcenter.datasource", datasource),
+    ("trustcenter.outbox", outbox),
 ]

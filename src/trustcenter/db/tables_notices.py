@@ -1,0 +1,27 @@
+"""The outbox of the embedded notice channel: one row per notice it accepted."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from trustcenter.db.base import Base, UUIDPk
+
+
+class OutboxMessage(UUIDPk, Base):
+    """A notice as the built-in channel delivered it; the idempotency key is unique, so a retry
+    of the same notice never adds a second row."""
+
+    __tablename__ = "notice_outbox"
+
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    notice_id: Mapped[uuid.UUID]
+    request_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
