@@ -125,3 +125,32 @@ async def test_trustcenter_preservation_accepts_and_never_releases(
     assert "preservation" in errors[0]["message"] and "discloses nothing" in errors[0]["message"]
     async with container.db.reader() as session:
         assert await session.scalar(select(func.count()).select_from(Disclosure)) == 0
+
+
+class LetterKind:
+    @hookimpl
+    def trustcenter_legal_basis_kinds(self) -> list[str]:
+        return ["preservation_letter"]
+
+
+async def test_legal_basis_kinds_are_extensible_and_checked(container, world):
+    agency = await world.agency_actor("DE")
+    basis = {
+        "kind": "PRESERVATION_LETTER",
+        "reference": "L-1",
+        "issuedBy": "DA",
+        "issuedAt": "2026-11-01",
+    }
+    refused = await agency.data(SUBMIT, {"input": submission(legalBasis=basis)})
+    errors = refused["submitRequest"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        ("legalBasis.kind", "UNKNOWN_LEGAL_BASIS_KIND")
+    ]
+    assert "WARRANT" in errors[0]["message"]
+    container.plugins = PluginHost(*load("", extra=[("letters", LetterKind())]))
+    accepted = await agency.data(SUBMIT, {"input": submission(legalBasis=basis)})
+    request_id = accepted["submitRequest"]["request"]["id"]
+    read = await agency.data(
+        "query($id: ID!) { request(id: $id) { legalBasis { kind } } }", {"id": request_id}
+    )
+    assert read["request"]["legalBasis"]["kind"] == "PRESERVATION_LETTER"

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     VENDOR_NOT_ATTESTED = "vendor_not_attested"
     BLOCKED_BY_FINDING = "blocked_by_finding"
     UNKNOWN_CATEGORY = "unknown_category"
+    UNKNOWN_LEGAL_BASIS_KIND = "unknown_legal_basis_kind"
     RELEASE_REFUSED = "release_refused"
 
 

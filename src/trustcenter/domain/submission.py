@@ -16,7 +16,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from trustcenter.domain.enums import Category, IdentifierType, InfoType, IssuerRole, LegalBasisKind
+from trustcenter.domain.enums import Category, IdentifierType, InfoType, IssuerRole
 from trustcenter.domain.errors import ErrorCode, Problem
 
 MAX_TARGETS = 100
@@ -40,7 +40,8 @@ class Officer:
 
 @dataclass(frozen=True, slots=True)
 class LegalBasisDraft:
-    kind: LegalBasisKind
+    #: a LegalBasisKind value, or a kind a plugin registered (lower case)
+    kind: str
     reference: str
     issued_by: str
     issued_at: date

@@ -17,7 +17,33 @@ InfoType = strawberry.enum(d.InfoType, description="Information types A to E of 
 IdentifierType = strawberry.enum(d.IdentifierType, description="How a target is named.")
 AgencyKind = strawberry.enum(d.AgencyKind)
 VerificationState = strawberry.enum(d.VerificationState)
-LegalBasisKind = strawberry.enum(d.LegalBasisKind)
+
+
+def _kind_value(value: object) -> str:
+    code = str(value).strip().upper()
+    if not _CATEGORY.match(code):
+        raise ValueError(f"{value!r} is not a kind of legal basis such as WARRANT")
+    return code
+
+
+def _kind_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
+    if isinstance(node, EnumValueNode | StringValueNode):
+        return _kind_value(node.value)
+    raise ValueError("a kind of legal basis is a name such as WARRANT")
+
+
+#: a legal-basis kind; the schema maps it to the ``LegalBasisKind`` scalar below
+LegalBasisKind = NewType("LegalBasisKind", str)
+
+LEGAL_BASIS_KIND_SCALAR = strawberry.scalar(
+    name="LegalBasisKind",
+    description="A kind of legal basis: "
+    + ", ".join(k.name for k in d.LegalBasisKind)
+    + ", or one a plugin registered. Written like an enum value (kind: WARRANT) or as a string.",
+    serialize=lambda value: str(value).upper(),
+    parse_value=_kind_value,
+    parse_literal=_kind_literal,
+)
 IssuerRole = strawberry.enum(d.IssuerRole, description="Who issued the legal basis.")
 
 

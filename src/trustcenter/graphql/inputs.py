@@ -35,7 +35,7 @@ class OfficerInput:
 
 @strawberry.input
 class LegalBasisInput:
-    kind: LegalBasisKind  # type: ignore[valid-type]
+    kind: LegalBasisKind
     reference: str
     issued_by: str
     issued_at: date
@@ -102,7 +102,7 @@ def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
             phone=data.officer.phone,
         ),
         legal_basis=LegalBasisDraft(
-            kind=d.LegalBasisKind(basis.kind),
+            kind=str(basis.kind).lower(),
             reference=basis.reference,
             issued_by=basis.issued_by,
             issued_at=basis.issued_at,

@@ -16,7 +16,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from trustcenter.config import Settings
-from trustcenter.graphql.enums import CATEGORY_SCALAR, Category
+from trustcenter.graphql.enums import (
+    CATEGORY_SCALAR,
+    LEGAL_BASIS_KIND_SCALAR,
+    Category,
+    LegalBasisKind,
+)
 from trustcenter.graphql.errors import ErrorPolicy
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
@@ -50,7 +55,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         config=StrawberryConfig(
             disable_field_suggestions=True,
             relay_max_results=100,
-            scalar_map={Category: CATEGORY_SCALAR},
+            scalar_map={Category: CATEGORY_SCALAR, LegalBasisKind: LEGAL_BASIS_KIND_SCALAR},
         ),
     )
 

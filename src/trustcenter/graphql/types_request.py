@@ -42,8 +42,8 @@ class LegalBasis:
     row: strawberry.Private[LegalBasisRow]
 
     @strawberry.field
-    def kind(self) -> LegalBasisKind:  # type: ignore[valid-type]
-        return d.LegalBasisKind(self.row.kind)
+    def kind(self) -> LegalBasisKind:
+        return LegalBasisKind(self.row.kind.upper())
 
     @strawberry.field
     def reference(self) -> str:

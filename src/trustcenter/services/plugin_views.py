@@ -30,7 +30,7 @@ def view_of_draft(
         agency_kind=agency.kind,
         agency_country=agency.country,
         legal_basis=LegalBasisView(
-            kind=basis.kind.value,
+            kind=str(basis.kind),
             reference=basis.reference,
             issued_by=basis.issued_by,
             issuer_role=basis.issuer_role.value if basis.issuer_role else None,

@@ -14,7 +14,7 @@ from trustcenter.clock import Clock
 from trustcenter.db.models import Agency, Finding, LegalBasis, Request, RequestedItem, Target
 from trustcenter.db.repositories import requests as repo
 from trustcenter.db.session import Database
-from trustcenter.domain.enums import VerificationState
+from trustcenter.domain.enums import LegalBasisKind, VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation, RequestStatus
 from trustcenter.domain.submission import SubmissionDraft, validate_submission
@@ -85,6 +85,14 @@ async def submit_request(
             agency = await session.get(Agency, principal.agency_id)
             if agency is None or agency.verification != VerificationState.VERIFIED.value:
                 raise _not_verified()
+            kinds = {k.value for k in LegalBasisKind} | host.legal_basis_kinds
+            if str(draft.legal_basis.kind) not in kinds:
+                raise DomainError.single(
+                    "legalBasis.kind",
+                    f"{str(draft.legal_basis.kind).upper()} is not a kind of "
+                    f"legal basis here; known: {', '.join(sorted(k.upper() for k in kinds))}",
+                    ErrorCode.UNKNOWN_LEGAL_BASIS_KIND,
+                )
             given = draft.category.upper() if draft.category else None
             if given is not None and given not in host.categories:
                 raise DomainError.single(
@@ -106,7 +114,7 @@ async def submit_request(
                 previous = await lock_request(session, principal, revises, None, agency_only=True)
             basis = draft.legal_basis
             legal_basis = LegalBasis(
-                kind=basis.kind.value,
+                kind=str(basis.kind),
                 reference=basis.reference.strip(),
                 issued_by=basis.issued_by.strip(),
                 issuer_role=basis.issuer_role.value if basis.issuer_role else None,
@@ -179,7 +187,7 @@ async def submit_request(
                     "emergency": draft.emergency,
                     "targets": len(draft.targets),
                     "items": sum(len(t.info_types) for t in draft.targets),
-                    "legal_basis_kind": basis.kind.value,
+                    "legal_basis_kind": str(basis.kind),
                     "idempotency_key": key,
                     "revision_of": str(previous.id) if previous else None,
                 },
