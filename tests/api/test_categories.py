@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -105,6 +107,11 @@ async def test_trustcenter_preservation_accepts_and_never_releases(
     ]
     request = await agency.submit(category="PRESERVATION", legalBasis=basis)
     assert request["category"] == "PRESERVATION"
+    hold = await agency.data(
+        "query($id: ID!) { request(id: $id) { receivedAt holdUntil } }", {"id": request["id"]}
+    )
+    received = datetime.fromisoformat(hold["request"]["receivedAt"])
+    assert datetime.fromisoformat(hold["request"]["holdUntil"]) == received + timedelta(days=90)
     staff = await world.staff_actor()
     started = (await staff.data(START, {"i": {"requestId": request["id"]}}))["startReview"]
     decisions = [{"itemId": i["id"], "outcome": "APPROVE"} for i in started["request"]["items"]]
@@ -125,6 +132,17 @@ async def test_trustcenter_preservation_accepts_and_never_releases(
     assert "preservation" in errors[0]["message"] and "discloses nothing" in errors[0]["message"]
     async with container.db.reader() as session:
         assert await session.scalar(select(func.count()).select_from(Disclosure)) == 0
+    extend = """mutation($i: ExtendHoldInput!) { extendHold(input: $i) {
+      request { holdUntil holdExtensions } userErrors { code message } } }"""
+    first = await staff.data(
+        extend, {"i": {"requestId": request["id"], "justification": "order still pending"}}
+    )
+    assert first["extendHold"]["request"]["holdExtensions"] == 1
+    extended = datetime.fromisoformat(first["extendHold"]["request"]["holdUntil"])
+    assert extended == received + timedelta(days=180)
+    second = await staff.data(extend, {"i": {"requestId": request["id"], "justification": "again"}})
+    assert [e["code"] for e in second["extendHold"]["userErrors"]] == ["HOLD_EXTENSION_REFUSED"]
+    assert "once" in second["extendHold"]["userErrors"][0]["message"]
 
 
 class LetterKind:

@@ -44,3 +44,19 @@ def test_nothing_is_released(trustcenter_host, trustcenter_request):
     )
     [(name, reason)] = refusals
     assert name == plugin.__name__ and "discloses nothing" in reason and "2703(f)" in reason
+
+
+def test_the_data_is_held_for_90_days_extendable_once_by_90(trustcenter_host, trustcenter_request):
+    from datetime import timedelta
+
+    host = trustcenter_host(plugin)
+    request = trustcenter_request(category="PRESERVATION", kind="preservation_order")
+    until = asyncio.run(host.hold_until(request))
+    assert until == request.received_at + timedelta(days=90)
+    name, first = asyncio.run(host.extend_hold(request, until, 0))
+    assert name == plugin.__name__ and first.until == until + timedelta(days=90)
+    _, second = asyncio.run(host.extend_hold(request, first.until, 1))
+    assert second.until is None and "once" in second.refused
+    other = trustcenter_request(category="ACCOUNT")
+    assert asyncio.run(host.hold_until(other)) is None
+    assert asyncio.run(host.extend_hold(other, until, 0)) is None

@@ -67,6 +67,9 @@ class Request(UUIDPk, Base):
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    #: until when the named data must be preserved (a plugin decides; PRESERVATION requests)
+    hold_until: Mapped[datetime | None]
+    hold_extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     payload_sha256: Mapped[str] = mapped_column(String(64))
 
 

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     BLOCKED_BY_FINDING = "blocked_by_finding"
     UNKNOWN_CATEGORY = "unknown_category"
     UNKNOWN_LEGAL_BASIS_KIND = "unknown_legal_basis_kind"
+    HOLD_EXTENSION_REFUSED = "hold_extension_refused"
     RELEASE_REFUSED = "release_refused"
 
 

@@ -111,6 +111,12 @@ class WithdrawRequestInput:
 
 
 @strawberry.input
+class ExtendHoldInput:
+    request_id: relay.GlobalID
+    justification: str = strawberry.field(description="Why the data must be kept longer.")
+
+
+@strawberry.input
 class ReleaseDisclosureInput:
     request_id: relay.GlobalID
 
@@ -226,6 +232,24 @@ class ReviewMutation:
             info,
             lambda: agency_actions.withdraw(
                 c.app.db, c.app.clock, c.principal, request_uuid(input.request_id), input.reason
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Keep the named data longer, as far as the plugin that set the hold "
+        "allows (scope review)."
+    )
+    async def extend_hold(self, info: Info, input: ExtendHoldInput) -> RequestPayload | None:
+        c = ctx(info)
+        return await _run(
+            info,
+            lambda: review.extend_hold(
+                c.app.db,
+                c.app.clock,
+                c.principal,
+                request_uuid(input.request_id),
+                input.justification,
+                c.app.plugins,
             ),
         )
 

@@ -239,6 +239,14 @@ class RequestType(relay.Node):
     def deadline(self) -> datetime:
         return self.row.deadline
 
+    @strawberry.field(description="Until when the named data is preserved (PRESERVATION).")
+    def hold_until(self) -> datetime | None:
+        return self.row.hold_until
+
+    @strawberry.field(description="How often the hold has been extended.")
+    def hold_extensions(self) -> int:
+        return self.row.hold_extensions
+
     @strawberry.field(description="Increases with every change; send it back with decisions.")
     def version(self) -> int:
         return self.row.version

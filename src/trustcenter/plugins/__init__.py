@@ -7,6 +7,7 @@ import pluggy
 from trustcenter.plugins.api import (
     CategorySpec,
     Finding,
+    HoldDecision,
     ItemView,
     LegalBasisView,
     NoticeView,
@@ -21,6 +22,7 @@ hookimpl = pluggy.HookimplMarker("trustcenter")
 __all__ = [
     "CategorySpec",
     "Finding",
+    "HoldDecision",
     "ItemView",
     "LegalBasisView",
     "NoticeView",

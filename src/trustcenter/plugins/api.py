@@ -91,6 +91,14 @@ class NoticeView:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldDecision:
+    """A plugin's answer to a request to extend a hold: the new end, or why not."""
+
+    until: datetime | None = None
+    refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CategorySpec:
     """A request category a plugin adds (it appears in the next transparency report)."""
 

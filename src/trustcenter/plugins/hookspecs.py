@@ -24,7 +24,14 @@ from typing import Any
 
 import pluggy
 
-from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView, VendorView
+from trustcenter.plugins.api import (
+    CategorySpec,
+    Finding,
+    HoldDecision,
+    Problem,
+    RequestView,
+    VendorView,
+)
 
 hookspec = pluggy.HookspecMarker("trustcenter")
 
@@ -123,6 +130,26 @@ def trustcenter_release_check(request: RequestView) -> str | None:
 
     All; any reason refuses the release with a user error naming the plugin. Called at release
     before anything is assembled, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_hold_until(request: RequestView) -> datetime | None:
+    """Until when the data the request names must be kept (preserved), or None. The latest
+    answer of all plugins is kept on the request as ``holdUntil``.
+
+    All. Called at submission, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_extend_hold(
+    request: RequestView, hold_until: datetime, extensions: int
+) -> HoldDecision | None:
+    """A reviewer asks to extend the request's hold (``extensions`` made so far): answer with
+    the new end, a refusal, or None when the request is not yours to judge.
+
+    All; the first answer counts. Called by ``extendHold``, in its transaction.
     """
 
 

@@ -15,7 +15,14 @@ from typing import Any
 
 import pluggy
 
-from trustcenter.plugins.api import CategorySpec, Finding, Problem, RequestView, VendorView
+from trustcenter.plugins.api import (
+    CategorySpec,
+    Finding,
+    HoldDecision,
+    Problem,
+    RequestView,
+    VendorView,
+)
 from trustcenter.plugins.builtin.jurisdiction import NOTICE_DELAY
 from trustcenter.plugins.manager import Loaded, PluginLoadError, load
 
@@ -218,6 +225,23 @@ class PluginHost:
             except Exception as exc:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
         return out
+
+    async def hold_until(self, request: RequestView) -> datetime | None:
+        answers = [u for u in await self._all("trustcenter_hold_until", request=request) if u]
+        return max(answers) if answers else None
+
+    async def extend_hold(
+        self, request: RequestView, hold_until: datetime, extensions: int
+    ) -> tuple[str, HoldDecision] | None:
+        for plugin, decision in await self._all_named(
+            "trustcenter_extend_hold",
+            request=request,
+            hold_until=hold_until,
+            extensions=extensions,
+        ):
+            if decision is not None:
+                return plugin, decision
+        return None
 
     def notice_channels(self, db: Any = None) -> dict[str, Any]:
         """Every channel the plugins provide, by name."""

@@ -109,6 +109,7 @@ async def submit_request(
             category = given or await host.classify(view)
             view = replace(view, category=category)
             deadline = await host.response_deadline(view)
+            hold_until = await host.hold_until(view)
             previous = None
             if revises is not None:
                 previous = await lock_request(session, principal, revises, None, agency_only=True)
@@ -150,6 +151,8 @@ async def submit_request(
                 updated_at=now,
                 version=1,
                 revision_of_id=previous.id if previous else None,
+                hold_until=hold_until,
+                hold_extensions=0,
                 idempotency_key=key,
                 payload_sha256=fingerprint,
             )

@@ -234,3 +234,52 @@ def decision_from(
         approved_to,
         tuple(fields) if fields is not None else None,
     )
+
+
+async def extend_hold(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    request_id: uuid.UUID,
+    justification: str,
+    plugins: PluginHost | None = None,
+) -> Request:
+    """Extend how long the named data is preserved, as the plugin that set the hold allows."""
+    require_scope(principal, REVIEW)
+    reason = require_text("justification", justification)
+    async with db.transaction() as session:
+        row = await lock_request(session, principal, request_id, None, agency_only=False)
+        if row.hold_until is None:
+            raise DomainError.single(
+                "requestId",
+                "this request holds no data to extend",
+                ErrorCode.HOLD_EXTENSION_REFUSED,
+            )
+        answer = await (plugins or builtin_host()).extend_hold(
+            await view_of_request(session, row), row.hold_until, row.hold_extensions
+        )
+        if answer is None or answer[1].until is None:
+            why = answer[1].refused if answer else "no plugin extends this kind of hold"
+            raise DomainError.single(
+                "requestId",
+                f"{answer[0] + ': ' if answer else ''}{why}",
+                ErrorCode.HOLD_EXTENSION_REFUSED,
+            )
+        before = row.hold_until
+        row.hold_until = answer[1].until
+        row.hold_extensions += 1
+        await apply(
+            session,
+            clock,
+            principal,
+            row,
+            None,
+            "hold.extended",
+            {
+                "from_until": before.isoformat(),
+                "until": row.hold_until.isoformat(),
+                "plugin": answer[0],
+                "justification": reason,
+            },
+        )
+    return row

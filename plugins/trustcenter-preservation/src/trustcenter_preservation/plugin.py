@@ -7,7 +7,9 @@ requests are counted under their own category in the transparency report.
 
 from __future__ import annotations
 
-from trustcenter.plugins import CategorySpec, Problem, RequestView, hookimpl
+from datetime import datetime, timedelta
+
+from trustcenter.plugins import CategorySpec, HoldDecision, Problem, RequestView, hookimpl
 
 CODE = "PRESERVATION"
 PRESERVATION_DAYS = 90
@@ -61,3 +63,24 @@ def trustcenter_release_check(request: RequestView) -> str | None:
             f"needs a later production request ({SOURCES})"
         )
     return None
+
+
+@hookimpl
+def trustcenter_hold_until(request: RequestView) -> datetime | None:
+    if request.category != CODE:
+        return None
+    return request.received_at + timedelta(days=PRESERVATION_DAYS)
+
+
+@hookimpl
+def trustcenter_extend_hold(
+    request: RequestView, hold_until: datetime, extensions: int
+) -> HoldDecision | None:
+    if request.category != CODE:
+        return None
+    if extensions >= 1:
+        return HoldDecision(
+            refused=f"a preservation can be extended once, by "
+            f"{EXTENSION_DAYS} days; it already was ({SOURCES})"
+        )
+    return HoldDecision(until=hold_until + timedelta(days=EXTENSION_DAYS))
