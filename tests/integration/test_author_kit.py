@@ -88,3 +88,46 @@ class BadJurisdictions:
 )
 def test_the_conformance_check_names_what_is_wrong(plugin, needle):
     assert any(needle in p for p in conformance_problems(plugin))
+
+
+SUBMIT = """mutation($i: SubmitRequestInput!) { submitRequest(input: $i) {
+  request { id receivedAt deadline } userErrors { code } } }"""
+
+
+async def test_the_app_fixture_runs_the_product_with_the_plugin(trustcenter_app):
+    from datetime import datetime, timedelta
+
+    async with trustcenter_app(trustcenter_eu.plugin) as app:
+        agency = await app.agency_token("DE")
+        staff = await app.staff_token()
+        body = await app.graphql(
+            SUBMIT,
+            {
+                "i": {
+                    "jurisdiction": "DE",
+                    "reason": "fraud",
+                    "officer": {"name": "K", "email": "k@x.de"},
+                    "legalBasis": {
+                        "kind": "PRODUCTION_ORDER",
+                        "reference": "E-1",
+                        "issuedBy": "StA",
+                        "issuedAt": "2026-01-01",
+                        "issuerRole": "PROSECUTOR",
+                    },
+                    "targets": [
+                        {"identifierType": "EMAIL", "identifier": "a@b.de", "infoTypes": ["E"]}
+                    ],
+                }
+            },
+            agency,
+        )
+        assert body.get("data") and not body.get("errors"), body
+        request = body["data"]["submitRequest"]["request"]
+        due = datetime.fromisoformat(request["deadline"])
+        assert due - datetime.fromisoformat(request["receivedAt"]) == timedelta(days=10)
+        seen = await app.graphql(
+            "query($id: ID!) { request(id: $id) { findings { code } } }",
+            {"id": request["id"]},
+            staff,
+        )
+        assert {"code": "EU_JUDGE_REQUIRED"} in seen["data"]["request"]["findings"]
