@@ -136,14 +136,7 @@ class PluginHost:
         return plugin, value
 
     async def _all(self, hook: str, **kwargs: Any) -> list[Any]:
-        out = []
-        for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
-            try:
-                params = {k: v for k, v in kwargs.items() if k in impl.argnames}
-                out.append(await _await_me_maybe(impl.function(**params)))
-            except Exception as exc:
-                raise PluginFailure(impl.plugin_name, hook, exc) from exc
-        return out
+        return [value for _, value in await self._all_named(hook, **kwargs)]
 
     # --- the hooks, typed ---------------------------------------------------------------------
     async def response_deadline(self, request: RequestView) -> datetime:
@@ -166,7 +159,9 @@ class PluginHost:
         ]
 
     async def classify(self, request: RequestView) -> str:
-        for plugin, result in await self._all_firstresult("trustcenter_classify", request=request):
+        for plugin, result in await self._all_named(
+            "trustcenter_classify", first_only=True, request=request
+        ):
             code = str(result).upper()
             if code not in self.categories:
                 raise PluginFailure(
@@ -177,29 +172,10 @@ class PluginHost:
             return code
         raise PluginLoadError("no plugin classified the request")
 
-    async def _all_firstresult(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        # in pluggy's call order (tryfirst first, trylast last), stopping at the first answer
-        for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
-            try:
-                params = {k: v for k, v in kwargs.items() if k in impl.argnames}
-                value = await _await_me_maybe(impl.function(**params))
-            except Exception as exc:
-                raise PluginFailure(impl.plugin_name, hook, exc) from exc
-            if value is not None:
-                return [(impl.plugin_name, value)]
-        return []
-
     async def release_refusals(self, request: RequestView) -> list[tuple[str, str]]:
         """(plugin, reason) for every plugin that refuses to let this request be released."""
-        out = []
-        for impl in reversed(self._pm.hook.trustcenter_release_check.get_hookimpls()):
-            try:
-                reason = await _await_me_maybe(impl.function(request=request))
-            except Exception as exc:
-                raise PluginFailure(impl.plugin_name, "trustcenter_release_check", exc) from exc
-            if reason:
-                out.append((impl.plugin_name, str(reason)))
-        return out
+        answers = await self._all_named("trustcenter_release_check", request=request)
+        return [(plugin, str(reason)) for plugin, reason in answers if reason]
 
     async def vendor_refusals(
         self, vendor: VendorView, info_types: list[str], now: datetime
@@ -216,14 +192,22 @@ class PluginHost:
             "trustcenter_vendor_notify", vendor=vendor, request=request, info_types=info_types
         )
 
-    async def _all_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    async def _all_named(
+        self, hook: str, *, first_only: bool = False, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
+        """Call every implementation in pluggy's order (tryfirst first, trylast last), keeping
+        who answered; ``first_only`` stops at the first answer that is not None."""
         out = []
         for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
             try:
                 params = {k: v for k, v in kwargs.items() if k in impl.argnames}
-                out.append((impl.plugin_name, await _await_me_maybe(impl.function(**params))))
+                value = await _await_me_maybe(impl.function(**params))
             except Exception as exc:
                 raise PluginFailure(impl.plugin_name, hook, exc) from exc
+            if first_only and value is not None:
+                return [(impl.plugin_name, value)]
+            if not first_only:
+                out.append((impl.plugin_name, value))
         return out
 
     async def hold_until(self, request: RequestView) -> datetime | None:
