@@ -157,3 +157,29 @@ class World:
         actor = Actor(self.http, new.client_id, new.client_secret, None)
         await actor.fetch_token()
         return actor
+
+
+START_REVIEW = """mutation($i: StartReviewInput!) { startReview(input: $i) {
+  request { version items { id infoType } } userErrors { code message } } }"""
+DECIDE = """mutation($i: DecideRequestInput!) { decideRequest(input: $i) {
+  request { status version } userErrors { field code message } } }"""
+RELEASE = """mutation($i: ReleaseDisclosureInput!) { releaseDisclosure(input: $i) {
+  request { id status disclosure { id sha256 downloadPath } }
+  userErrors { field code message } } }"""
+
+
+async def approve_all(staff: Actor, request_id: str) -> dict[str, Any]:
+    """Start the review and approve every item; return the decideRequest payload."""
+    started = (await staff.data(START_REVIEW, {"i": {"requestId": request_id}}))["startReview"]
+    decisions = [{"itemId": i["id"], "outcome": "APPROVE"} for i in started["request"]["items"]]
+    payload = await staff.data(
+        DECIDE,
+        {
+            "i": {
+                "requestId": request_id,
+                "version": started["request"]["version"],
+                "decisions": decisions,
+            }
+        },
+    )
+    return payload["decideRequest"]  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import SUBMIT, submission
+from tests.helpers import RELEASE, SUBMIT, approve_all, submission
 from trustcenter.db.models import Request
 from trustcenter.plugins import CategorySpec, hookimpl
 from trustcenter.plugins.host import PluginHost
@@ -71,14 +71,6 @@ async def test_a_malformed_category_is_refused_by_the_schema(world):
     assert "not a category name" in r.json()["errors"][0]["message"]
 
 
-START = """mutation($i: StartReviewInput!) { startReview(input: $i) {
-  request { version items { id } } userErrors { code } } }"""
-DECIDE = """mutation($i: DecideRequestInput!) { decideRequest(input: $i) {
-  request { status } userErrors { code message } } }"""
-RELEASE = """mutation($i: ReleaseDisclosureInput!) { releaseDisclosure(input: $i) {
-  request { status disclosure { id } } userErrors { field code message } } }"""
-
-
 @pytest.fixture
 def with_trustcenter_preservation(container):
     import trustcenter_preservation.plugin
@@ -113,19 +105,8 @@ async def test_trustcenter_preservation_accepts_and_never_releases(
     received = datetime.fromisoformat(hold["request"]["receivedAt"])
     assert datetime.fromisoformat(hold["request"]["holdUntil"]) == received + timedelta(days=90)
     staff = await world.staff_actor()
-    started = (await staff.data(START, {"i": {"requestId": request["id"]}}))["startReview"]
-    decisions = [{"itemId": i["id"], "outcome": "APPROVE"} for i in started["request"]["items"]]
-    decided = await staff.data(
-        DECIDE,
-        {
-            "i": {
-                "requestId": request["id"],
-                "version": started["request"]["version"],
-                "decisions": decisions,
-            }
-        },
-    )
-    assert decided["decideRequest"]["request"]["status"] == "APPROVED"
+    decided = await approve_all(staff, request["id"])
+    assert decided["request"]["status"] == "APPROVED"
     refused = await staff.data(RELEASE, {"i": {"requestId": request["id"]}})
     errors = refused["releaseDisclosure"]["userErrors"]
     assert [e["code"] for e in errors] == ["RELEASE_REFUSED"]

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 
+from tests.helpers import RELEASE, approve_all
 from trustcenter.plugins import hookimpl
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
-
-START = """mutation($i: StartReviewInput!) { startReview(input: $i) {
-  request { version items { id infoType } } } }"""
-DECIDE = """mutation($i: DecideRequestInput!) { decideRequest(input: $i) {
-  request { status } userErrors { code } } }"""
-RELEASE = """mutation($i: ReleaseDisclosureInput!) { releaseDisclosure(input: $i) {
-  request { disclosure { downloadPath } } userErrors { code message } } }"""
 
 
 class Warehouse:
@@ -70,18 +64,7 @@ async def test_a_plugin_source_is_used_and_still_minimised(container, world):
         ]
     )
     staff = await world.staff_actor()
-    started = (await staff.data(START, {"i": {"requestId": request["id"]}}))["startReview"]
-    [item] = started["request"]["items"]
-    await staff.data(
-        DECIDE,
-        {
-            "i": {
-                "requestId": request["id"],
-                "version": started["request"]["version"],
-                "decisions": [{"itemId": item["id"], "outcome": "APPROVE"}],
-            }
-        },
-    )
+    await approve_all(staff, request["id"])
     path = (await staff.data(RELEASE, {"i": {"requestId": request["id"]}}))["releaseDisclosure"][
         "request"
     ]["disclosure"]["downloadPath"]

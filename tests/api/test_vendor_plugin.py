@@ -9,18 +9,12 @@ import pytest
 import trustcenter_vendor_attestation.plugin as vendor_plugin
 from sqlalchemy import func, select
 
+from tests.helpers import RELEASE, approve_all
 from trustcenter.db.models import Disclosure
 from trustcenter.domain.enums import InfoType
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
 from trustcenter.services.vendors import create_vendor, record_attestation
-
-START = """mutation($i: StartReviewInput!) { startReview(input: $i) {
-  request { version items { id } } } }"""
-DECIDE = """mutation($i: DecideRequestInput!) { decideRequest(input: $i) {
-  request { status } userErrors { code } } }"""
-RELEASE = """mutation($i: ReleaseDisclosureInput!) { releaseDisclosure(input: $i) {
-  request { id status } userErrors { code message } } }"""
 
 
 @pytest.fixture
@@ -34,19 +28,7 @@ def notices(container, tmp_path, monkeypatch):
 async def approved_request(world) -> str:
     agency = await world.agency_actor("DE")
     request = await agency.submit()
-    staff = await world.staff_actor()
-    started = (await staff.data(START, {"i": {"requestId": request["id"]}}))["startReview"]
-    decisions = [{"itemId": i["id"], "outcome": "APPROVE"} for i in started["request"]["items"]]
-    await staff.data(
-        DECIDE,
-        {
-            "i": {
-                "requestId": request["id"],
-                "version": started["request"]["version"],
-                "decisions": decisions,
-            }
-        },
-    )
+    await approve_all(await world.staff_actor(), request["id"])
     return request["id"]
 
 
