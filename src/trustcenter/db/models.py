@@ -7,7 +7,7 @@ from trustcenter.db.base import Base
 from trustcenter.db.tables_access import Agency, OAuthClient, SigningKey
 from trustcenter.db.tables_audit import AuditEvent, AuditHead
 from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
-from trustcenter.db.tables_notices import OutboxMessage
+from trustcenter.db.tables_notices import Notice, OutboxMessage
 from trustcenter.db.tables_requests import (
     Finding,
     LegalBasis,
@@ -36,6 +36,7 @@ __all__ = [
     "Finding",
     "LegalBasis",
     "Message",
+    "Notice",
     "OAuthClient",
     "Order",
     "OutboxMessage",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
@@ -25,3 +25,21 @@ class OutboxMessage(UUIDPk, Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Notice(UUIDPk, Base):
+    """The delayed notice owed to one affected user for one released request."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("request_id", "account_id", name="uq_notices_user"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id"), index=True)
+    disclosure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disclosures.id"))
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    #: scheduled, suppressed, delivered or failed
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    released_at: Mapped[datetime]
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivered_at: Mapped[datetime | None]

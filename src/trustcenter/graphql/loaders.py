@@ -21,13 +21,14 @@ from trustcenter.db.models import (
     Finding,
     LegalBasis,
     Message,
+    Notice,
     Product,
     Request,
     RequestedItem,
     Target,
 )
 from trustcenter.db.session import Database
-from trustcenter.services import audit, findings, reads
+from trustcenter.services import audit, findings, notices, reads
 
 K = TypeVar("K")
 
@@ -81,6 +82,9 @@ class Loaders:
         )
         self.findings: DataLoader[uuid.UUID, list[Finding]] = _loader(
             lambda ids: findings.findings_of(db, p, ids), default=[]
+        )
+        self.notices: DataLoader[uuid.UUID, list[Notice]] = _loader(
+            lambda ids: notices.notices_of(db, p, ids), default=[]
         )
         self.subject: DataLoader[Target, Account | Product | None] = _loader(
             lambda targets: reads.subjects_of_targets(db, p, targets)

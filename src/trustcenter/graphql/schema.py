@@ -25,7 +25,6 @@ from trustcenter.graphql.enums import (
 from trustcenter.graphql.errors import ErrorPolicy
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
-from trustcenter.graphql.types_notice import NoticeType
 from trustcenter.graphql.types_userdata import AccountType, ProductType
 
 
@@ -50,7 +49,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[NoticeType, AccountType, ProductType],
+        types=[AccountType, ProductType],
         extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(
             disable_field_suggestions=True,

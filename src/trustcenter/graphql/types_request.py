@@ -31,6 +31,7 @@ from trustcenter.graphql.enums import (
 from trustcenter.graphql.nodes import ctx, load_nodes
 from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_access import AgencyType
+from trustcenter.graphql.types_notice import NoticeType
 from trustcenter.graphql.types_thread import AuditEventType, DisclosureType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
 
@@ -278,6 +279,10 @@ class RequestType(relay.Node):
     @strawberry.field(description="Staff: the plugin rules' findings, most severe first.")
     async def findings(self, info: Info) -> list[FindingType]:
         return [FindingType(row=f) for f in await ctx(info).loaders.findings.load(self.row.id)]
+
+    @strawberry.field(description="Staff: the delayed notices owed to the affected users.")
+    async def notices(self, info: Info) -> list[NoticeType]:
+        return [NoticeType(row=n) for n in await ctx(info).loaders.notices.load(self.row.id)]
 
     @strawberry.field(description="The released package, once there is one.")
     async def disclosure(self, info: Info) -> DisclosureType | None:

@@ -44,6 +44,7 @@ from trustcenter.services.access import require_scope
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import apply, lock_request
 from trustcenter.services.findings import refuse_unresolved_blocks
+from trustcenter.services.notices import schedule as schedule_notices
 from trustcenter.services.plugin_views import view_of_request
 from trustcenter.services.vendors import VendorStatus, blocking_vendors, vendor_statuses
 
@@ -244,6 +245,9 @@ async def release(
         disclosure.sha256 = await writer.close()
         disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
         view = await view_of_request(session, row)
+        await schedule_notices(
+            session, clock, principal, row, disclosure.id, targets, await host.notice_delay(view)
+        )
         for vendor, held in vendors:
             await host.vendor_notify(vendor, view, held)
         await host.after_release(view, disclosure.sha256)

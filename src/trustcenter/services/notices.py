@@ -1,0 +1,99 @@
+"""Delayed user notices: scheduled when a disclosure is released (in the release transaction),
+one per affected user — the owner of each account or product the disclosure touched."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.auth.principal import Principal
+from trustcenter.auth.scopes import NOTICES, READ_ALL_REQUESTS
+from trustcenter.clock import Clock
+from trustcenter.db.models import Account, LegalBasis, Notice, Product, Request, Target
+from trustcenter.db.repositories.userdata import subjects_for
+from trustcenter.db.session import Database
+from trustcenter.services.access import require_any_scope
+from trustcenter.services.audit import actor_of, record
+
+
+def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) -> datetime:
+    """Release + the jurisdiction's delay, pushed back to the day after a non-disclosure order
+    ends when that is later."""
+    due = released_at + delay
+    if gag_until is not None:
+        ends = datetime.combine(gag_until + timedelta(days=1), time(), UTC)
+        due = max(due, ends)
+    return due
+
+
+async def affected_accounts(session: AsyncSession, targets: Sequence[Target]) -> list[uuid.UUID]:
+    """The users a disclosure concerns: accounts named, owners of products and orders named."""
+    owners: list[uuid.UUID] = []
+    for subject in (await subjects_for(session, targets)).values():
+        owner = (
+            subject.id
+            if isinstance(subject, Account)
+            else (subject.account_id if isinstance(subject, Product) else None)
+        )
+        if owner is not None and owner not in owners:
+            owners.append(owner)
+    return owners
+
+
+async def schedule(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    request: Request,
+    disclosure_id: uuid.UUID,
+    targets: Sequence[Target],
+    delay: timedelta,
+) -> list[Notice]:
+    """One scheduled notice per affected user, in the caller's (release) transaction."""
+    basis = await session.get(LegalBasis, request.legal_basis_id)
+    now = clock.now()
+    due = due_date(now, delay, basis.non_disclosure_until if basis else None)
+    notices = [
+        Notice(
+            request_id=request.id,
+            disclosure_id=disclosure_id,
+            account_id=account,
+            status="scheduled",
+            released_at=now,
+            due_at=due,
+            created_at=now,
+            deliveries=0,
+        )
+        for account in await affected_accounts(session, targets)
+    ]
+    session.add_all(notices)
+    await session.flush()
+    await record(
+        session,
+        clock,
+        actor_of(principal),
+        "notices.scheduled",
+        ("request", request.id),
+        request_id=request.id,
+        data={"notices": len(notices), "due_at": due.isoformat(), "delay_days": delay.days},
+    )
+    return notices
+
+
+async def notices_of(
+    db: Database, principal: Principal, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Notice]]:
+    """Staff only: each request's notices."""
+    require_any_scope(principal, READ_ALL_REQUESTS | {NOTICES}, "notices, review, audit or admin")
+    out: dict[uuid.UUID, list[Notice]] = {i: [] for i in request_ids}
+    async with db.reader() as session:
+        rows = await session.scalars(
+            select(Notice).where(Notice.request_id.in_(request_ids)).order_by(Notice.due_at)
+        )
+        for n in rows.all():
+            out[n.request_id].append(n)
+    return out
