@@ -7,7 +7,7 @@ from trustcenter.db.base import Base
 from trustcenter.db.tables_access import Agency, OAuthClient, SigningKey
 from trustcenter.db.tables_audit import AuditEvent, AuditHead
 from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
-from trustcenter.db.tables_notices import Notice, OutboxMessage
+from trustcenter.db.tables_notices import Notice, NoticeException, OutboxMessage
 from trustcenter.db.tables_requests import (
     Finding,
     LegalBasis,
@@ -37,6 +37,7 @@ __all__ = [
     "LegalBasis",
     "Message",
     "Notice",
+    "NoticeException",
     "OAuthClient",
     "Order",
     "OutboxMessage",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
@@ -43,3 +43,26 @@ class Notice(UUIDPk, Base):
     created_at: Mapped[datetime]
     deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     delivered_at: Mapped[datetime | None]
+
+
+class NoticeException(UUIDPk, Base):
+    """A lawful reason to hold a request's user notices back, recorded by staff."""
+
+    __tablename__ = "notice_exceptions"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id"), index=True)
+    #: court_order_or_law, risk_of_harm or child_abuse
+    kind: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    justification: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[datetime]
+    #: exceptions without an end date come up for re-review every 90 days
+    review_due_at: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(128))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+    def holds_on(self, day: date) -> bool:
+        return self.lifted_at is None and (self.ends_on is None or day <= self.ends_on)

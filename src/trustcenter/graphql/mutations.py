@@ -10,6 +10,7 @@ from trustcenter.graphql.errors import UserError, user_errors
 from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
 from trustcenter.graphql.mutations_review import ReviewMutation
 from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.notice_exceptions import NoticeExceptionMutation
 from trustcenter.graphql.plugins import PluginMutation
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.vendors import VendorMutation
@@ -26,7 +27,7 @@ class SubmitRequestPayload:
 
 
 @strawberry.type
-class Mutation(ReviewMutation, VendorMutation, PluginMutation):
+class Mutation(ReviewMutation, VendorMutation, PluginMutation, NoticeExceptionMutation):
     @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
     async def submit_request(
         self, info: Info, input: SubmitRequestInput

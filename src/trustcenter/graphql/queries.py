@@ -16,6 +16,7 @@ from trustcenter.domain.lifecycle import RequestStatus as _Status
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
 from trustcenter.graphql.errors import BadInput
 from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.notice_exceptions import NoticeExceptionQuery
 from trustcenter.graphql.plugins import PluginQuery
 from trustcenter.graphql.types_access import Viewer
 from trustcenter.graphql.types_request import RequestType
@@ -88,7 +89,7 @@ def _page_size(info: Info, first: int | None) -> int:
 
 
 @strawberry.type
-class Query(VendorQuery, PluginQuery):
+class Query(VendorQuery, PluginQuery, NoticeExceptionQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist for you."
     )

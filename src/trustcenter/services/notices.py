@@ -18,6 +18,7 @@ from trustcenter.db.repositories.userdata import subjects_for
 from trustcenter.db.session import Database
 from trustcenter.services.access import require_any_scope
 from trustcenter.services.audit import actor_of, record
+from trustcenter.services.notice_exceptions import active_exception
 
 
 def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) -> datetime:
@@ -56,13 +57,14 @@ async def schedule(
     """One scheduled notice per affected user, in the caller's (release) transaction."""
     basis = await session.get(LegalBasis, request.legal_basis_id)
     now = clock.now()
+    held = await active_exception(session, request.id, now.date()) is not None
     due = due_date(now, delay, basis.non_disclosure_until if basis else None)
     notices = [
         Notice(
             request_id=request.id,
             disclosure_id=disclosure_id,
             account_id=account,
-            status="scheduled",
+            status="suppressed" if held else "scheduled",
             released_at=now,
             due_at=due,
             created_at=now,

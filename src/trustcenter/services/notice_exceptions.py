@@ -1,0 +1,178 @@
+"""Lawful exceptions to the delayed notice (SPEC section 5): while one holds, the request's
+notices are suppressed; lifting the last one makes them due again."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.auth.principal import Principal
+from trustcenter.auth.scopes import NOTICES
+from trustcenter.clock import Clock
+from trustcenter.db.models import Notice, NoticeException, Request
+from trustcenter.db.session import Database
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.services.access import require_scope
+from trustcenter.services.audit import actor_of, record
+from trustcenter.services.changes import not_found, require_text
+
+REVIEW_EVERY = timedelta(days=90)
+
+
+class ExceptionKind(StrEnum):
+    COURT_ORDER_OR_LAW = "court_order_or_law"
+    RISK_OF_HARM = "risk_of_harm"
+    CHILD_ABUSE = "child_abuse"
+
+
+async def active_exception(
+    session: AsyncSession, request_id: uuid.UUID, today: date
+) -> NoticeException | None:
+    rows = (
+        await session.scalars(
+            select(NoticeException).where(
+                NoticeException.request_id == request_id, NoticeException.lifted_at.is_(None)
+            )
+        )
+    ).all()
+    holding = [e for e in rows if e.holds_on(today)]
+    return holding[0] if holding else None
+
+
+async def record_exception(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    request_id: uuid.UUID,
+    kind: ExceptionKind,
+    justification: str,
+    reference: str | None = None,
+    ends_on: date | None = None,
+) -> NoticeException:
+    """Hold the request's notices back; audited. Exceptions without an end date come up for
+    re-review every 90 days."""
+    require_scope(principal, NOTICES)
+    now = clock.now()
+    problems: list[Problem] = []
+    if not justification.strip():
+        problems.append(Problem("justification", "is required", ErrorCode.INVALID_INPUT))
+    if kind is ExceptionKind.COURT_ORDER_OR_LAW and not (reference or "").strip():
+        problems.append(
+            Problem("reference", "name the court order or the law", ErrorCode.INVALID_INPUT)
+        )
+    if ends_on is not None and ends_on < now.date():
+        problems.append(Problem("endsOn", "is in the past", ErrorCode.INVALID_INPUT))
+    if problems:
+        raise DomainError(problems)
+    async with db.transaction() as session:
+        if await session.get(Request, request_id) is None:
+            raise not_found()
+        exception = NoticeException(
+            request_id=request_id,
+            kind=kind.value,
+            reference=(reference or "").strip() or None,
+            ends_on=ends_on,
+            justification=justification.strip(),
+            recorded_by=principal.client_id or "",
+            recorded_at=now,
+            review_due_at=now + REVIEW_EVERY if ends_on is None else None,
+        )
+        session.add(exception)
+        await session.execute(
+            update(Notice)
+            .where(Notice.request_id == request_id, Notice.status == "scheduled")
+            .values(status="suppressed")
+        )
+        await session.flush()
+        await record(
+            session,
+            clock,
+            actor_of(principal),
+            "notice_exception.recorded",
+            ("notice_exception", exception.id),
+            request_id=request_id,
+            data={
+                "kind": kind.value,
+                "reference": exception.reference,
+                "ends_on": ends_on.isoformat() if ends_on else None,
+                "justification": exception.justification,
+            },
+        )
+    return exception
+
+
+async def _change(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    exception_id: uuid.UUID,
+    text: str,
+    action: str,
+) -> NoticeException:
+    require_scope(principal, NOTICES)
+    reason = require_text("justification", text)
+    now = clock.now()
+    async with db.transaction() as session:
+        exception = await session.get(NoticeException, exception_id, with_for_update=True)
+        if exception is None or exception.lifted_at is not None:
+            raise DomainError.single("exceptionId", "no such active exception", ErrorCode.NOT_FOUND)
+        if action == "lifted":
+            exception.lifted_at, exception.lifted_by = now, principal.client_id
+            exception.lift_reason = reason
+            if await active_exception(session, exception.request_id, now.date()) is None:
+                for notice in (
+                    await session.scalars(
+                        select(Notice).where(
+                            Notice.request_id == exception.request_id, Notice.status == "suppressed"
+                        )
+                    )
+                ).all():
+                    notice.status = "scheduled"
+                    notice.due_at = max(notice.due_at, now)
+        else:
+            if exception.review_due_at is None:
+                raise DomainError.single(
+                    "exceptionId", "it ends on a date: no re-review", ErrorCode.INVALID_INPUT
+                )
+            exception.review_due_at = now + REVIEW_EVERY
+        await record(
+            session,
+            clock,
+            actor_of(principal),
+            f"notice_exception.{action}",
+            ("notice_exception", exception.id),
+            request_id=exception.request_id,
+            data={"justification": reason},
+        )
+    return exception
+
+
+async def lift_exception(
+    db: Database, clock: Clock, principal: Principal, exception_id: uuid.UUID, reason: str
+) -> NoticeException:
+    """End an exception; if none other holds, the notices are due again (not before now)."""
+    return await _change(db, clock, principal, exception_id, reason, "lifted")
+
+
+async def confirm_exception(
+    db: Database, clock: Clock, principal: Principal, exception_id: uuid.UUID, justification: str
+) -> NoticeException:
+    """Re-review: the exception still holds; it comes up again in 90 days."""
+    return await _change(db, clock, principal, exception_id, justification, "confirmed")
+
+
+async def due_for_review(db: Database, clock: Clock, principal: Principal) -> list[NoticeException]:
+    require_scope(principal, NOTICES)
+    async with db.reader() as session:
+        rows = await session.scalars(
+            select(NoticeException)
+            .where(
+                NoticeException.lifted_at.is_(None), NoticeException.review_due_at <= clock.now()
+            )
+            .order_by(NoticeException.review_due_at)
+        )
+        return list(rows.all())
