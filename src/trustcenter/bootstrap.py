@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from trustcenter.auth.keys import KeyStore
 from trustcenter.auth.server import AuthorizationServer
@@ -15,6 +17,8 @@ from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource
 from trustcenter.plugins.host import PluginHost
+from trustcenter.plugins.manager import PluginLoadError
+from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
 
 
 @dataclass
@@ -38,6 +42,32 @@ class Container:
                 s.disclosure_keys, s.disclosure_key_file, s.production
             )
         return self._keyring
+
+    def notice_worker(self, **overrides: Any) -> NoticeWorker:
+        """The notice worker with the configured channels (``TRUSTCENTER_NOTICE_CHANNELS``)."""
+        s = self.settings
+        offered = self.plugins.notice_channels(self.db)
+        wanted = [n.strip() for n in s.notice_channels.split(",") if n.strip()]
+        missing = [n for n in wanted if n not in offered]
+        if not wanted or missing:
+            raise PluginLoadError(
+                f"notice channels not provided by any loaded plugin: {', '.join(missing) or '-'}"
+                f" (offered: {', '.join(sorted(offered)) or 'none'})"
+            )
+        values: dict[str, Any] = {
+            "batch_size": s.notice_batch_size,
+            "lease": timedelta(seconds=s.notice_lease_seconds),
+            "max_attempts": s.notice_max_attempts,
+            "backoff": timedelta(seconds=s.notice_backoff_seconds),
+        }
+        values.update(overrides)
+        return NoticeWorker(
+            self.db,
+            self.clock,
+            self.plugins,
+            [offered[n] for n in wanted],
+            WorkerSettings(**values),
+        )
 
     async def start(self, *, upgrade: bool = True) -> None:
         """Bring the database schema up to date (if asked) and load the signing keys."""

@@ -41,6 +41,14 @@ class Settings:
     due_soon_hours: int = 48
     #: installed plugins to load: "*" (all), "" (none) or entry-point names, comma-separated
     plugins: str = "*"
+    #: the channels every notice goes through, by name, comma-separated ("outbox" is built in)
+    notice_channels: str = "outbox"
+    notice_batch_size: int = 50
+    #: how long a worker's claim on a batch lasts before another worker may take it over
+    notice_lease_seconds: int = 300
+    notice_max_attempts: int = 8
+    #: the first retry's delay; each further retry waits twice as long (at most 6 hours)
+    notice_backoff_seconds: int = 60
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,9 +72,17 @@ class Settings:
             or "trustcenter-disclosure.key",
             "due_soon_hours": _int(e, "TRUSTCENTER_DUE_SOON_HOURS", 48),
             "plugins": e.get("TRUSTCENTER_PLUGINS", "*"),
+            "notice_channels": e.get("TRUSTCENTER_NOTICE_CHANNELS") or "outbox",
+            "notice_batch_size": _int(e, "TRUSTCENTER_NOTICE_BATCH_SIZE", 50),
+            "notice_lease_seconds": _int(e, "TRUSTCENTER_NOTICE_LEASE_SECONDS", 300),
+            "notice_max_attempts": _int(e, "TRUSTCENTER_NOTICE_MAX_ATTEMPTS", 8),
+            "notice_backoff_seconds": _int(e, "TRUSTCENTER_NOTICE_BACKOFF_SECONDS", 60),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
         if not 60 <= settings.token_lifetime <= 3600:
             raise SystemExit("TRUSTCENTER_TOKEN_LIFETIME must be between 60 and 3600 seconds")
+        for name in ("notice_batch_size", "notice_lease_seconds", "notice_max_attempts"):
+            if getattr(settings, name) < 1:
+                raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")
         return settings

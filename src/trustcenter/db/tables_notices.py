@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
@@ -31,18 +31,30 @@ class Notice(UUIDPk, Base):
     """The delayed notice owed to one affected user for one released request."""
 
     __tablename__ = "notices"
-    __table_args__ = (UniqueConstraint("request_id", "account_id", name="uq_notices_user"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "account_id", name="uq_notices_user"),
+        Index("ix_notices_claimable", "status", "due_at"),
+    )
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id"), index=True)
     disclosure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disclosures.id"))
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
     #: scheduled, suppressed, delivered or failed
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    #: the information types disclosed about this user, as letters separated by spaces ("A C")
+    info_types: Mapped[str] = mapped_column(String(16), default="", server_default="")
     released_at: Mapped[datetime]
-    due_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
     created_at: Mapped[datetime]
     deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     delivered_at: Mapped[datetime | None]
+    #: delivery attempts so far (a claim counts as one)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: not claimable before this: the end of a worker's lease, or of a retry's back-off
+    available_at: Mapped[datetime | None]
+    #: the claim token of the worker holding it, while one does
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class NoticeException(UUIDPk, Base):

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from trustcenter.auth.principal import Principal
+from trustcenter.clock import Clock
 from trustcenter.db.models import (
     Account,
     Agency,
@@ -48,7 +49,7 @@ def _key(k: Any) -> Any:
 
 
 class Loaders:
-    def __init__(self, db: Database, principal: Principal) -> None:
+    def __init__(self, db: Database, principal: Principal, clock: Clock) -> None:
         p = principal
         self.request: DataLoader[uuid.UUID, Request | None] = _loader(
             lambda ids: reads.requests_by_ids(db, p, ids)
@@ -85,6 +86,9 @@ class Loaders:
         )
         self.notices: DataLoader[uuid.UUID, list[Notice]] = _loader(
             lambda ids: notices.notices_of(db, p, ids), default=[]
+        )
+        self.notice_hold: DataLoader[uuid.UUID, str | None] = _loader(
+            lambda ids: notices.holds_of(db, clock, p, ids)
         )
         self.subject: DataLoader[Target, Account | Product | None] = _loader(
             lambda targets: reads.subjects_of_targets(db, p, targets)

@@ -237,7 +237,10 @@ def trustcenter_after_release(request: RequestView, sha256: str) -> None:
 
 @hookspec
 def trustcenter_after_notice(request_id: str, status: str) -> None:
-    """A user notice changed status (delivered, failed, suppressed).
+    """The notice worker delivered a user notice (``status`` "delivered"), or gave up on it
+    after the last retry ("failed"). Only the request's id: a plugin that needs more asks
+    trustcenter, so nothing about the user travels with the event.
 
-    All. Called in the notice worker's transaction.
+    All. Called once per notice in the worker's transaction that records the outcome; raising
+    undoes that record, and the notice is delivered again (same idempotency key) later.
     """

@@ -271,6 +271,9 @@ class PluginHost:
     async def after_release(self, request: RequestView, sha256: str) -> None:
         await self._all("trustcenter_after_release", request=request, sha256=sha256)
 
+    async def after_notice(self, request_id: str, status: str) -> None:
+        await self._all("trustcenter_after_notice", request_id=request_id, status=status)
+
     # --- visibility ---------------------------------------------------------------------------
     def describe(self) -> list[PluginInfo]:
         out = []

@@ -246,7 +246,14 @@ async def release(
         disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
         view = await view_of_request(session, row)
         await schedule_notices(
-            session, clock, principal, row, disclosure.id, targets, await host.notice_delay(view)
+            session,
+            clock,
+            principal,
+            row,
+            disclosure.id,
+            targets,
+            items,
+            await host.notice_delay(view),
         )
         for vendor, held in vendors:
             await host.vendor_notify(vendor, view, held)

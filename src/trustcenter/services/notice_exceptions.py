@@ -4,6 +4,7 @@ notices are suppressed; lifting the last one makes them due again."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -41,6 +42,28 @@ async def active_exception(
     ).all()
     holding = [e for e in rows if e.holds_on(today)]
     return holding[0] if holding else None
+
+
+async def exceptions_holding(
+    session: AsyncSession, request_ids: Collection[uuid.UUID], today: date
+) -> dict[uuid.UUID, str]:
+    """For each of these requests with an exception in force today, the kind of the first one
+    recorded."""
+    out: dict[uuid.UUID, str] = {}
+    ids = list(request_ids)
+    for start in range(0, len(ids), 500):
+        rows = await session.scalars(
+            select(NoticeException)
+            .where(
+                NoticeException.request_id.in_(ids[start : start + 500]),
+                NoticeException.lifted_at.is_(None),
+            )
+            .order_by(NoticeException.recorded_at)
+        )
+        for e in rows.all():
+            if e.holds_on(today):
+                out.setdefault(e.request_id, e.kind)
+    return out
 
 
 async def record_exception(

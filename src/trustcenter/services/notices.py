@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,12 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from trustcenter.auth.principal import Principal
 from trustcenter.auth.scopes import NOTICES, READ_ALL_REQUESTS
 from trustcenter.clock import Clock
-from trustcenter.db.models import Account, LegalBasis, Notice, Product, Request, Target
+from trustcenter.db.models import (
+    Account,
+    LegalBasis,
+    Notice,
+    Product,
+    Request,
+    RequestedItem,
+    Target,
+)
 from trustcenter.db.repositories.userdata import subjects_for
 from trustcenter.db.session import Database
 from trustcenter.services.access import require_any_scope
 from trustcenter.services.audit import actor_of, record
-from trustcenter.services.notice_exceptions import active_exception
+from trustcenter.services.notice_exceptions import active_exception, exceptions_holding
 
 
 def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) -> datetime:
@@ -31,17 +40,24 @@ def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) ->
     return due
 
 
-async def affected_accounts(session: AsyncSession, targets: Sequence[Target]) -> list[uuid.UUID]:
-    """The users a disclosure concerns: accounts named, owners of products and orders named."""
-    owners: list[uuid.UUID] = []
-    for subject in (await subjects_for(session, targets)).values():
+async def affected_accounts(
+    session: AsyncSession, targets: Sequence[Target], items: Sequence[RequestedItem] = ()
+) -> dict[uuid.UUID, set[str]]:
+    """The users a disclosure concerns (accounts named, owners of products and orders named),
+    each with the information types disclosed about them, in the order the targets came."""
+    owners: dict[uuid.UUID, set[str]] = {}
+    subjects = await subjects_for(session, targets)
+    for target in targets:
+        subject = subjects.get(target.id)
         owner = (
             subject.id
             if isinstance(subject, Account)
             else (subject.account_id if isinstance(subject, Product) else None)
         )
-        if owner is not None and owner not in owners:
-            owners.append(owner)
+        if owner is not None:
+            owners.setdefault(owner, set()).update(
+                i.info_type for i in items if i.target_id == target.id
+            )
     return owners
 
 
@@ -52,9 +68,11 @@ async def schedule(
     request: Request,
     disclosure_id: uuid.UUID,
     targets: Sequence[Target],
+    items: Sequence[RequestedItem],
     delay: timedelta,
 ) -> list[Notice]:
-    """One scheduled notice per affected user, in the caller's (release) transaction."""
+    """One scheduled notice per affected user, in the caller's (release) transaction; ``items``
+    are the released ones, so each notice knows which information types concern its user."""
     basis = await session.get(LegalBasis, request.legal_basis_id)
     now = clock.now()
     held = await active_exception(session, request.id, now.date()) is not None
@@ -69,8 +87,10 @@ async def schedule(
             due_at=due,
             created_at=now,
             deliveries=0,
+            attempts=0,
+            info_types=" ".join(sorted(types)),
         )
-        for account in await affected_accounts(session, targets)
+        for account, types in (await affected_accounts(session, targets, items)).items()
     ]
     session.add_all(notices)
     await session.flush()
@@ -99,3 +119,55 @@ async def notices_of(
         for n in rows.all():
             out[n.request_id].append(n)
     return out
+
+
+async def holds_of(
+    db: Database, clock: Clock, principal: Principal, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Staff only: the kind of exception holding each request's notices back today."""
+    require_any_scope(principal, READ_ALL_REQUESTS | {NOTICES}, "notices, review, audit or admin")
+    async with db.reader() as session:
+        return await exceptions_holding(session, request_ids, clock.now().date())
+
+
+OPEN = ("scheduled", "suppressed")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def notice_listing(
+    db: Database, clock: Clock, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Operators (CLI): every notice, the next due first, with the kind of the exception
+    holding it back today (null when none does)."""
+    today = clock.now().date()
+    async with db.reader() as session:
+        query = (
+            select(Notice, Request.jurisdiction)
+            .join(Request, Request.id == Notice.request_id)
+            .order_by(Notice.due_at, Notice.id)
+        )
+        if status:
+            query = query.where(Notice.status == status)
+        rows = (await session.execute(query)).tuples().all()
+        held = await exceptions_holding(session, {n.request_id for n, _ in rows}, today)
+    return [
+        {
+            "id": str(n.id),
+            "request_id": str(n.request_id),
+            "jurisdiction": jurisdiction,
+            "status": n.status,
+            "released_at": _iso(n.released_at),
+            "due_at": _iso(n.due_at),
+            "exception": held.get(n.request_id)
+            if n.status in ("scheduled", "suppressed")
+            else None,
+            "deliveries": n.deliveries,
+            "delivered_at": _iso(n.delivered_at),
+            "attempts": n.attempts,
+            "last_error": n.last_error,
+        }
+        for n, jurisdiction in rows
+    ]

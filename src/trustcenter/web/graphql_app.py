@@ -36,7 +36,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             principal=principal,
             app=self.container,
-            loaders=Loaders(self.container.db, principal),
+            loaders=Loaders(self.container.db, principal, self.container.clock),
             request=request,
             response=response,
         )

@@ -1,0 +1,143 @@
+"""The notice worker, and the operators' view of the notices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import signal
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.engine import make_url
+
+from trustcenter.bootstrap import Container
+from trustcenter.cli import _emit, _run, main
+from trustcenter.plugins.manager import PluginLoadError
+from trustcenter.services.notice_worker import NoticeWorker, PassResult
+
+STATUSES = ("scheduled", "suppressed", "delivered", "failed")
+
+
+@contextlib.contextmanager
+def _single_sqlite_worker(container: Container) -> Iterator[bool]:
+    """On SQLite one worker runs: hold an exclusive lock next to the database file. Yields
+    True when this is SQLite (so stale claims of a crashed worker may be released at once)."""
+    if container.db.dialect != "sqlite":
+        yield False
+        return
+    database = make_url(container.db.url).database or ""
+    if database in ("", ":memory:"):
+        yield True
+        return
+    path = Path(f"{database}.worker-lock")
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException(
+                f"another notice worker is running on {database}; on SQLite one worker runs "
+                "(use PostgreSQL for several)"
+            ) from None
+        yield True
+
+
+def _summary(result: PassResult) -> dict[str, Any]:
+    return {
+        "resumed": result.resumed,
+        "delivered": result.delivered,
+        "retrying": result.retrying,
+        "failed": result.failed,
+        "lost": result.lost,
+        "batches": result.batches,
+    }
+
+
+def _describe(result: PassResult) -> str:
+    return (
+        f"notices: {result.delivered} delivered, {result.retrying} to retry, "
+        f"{result.failed} failed, {result.resumed} due again after an exception ended"
+    )
+
+
+async def _loop(worker: NoticeWorker, poll: float) -> PassResult:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    total = PassResult()
+    click.echo(f"notice worker {worker.token} running; SIGTERM or Ctrl-C stops it")
+    while not stop.is_set():
+        result = await worker.run_once(max_batches=1)
+        total.add(result)
+        if result.delivered or result.failed or result.resumed:
+            click.echo(_describe(result))
+        if not result.batches:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll)
+    return total
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option(
+    "--poll", default=10.0, show_default=True, type=float, help="Seconds to wait when idle."
+)
+@click.option("--batch-size", type=click.IntRange(1, 10_000), help="Notices claimed at once.")
+@click.option(
+    "--lease",
+    type=click.IntRange(1),
+    help="Seconds a claim lasts before another worker may take it over.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+def worker_cmd(
+    once: bool, poll: float, batch_size: int | None, lease: int | None, as_json: bool
+) -> None:
+    """Deliver due user notices through the configured channels (TRUSTCENTER_NOTICE_CHANNELS,
+    default: the outbox). On PostgreSQL several workers may run at once; on SQLite one."""
+    overrides: dict[str, Any] = {}
+    if batch_size:
+        overrides["batch_size"] = batch_size
+    if lease:
+        overrides["lease"] = timedelta(seconds=lease)
+
+    async def work(c: Container) -> PassResult:
+        try:
+            worker = c.notice_worker(**overrides)
+        except PluginLoadError as error:
+            raise click.ClickException(str(error)) from None
+        with _single_sqlite_worker(c) as alone:
+            if alone:
+                await worker.release_claims()
+            return await (worker.run_once() if once else _loop(worker, poll))
+
+    result = _run(work)
+    _emit(_summary(result), as_json, _describe(result))
+
+
+@main.group()
+def notices() -> None:
+    """User notices: what is scheduled, held back, delivered or failed."""
+
+
+@notices.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only notices in this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def notices_list(status: str | None, as_json: bool) -> None:
+    """Every notice, the next due first."""
+    from trustcenter.services.notices import notice_listing
+
+    async def work(c: Container) -> list[dict[str, Any]]:
+        return await notice_listing(c.db, c.clock, status)
+
+    rows = _run(work)
+    lines = [
+        f"{r['id']}  {r['status']:<10} due {r['due_at'][:16].replace('T', ' ')}  "
+        f"{r['jurisdiction']:<6} "
+        f"deliveries {r['deliveries']}" + (f"  held: {r['exception']}" if r["exception"] else "")
+        for r in rows
+    ]
+    _emit(rows, as_json, "\n".join(lines) or "no notices")
