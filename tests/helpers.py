@@ -7,11 +7,13 @@ import base64
 import copy
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from trustcenter.bootstrap import Container
+from trustcenter.db.models import Account, Product
 from trustcenter.domain.enums import AgencyKind, VerificationState
 from trustcenter.services.agencies import create_agency, set_verification
 from trustcenter.services.clients import create_client
@@ -183,3 +185,26 @@ async def approve_all(staff: Actor, request_id: str) -> dict[str, Any]:
         },
     )
     return payload["decideRequest"]  # type: ignore[no-any-return]
+
+
+async def account_and_camera_owner(
+    container: Container, owner_region: str = "DE", camera_region: str = "DE"
+) -> tuple[Account, Account]:
+    """Two users: owner@example.com, and the owner of camera CAM0000001 (cam@example.com)."""
+    registered = datetime(2024, 1, 1, tzinfo=UTC)
+    async with container.db.transaction() as s:
+        owner = Account(
+            username="owner", email="owner@example.com", region=owner_region,
+            registered_at=registered,
+        )  # fmt: skip
+        camera_owner = Account(
+            username="camera-owner", email="cam@example.com", region=camera_region,
+            registered_at=registered,
+        )  # fmt: skip
+        s.add_all([owner, camera_owner])
+        await s.flush()
+        s.add(Product(
+            serial_number="CAM0000001", name="Camera", model="C6",
+            account_id=camera_owner.id, verification_code="ABCDEF",
+        ))  # fmt: skip
+    return owner, camera_owner

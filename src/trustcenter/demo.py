@@ -12,7 +12,7 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple, TypeVar
 
@@ -23,6 +23,7 @@ from trustcenter.clock import Clock
 from trustcenter.db import models as m
 from trustcenter.db.repositories.audit import record
 from trustcenter.db.session import Database
+from trustcenter.demo_notices import add_notices
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import IdentifierType, InfoType
 from trustcenter.domain.lifecycle import RequestStatus
@@ -47,12 +48,14 @@ class DemoSummary:
     orders: int
     support_records: int
     requests: int
+    notices: int = 0
 
     def describe(self) -> str:
         return (
             f"demo data loaded: {self.agencies} agencies, {self.accounts} accounts, "
             f"{self.products} products, {self.usage_events} usage events, {self.orders} orders, "
-            f"{self.support_records} support records, {self.requests} requests"
+            f"{self.support_records} support records, {self.requests} requests, "
+            f"{self.notices} user notices"
         )
 
 
@@ -66,7 +69,9 @@ async def load_demo(db: Database, clock: Clock, *, seed: int = 2026) -> DemoSumm
         for table in m.Base.metadata.sorted_tables:  # parents before children
             session.add_all(demo.rows[table])
             await session.flush()
-        summary = DemoSummary(*(len(demo.rows[model.__table__]) for model in COUNTED))
+        notices = await add_notices(session, demo.now, random.Random(seed + 1))
+        counts = [len(demo.rows[model.__table__]) for model in COUNTED]
+        summary = replace(DemoSummary(*counts), notices=notices)
         await record(
             session, clock, Actor.operator(), "demo.loaded", ("demo", seed), data=asdict(summary)
         )

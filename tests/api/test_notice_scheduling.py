@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import RELEASE, approve_all
-from trustcenter.db.models import Account, AuditEvent, Notice, Product
+from tests.helpers import RELEASE, account_and_camera_owner, approve_all
+from trustcenter.db.models import AuditEvent, Notice
 from trustcenter.plugins import hookimpl
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
@@ -24,31 +24,7 @@ TARGETS = [
 
 @pytest.fixture
 async def users(container):
-    async with container.db.transaction() as s:
-        owner = Account(
-            username="owner",
-            email="owner@example.com",
-            region="DE",
-            registered_at=datetime(2024, 1, 1, tzinfo=UTC),
-        )
-        other = Account(
-            username="camera-owner",
-            email="cam@example.com",
-            region="DE",
-            registered_at=datetime(2024, 1, 1, tzinfo=UTC),
-        )
-        s.add_all([owner, other])
-        await s.flush()
-        s.add(
-            Product(
-                serial_number="CAM0000001",
-                name="Camera",
-                model="C6",
-                account_id=other.id,
-                verification_code="ABCDEF",
-            )
-        )
-    return owner, other
+    return await account_and_camera_owner(container)
 
 
 async def released(world, **changes) -> tuple[str, object]:

@@ -236,3 +236,38 @@ async def test_legal_bases_are_complete(loaded: Database) -> None:
         assert basis.document_size == len(basis.document)
         assert (basis.kind == "emergency_declaration") == request.emergency
     assert any(b.non_disclosure_until for b in bases.values())
+
+
+async def test_the_worker_shows_the_whole_notice_path_on_the_demo(loaded: Database) -> None:
+    """Due notices go out, a court order that ended lets its notice go, and every kind of
+    exception still in force keeps its notices back; a second pass sends nothing."""
+    from trustcenter.plugins.builtin.outbox import OutboxChannel
+    from trustcenter.plugins.host import PluginHost
+    from trustcenter.services.notice_worker import NoticeWorker
+
+    notices = await _all(loaded, m.Notice)
+    exceptions = await _all(loaded, m.NoticeException)
+    assert {e.kind for e in exceptions} == {"court_order_or_law", "risk_of_harm", "child_abuse"}
+    ended = [e for e in exceptions if e.ends_on is not None and e.ends_on < NOW.date()]
+    in_force = [e for e in exceptions if e not in ended]
+    assert len(ended) == 1 and len(in_force) == 3
+    delivered_before = {n.id for n in notices if n.status == "delivered"}
+    outbox_before = {o.notice_id for o in await _all(loaded, m.OutboxMessage)}
+    assert delivered_before and outbox_before == delivered_before
+    due = {n.id for n in notices if n.status == "scheduled" and n.due_at <= NOW}
+    assert len(due) >= 2
+    assert any(n.due_at > NOW for n in notices)  # and some are not due yet
+
+    worker = NoticeWorker(
+        loaded, FixedClock(NOW), PluginHost.from_settings(""), [OutboxChannel(loaded)]
+    )
+    result = await worker.run_once()
+    freed = {n.id for n in notices if n.request_id == ended[0].request_id}
+    assert result.resumed == len(freed) and result.delivered == len(due | freed)
+    after = {n.id: n for n in await _all(loaded, m.Notice)}
+    assert all(after[i].status == "delivered" and after[i].deliveries == 1 for i in due | freed)
+    held = {e.request_id for e in in_force}
+    assert all(n.status == "suppressed" for n in after.values() if n.request_id in held)
+    outbox = [o.notice_id for o in await _all(loaded, m.OutboxMessage)]
+    assert sorted(outbox) == sorted(delivered_before | due | freed)  # each exactly once
+    assert (await worker.run_once()).delivered == 0

@@ -236,7 +236,7 @@ class NoticeWorker:
             .execution_options(populate_existing=True)
         )
         out = []
-        for notice, account, request, authority in rows.tuples():
+        for notice, account, request, authority in rows:
             language = language_for(account.region, account.language)
             facts = NoticeFacts(
                 requested_on=request.received_at.date(),

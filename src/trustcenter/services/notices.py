@@ -151,7 +151,7 @@ async def notice_listing(
         )
         if status:
             query = query.where(Notice.status == status)
-        rows = (await session.execute(query)).tuples().all()
+        rows = (await session.execute(query)).all()
         held = await exceptions_holding(session, {n.request_id for n, _ in rows}, today)
     return [
         {
