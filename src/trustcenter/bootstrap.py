@@ -69,6 +69,11 @@ class Container:
             WorkerSettings(**values),
         )
 
+    async def report_exclusions(self) -> list[str]:
+        """Countries left out of the transparency report: configuration plus plugins."""
+        configured = {c.strip().upper() for c in self.settings.report_exclusions.split(",")}
+        return sorted((configured | await self.plugins.report_exclusions()) - {""})
+
     async def start(self, *, upgrade: bool = True) -> None:
         """Bring the database schema up to date (if asked) and load the signing keys."""
         if upgrade:

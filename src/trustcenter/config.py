@@ -49,6 +49,8 @@ class Settings:
     notice_max_attempts: int = 8
     #: the first retry's delay; each further retry waits twice as long (at most 6 hours)
     notice_backoff_seconds: int = 60
+    #: countries or regions left out of the transparency report (plugins may add more)
+    report_exclusions: str = "CN"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,6 +74,7 @@ class Settings:
             or "trustcenter-disclosure.key",
             "due_soon_hours": _int(e, "TRUSTCENTER_DUE_SOON_HOURS", 48),
             "plugins": e.get("TRUSTCENTER_PLUGINS", "*"),
+            "report_exclusions": e.get("TRUSTCENTER_REPORT_EXCLUSIONS", "CN"),
             "notice_channels": e.get("TRUSTCENTER_NOTICE_CHANNELS") or "outbox",
             "notice_batch_size": _int(e, "TRUSTCENTER_NOTICE_BATCH_SIZE", 50),
             "notice_lease_seconds": _int(e, "TRUSTCENTER_NOTICE_LEASE_SECONDS", 300),

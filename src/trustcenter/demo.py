@@ -27,6 +27,7 @@ from trustcenter.demo_notices import add_notices
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import IdentifierType, InfoType
 from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.report import Outcome, outcome_after
 from trustcenter.domain.rules import default_deadline, derive_category
 
 #: an agency with this name exists exactly when the demo data has been loaded
@@ -339,6 +340,9 @@ class _Demo:
                     info_type=info.value, range_from=low, range_to=high,
                 )), pick))  # fmt: skip
         self._decide(decided, items)
+        outcome = _OUTCOMES.get(decided) or outcome_after(Outcome.PENDING, status).value
+        request.report_outcome = outcome  # releases become "with_data" in demo_notices
+        request.responded_at = updated if decided in ("reject", "object") else None
         return request
 
     def _basis(self, seed: data.AgencySeed, agency: m.Agency, received: datetime,
@@ -382,6 +386,13 @@ class _Demo:
                 _mark(item, "narrow", "overbroad", data.NARROWED.format(until=high))
             else:
                 _mark(item, "approve" if decided == "partial" else decided, code)
+
+
+#: how a request was decided -> what it counts as in the transparency report
+_OUTCOMES = {
+    "approve": "approved", "partial": "approved", "reject": "rejected", "object": "challenged",
+    "question": "challenged",
+}  # fmt: skip
 
 
 def _refused_anyway(item: m.RequestedItem, pick: _Pick) -> bool:

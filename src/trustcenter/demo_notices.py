@@ -126,6 +126,7 @@ async def _released(
         released_by=STAFF,
     )
     session.add(disclosure)
+    request.report_outcome, request.responded_at = "with_data", released_at
     await session.flush()
     basis = await session.get(m.LegalBasis, request.legal_basis_id)
     due = due_date(released_at, NOTICE_DELAY, basis.non_disclosure_until if basis else None)

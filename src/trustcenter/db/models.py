@@ -8,6 +8,7 @@ from trustcenter.db.tables_access import Agency, OAuthClient, SigningKey
 from trustcenter.db.tables_audit import AuditEvent, AuditHead
 from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
 from trustcenter.db.tables_notices import Notice, NoticeException, OutboxMessage
+from trustcenter.db.tables_reports import ReportStatement, TransparencyReport
 from trustcenter.db.tables_requests import (
     Finding,
     LegalBasis,
@@ -43,11 +44,13 @@ __all__ = [
     "OutboxMessage",
     "PremiumSubscription",
     "Product",
+    "ReportStatement",
     "Request",
     "RequestedItem",
     "SigningKey",
     "SupportRecord",
     "Target",
+    "TransparencyReport",
     "UsageEvent",
     "Vendor",
     "VendorAttestation",

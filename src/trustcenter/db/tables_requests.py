@@ -71,6 +71,14 @@ class Request(UUIDPk, Base):
     hold_until: Mapped[datetime | None]
     hold_extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     payload_sha256: Mapped[str] = mapped_column(String(64))
+    #: what the request counts as in the transparency report (domain.report.Outcome)
+    report_outcome: Mapped[str] = mapped_column(
+        String(16), default="pending", server_default="pending"
+    )
+    #: the company's first answer (disclosure, rejection or objection)
+    responded_at: Mapped[datetime | None]
+    #: the id a request imported from the company's earlier records had there
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class Target(UUIDPk, Base):

@@ -12,6 +12,7 @@ from trustcenter.graphql.mutations_review import ReviewMutation
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.notice_exceptions import NoticeExceptionMutation
 from trustcenter.graphql.plugins import PluginMutation
+from trustcenter.graphql.reports import ReportMutation
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.vendors import VendorMutation
 from trustcenter.services.requests import submit_request
@@ -27,7 +28,9 @@ class SubmitRequestPayload:
 
 
 @strawberry.type
-class Mutation(ReviewMutation, VendorMutation, PluginMutation, NoticeExceptionMutation):
+class Mutation(
+    ReviewMutation, VendorMutation, PluginMutation, NoticeExceptionMutation, ReportMutation
+):
     @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
     async def submit_request(
         self, info: Info, input: SubmitRequestInput

@@ -18,6 +18,7 @@ from trustcenter.graphql.errors import BadInput
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.notice_exceptions import NoticeExceptionQuery
 from trustcenter.graphql.plugins import PluginQuery
+from trustcenter.graphql.reports import ReportQuery
 from trustcenter.graphql.types_access import Viewer
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.vendors import VendorQuery
@@ -89,7 +90,7 @@ def _page_size(info: Info, first: int | None) -> int:
 
 
 @strawberry.type
-class Query(VendorQuery, PluginQuery, NoticeExceptionQuery):
+class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist for you."
     )

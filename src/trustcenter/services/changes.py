@@ -15,6 +15,7 @@ from trustcenter.clock import Clock
 from trustcenter.db.models import Message, Request
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.lifecycle import Operation, RequestStatus, transition
+from trustcenter.domain.report import RESPONSES, Outcome, outcome_after
 from trustcenter.services.audit import actor_of, record
 
 
@@ -59,10 +60,15 @@ async def apply(
 ) -> None:
     """Move the request by ``operation`` (or only record a change), bump its version, audit."""
     before = RequestStatus(row.status)
+    now = clock.now()
     if operation is not None:
-        row.status = transition(before, operation).value
+        after = transition(before, operation)
+        row.status = after.value
+        row.report_outcome = outcome_after(Outcome(row.report_outcome), after).value
+        if after in RESPONSES and row.responded_at is None:
+            row.responded_at = now
     row.version += 1
-    row.updated_at = clock.now()
+    row.updated_at = now
     await record(
         session,
         clock,

@@ -1,0 +1,258 @@
+"""Transparency reports: build a draft from the database, publish it as an immutable version,
+read published versions (public), and keep the dated statement.
+
+``principal`` None means an operator at the CLI; otherwise the scope ``reports`` is needed to
+build or publish and ``admin`` to confirm the statement."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from trustcenter.auth.principal import Principal
+from trustcenter.auth.scopes import ADMIN, REPORTS
+from trustcenter.clock import Clock
+from trustcenter.db.models import ReportStatement, TransparencyReport
+from trustcenter.db.repositories.audit import record
+from trustcenter.db.repositories.report import compute
+from trustcenter.db.session import Database
+from trustcenter.domain.audit import Actor
+from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.report import METHOD_VERSION, canonical, figures_sha256, shape
+from trustcenter.services.access import require_scope
+from trustcenter.services.audit import actor_of
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_STATEMENT = 4000
+
+
+def _actor(principal: Principal | None, scope: str) -> Actor:
+    if principal is None:
+        return Actor.operator()
+    require_scope(principal, scope)
+    return actor_of(principal)
+
+
+def _check_year(year: int, clock: Clock) -> None:
+    if not FIRST_YEAR <= year <= clock.now().year:
+        raise DomainError.single(
+            "year", f"must be between {FIRST_YEAR} and this year", ErrorCode.INVALID_INPUT
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedReport:
+    row: TransparencyReport
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.row.figures)
+        return document
+
+
+async def build_report(
+    db: Database,
+    clock: Clock,
+    principal: Principal | None,
+    year: int,
+    excluded: Collection[str],
+    on_step: Callable[[str], None] | None = None,
+) -> TransparencyReport:
+    """Compute ``year``'s figures in the database and store them as the year's draft (a draft
+    built before is replaced; published versions are never touched)."""
+    actor = _actor(principal, REPORTS)
+    _check_year(year, clock)
+    step = on_step or (lambda _name: None)
+    async with db.reader() as session:
+        step("figures")
+        raw = await compute(session, year, excluded)
+    document = shape(year, raw, sorted({c.upper() for c in excluded}))
+    step("store")
+    async with db.transaction() as session:
+        newest = await session.scalar(
+            select(func.max(TransparencyReport.version)).where(
+                TransparencyReport.year == year, TransparencyReport.status == "published"
+            )
+        )
+        await session.execute(
+            delete(TransparencyReport).where(
+                TransparencyReport.year == year, TransparencyReport.status == "draft"
+            )
+        )
+        statement = await _current_statement(session)
+        draft = TransparencyReport(
+            year=year,
+            version=(newest or 0) + 1,
+            status="draft",
+            method_version=METHOD_VERSION,
+            figures=canonical(document).decode(),
+            figures_sha256=figures_sha256(document),
+            built_at=clock.now(),
+            built_by=actor.id,
+            statement=statement.text if statement else None,
+            statement_confirmed_at=statement.confirmed_at if statement else None,
+        )
+        session.add(draft)
+        await session.flush()
+        await record(
+            session,
+            clock,
+            actor,
+            "report.built",
+            ("transparency_report", draft.id),
+            data={"year": year, "version": draft.version, "figures_sha256": draft.figures_sha256},
+        )
+    step("done")
+    return draft
+
+
+async def publish_report(
+    db: Database,
+    clock: Clock,
+    principal: Principal | None,
+    year: int,
+    changelog: str | None = None,
+) -> TransparencyReport:
+    """Publish the year's draft as the next version. A correction (any version after the first)
+    needs a changelog saying what changed; identical figures are not published twice."""
+    actor = _actor(principal, REPORTS)
+    async with db.transaction() as session:
+        draft = await session.scalar(
+            select(TransparencyReport)
+            .where(TransparencyReport.year == year, TransparencyReport.status == "draft")
+            .with_for_update()
+        )
+        if draft is None:
+            raise DomainError.single(
+                "year", f"no draft for {year}: build it first", ErrorCode.NOT_FOUND
+            )
+        previous = await _newest_published(session, year)
+        note = (changelog or "").strip() or None
+        if previous is not None:
+            if previous.figures_sha256 == draft.figures_sha256 and (
+                previous.statement == draft.statement
+            ):
+                raise DomainError.single(
+                    "year",
+                    f"version {previous.version} already has these figures",
+                    ErrorCode.CONFLICT,
+                )
+            if note is None:
+                raise DomainError.single(
+                    "changelog",
+                    "a correction needs a changelog saying what changed",
+                    ErrorCode.INVALID_INPUT,
+                )
+        draft.status, draft.published_at, draft.published_by = "published", clock.now(), actor.id
+        draft.changelog = note
+        await record(
+            session,
+            clock,
+            actor,
+            "report.published",
+            ("transparency_report", draft.id),
+            data={
+                "year": year,
+                "version": draft.version,
+                "figures_sha256": draft.figures_sha256,
+                "changelog": note,
+            },
+        )
+    return draft
+
+
+async def _newest_published(session: Any, year: int) -> TransparencyReport | None:
+    found: TransparencyReport | None = await session.scalar(
+        select(TransparencyReport)
+        .where(TransparencyReport.year == year, TransparencyReport.status == "published")
+        .order_by(TransparencyReport.version.desc())
+        .limit(1)
+    )
+    return found
+
+
+async def published(db: Database, year: int, version: int | None = None) -> PublishedReport | None:
+    """Public: the newest published version of ``year`` (or the one asked for)."""
+    async with db.reader() as session:
+        if version is None:
+            row = await _newest_published(session, year)
+        else:
+            row = await session.scalar(
+                select(TransparencyReport).where(
+                    TransparencyReport.year == year,
+                    TransparencyReport.version == version,
+                    TransparencyReport.status == "published",
+                )
+            )
+    return PublishedReport(row) if row else None
+
+
+async def versions(db: Database, year: int) -> list[TransparencyReport]:
+    """Public: every published version of ``year``, oldest first."""
+    async with db.reader() as session:
+        rows = await session.scalars(
+            select(TransparencyReport)
+            .where(TransparencyReport.year == year, TransparencyReport.status == "published")
+            .order_by(TransparencyReport.version)
+        )
+        return list(rows.all())
+
+
+async def published_years(db: Database) -> list[int]:
+    """Public: the years with a published report, newest first."""
+    async with db.reader() as session:
+        rows = await session.scalars(
+            select(TransparencyReport.year)
+            .distinct()
+            .where(TransparencyReport.status == "published")
+            .order_by(TransparencyReport.year.desc())
+        )
+        return list(rows.all())
+
+
+async def draft(db: Database, principal: Principal | None, year: int) -> TransparencyReport | None:
+    _actor(principal, REPORTS)
+    async with db.reader() as session:
+        found: TransparencyReport | None = await session.scalar(
+            select(TransparencyReport).where(
+                TransparencyReport.year == year, TransparencyReport.status == "draft"
+            )
+        )
+        return found
+
+
+async def _current_statement(session: Any) -> ReportStatement | None:
+    found: ReportStatement | None = await session.scalar(
+        select(ReportStatement).order_by(ReportStatement.confirmed_at.desc()).limit(1)
+    )
+    return found
+
+
+async def confirm_statement(
+    db: Database, clock: Clock, principal: Principal | None, text: str
+) -> ReportStatement:
+    """An admin confirms (or rewords) the public statement; the next draft carries it with the
+    date of this confirmation."""
+    actor = _actor(principal, ADMIN)
+    text = text.strip()
+    if not text or len(text) > MAX_STATEMENT:
+        raise DomainError.single(
+            "text", f"must be 1 to {MAX_STATEMENT} characters", ErrorCode.INVALID_INPUT
+        )
+    async with db.transaction() as session:
+        statement = ReportStatement(text=text, confirmed_at=clock.now(), confirmed_by=actor.id)
+        session.add(statement)
+        await session.flush()
+        await record(
+            session,
+            clock,
+            actor,
+            "report.statement_confirmed",
+            ("report_statement", statement.id),
+            data={"text": text},
+        )
+    return statement
