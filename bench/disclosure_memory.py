@@ -31,7 +31,7 @@ from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.bootstrap import build
 from trustcenter.clock import FixedClock
 from trustcenter.config import Settings
-from trustcenter.db.models import Account, Agency, Disclosure, UsageEvent
+from trustcenter.db.models import Account, Disclosure, UsageEvent
 from trustcenter.domain.enums import AgencyKind, IdentifierType, InfoType, LegalBasisKind
 from trustcenter.domain.submission import LegalBasisDraft, Officer, SubmissionDraft, TargetDraft
 
@@ -41,54 +41,84 @@ EMAIL = "heavy.user@example.com"
 
 
 def settings(url: str) -> Settings:
-    return Settings.from_env({}, database_url=url, issuer="http://localhost",
-                             disclosure_keys=KEYS)
+    return Settings.from_env({}, database_url=url, issuer="http://localhost", disclosure_keys=KEYS)
 
 
 async def seed(url: str, rows: int) -> dict[str, str]:
+    from trustcenter.domain.decisions import Decision
+    from trustcenter.domain.enums import DecisionOutcome, VerificationState
     from trustcenter.services.agencies import create_agency, set_verification
     from trustcenter.services.requests import submit_request
     from trustcenter.services.review import ItemDecision, decide, start_review
-    from trustcenter.domain.decisions import Decision
-    from trustcenter.domain.enums import DecisionOutcome, VerificationState
 
     clock = FixedClock(NOW)
     c = build(settings(url), clock)
     await c.start()
-    agency = await create_agency(c.db, clock, name="Bench agency", kind=AgencyKind.JUDICIAL,
-                                 country="DE")
+    agency = await create_agency(
+        c.db, clock, name="Bench agency", kind=AgencyKind.JUDICIAL, country="DE"
+    )
     await set_verification(c.db, clock, agency.id, VerificationState.VERIFIED)
     account_id = uuid.uuid4()
     async with c.db.transaction() as s:
-        s.add(Account(id=account_id, username="heavy", email=EMAIL, region="DE",
-                      registered_at=NOW - timedelta(days=900)))
+        s.add(
+            Account(
+                id=account_id,
+                username="heavy",
+                email=EMAIL,
+                region="DE",
+                registered_at=NOW - timedelta(days=900),
+            )
+        )
     start = NOW - timedelta(days=365)
     step = timedelta(days=365) / rows
     batch = 50_000
     for offset in range(0, rows, batch):
-        values = [{"account_id": account_id, "kind": "login" if n % 3 else "device_online",
-                   "occurred_at": start + step * n, "ip_address": f"198.51.100.{n % 250}",
-                   "client_device_model": "Pixel 9", "app_version": "7.4.1"}
-                  for n in range(offset, min(rows, offset + batch))]
+        values = [
+            {
+                "account_id": account_id,
+                "kind": "login" if n % 3 else "device_online",
+                "occurred_at": start + step * n,
+                "ip_address": f"198.51.100.{n % 250}",
+                "client_device_model": "Pixel 9",
+                "app_version": "7.4.1",
+            }
+            for n in range(offset, min(rows, offset + batch))
+        ]
         async with c.db.transaction() as s:
             await s.execute(insert(UsageEvent), values)
-    agency_p = Principal(PrincipalKind.AGENCY, client_id="bench-agency", agency_id=agency.id,
-                         agency_verified=True, scopes=frozenset({"requests:submit"}))
-    staff = Principal(PrincipalKind.STAFF, client_id="bench-staff",
-                      scopes=frozenset({"review"}))
+    agency_p = Principal(
+        PrincipalKind.AGENCY,
+        client_id="bench-agency",
+        agency_id=agency.id,
+        agency_verified=True,
+        scopes=frozenset({"requests:submit"}),
+    )
+    staff = Principal(PrincipalKind.STAFF, client_id="bench-staff", scopes=frozenset({"review"}))
     draft = SubmissionDraft(
-        jurisdiction="DE", officer=Officer("Bench Officer", "bench@agency.example"),
-        legal_basis=LegalBasisDraft(LegalBasisKind.COURT_ORDER, "B-1", "Amtsgericht",
-                                    NOW.date() - timedelta(days=3)),
-        targets=(TargetDraft(IdentifierType.EMAIL, EMAIL, (InfoType.C,)),), reason="bench")
+        jurisdiction="DE",
+        officer=Officer("Bench Officer", "bench@agency.example"),
+        legal_basis=LegalBasisDraft(
+            LegalBasisKind.COURT_ORDER, "B-1", "Amtsgericht", NOW.date() - timedelta(days=3)
+        ),
+        targets=(TargetDraft(IdentifierType.EMAIL, EMAIL, (InfoType.C,)),),
+        reason="bench",
+    )
     request = (await submit_request(c.db, clock, agency_p, draft)).request
     row = await start_review(c.db, clock, staff, request.id)
     async with c.db.reader() as s:
         from trustcenter.db.models import RequestedItem
-        item = (await s.scalars(select(RequestedItem).where(
-            RequestedItem.request_id == request.id))).one()
-    await decide(c.db, clock, staff, request.id, row.version,
-                 [ItemDecision(item.id, Decision(DecisionOutcome.APPROVE))])
+
+        item = (
+            await s.scalars(select(RequestedItem).where(RequestedItem.request_id == request.id))
+        ).one()
+    await decide(
+        c.db,
+        clock,
+        staff,
+        request.id,
+        row.version,
+        [ItemDecision(item.id, Decision(DecisionOutcome.APPROVE))],
+    )
     await c.close()
     return {"request": str(request.id), "account": str(account_id)}
 
@@ -102,21 +132,27 @@ async def phase(url: str, which: str, request_id: str, account_id: str) -> dict[
     if which == "baseline":
         n = 0
         async with c.db.reader() as s:
-            result = await s.stream(select(UsageEvent.occurred_at, UsageEvent.kind,
-                                           UsageEvent.ip_address, UsageEvent.client_device_model,
-                                           UsageEvent.app_version)
-                                    .where(UsageEvent.account_id == uuid.UUID(account_id))
-                                    .execution_options(yield_per=5000))
+            result = await s.stream(
+                select(
+                    UsageEvent.occurred_at,
+                    UsageEvent.kind,
+                    UsageEvent.ip_address,
+                    UsageEvent.client_device_model,
+                    UsageEvent.app_version,
+                )
+                .where(UsageEvent.account_id == uuid.UUID(account_id))
+                .execution_options(yield_per=5000)
+            )
             async for _ in result:
                 n += 1
         out["rows"] = n
     else:
         from trustcenter.services.disclosure import release
 
-        staff = Principal(PrincipalKind.STAFF, client_id="bench-staff",
-                          scopes=frozenset({"review"}))
-        await release(c.db, clock, staff, c.disclosure_keys, c.data_source,
-                      uuid.UUID(request_id))
+        staff = Principal(
+            PrincipalKind.STAFF, client_id="bench-staff", scopes=frozenset({"review"})
+        )
+        await release(c.db, clock, staff, c.disclosure_keys, c.data_source, uuid.UUID(request_id))
         async with c.db.reader() as s:
             d = (await s.scalars(select(Disclosure))).one()
         out.update(records=d.record_count, size=d.size, chunks=d.chunk_count)
@@ -135,8 +171,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase:
         ids = json.loads(args.ids)
-        print(json.dumps(asyncio.run(phase(args.database_url, args.phase, ids["request"],
-                                           ids["account"]))))
+        print(
+            json.dumps(
+                asyncio.run(phase(args.database_url, args.phase, ids["request"], ids["account"]))
+            )
+        )
         return
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
@@ -145,21 +184,38 @@ def main() -> None:
         print(f"seeded {args.rows:,} usage rows in {time.perf_counter() - t0:.1f} s")
         results = {}
         for which in ("baseline", "release"):
-            done = subprocess.run(
-                [sys.executable, __file__, "--phase", which, "--database-url", url,
-                 "--ids", json.dumps(ids)],
-                check=True, capture_output=True, text=True, env={**os.environ},
+            done = subprocess.run(  # noqa: S603  (this script, with arguments it made)
+                [
+                    sys.executable,
+                    __file__,
+                    "--phase",
+                    which,
+                    "--database-url",
+                    url,
+                    "--ids",
+                    json.dumps(ids),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ},
             )
             results[which] = json.loads(done.stdout.strip().splitlines()[-1])
     base, rel = results["baseline"], results["release"]
-    print(f"baseline: streamed {base['rows']:,} rows in {base['seconds']:.1f} s, "
-          f"peak RSS {base['peak_rss_mib']:.0f} MiB")
-    print(f"release:  {rel['records']:,} records, package {rel['size'] / 2**20:.0f} MiB in "
-          f"{rel['chunks']:,} sealed chunks, {rel['seconds']:.1f} s, "
-          f"peak RSS {rel['peak_rss_mib']:.0f} MiB")
-    print(f"ratio release/baseline: time {rel['seconds'] / base['seconds']:.2f}x, "
-          f"peak RSS {rel['peak_rss_mib'] / base['peak_rss_mib']:.2f}x; "
-          f"package size / peak RSS {rel['size'] / 2**20 / rel['peak_rss_mib']:.2f}x")
+    print(
+        f"baseline: streamed {base['rows']:,} rows in {base['seconds']:.1f} s, "
+        f"peak RSS {base['peak_rss_mib']:.0f} MiB"
+    )
+    print(
+        f"release:  {rel['records']:,} records, package {rel['size'] / 2**20:.0f} MiB in "
+        f"{rel['chunks']:,} sealed chunks, {rel['seconds']:.1f} s, "
+        f"peak RSS {rel['peak_rss_mib']:.0f} MiB"
+    )
+    print(
+        f"ratio release/baseline: time {rel['seconds'] / base['seconds']:.2f}x, "
+        f"peak RSS {rel['peak_rss_mib'] / base['peak_rss_mib']:.2f}x; "
+        f"package size / peak RSS {rel['size'] / 2**20 / rel['peak_rss_mib']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
-from trustcenter.web import disclosures, oauth
+from trustcenter.web import disclosures, oauth, transparency
 from trustcenter.web.authentication import BearerBackend, on_auth_error
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
@@ -50,6 +50,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             Route("/readyz", readyz, methods=["GET"]),
             *oauth.routes(container),
             *disclosures.routes(container),
+            *transparency.routes(container),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         middleware=[
