@@ -43,10 +43,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pg_schema import create_schema, drop_schema
 from sqlalchemy import func, insert, select, text, update
 
 from trustcenter.clock import SystemClock
-from trustcenter.db import migrate
 from trustcenter.db.models import (
     Account,
     Agency,
@@ -80,23 +80,6 @@ class NoopChannel:
 
 
 # --- the database ---------------------------------------------------------------------------
-
-
-async def create_schema(url: str, schema: str) -> None:
-    admin = Database(url)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await admin.dispose()
-    db = Database(url, schema=schema)
-    await migrate.upgrade(db.engine, db.url, schema)
-    await db.dispose()
-
-
-async def drop_schema(url: str, schema: str) -> None:
-    admin = Database(url)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    await admin.dispose()
 
 
 async def seed(db: Database, notices: int) -> None:

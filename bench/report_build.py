@@ -52,7 +52,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event, text
+from pg_schema import create_schema, drop_schema
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from trustcenter.clock import SystemClock
@@ -322,23 +323,6 @@ async def seed_postgres(url: str, schema: str, requests: int) -> dict[str, int]:
     finally:
         await con.close()
     return dict(counts)
-
-
-async def create_schema(url: str, schema: str) -> None:
-    admin = Database(url)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    await admin.dispose()
-    db = Database(url, schema=schema)
-    await migrate.upgrade(db.engine, db.url, schema)
-    await db.dispose()
-
-
-async def drop_schema(url: str, schema: str) -> None:
-    admin = Database(url)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    await admin.dispose()
 
 
 async def migrate_sqlite(url: str) -> None:

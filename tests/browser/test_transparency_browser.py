@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.api.test_transparency_pages import attribute, shown
 from tests.conftest import TEST_DISCLOSURE_KEYS
 from trustcenter.bootstrap import build
 from trustcenter.clock import FixedClock
@@ -182,21 +183,6 @@ def browser(chromium_available: None) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
-
-
-def shown(value: Any, figure: str) -> str:
-    """How the page is expected to print a figure (written out here, not imported)."""
-    if value is None:
-        return "\u2013"  # an en dash
-    if figure == "with_data_pct":
-        return f"{value:.1f}%"
-    if figure == "median_days_to_respond":
-        return f"{value:.1f}"
-    return f"{value:,}"
-
-
-def attribute(value: Any) -> str:
-    return "" if value is None else str(value)
 
 
 READ_ROWS = """

@@ -30,10 +30,6 @@ from trustcenter.domain.submission import (
 )
 
 MAX_EXTERNAL_ID = 100
-#: lines written per round trip (each batch is a handful of multi-row INSERTs)
-BATCH = 1000
-#: external ids looked up per query (well below every driver's parameter limit)
-LOOKUP_CHUNK = 1000
 #: who decided an imported request's items
 DECIDED_BY = "import"
 NOT_RECORDED = "not recorded in the earlier records"

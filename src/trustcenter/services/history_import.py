@@ -37,9 +37,7 @@ from trustcenter.domain.enums import (
 )
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.history import (
-    BATCH,
     DECIDED_BY,
-    LOOKUP_CHUNK,
     NOT_RECORDED,
     H,
     HistoricalOutcome,
@@ -56,6 +54,11 @@ from trustcenter.domain.history import (
 )
 from trustcenter.domain.lifecycle import BEFORE_DISCLOSURE, RequestStatus
 from trustcenter.domain.rules import default_deadline, derive_category
+
+#: lines written per round trip (each batch is a handful of multi-row INSERTs)
+BATCH = 1000
+#: external ids looked up per query (well below every driver's parameter limit)
+LOOKUP_CHUNK = 1000
 
 # --- reading the file -----------------------------------------------------------------------
 
