@@ -60,7 +60,7 @@ from trustcenter.clock import SystemClock
 from trustcenter.db import migrate
 from trustcenter.db.repositories.report import compute
 from trustcenter.db.session import Database
-from trustcenter.domain.report import figures_sha256, shape
+from trustcenter.domain.report import counting_key, figures_sha256, shape
 
 POSTGRES_URL = os.environ.get(
     "TRUSTCENTER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -97,14 +97,17 @@ IDENTIFIERS = {"email": 40, "phone": 15, "username": 15, "order_id": 10, "serial
 REVISIONS = 0.04  # of the requests are revisions of an earlier one
 
 AGENCY_COLS = ("id", "name", "kind", "country", "verification", "created_at", "verified_at")
-BASIS_COLS = ("id", "kind", "reference", "issued_by", "issuer_role", "issued_at", "created_at")
+BASIS_COLS = (
+    "id", "kind", "reference", "reference_key", "issued_by", "issuer_role", "issued_at",
+    "created_at",
+)  # fmt: skip
 REQUEST_COLS = (
     "id", "agency_id", "legal_basis_id", "revision_of_id", "jurisdiction", "country", "category",
     "status", "emergency", "reason", "officer_name", "officer_title", "officer_email",
     "officer_phone", "received_at", "deadline", "updated_at", "version", "hold_extensions",
     "payload_sha256", "report_outcome", "responded_at",
 )  # fmt: skip
-TARGET_COLS = ("id", "request_id", "position", "identifier_type", "identifier")
+TARGET_COLS = ("id", "request_id", "position", "identifier_type", "identifier", "identifier_key")
 
 
 def pool(weights: dict[str, int]) -> list[str]:
@@ -177,6 +180,7 @@ class Data:
                         self.u(self.basis_ids[b]),
                         kind,
                         reference,
+                        counting_key(reference),
                         "Court",
                         "judge",
                         self.d(issued.date()),
@@ -267,7 +271,10 @@ class Data:
                         value = f"SN{x:010d}"
                     if rng.random() < 0.1:  # written differently, the same account or product
                         value = f" {value.upper()}"
-                    targets.append((self.u(self.new_id()), self.u(rid), position, kind, value))
+                    targets.append(
+                        (self.u(self.new_id()), self.u(rid), position, kind, value,
+                         counting_key(value))
+                    )  # fmt: skip
             yield rows, targets
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 import base64
 import copy
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import Account, Product
@@ -208,3 +212,20 @@ async def account_and_camera_owner(
             account_id=camera_owner.id, verification_code="ABCDEF",
         ))  # fmt: skip
     return owner, camera_owner
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements run on ``engine`` inside the block (``BEGIN`` left out)."""
+    statements: list[str] = []
+
+    def before(*args: Any) -> None:
+        statement = args[2]
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)

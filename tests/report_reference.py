@@ -11,8 +11,8 @@ The rules, as the method states them:
 * a request counts in the year it was received, in UTC, by the country of the requesting
   agency; requests from excluded countries are left out of every figure;
 * processed requests (some data disclosed) that are not revisions and share the same legal
-  basis count as one: same kind, same reference once surrounding spaces are trimmed and case is
-  ignored, same country;
+  basis count as one: same kind, same reference once runs of whitespace are collapsed and case
+  is folded (Unicode: "ä" and "Ä" alike, "ß" and "ss" alike), same country;
 * every other request (challenged, denied, approved without data yet, pending, withdrawn, and
   every revision whatever its outcome) counts as one on its own;
 * a unit's category is that of its first received member (ties: the smaller id);
@@ -23,15 +23,10 @@ The rules, as the method states them:
 * accounts and products: the distinct ones a unit names, however many pieces of information
   are asked about each: e-mail, phone, user name and order id name accounts, serial numbers
   name products; an identifier's case and surrounding spaces do not make it another one.
-
-Like SQL's ``trim``, only spaces are trimmed; like SQLite's ``upper``/``lower``, case is
-folded for ASCII letters only (PostgreSQL folds every letter: the two backends differ on
-non-ASCII references and identifiers, which these tests therefore do not generate).
 """
 
 from __future__ import annotations
 
-import string
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -46,20 +41,10 @@ PRODUCT_TYPES = frozenset({"serial_number"})
 WITH_DATA = "with_data"
 CHALLENGED_OR_REJECTED = frozenset({"challenged", "rejected"})
 
-_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
-_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
-
-def sql_trim(text: str) -> str:
-    return text.strip(" ")
-
-
-def sql_upper(text: str) -> str:
-    return text.translate(_UPPER)
-
-
-def sql_lower(text: str) -> str:
-    return text.translate(_LOWER)
+def same(text: str) -> str:
+    """The form in which two references or identifiers are the same one."""
+    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +84,13 @@ class Unit:
 
 def unit_key(r: Record) -> tuple[Any, ...]:
     if r.outcome == WITH_DATA and r.revision_of is None:
-        return ("basis", r.basis.kind, sql_upper(sql_trim(r.basis.reference)), r.country)
+        return ("basis", r.basis.kind, same(r.basis.reference), r.country)
     return ("request", r.id)
 
 
 def _identifiers(members: Iterable[Record], types: frozenset[str]) -> int:
     return len(
-        {sql_lower(f"{kind}:{sql_trim(ident)}") for r in members for kind, ident in r.targets
+        {(kind, same(ident)) for r in members for kind, ident in r.targets
          if kind in types}
     )  # fmt: skip
 

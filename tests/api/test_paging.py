@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
-from tests.helpers import submission
+from tests.helpers import counting, submission
 
 PAGE = """query($first: Int, $after: String, $f: RequestFilterInput) {
   requests(first: $first, after: $after, filter: $f) {
@@ -22,21 +20,6 @@ DEEP = """query($first: Int) { requests(first: $first) { edges { node {
   id status agency { name country } legalBasis { kind reference }
   targets { identifier items { infoType outcome target { identifier } } }
   items { infoType } } } } }"""
-
-
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 async def fill(agency, clock, n: int, **changes) -> list[str]:

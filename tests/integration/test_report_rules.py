@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests import report_reference as reference
+from tests.helpers import counting
 from tests.report_reference import Basis, Record
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
@@ -221,6 +222,22 @@ async def test_processed_requests_sharing_a_legal_basis_count_as_one(
     assert row(doc, "DE")["requests"] == 1
     assert row(doc, "DE")["with_data"] == 1
     assert worldwide(doc)["requests"] == 1
+
+
+async def test_references_and_accounts_compare_alike_in_every_script_on_both_databases(
+    container: Container,
+) -> None:
+    """Case is folded for every letter, not only ASCII ones, and runs of spaces are one space:
+    SQLite and PostgreSQL count these alike (the keys are computed when a request is stored)."""
+    doc = await report(
+        container,
+        rec(ref="Straße 4/26", targets=[("username", "Jürgen")]),
+        rec(ref="STRASSE  4/26", at=MARCH + DAY, targets=[("username", "JÜRGEN")]),
+        rec(ref="ÄZ-1", at=MARCH + 2 * DAY, targets=[("username", "Ärger")]),
+        rec(ref="äz-1", at=MARCH + 3 * DAY, targets=[("username", "ärger")]),
+    )
+    assert row(doc, "DE")["requests"] == 2
+    assert row(doc, "DE")["accounts_specified"] == 2
 
 
 async def test_processed_requests_with_different_legal_bases_count_separately(
@@ -443,6 +460,23 @@ async def test_excluded_countries_are_in_no_row_and_no_total(container: Containe
     assert row(everything, "CN", "product")["requests"] == 1
     fewer = await sql_document(container, history, 2026, ["CN", "US"])
     assert [r["country"] for r in fewer["rows"]] == ["DE"]
+    async with container.db.reader() as session:  # codes are compared whatever their case
+        written_small = await compute(session, 2026, ["cn", "us"])
+    assert [r["country"] for r in written_small["rows"]] == ["DE"]
+
+
+async def test_every_figure_comes_from_one_grouping_statement(container: Container) -> None:
+    """Rows, category totals and the worldwide total: one statement, whatever the history's
+    size (the units are computed once, then grouped three ways)."""
+    history = [rec(ref=f"A-{i}", country=("DE", "FR", "US")[i % 3]) for i in range(9)]
+    await store(container, *history)
+    async with container.db.reader() as session:
+        with counting(container.db.engine) as statements:
+            raw = await compute(session, 2026, ["CN"])
+    assert len(statements) == 1, statements
+    assert "GROUP BY" in statements[0].upper()
+    assert [r["requests"] for r in raw["rows"]] == [3, 3, 3]
+    assert raw["worldwide"][0]["requests"] == 9
 
 
 async def test_the_median_of_an_odd_count_is_the_middle_one(container: Container) -> None:
@@ -589,9 +623,9 @@ COUNTRIES = ("DE", "FR", "US", "CN")
 CATEGORIES = ("account", "product", "transaction", "emergency", "preservation")
 OUTCOMES = ("with_data",) * 4 + ("challenged", "rejected", "approved", "pending", "withdrawn")
 KINDS = ("warrant", "court_order")
-REFERENCES = ("W-1", "W-2", "Az 7/26", "Az 7 /26")
+REFERENCES = ("W-1", "W-2", "Az 7/26", "Az 7 /26", "Az  7 /26", "Straße 4", "ÄZ ß")
 TYPES = ("email", "phone", "username", "order_id", "serial_number", "ip_address")
-IDENTIFIERS = ("a@x.de", "SN-1", "Bob", "+4930123456", "O-77")
+IDENTIFIERS = ("a@x.de", "SN-1", "Bob", "Jürgen", "+4930123456", "O-77")
 ZONES = (UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-8)),
          timezone(timedelta(hours=5, minutes=30)))  # fmt: skip
 #: the two years either side of the boundary, and a little of the years around them

@@ -983,6 +983,32 @@ async def test_the_migration_check_would_see_a_difference(container: Container) 
     assert differences[0][1].name == "not_migrated"
 
 
+def test_the_counting_keys_migration_fills_the_rows_already_there(tmp_path: Any) -> None:
+    """Requests stored before the report compared keys get them on upgrade (0010)."""
+    import sqlite3
+
+    from alembic import command
+
+    path = tmp_path / "old.db"
+    cfg = migrate.alembic_config(f"sqlite:///{path}")
+    command.upgrade(cfg, "0009")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO legal_bases (id, kind, reference, issued_by, issued_at, created_at) "
+            "VALUES (?, 'warrant', ?, 'AG', '2026-01-01', '2026-01-01 00:00:00')",
+            (uuid.uuid4().hex, "  Straße  4/26 "),
+        )
+        db.execute(
+            "INSERT INTO request_targets (id, request_id, position, identifier_type, identifier) "
+            "VALUES (?, ?, 0, 'username', 'JÜRGEN')",
+            (uuid.uuid4().hex, uuid.uuid4().hex),
+        )
+    command.upgrade(cfg, "head")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT reference_key FROM legal_bases").fetchall() == [("strasse 4/26",)]
+        assert db.execute("SELECT identifier_key FROM request_targets").fetchall() == [("jürgen",)]
+
+
 # --- text lengths: the database never has the last word -------------------------------------
 
 _LONG_PHONE = "+49 (0) 30 - 4664 - 0000 ext. 12345"  # a valid number, 35 characters as written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -19,6 +20,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
+from trustcenter.domain.report import counting_key
+
+
+def _key_of(column: str) -> Any:
+    """A column default: the counting key of ``column``'s value in the same insert (core
+    inserts and bulk inserts included, so every writer stores it)."""
+
+    def default(context: Any) -> str | None:
+        value = context.get_current_parameters().get(column)
+        return None if value is None else counting_key(value)
+
+    return default
 
 
 class LegalBasis(UUIDPk, Base):
@@ -26,6 +39,8 @@ class LegalBasis(UUIDPk, Base):
 
     kind: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str] = mapped_column(String(200))
+    #: ``reference`` as the report compares it (domain.report.counting_key)
+    reference_key: Mapped[str | None] = mapped_column(String(200), default=_key_of("reference"))
     issued_by: Mapped[str] = mapped_column(String(300))
     #: who issued it: judge, court, prosecutor, police, administrative (rules depend on it)
     issuer_role: Mapped[str | None] = mapped_column(String(32))
@@ -90,6 +105,8 @@ class Target(UUIDPk, Base):
     position: Mapped[int] = mapped_column(Integer)
     identifier_type: Mapped[str] = mapped_column(String(32))
     identifier: Mapped[str] = mapped_column(String(254))
+    #: ``identifier`` as the report compares it (domain.report.counting_key)
+    identifier_key: Mapped[str | None] = mapped_column(String(254), default=_key_of("identifier"))
 
 
 class RequestedItem(UUIDPk, Base):

@@ -67,6 +67,14 @@ class Figure(StrEnum):
 FIGURES = tuple(f.value for f in Figure)
 
 
+def counting_key(text: str) -> str:
+    """How the report compares legal-basis references and target identifiers: runs of
+    whitespace collapsed, surrounding whitespace dropped, Unicode case folded ("Az. 12 / ä" and
+    "AZ. 12 /  Ä" are the same). Stored next to the text when it is written, so SQLite and
+    PostgreSQL compare the same keys whatever their collation."""
+    return " ".join(text.split()).casefold()
+
+
 def percentage(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 

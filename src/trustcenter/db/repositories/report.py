@@ -6,15 +6,16 @@ Steps (each a CTE):
 
 1. ``base`` — the year's requests (received in it, UTC) outside the excluded countries, each
    with its counting key: processed requests with data disclosed that are not revisions share
-   the key of their legal basis (kind, reference, country), so they count as one; every other
+   the key of their legal basis (kind, reference key, country), so they count as one; every other
    request (challenged, denied, pending, withdrawn, any revision) is its own unit.
 2. ``units`` — one row per counted unit: its country, its category (the first received
    member's), whether data was disclosed or it was challenged or denied, and the days from the
    first receipt to the first answer.
 3. ``targets`` — per unit, the distinct accounts (e-mail, phone, user name, order) and products
    (serial number) specified, however many pieces of information were asked about each.
-4. the figures, grouped by country and category, by category, and worldwide; the median with
-   ROW_NUMBER over the units that were answered.
+4. ``grouped`` — every unit once per grouping (country and category, category, worldwide),
+   UNION ALL, so a single GROUP BY yields all figures; the median with ROW_NUMBER over the
+   units that were answered.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from sqlalchemy import (
     distinct,
     func,
     literal,
+    null,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -63,7 +66,7 @@ def _units(dialect: str, year: int, excluded: Collection[str]) -> Any:
             literal("basis|")
             + LegalBasis.kind
             + "|"
-            + func.upper(func.trim(LegalBasis.reference))
+            + LegalBasis.reference_key
             + "|"
             + Request.country,
         ),
@@ -86,7 +89,7 @@ def _units(dialect: str, year: int, excluded: Collection[str]) -> Any:
         .where(Request.received_at >= start, Request.received_at < end)
     )
     if excluded:
-        base = base.where(Request.country.not_in(sorted(excluded)))
+        base = base.where(Request.country.not_in(sorted({c.upper() for c in excluded})))
     base_cte = base.cte("base")
     b = base_cte.c
     seconds = _seconds_between(dialect, func.min(b.received_at), func.min(b.responded_at))
@@ -107,7 +110,7 @@ def _units(dialect: str, year: int, excluded: Collection[str]) -> Any:
         .group_by(b.unit)
         .cte("units")
     )
-    ident = func.lower(Target.identifier_type + ":" + func.trim(Target.identifier))
+    ident = Target.identifier_type + ":" + Target.identifier_key
     targets = (
         select(
             b.unit,
@@ -139,28 +142,45 @@ def _units(dialect: str, year: int, excluded: Collection[str]) -> Any:
     )
 
 
-def _figures(counted: Any, by: list[str]) -> Select[Any]:
+GROUPINGS = {"rows": ("country", "category"), "categories": ("category",), "worldwide": ()}
+
+
+def _grouped(counted: Any) -> Any:
+    """Each unit once per grouping — by country and category, by category, worldwide — with the
+    grouping's name, so one pass of window functions and GROUP BY yields every figure (the
+    units are computed once)."""
     c = counted.c
-    groups = [c[name] for name in by]
-    answered = c.days.is_not(None)
+    measures = (c.with_data, c.challenged, c.accounts, c.products, c.days)
+    parts = []
+    for name, by in GROUPINGS.items():
+        keys = [c[k] if k in by else cast(null(), String).label(k) for k in ("country", "category")]
+        parts.append(select(literal(name).label("grouping"), *keys, *measures))
+    return union_all(*parts).subquery("grouped")
+
+
+def _figures(grouped: Any) -> Select[Any]:
+    g = grouped.c
+    groups = [g.grouping, g.country, g.category]
+    answered = g.days.is_not(None)
     ranked = select(
         *groups,
-        c.with_data,
-        c.challenged,
-        c.accounts,
-        c.products,
-        c.days,
-        func.row_number().over(partition_by=[*groups, answered], order_by=c.days).label("rn"),
-        func.count(c.days).over(partition_by=groups).label("answered"),
+        g.with_data,
+        g.challenged,
+        g.accounts,
+        g.products,
+        g.days,
+        func.row_number().over(partition_by=[*groups, answered], order_by=g.days).label("rn"),
+        func.count(g.days).over(partition_by=groups).label("answered"),
     ).subquery("ranked")
     r = ranked.c
     middle = and_(
         r.days.is_not(None),
         r.rn.in_([(r.answered + 1) // 2, (r.answered + 2) // 2]),
     )
+    keys = [r.grouping, r.country, r.category]
     return (
         select(
-            *[r[name] for name in by],
+            *keys,
             func.count().label("requests"),
             func.sum(r.challenged).label("challenged_or_rejected"),
             func.sum(r.with_data).label("with_data"),
@@ -168,8 +188,8 @@ def _figures(counted: Any, by: list[str]) -> Select[Any]:
             func.sum(r.products).label("products_specified"),
             func.avg(case((middle, r.days))).label("median_days_to_respond"),
         )
-        .group_by(*[r[name] for name in by])
-        .order_by(*[r[name] for name in by])
+        .group_by(*keys)
+        .order_by(*keys)
     )
 
 
@@ -177,12 +197,15 @@ async def compute(
     session: AsyncSession, year: int, excluded: Collection[str]
 ) -> dict[str, list[dict[str, Any]]]:
     """Raw figures for ``year``: ``rows`` (country and category), ``categories`` (worldwide per
-    category) and ``worldwide`` (one row)."""
+    category) and ``worldwide`` (one row when the year has requests) — one statement."""
     dialect = session.get_bind().dialect.name
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name, by in (("rows", ["country", "category"]), ("categories", ["category"]),
-                     ("worldwide", [])):  # fmt: skip
-        counted = _units(dialect, year, excluded)
-        result = await session.execute(_figures(counted, by))
-        out[name] = [dict(row._mapping) for row in result]
+    statement = _figures(_grouped(_units(dialect, year, excluded)))
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in GROUPINGS}
+    for row in await session.execute(statement):
+        values = dict(row._mapping)
+        name = values.pop("grouping")
+        for key in ("country", "category"):
+            if key not in GROUPINGS[name]:
+                del values[key]
+        out[name].append(values)
     return out
