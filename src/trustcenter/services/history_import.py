@@ -47,11 +47,9 @@ from trustcenter.domain.history import (
     Imported,
     ImportResult,
     LineProblem,
-    Plan,
     Progress,
-    check_file,
-    parse_line,
 )
+from trustcenter.domain.history_lines import Plan, check_file, parse_line
 from trustcenter.domain.lifecycle import BEFORE_DISCLOSURE, RequestStatus
 from trustcenter.domain.rules import default_deadline, derive_category
 
