@@ -10,10 +10,11 @@ import asyncio
 import json
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import httpx
 import pytest
 from click.testing import CliRunner, Result
@@ -29,23 +30,18 @@ SCHEMA_FILE = REPO / "schema.graphql"
 
 Invoke = Callable[..., Result]
 
-COMMANDS = [
-    [],
-    ["serve"],
-    ["db"],
-    ["db", "upgrade"],
-    ["demo"],
-    ["agency"],
-    ["agency", "create"],
-    ["agency", "verify"],
-    ["agency", "suspend"],
-    ["agency", "list"],
-    ["client"],
-    ["client", "create"],
-    ["keys"],
-    ["keys", "rotate"],
-    ["export-schema"],
-]
+
+def _every_command(group: click.Group = main, path: tuple[str, ...] = ()) -> Iterator[list[str]]:
+    yield list(path)
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from _every_command(command, (*path, name))
+        else:
+            yield [*path, name]
+
+
+#: every group and command the ``trustcenter`` command has, found by walking it
+COMMANDS = list(_every_command())
 
 
 @pytest.fixture
@@ -121,6 +117,12 @@ def test_help_works_on_every_command_and_group(
     assert result.stdout.startswith("Usage: ")
     assert " ".join(["main", *command]) in result.stdout.splitlines()[0]
     assert not db_file.exists()  # asking for help touches no database
+
+
+def test_the_walk_finds_the_commands_the_docs_name() -> None:
+    for command in (["serve"], ["report", "build"], ["report", "publish"], ["requests", "import"],
+                    ["notices", "list"], ["worker"], ["db", "upgrade"]):  # fmt: skip
+        assert command in COMMANDS
 
 
 def test_main_help_lists_the_commands(cli: Invoke) -> None:
@@ -544,3 +546,45 @@ def test_agencies_made_by_the_cli_persist_across_commands(cli: Invoke, db_file: 
     listed = _agencies(cli)
     assert sorted(a["id"] for a in listed) == sorted(ids)
     assert [a["country"] for a in listed] == ["AT", "DE", "FR"]  # ordered by country
+
+
+def test_the_report_is_built_published_and_corrected_at_the_command_line(
+    cli: Invoke, db_file: Path
+) -> None:
+    assert cli("demo").exit_code == 0
+    assert cli("report", "show", "--year", "2025").output.endswith("no published report for 2025\n")
+    built = cli("report", "build", "--year", "2025", "--json")
+    draft = _json(built)
+    assert draft["status"] == "draft" and draft["version"] == 1
+    assert draft["requests"] > 0 and draft["excluded_countries"] == ["CN"]
+    assert "building 2025" in built.stderr  # the progress bar
+    shown = json.loads(cli("report", "show", "--year", "2025", "--draft").stdout)
+    assert shown["totals"]["worldwide"]["requests"] == draft["requests"]
+
+    published = _json(cli("report", "publish", "--year", "2025", "--json"))
+    assert published["status"] == "published" and published["version"] == 1
+    assert published["figures_sha256"] == draft["figures_sha256"]
+    assert json.loads(cli("report", "show", "--year", "2025").stdout) == shown
+
+    # nothing changed: building again gives the same figures, and publishing them again is refused
+    assert _json(cli("report", "build", "--year", "2025", "--json"))["version"] == 2
+    again = cli("report", "publish", "--year", "2025", "--changelog", "no change")
+    assert again.exit_code != 0 and "version 1 already has these figures" in again.output
+    with sqlite3.connect(db_file) as con:
+        assert con.execute("SELECT count(*) FROM transparency_reports WHERE status = "
+                           "'published'").fetchone() == (1,)  # fmt: skip
+
+    # a confirmed statement makes the next draft differ (the figures stay): a correction needs
+    # its changelog
+    confirmed = cli("report", "confirm-statement", "We have never built a backdoor.")
+    assert confirmed.output.startswith("statement confirmed on ")
+    cli("report", "build", "--year", "2025")
+    unexplained = cli("report", "publish", "--year", "2025")
+    assert unexplained.exit_code != 0 and "changelog" in unexplained.output
+    second = _json(cli("report", "publish", "--year", "2025", "--changelog", "statement added",
+                       "--json"))  # fmt: skip
+    assert second["version"] == 2 and second["figures_sha256"] == published["figures_sha256"]
+    with sqlite3.connect(db_file) as con:
+        assert con.execute("SELECT version, statement IS NOT NULL, changelog FROM "
+                           "transparency_reports WHERE status = 'published' ORDER BY version"
+                           ).fetchall() == [(1, 0, None), (2, 1, "statement added")]  # fmt: skip
