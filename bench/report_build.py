@@ -8,7 +8,7 @@ requests (so requests with data disclosed share a basis and are counted once), t
 spread over 2025 and 2026 with a mix of outcomes, categories, revisions and answers, and about
 1.5 targets per request. Then, ``--repeat`` times and interleaved, for ``--year``:
 
-  a  baseline  ``compute()`` alone (the three GROUP BY statements) in one session, in this
+  a  baseline  ``compute()`` alone (the one GROUP BY statement) in one session, in this
                process, on a connected engine: what any report build must at least do
   b  CLI       ``trustcenter report build --year Y --json`` as a subprocess: the wall time of
                the whole command, interpreter start, imports and migration check included

@@ -99,7 +99,9 @@ def units(history: Iterable[Record], year: int, excluded: Collection[str]) -> li
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
     groups: dict[tuple[Any, ...], list[Record]] = defaultdict(list)
     for r in history:
-        if start <= r.received_at.astimezone(UTC) < end and r.country not in excluded:
+        if start <= r.received_at.astimezone(UTC) < end and r.country not in {
+            c.upper() for c in excluded
+        }:
             groups[unit_key(r)].append(r)
     found = []
     for members in groups.values():

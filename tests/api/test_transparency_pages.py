@@ -209,6 +209,10 @@ async def test_the_years_page_lists_only_published_years(container, http):
 
     await publish_report(container.db, container.clock, None, YEAR)
     assert Page((await http.get("/transparency")).text).years == [YEAR, DEMO_YEAR]
+    # a version that is no whole number a report could have names none (never a server error)
+    for version in ("abc", "0", "-1", "²", "\u0661", "9" * 5000, "99999999999", "7"):
+        r = await http.get(f"/transparency/{YEAR}.json?version={version}")
+        assert r.status_code == 404 and r.json()["error"] == "not_found", version
     assert (await json_of(http, "/transparency?format=json"))["years"] == [YEAR, DEMO_YEAR]
 
 

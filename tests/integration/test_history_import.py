@@ -349,6 +349,7 @@ async def test_the_same_external_id_with_other_content_is_an_error(container: Co
         ({"external_id": ""}, "external_id", "non-empty string"),
         ({"revision_of": "R-1"}, "revision_of", "own external_id"),
         ({"colour": "red"}, "colour", "is not a field"),
+        ({"received_at": "0001-01-01T00:00+05:00"}, "received_at", "is out of range"),
     ],
 )
 def test_every_field_is_checked(change: dict[str, Any], field: str, message: str) -> None:
@@ -374,6 +375,19 @@ def test_a_line_that_is_not_json_or_not_an_object_is_reported() -> None:
     assert [str(p) for p in parse_line(4, "[]", now, {"warrant"})[1]] == [
         "line 4: line: must be a JSON object"
     ]
+    deep = "[" * 100_000 + "]" * 100_000
+    assert [str(p) for p in parse_line(5, deep, now, {"warrant"})[1]] == [
+        "line 5: line: is nested too deeply to be a request"
+    ]
+
+
+async def test_line_numbers_count_line_feeds_only(container: Container) -> None:
+    """A reference may hold U+2028 or U+0085 (JSON writes them raw): still one line."""
+    odd = entry("R-90", "2025-03-01T10:00Z", None, "PENDING", basis=("WARRANT", "W\u2028\x85-9"))
+    data = json.dumps(odd, ensure_ascii=False).encode() + b"\r\n" + b"{oops\n"
+    with pytest.raises(HistoryImportRejected) as refused:
+        await run(container, data)
+    assert [p.line for p in refused.value.problems] == [2]
 
 
 # --- the command ----------------------------------------------------------------------------

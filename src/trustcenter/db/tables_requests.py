@@ -40,7 +40,7 @@ class LegalBasis(UUIDPk, Base):
     kind: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str] = mapped_column(String(200))
     #: ``reference`` as the report compares it (domain.report.counting_key)
-    reference_key: Mapped[str | None] = mapped_column(String(200), default=_key_of("reference"))
+    reference_key: Mapped[str] = mapped_column(Text, default=_key_of("reference"))
     issued_by: Mapped[str] = mapped_column(String(300))
     #: who issued it: judge, court, prosecutor, police, administrative (rules depend on it)
     issuer_role: Mapped[str | None] = mapped_column(String(32))
@@ -106,7 +106,7 @@ class Target(UUIDPk, Base):
     identifier_type: Mapped[str] = mapped_column(String(32))
     identifier: Mapped[str] = mapped_column(String(254))
     #: ``identifier`` as the report compares it (domain.report.counting_key)
-    identifier_key: Mapped[str | None] = mapped_column(String(254), default=_key_of("identifier"))
+    identifier_key: Mapped[str] = mapped_column(Text, default=_key_of("identifier"))
 
 
 class RequestedItem(UUIDPk, Base):

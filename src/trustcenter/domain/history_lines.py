@@ -90,7 +90,11 @@ def _timestamp(line: _Line, raw: object, path: str, now: datetime) -> datetime |
     if value.tzinfo is None or value.utcoffset() is None:
         line.problem(path, f"{raw!r} has no time zone; add one (Z or an offset such as +01:00)")
         return None
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        line.problem(path, f"{raw!r} is out of range")
+        return None
     if value > now:
         line.problem(path, "is in the future")
         return None
@@ -182,6 +186,9 @@ def parse_line(
         raw = json.loads(text)
     except ValueError as error:
         line.problem("line", f"is not JSON ({error})")
+        return None, line.problems
+    except RecursionError:
+        line.problem("line", "is nested too deeply to be a request")
         return None, line.problems
     data = _fields(line, raw, "", FIELDS, OPTIONAL)
     if data is None:

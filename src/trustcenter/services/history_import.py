@@ -62,9 +62,11 @@ LOOKUP_CHUNK = 1000
 
 
 def _lines(data: bytes) -> list[tuple[int, str]]:
-    """(line number, text) of every line that is not blank."""
+    """(line number, text) of every line that is not blank. Lines end at a line feed only (a
+    JSON string may hold U+2028 and other characters ``str.splitlines`` would split at)."""
     text = data.decode("utf-8-sig")
-    return [(n, t) for n, t in enumerate(text.splitlines(), start=1) if t.strip()]
+    lines = (t.removesuffix("\r") for t in text.split("\n"))
+    return [(n, t) for n, t in enumerate(lines, start=1) if t.strip()]
 
 
 async def _imported(db: Database, external_ids: Collection[str]) -> dict[str, Imported]:

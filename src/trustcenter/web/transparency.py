@@ -244,7 +244,7 @@ def _version_of(request: Request) -> tuple[bool, int | None]:
     given = request.query_params.get("version")
     if given is None:
         return True, None
-    if not given.isdigit() or int(given) < 1:
+    if not re.fullmatch(r"[0-9]{1,9}", given) or int(given) < 1:
         return False, None
     return True, int(given)
 

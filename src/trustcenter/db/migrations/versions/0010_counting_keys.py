@@ -39,11 +39,17 @@ def _backfill(table: str, column: str) -> None:
 
 def upgrade() -> None:
     with op.batch_alter_table("legal_bases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reference_key", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("reference_key", sa.Text(), nullable=True))
     with op.batch_alter_table("request_targets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("identifier_key", sa.String(length=254), nullable=True))
+        batch_op.add_column(sa.Column("identifier_key", sa.Text(), nullable=True))
     _backfill("legal_bases", "reference")
     _backfill("request_targets", "identifier")
+    # Text: case folding may lengthen a text ("ß" is "ss"); NOT NULL: a key the report would
+    # compare as NULL would merge unrelated requests
+    with op.batch_alter_table("legal_bases", schema=None) as batch_op:
+        batch_op.alter_column("reference_key", existing_type=sa.Text(), nullable=False)
+    with op.batch_alter_table("request_targets", schema=None) as batch_op:
+        batch_op.alter_column("identifier_key", existing_type=sa.Text(), nullable=False)
 
 
 def downgrade() -> None:
