@@ -10,6 +10,7 @@ figures written down by hand.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -27,8 +28,16 @@ from tests import report_reference as reference
 from tests.helpers import counting
 from tests.report_reference import Basis, Record
 from trustcenter.bootstrap import Container
-from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.models import (
+    Agency,
+    LegalBasis,
+    Request,
+    RequestedItem,
+    Target,
+    TransparencyReport,
+)
 from trustcenter.db.repositories.report import compute
+from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.report import shape
 from trustcenter.services.reports import build_report
 
@@ -711,3 +720,22 @@ async def test_the_database_counts_as_the_reference_does(
     await replace_history(container, history)
     for year in (2025, 2026):
         await sql_document(container, history, year, excluded)
+
+
+async def test_builds_of_one_year_at_the_same_moment_leave_one_draft(container: Container) -> None:
+    """Two staff members build at once: each build either stores its draft or is told to build
+    again (CONFLICT) — never a database error — and one draft remains."""
+    await store(container, rec(ref="A-1"), rec(ref="A-2", country="FR"))
+    results = await asyncio.gather(
+        *(build_report(container.db, container.clock, None, 2026, ["CN"]) for _ in range(4)),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            assert isinstance(result, DomainError), result
+            assert result.problems[0].code == ErrorCode.CONFLICT
+    async with container.db.reader() as session:
+        drafts = list(await session.scalars(select(TransparencyReport).where(
+            TransparencyReport.year == 2026, TransparencyReport.status == "draft")))  # fmt: skip
+    assert len(drafts) == 1 and drafts[0].version == 1
+    assert json.loads(drafts[0].figures)["totals"]["worldwide"]["requests"] == 2

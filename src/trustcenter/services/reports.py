@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from trustcenter.auth.principal import Principal
 from trustcenter.auth.scopes import ADMIN, REPORTS
@@ -72,6 +73,21 @@ async def build_report(
         raw = await compute(session, year, excluded)
     document = shape(year, raw, sorted({c.upper() for c in excluded}))
     step("store")
+    try:
+        draft = await _store_draft(db, clock, actor, year, document)
+    except IntegrityError as error:  # another build of the year was stored meanwhile
+        raise DomainError.single(
+            "year",
+            f"another build of {year} was stored at the same moment; build again",
+            ErrorCode.CONFLICT,
+        ) from error
+    step("done")
+    return draft
+
+
+async def _store_draft(
+    db: Database, clock: Clock, actor: Actor, year: int, document: dict[str, Any]
+) -> TransparencyReport:
     async with db.transaction() as session:
         newest = await session.scalar(
             select(func.max(TransparencyReport.version)).where(
@@ -106,7 +122,6 @@ async def build_report(
             ("transparency_report", draft.id),
             data={"year": year, "version": draft.version, "figures_sha256": draft.figures_sha256},
         )
-    step("done")
     return draft
 
 
