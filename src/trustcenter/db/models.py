@@ -7,6 +7,7 @@ from trustcenter.db.base import Base
 from trustcenter.db.tables_access import Agency, OAuthClient, SigningKey
 from trustcenter.db.tables_audit import AuditEvent, AuditHead
 from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
+from trustcenter.db.tables_documents import Document, DocumentChunk
 from trustcenter.db.tables_notices import Notice, NoticeException, OutboxMessage
 from trustcenter.db.tables_reports import ReportStatement, TransparencyReport
 from trustcenter.db.tables_requests import (
@@ -34,6 +35,8 @@ __all__ = [
     "Base",
     "Disclosure",
     "DisclosureChunk",
+    "Document",
+    "DocumentChunk",
     "Finding",
     "LegalBasis",
     "Message",

@@ -22,6 +22,12 @@ class Agency(UUIDPk, Base):
     verification: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
+    #: jurisdictions granted beyond the agency's own country and its subdivisions, as codes
+    #: separated by spaces ("EU-wide bodies", federal agencies); set when it is verified
+    granted_jurisdictions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: who verified the agency and on what evidence (also in the audit)
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    verification_evidence: Mapped[str | None] = mapped_column(Text)
 
 
 class OAuthClient(UUIDPk, Base):

@@ -107,6 +107,11 @@ class Target(UUIDPk, Base):
     identifier: Mapped[str] = mapped_column(String(254))
     #: ``identifier`` as the report compares it (domain.report.counting_key)
     identifier_key: Mapped[str] = mapped_column(Text, default=_key_of("identifier"))
+    #: what the identifier resolved to when the request was reviewed: "account:<id>",
+    #: "product:<id>", or None when it named nothing the company holds (then resolved_at says
+    #: it was looked up); the report counts subjects, so later deletions change no figure
+    subject_key: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None]
 
 
 class RequestedItem(UUIDPk, Base):
@@ -166,3 +171,7 @@ class Finding(UUIDPk, Base):
     overridden_at: Mapped[datetime | None]
     overridden_by: Mapped[str | None] = mapped_column(String(128))
     override_justification: Mapped[str | None] = mapped_column(Text)
+    #: set when the finding no longer applies to what is decided (recomputed after every
+    #: decision, answer and revision); a resolved finding stays readable and stops nothing
+    resolved_at: Mapped[datetime | None]
+    resolved_reason: Mapped[str | None] = mapped_column(Text)
