@@ -10,19 +10,24 @@ The rules, as the method states them:
 
 * a request counts in the year it was received, in UTC, by the country of the requesting
   agency; requests from excluded countries are left out of every figure;
-* processed requests (some data disclosed) that are not revisions and share the same legal
-  basis count as one: same kind, same reference once runs of whitespace are collapsed and case
-  is folded (Unicode: "ä" and "Ä" alike, "ß" and "ss" alike), same country;
+* released requests (answered with a package, whether or not it holds a record) that are not
+  revisions and share the same legal basis count as one: same kind, same reference once runs
+  of whitespace are collapsed and case is folded (Unicode: "ä" and "Ä" alike, "ß" and "ss"
+  alike), same country;
 * every other request (challenged, denied, approved without data yet, pending, withdrawn, and
   every revision whatever its outcome) counts as one on its own;
 * a unit's category is that of its first received member (ties: the smaller id);
-* ``with_data``: data was disclosed; ``challenged_or_rejected``: challenged or denied;
+* ``with_data``: a package with at least one record was released (``no_data``: released
+  empty, answered but not with data); ``challenged_or_rejected``: challenged or denied;
 * days to respond: from the unit's first receipt to its first answer; the median is over the
   units that were answered (mean of the two middle ones for an even count), and the worldwide
   and per-category medians are over all their units, not medians of medians;
 * accounts and products: the distinct ones a unit names, however many pieces of information
-  are asked about each: e-mail, phone, user name and order id name accounts, serial numbers
-  name products; an identifier's case and surrounding spaces do not make it another one.
+  are asked about each: a target resolved at review names its subject ("account:<id>",
+  "product:<id>"), so several identifiers of one account are one account; a target not
+  resolved (or resolved to nothing) names its identifier: e-mail, phone, user name and order
+  id name accounts, serial numbers name products; an identifier's case and surrounding spaces
+  do not make it another one.
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trustcenter.domain.report import shape
+from trustcenter.domain.report_policy import Exclusion
 
 ACCOUNT_TYPES = frozenset({"email", "phone", "username", "order_id"})
 PRODUCT_TYPES = frozenset({"serial_number"})
 WITH_DATA = "with_data"
+RELEASED = frozenset({"with_data", "no_data"})
 CHALLENGED_OR_REJECTED = frozenset({"challenged", "rejected"})
 
 
@@ -63,7 +70,8 @@ class Record:
     received_at: datetime
     responded_at: datetime | None = None
     basis: Basis = Basis("warrant", "W-1")
-    targets: tuple[tuple[str, str], ...] = ()  # (identifier type, identifier)
+    #: (identifier type, identifier) or (identifier type, identifier, subject or None)
+    targets: tuple[tuple[str, ...], ...] = ()
     revision_of: uuid.UUID | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
@@ -83,15 +91,29 @@ class Unit:
 
 
 def unit_key(r: Record) -> tuple[Any, ...]:
-    if r.outcome == WITH_DATA and r.revision_of is None:
+    if r.outcome in RELEASED and r.revision_of is None:
         return ("basis", r.basis.kind, same(r.basis.reference), r.country)
     return ("request", r.id)
 
 
-def _identifiers(members: Iterable[Record], types: frozenset[str]) -> int:
+def subject_of(target: tuple[str, ...]) -> str | None:
+    return target[2] if len(target) > 2 else None
+
+
+def _named(target: tuple[str, ...]) -> tuple[str, Any]:
+    """(account or product or other, what it names) for one target."""
+    subject = subject_of(target)
+    if subject is not None:
+        return subject.split(":", 1)[0], subject
+    kind = target[0]
+    sort = "account" if kind in ACCOUNT_TYPES else "product" if kind in PRODUCT_TYPES else ""
+    return sort, (kind, same(target[1]))
+
+
+def _identifiers(members: Iterable[Record], sort: str) -> int:
     return len(
-        {(kind, same(ident)) for r in members for kind, ident in r.targets
-         if kind in types}
+        {what for r in members for t in r.targets
+         for named_sort, what in [_named(t)] if named_sort == sort}
     )  # fmt: skip
 
 
@@ -116,8 +138,8 @@ def units(history: Iterable[Record], year: int, excluded: Collection[str]) -> li
                 with_data=any(r.outcome == WITH_DATA for r in members),
                 challenged=any(r.outcome in CHALLENGED_OR_REJECTED for r in members),
                 days=days,
-                accounts=_identifiers(members, ACCOUNT_TYPES),
-                products=_identifiers(members, PRODUCT_TYPES),
+                accounts=_identifiers(members, "account"),
+                products=_identifiers(members, "product"),
                 members=tuple(r.id for r in members),
             )
         )
@@ -168,6 +190,10 @@ def compute(
     }
 
 
-def document(history: Iterable[Record], year: int, excluded: Collection[str]) -> dict[str, Any]:
-    """The figures document the report would publish for ``history``."""
-    return shape(year, compute(history, year, excluded), sorted(excluded))
+def document(
+    history: Iterable[Record], year: int, excluded: Collection[Exclusion | str]
+) -> dict[str, Any]:
+    """The figures document the report would publish for ``history`` (exclusions as codes, or
+    with their reasons)."""
+    codes = [e if isinstance(e, str) else e.country for e in excluded]
+    return shape(year, compute(history, year, codes), excluded)

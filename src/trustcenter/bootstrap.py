@@ -16,6 +16,7 @@ from trustcenter.db import migrate
 from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource
+from trustcenter.domain.report_policy import Exclusion, parse_configured
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import PluginLoadError
 from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
@@ -69,10 +70,11 @@ class Container:
             WorkerSettings(**values),
         )
 
-    async def report_exclusions(self) -> list[str]:
-        """Countries left out of the transparency report: configuration plus plugins."""
-        configured = {c.strip().upper() for c in self.settings.report_exclusions.split(",")}
-        return sorted((configured | await self.plugins.report_exclusions()) - {""})
+    async def report_exclusions(self) -> list[Exclusion]:
+        """The exclusions configuration and plugins ask for, each marked with where it came
+        from; the report's build adds CN and refuses any without a reason."""
+        configured = parse_configured(self.settings.report_exclusions)
+        return [*configured, *await self.plugins.report_exclusions()]
 
     async def start(self, *, upgrade: bool = True) -> None:
         """Bring the database schema up to date (if asked) and load the signing keys."""

@@ -28,6 +28,8 @@ class Settings:
     audience: str = "urn:trustcenter:api"
     token_lifetime: int = 900
     max_body_bytes: int = 12 * 1024 * 1024
+    #: the largest legal document POST /documents accepts (its own limit, above the body limit)
+    max_document_bytes: int = 20 * 1024 * 1024
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
@@ -49,8 +51,9 @@ class Settings:
     notice_max_attempts: int = 8
     #: the first retry's delay; each further retry waits twice as long (at most 6 hours)
     notice_backoff_seconds: int = 60
-    #: countries or regions left out of the transparency report (plugins may add more)
-    report_exclusions: str = "CN"
+    #: countries or regions left out of the transparency report besides CN (always excluded),
+    #: each with its reason: "KP:no lawful channel exists;XY:…" (plugins may add more)
+    report_exclusions: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -68,13 +71,14 @@ class Settings:
             "audience": e.get("TRUSTCENTER_AUDIENCE") or "urn:trustcenter:api",
             "token_lifetime": _int(e, "TRUSTCENTER_TOKEN_LIFETIME", 900),
             "max_body_bytes": _int(e, "TRUSTCENTER_MAX_BODY_BYTES", 12 * 1024 * 1024),
+            "max_document_bytes": _int(e, "TRUSTCENTER_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024),
             "log_level": e.get("TRUSTCENTER_LOG_LEVEL", "INFO"),
             "disclosure_keys": e.get("TRUSTCENTER_DISCLOSURE_KEYS", ""),
             "disclosure_key_file": e.get("TRUSTCENTER_DISCLOSURE_KEY_FILE")
             or "trustcenter-disclosure.key",
             "due_soon_hours": _int(e, "TRUSTCENTER_DUE_SOON_HOURS", 48),
             "plugins": e.get("TRUSTCENTER_PLUGINS", "*"),
-            "report_exclusions": e.get("TRUSTCENTER_REPORT_EXCLUSIONS", "CN"),
+            "report_exclusions": e.get("TRUSTCENTER_REPORT_EXCLUSIONS", ""),
             "notice_channels": e.get("TRUSTCENTER_NOTICE_CHANNELS") or "outbox",
             "notice_batch_size": _int(e, "TRUSTCENTER_NOTICE_BATCH_SIZE", 50),
             "notice_lease_seconds": _int(e, "TRUSTCENTER_NOTICE_LEASE_SECONDS", 300),
@@ -85,7 +89,12 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         if not 60 <= settings.token_lifetime <= 3600:
             raise SystemExit("TRUSTCENTER_TOKEN_LIFETIME must be between 60 and 3600 seconds")
-        for name in ("notice_batch_size", "notice_lease_seconds", "notice_max_attempts"):
+        for name in (
+            "notice_batch_size",
+            "notice_lease_seconds",
+            "notice_max_attempts",
+            "max_document_bytes",
+        ):
             if getattr(settings, name) < 1:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")
         return settings

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from trustcenter.db import models as m
 from trustcenter.domain.enums import DecisionOutcome
 from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.notice_policy import NOTICE_DELAY
 from trustcenter.domain.notice_text import NoticeFacts, compose, language_for
-from trustcenter.plugins.builtin.jurisdiction import NOTICE_DELAY
 from trustcenter.services.notice_exceptions import REVIEW_EVERY, ExceptionKind
 from trustcenter.services.notice_worker import idempotency_key
 from trustcenter.services.notices import affected_accounts, due_date

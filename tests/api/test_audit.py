@@ -98,7 +98,8 @@ async def test_every_step_of_a_review_is_on_the_trail_in_order(flow: Flow) -> No
     await flow.decide(current, non_approval(items(current)["A"], "REJECT", "NO_LEGAL_BASIS"))
     await flow.ok(staff, "closeRequest", requestId=rid)
 
-    events = await trail(flow, rid)
+    # the findings' own events (added, resolved, reopened): test_findings_follow_decisions
+    events = [e for e in await trail(flow, rid) if not e["action"].startswith("finding.")]
     assert steps(events) == [
         ("request.submitted", "agency"),
         ("review.started", "staff"),
@@ -145,6 +146,8 @@ async def test_revising_and_withdrawing_are_on_the_trails(flow: Flow) -> None:
     assert steps(old_trail) == [
         ("request.submitted", "agency"),
         ("review.started", "staff"),
+        ("finding.added", "staff"),  # the lookup at review: NOT_HELD for the e-mail
+        ("finding.added", "staff"),  # and for the serial number
         ("request.superseded", "agency"),
     ]
     assert old_trail[-1]["data"]["to"] == "superseded"
@@ -162,7 +165,7 @@ async def test_revising_and_withdrawing_are_on_the_trails(flow: Flow) -> None:
     assert (await trail(flow, new["id"]))[1]["data"]["reason"] == "Suspect found."
 
 
-async def test_automatic_not_premium_decisions_are_on_the_trail(
+async def test_the_lookup_at_review_raises_findings_on_the_trail_and_decides_nothing(
     flow: Flow, container: Container
 ) -> None:
     await add_accounts(container)
@@ -171,11 +174,12 @@ async def test_automatic_not_premium_decisions_are_on_the_trail(
     assert steps(events) == [
         ("request.submitted", "agency"),
         ("review.started", "staff"),
-        ("items.decided_automatically", "staff"),
+        ("finding.added", "staff"),
     ]
-    plain = next(i for i in req["items"] if i["target"]["identifier"] == "plain@example.com")
-    assert events[-1]["data"]["reason"] == "not_premium"
-    assert events[-1]["data"]["items"] == [from_base64(plain["id"])[1]]
+    assert events[1]["data"]["targets_looked_up"] == 2
+    assert events[-1]["data"] == {"plugin": "trustcenter:policy", "code": "NOT_PREMIUM",
+                                  "severity": "warning"}  # fmt: skip
+    assert all(i["outcome"] is None for i in req["items"])
 
 
 async def test_issuing_a_token_is_audited(flow: Flow, container: Container) -> None:
@@ -230,7 +234,13 @@ async def test_agency_and_client_administration_is_audited(
     assert [e.action for e in agency_events] == ["agency.created", "agency.verified"]
     assert all(e.actor_kind == "operator" for e in agency_events)
     assert json.loads(agency_events[0].data)["country"] == "NL"
-    assert json.loads(agency_events[1].data) == {"from": "pending", "to": "verified"}
+    assert json.loads(agency_events[1].data) == {
+        "from": "pending",
+        "to": "verified",
+        "jurisdictions": [],  # nothing granted beyond its own country
+        "verified_by": agency_events[1].actor_id,  # the operator, when no name is given
+        "evidence": None,
+    }
     assert len(client_events) == 1 and client_events[0].actor_kind == "operator"
     client_data = json.loads(client_events[0].data)
     assert client_data["agency_id"] == str(agency.agency_id)
@@ -268,8 +278,8 @@ async def test_concurrent_changes_keep_one_unbroken_chain(flow: Flow, container:
         flow.staff.fetch_token(),
     )
     assert all(p["userErrors"] == [] for p in results[:4]), results
-    # four review starts and two token issues
-    assert await event_count(container) == count + 6
+    # four review starts (each with its lookup's two NOT_HELD findings) and two token issues
+    assert await event_count(container) == count + 4 * 3 + 2
     result = await verify(container.db)
     assert result.broken is None
     events = await all_events(container)
@@ -328,7 +338,13 @@ async def test_refused_operations_write_no_event(
         flow.agency, "answerClarification", "INVALID_TRANSITION", requestId=rid, message="?"
     )
     await flow.refused(intruder, "withdrawRequest", "NOT_FOUND", requestId=rid)
-    await flow.refused(intruder, "reviseRequest", "NOT_FOUND", requestId=rid, revision=submission())
+    await flow.refused(
+        intruder,
+        "reviseRequest",
+        "NOT_FOUND",
+        requestId=rid,
+        revision=submission(jurisdiction="FR"),
+    )
     await flow.forbidden(reporter, "closeRequest", requestId=rid)
     await flow.forbidden(flow.agency, "startReview", requestId=rid)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 
 import pytest
@@ -49,7 +50,7 @@ async def test_the_category_can_be_written_as_an_enum_literal(world):
         {
             "o": submission()["officer"],
             "b": submission()["legalBasis"],
-            "t": submission()["targets"],
+            "t": [{"identifierType": "SERIAL_NUMBER", "identifier": "CAM1", "infoTypes": ["B"]}],
         },
     )
     assert data["submitRequest"]["request"]["category"] == "PRODUCT"
@@ -92,6 +93,7 @@ async def test_trustcenter_preservation_accepts_and_never_releases(
         "reference": "P-1",
         "issuedBy": "StA Berlin",
         "issuedAt": "2026-11-01",
+        "document": base64.b64encode(b"%PDF-1.4 preservation order").decode(),
     }
     wrong = await agency.data(SUBMIT, {"input": submission(category="PRESERVATION")})
     assert [(e["field"], e["code"]) for e in wrong["submitRequest"]["userErrors"]] == [

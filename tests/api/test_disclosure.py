@@ -552,12 +552,14 @@ async def test_submit_question_clarify_decide_release_and_download_exactly_the_a
             {
                 "itemId": items["suspect@example.com/A"]["id"],
                 "outcome": "NARROW",
+                "reasonCode": "OVERBROAD",
                 "fields": ["username", "email"],
                 "explanation": "Name and address identify the user; the rest is not needed.",
             },
             {
                 "itemId": items["suspect@example.com/C"]["id"],
                 "outcome": "NARROW",
+                "reasonCode": "OVERBROAD",
                 "from": "2026-03-01",
                 "to": "2026-06-30",
                 "explanation": "The burglaries began in March.",
@@ -706,10 +708,10 @@ async def test_transaction_records_only_for_the_premium_account(
     started = await flow.ok(flow.staff, "startReview", requestId=req["id"])
     by_key = {f"{i['target']['identifier']}/{i['infoType']}": i for i in started["items"]}
     plain_d = by_key["plain@example.com/D"]
-    assert (plain_d["outcome"], plain_d["reasonCode"]) == ("REJECT", "NOT_PREMIUM")
+    assert plain_d["outcome"] is None  # a finding for the reviewer, not a decision
     assert by_key["suspect@example.com/D"]["outcome"] is None
 
-    # the reviewer cannot override it
+    # the reviewer cannot approve it
     errors = await flow.refused(
         flow.staff,
         "decideRequest",
@@ -727,6 +729,12 @@ async def test_transaction_records_only_for_the_premium_account(
         decisions=[
             {"itemId": by_key["suspect@example.com/D"]["id"], "outcome": "APPROVE"},
             {"itemId": by_key["plain@example.com/A"]["id"], "outcome": "APPROVE"},
+            {
+                "itemId": plain_d["id"],
+                "outcome": "REJECT",
+                "reasonCode": "NOT_PREMIUM",
+                "explanation": "No premium service on this account.",
+            },
         ],
     )
     assert decided["status"] == "PARTIALLY_APPROVED"
@@ -1027,7 +1035,12 @@ def draw_decision(draw: st.DrawFn, info: InfoType, lo: date | None, hi: date | N
     if fields is None and a is None and b is None:
         fields = {FIELDS[info][0]}
     return Decision(
-        outcome, None, None, a, b, tuple(sorted(fields)) if fields is not None else None
+        outcome,
+        ReasonCode.OVERBROAD.value,
+        None,
+        a,
+        b,
+        tuple(sorted(fields)) if fields is not None else None,
     )
 
 
@@ -1058,7 +1071,11 @@ async def test_random_decisions_never_disclose_anything_outside_the_approved_sco
         jurisdiction="DE",
         officer=Officer(name="K. Weber", email="k.weber@polizei.example"),
         legal_basis=LegalBasisDraft(
-            LegalBasisKind.WARRANT, "AG-2026-7", "Amtsgericht Tiergarten", date(2026, 11, 1)
+            LegalBasisKind.WARRANT,
+            "AG-2026-7",
+            "Amtsgericht Tiergarten",
+            date(2026, 11, 1),
+            document=b"%PDF-1.4 warrant",  # approving needs the legal document
         ),
         targets=targets,
         reason="Property test",
@@ -1080,9 +1097,16 @@ async def test_random_decisions_never_disclose_anything_outside_the_approved_sco
     approved: list[Approved] = []
     for item, target in rows:
         info = InfoType(item.info_type)
-        if item.outcome is not None:  # decided by policy: D of an account without premium
-            assert info is InfoType.D
-            assert item.reason_code == ReasonCode.NOT_PREMIUM.value
+        assert item.outcome is None  # nothing is decided but by a person
+        owner = userdata.owner(target.identifier_type, target.identifier)
+        if info is InfoType.D and owner is not None and not owner.premium:
+            # approving D of an account without a premium service is refused: the reviewer
+            # rejects it, and the agency reads NO_RESPONSIVE_DATA
+            decisions.append(
+                review.ItemDecision(
+                    item.id, Decision(DecisionOutcome.REJECT, "NOT_PREMIUM", "No premium service.")
+                )
+            )
             continue
         decision = draw_decision(data.draw, info, item.range_from, item.range_to)
         decisions.append(review.ItemDecision(item.id, decision))

@@ -232,7 +232,14 @@ async def test_status_follows_from_the_items(
         if outcome == "APPROVE":
             decisions.append(approve(item))
         elif outcome == "NARROW":
-            decisions.append({"itemId": item["id"], "outcome": "NARROW", "from": "2026-03-01"})
+            decisions.append(
+                {
+                    "itemId": item["id"],
+                    "outcome": "NARROW",
+                    "reasonCode": "OVERBROAD",
+                    "from": "2026-03-01",
+                }
+            )
         else:
             decisions.append(non_approval(item, outcome))
     decided = await flow.decide(req, *decisions)
@@ -272,6 +279,7 @@ async def test_decisions_may_be_changed_until_every_item_is_decided(flow: Flow) 
         {
             "itemId": by_type["C"]["id"],
             "outcome": "NARROW",
+            "reasonCode": "OVERBROAD",
             "from": "2026-03-01",
             "to": "2026-03-31",
         },
@@ -390,11 +398,17 @@ async def test_narrow_with_a_shorter_range_and_fewer_fields_is_stored(flow: Flow
         {
             "itemId": by_type["C"]["id"],
             "outcome": "NARROW",
+            "reasonCode": "OVERBROAD",
             "from": "2026-02-01",
             "to": "2026-03-31",
             "fields": ["occurred_at", "ip_address"],
         },
-        {"itemId": by_type["A"]["id"], "outcome": "NARROW", "fields": ["email"]},
+        {
+            "itemId": by_type["A"]["id"],
+            "outcome": "NARROW",
+            "reasonCode": "OVERBROAD",
+            "fields": ["email"],
+        },
         approve(by_type["B"]),
     )
     seen = await flow.read(req["id"], flow.agency)
@@ -412,21 +426,52 @@ async def test_narrow_with_a_shorter_range_and_fewer_fields_is_stored(flow: Flow
 @pytest.mark.parametrize(
     ("decision", "field", "code"),
     [
-        ({"outcome": "NARROW"}, "decisions[0]", "INVALID_INPUT"),
-        ({"outcome": "NARROW", "from": "2025-12-01"}, "decisions[0]", "INVALID_TIME_RANGE"),
-        ({"outcome": "NARROW", "to": "2026-07-31"}, "decisions[0]", "INVALID_TIME_RANGE"),
+        ({"outcome": "NARROW", "reasonCode": "OVERBROAD"}, "decisions[0]", "INVALID_INPUT"),
         (
-            {"outcome": "NARROW", "from": "2026-05-01", "to": "2026-03-01"},
+            {"outcome": "NARROW", "fields": ["ip_address"]},
+            "decisions[0].reasonCode",
+            "INVALID_INPUT",
+        ),
+        (
+            {"outcome": "NARROW", "reasonCode": "BECAUSE", "fields": ["ip_address"]},
+            "decisions[0].reasonCode",
+            "UNKNOWN_REASON_CODE",
+        ),
+        (
+            {"outcome": "NARROW", "reasonCode": "OVERBROAD", "from": "2025-12-01"},
+            "decisions[0]",
+            "INVALID_TIME_RANGE",
+        ),
+        (
+            {"outcome": "NARROW", "reasonCode": "OVERBROAD", "to": "2026-07-31"},
+            "decisions[0]",
+            "INVALID_TIME_RANGE",
+        ),
+        (
+            {
+                "outcome": "NARROW",
+                "reasonCode": "OVERBROAD",
+                "from": "2026-05-01",
+                "to": "2026-03-01",
+            },
             "decisions[0].to",
             "INVALID_TIME_RANGE",
         ),
-        ({"outcome": "NARROW", "fields": ["password"]}, "decisions[0].fields", "INVALID_INPUT"),
         (
-            {"outcome": "NARROW", "fields": ["payment_method"]},
+            {"outcome": "NARROW", "reasonCode": "OVERBROAD", "fields": ["password"]},
             "decisions[0].fields",
             "INVALID_INPUT",
         ),
-        ({"outcome": "NARROW", "fields": []}, "decisions[0].fields", "INVALID_INPUT"),
+        (
+            {"outcome": "NARROW", "reasonCode": "OVERBROAD", "fields": ["payment_method"]},
+            "decisions[0].fields",
+            "INVALID_INPUT",
+        ),
+        (
+            {"outcome": "NARROW", "reasonCode": "OVERBROAD", "fields": []},
+            "decisions[0].fields",
+            "INVALID_INPUT",
+        ),
         ({"outcome": "APPROVE", "from": "2026-02-01"}, "decisions[0]", "INVALID_INPUT"),
         ({"outcome": "APPROVE", "fields": ["ip_address"]}, "decisions[0]", "INVALID_INPUT"),
     ],
@@ -457,7 +502,12 @@ async def test_the_unknown_field_is_named(flow: Flow) -> None:
         requestId=req["id"],
         version=req["version"],
         decisions=[
-            {"itemId": items(req)["A"]["id"], "outcome": "NARROW", "fields": ["email", "iban"]}
+            {
+                "itemId": items(req)["A"]["id"],
+                "outcome": "NARROW",
+                "reasonCode": "OVERBROAD",
+                "fields": ["email", "iban"],
+            }
         ],
     )
     assert "iban" in errors[0]["message"]
@@ -965,31 +1015,61 @@ async def test_a_decided_request_can_still_be_withdrawn_before_disclosure(
 # --- what may happen next -------------------------------------------------------------------
 
 
-async def test_next_operations_follow_the_status(flow: Flow) -> None:
+async def test_next_operations_list_only_what_the_caller_may_do(flow: Flow) -> None:
+    """The agency never sees the reviewers' operations (START_REVIEW, RELEASE, …); reviewers
+    never see the agency's (WITHDRAW, SUPERSEDE, ANSWER_CLARIFICATION)."""
     req = await flow.submit()
     rid = req["id"]
 
-    async def next_ops() -> set[str]:
-        seen = await flow.read(rid, flow.agency)
-        return set(seen["nextOperations"])
+    async def next_ops(actor: Actor) -> set[str]:
+        return set((await flow.read(rid, actor))["nextOperations"])
 
-    assert await next_ops() == {"START_REVIEW", "WITHDRAW", "SUPERSEDE"}
-    await flow.ok(flow.staff, "startReview", requestId=rid)
-    assert await next_ops() == {
+    agency, staff = flow.agency, flow.staff
+    assert await next_ops(agency) == {"WITHDRAW", "SUPERSEDE"}
+    assert await next_ops(staff) == {"START_REVIEW"}
+    await flow.ok(staff, "startReview", requestId=rid)
+    assert await next_ops(agency) == {"WITHDRAW", "SUPERSEDE"}
+    assert await next_ops(staff) == {
         "ASK_CLARIFICATION",
         "APPROVE",
         "APPROVE_PARTIALLY",
         "OBJECT",
         "REJECT",
-        "WITHDRAW",
-        "SUPERSEDE",
     }
-    await flow.ok(flow.staff, "askClarification", requestId=rid, message="Which months?")
-    assert await next_ops() == {"ANSWER_CLARIFICATION", "WITHDRAW", "SUPERSEDE"}
-    await flow.ok(flow.agency, "answerClarification", requestId=rid, message="January.")
+    await flow.ok(staff, "askClarification", requestId=rid, message="Which months?")
+    assert await next_ops(agency) == {"ANSWER_CLARIFICATION", "WITHDRAW", "SUPERSEDE"}
+    assert await next_ops(staff) == set()
+    await flow.ok(agency, "answerClarification", requestId=rid, message="January.")
     current = await flow.read(rid)
     await flow.decide(current, *[approve(i) for i in current["items"]])
-    assert await next_ops() == {"RELEASE", "WITHDRAW", "SUPERSEDE"}
+    assert await next_ops(agency) == {"WITHDRAW", "SUPERSEDE"}
+    assert await next_ops(staff) == {"RELEASE"}
+    # staff who only audit may do nothing; an agency token that may only read, neither
+    auditor = await flow.world.staff_actor(["audit"])
+    assert await next_ops(auditor) == set()
+    reader = await flow.world.agency_actor(
+        "DE", scopes=["requests:read"], agency_id=agency.agency_id
+    )
+    assert await next_ops(reader) == set()
+
+
+async def test_refusals_read_as_english(flow: Flow) -> None:
+    req = await flow.submit()
+    errors = await flow.refused(
+        flow.staff, "askClarification", "INVALID_TRANSITION", requestId=req["id"], message="?"
+    )
+    assert errors[0]["message"].startswith(
+        "cannot ask for clarification on a request that is RECEIVED"
+    )
+    await flow.ok(flow.agency, "withdrawRequest", requestId=req["id"])
+    errors = await flow.refused(
+        flow.agency,
+        "reviseRequest",
+        "INVALID_TRANSITION",
+        requestId=req["id"],
+        revision=submission(),
+    )
+    assert errors[0]["message"].startswith("cannot revise a request that is WITHDRAWN")
 
 
 # --- transaction records only for premium accounts ------------------------------------------
@@ -1037,9 +1117,11 @@ def by_identifier(req: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {i["target"]["identifier"]: i for i in req["items"]}
 
 
-async def test_transaction_records_of_a_non_premium_account_are_refused_at_start(
+async def test_transaction_records_of_a_non_premium_account_are_refused_by_the_reviewer(
     flow: Flow, container: Container
 ) -> None:
+    """Nothing is decided at startReview: the reviewer cannot approve D for the account and
+    rejects it; the agency reads NO_RESPONSIVE_DATA, staff read NOT_PREMIUM."""
     await add_accounts(container)
     req = await flow.submit(targets=D_TARGETS)
     received = await flow.read(req["id"])
@@ -1048,13 +1130,11 @@ async def test_transaction_records_of_a_non_premium_account_are_refused_at_start
     started = await flow.ok(flow.staff, "startReview", requestId=req["id"])
     assert started["status"] == "IN_REVIEW"
     seen = await flow.read(req["id"], flow.agency)
+    assert all(i["outcome"] is None and i["reasonCode"] is None for i in seen["items"])
     plain, premium = (
         by_identifier(seen)["plain@example.com"],
         by_identifier(seen)["premium@example.com"],
     )
-    assert (plain["outcome"], plain["reasonCode"]) == ("REJECT", "NOT_PREMIUM")
-    assert plain["explanation"]  # the agency reads why
-    assert premium["outcome"] is None
 
     current = await flow.read(req["id"])
     errors = await flow.refused(
@@ -1072,16 +1152,30 @@ async def test_transaction_records_of_a_non_premium_account_are_refused_at_start
         "NOT_PREMIUM",
         requestId=req["id"],
         version=current["version"],
-        decisions=[{"itemId": plain["id"], "outcome": "NARROW", "fields": ["placed_at"]}],
+        decisions=[
+            {
+                "itemId": plain["id"],
+                "outcome": "NARROW",
+                "reasonCode": "OVERBROAD",
+                "fields": ["placed_at"],
+            }
+        ],
     )
     assert await flow.read(req["id"]) == current
 
-    decided = await flow.decide(current, approve(premium))
+    decided = await flow.decide(
+        current,
+        approve(premium),
+        non_approval(plain, "REJECT", "NOT_PREMIUM", "No premium service on this account."),
+    )
     assert decided["status"] == "PARTIALLY_APPROVED"
     final = by_identifier(await flow.read(req["id"], flow.agency))
     assert final["premium@example.com"]["outcome"] == "APPROVE"
     assert final["plain@example.com"]["outcome"] == "REJECT"
-    assert final["plain@example.com"]["reasonCode"] == "NOT_PREMIUM"
+    assert final["plain@example.com"]["reasonCode"] == "NO_RESPONSIVE_DATA"
+    staff_view = by_identifier(await flow.read(req["id"]))
+    assert staff_view["plain@example.com"]["reasonCode"] == "NOT_PREMIUM"
+    assert staff_view["plain@example.com"]["explanation"] == "No premium service on this account."
 
 
 async def test_transaction_records_of_a_premium_account_can_be_approved(
@@ -1095,12 +1189,12 @@ async def test_transaction_records_of_a_premium_account_can_be_approved(
     assert decided["status"] == "APPROVED"
 
 
-async def test_a_request_decided_wholly_at_start_takes_the_status_of_its_items(
+async def test_a_request_with_only_d_of_a_non_premium_account_stays_in_review(
     flow: Flow, container: Container
 ) -> None:
-    """Only D of an account without premium service: at startReview every item is decided
-    (REJECT / NOT_PREMIUM), and the status follows from the items once all are decided."""
+    """Only D of an account without premium service: startReview decides nothing, and the
+    request stays IN_REVIEW until a person decides the item."""
     await add_accounts(container)
     req = await flow.in_review(targets=[D_TARGETS[1]])
-    assert [(i["outcome"], i["reasonCode"]) for i in req["items"]] == [("REJECT", "NOT_PREMIUM")]
-    assert req["status"] == "REJECTED"
+    assert [(i["outcome"], i["reasonCode"]) for i in req["items"]] == [(None, None)]
+    assert req["status"] == "IN_REVIEW"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import RELEASE, account_and_camera_owner, approve_all
+from tests.helpers import RELEASE, VALID_SUBMISSION, account_and_camera_owner, approve_all
 from trustcenter.db.models import AuditEvent, Notice
 from trustcenter.plugins import hookimpl
 from trustcenter.plugins.host import PluginHost
@@ -60,6 +60,7 @@ async def test_a_non_disclosure_order_pushes_the_notice_back(users, world, clock
         "issuedBy": "Court",
         "issuedAt": "2026-11-01",
         "nonDisclosureUntil": "2027-06-30",
+        "document": VALID_SUBMISSION["legalBasis"]["document"],  # approving needs the order
     }
     request_id, staff = await released(world, legalBasis=basis)
     notices = (await staff.data(NOTICES, {"id": request_id}))["request"]["notices"]

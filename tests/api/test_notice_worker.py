@@ -23,7 +23,8 @@ from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
 from trustcenter.services.notices import notice_listing
 
 NOTICES = """query($id: ID!) { request(id: $id) { notices {
-  id status releasedAt dueAt deliveredAt deliveries exception attempts lastError } } }"""
+  id status releasedAt dueAt deliveredAt deliveries exception { id kind } attempts lastError
+} } }"""
 RECORD = """mutation($i: RecordNoticeExceptionInput!) { recordNoticeException(input: $i) {
   exception { id } userErrors { field code message } } }"""
 LIFT = """mutation($i: ChangeNoticeExceptionInput!) { liftNoticeException(input: $i) {
@@ -227,7 +228,7 @@ async def test_an_exception_holds_notices_back_until_lifted(case, container, clo
     assert (await worker.run_once()).delivered == 0
     assert await outbox(container) == []
     assert [(n["status"], n["exception"]) for n in await notices(case)] == [
-        ("SUPPRESSED", kind)
+        ("SUPPRESSED", {"id": exception_id, "kind": kind})
     ] * 2
 
     await lift_exception(case, exception_id)
@@ -377,7 +378,7 @@ async def test_plugins_hear_of_each_delivered_notice_once(case, container, clock
 
 async def test_only_staff_read_notices_and_their_exceptions(case):
     await record_exception(case, "CHILD_ABUSE")
-    assert {n["exception"] for n in await notices(case)} == {"CHILD_ABUSE"}
+    assert {n["exception"]["kind"] for n in await notices(case)} == {"CHILD_ABUSE"}
 
     own = await case.agency.data(
         "query($id: ID!) { request(id: $id) { status } }", {"id": case.request_id}

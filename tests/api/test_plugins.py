@@ -20,7 +20,7 @@ import pytest
 import trustcenter_eu.plugin
 from sqlalchemy import func, select
 
-from tests.helpers import Actor, World, submission
+from tests.helpers import VALID_SUBMISSION, Actor, World, submission
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
 from trustcenter.db.models import (
@@ -42,6 +42,7 @@ BUILTINS = [
     "trustcenter.categories",
     "trustcenter.datasource",
     "trustcenter.outbox",
+    "trustcenter.reasons",
 ]
 CITATION = "Regulation (EU) 2023/1543, Art. 4(2)"
 
@@ -52,6 +53,7 @@ PROSECUTOR_ORDER: dict[str, Any] = {
         "issuedBy": "Staatsanwaltschaft Berlin",
         "issuerRole": "PROSECUTOR",
         "issuedAt": "2026-11-20",
+        "document": VALID_SUBMISSION["legalBasis"]["document"],  # approving needs the order
     },
     "targets": [
         {"identifierType": "EMAIL", "identifier": "suspect@example.com", "infoTypes": ["A", "E"]}
@@ -272,7 +274,7 @@ async def test_a_block_stops_release_until_an_admin_overrides_it_with_a_justific
 ):
     req = await approved(agency, reviewer, clock, **PROSECUTOR_ORDER)
     rid = req["id"]
-    [finding] = req["findings"]
+    [finding] = [f for f in req["findings"] if f["plugin"] == "eu"]  # and the policy's NOT_HELD
     assert finding["code"] == "EU_JUDGE_REQUIRED"
 
     # refused: the block is unresolved, and nothing is released
@@ -489,6 +491,7 @@ async def test_staff_see_the_loaded_plugins_their_hooks_and_jurisdictions(
     assert list(plugins) == [*BUILTINS, "eu"]
     assert plugins["eu"]["builtin"] is False
     assert plugins["eu"]["hooks"] == [
+        "trustcenter_accepts_from_abroad",
         "trustcenter_jurisdictions",
         "trustcenter_response_deadline",
         "trustcenter_review_findings",

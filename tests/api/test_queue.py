@@ -204,7 +204,8 @@ async def test_an_agency_sees_only_its_own_requests_in_the_queue(
 ) -> None:
     own = await fill(queue)
     other = await world.agency_actor("FR")
-    theirs = (await other.submit(**EMERGENCY))["id"]  # received last: due after own emergencies
+    # received last: due after own emergencies (a French agency submits for France)
+    theirs = (await other.submit(jurisdiction="FR", **EMERGENCY))["id"]
     assert await queue.ids() == [*own[:4], theirs, *own[4:]]
     page = await queue.page(actor=queue.agency)
     assert [e["node"]["id"] for e in page["edges"]] == own

@@ -213,5 +213,6 @@ async def test_idempotency_keys_are_per_agency(world, container):
     de = await world.agency_actor("DE")
     fr = await world.agency_actor("FR")
     a = (await de.data(SUBMIT, {"input": submission(idempotencyKey="same")}))["submitRequest"]
-    b = (await fr.data(SUBMIT, {"input": submission(idempotencyKey="same")}))["submitRequest"]
+    french = submission(idempotencyKey="same", jurisdiction="FR")
+    b = (await fr.data(SUBMIT, {"input": french}))["submitRequest"]
     assert a["request"]["id"] != b["request"]["id"] and b["replayed"] is False

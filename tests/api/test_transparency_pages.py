@@ -8,19 +8,28 @@ published version does not move when later data arrives."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 import re
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from tests.helpers import RELEASE, World, approve_all
 from trustcenter.bootstrap import Container
+from trustcenter.db.models import Account, ReportStatement
 from trustcenter.demo import load_demo
 from trustcenter.domain.report import FIGURES, METHOD_VERSION, figures_sha256
+from trustcenter.domain.report_policy import ALWAYS_EXCLUDED_REASON, year_end
+from trustcenter.plugins import Exclusion, hookimpl
+from trustcenter.plugins.host import PluginHost
+from trustcenter.plugins.manager import load
 from trustcenter.services.reports import (
     build_report,
     confirm_statement,
@@ -35,25 +44,43 @@ STATEMENT = "We have never built a backdoor or a master key."
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 DOCUMENT_KEYS = {
     "year", "version", "method_version", "figures_sha256", "published_at", "excluded_countries",
-    "rows", "totals", "statement", "changelog", "versions",
+    "exclusions", "rows", "totals", "statement", "changelog", "versions",
 }  # fmt: skip
+#: a few days into the year after YEAR: YEAR has ended
+NEW_YEAR = datetime(YEAR + 1, 1, 4, 9, 0, tzinfo=UTC)
 
 
 # -- making reports ------------------------------------------------------------------------------
 
 
 async def publish(container: Container, year: int, changelog: str | None = None) -> Any:
+    """Build and publish ``year`` as the rules allow it: once the year has ended (the clock
+    moves to the next January if needed) and with the statement confirmed after it ended."""
+    clock: Any = container.clock
+    if clock.now() < year_end(year):
+        clock.set(NEW_YEAR)
+    async with container.db.reader() as session:
+        confirmed = await session.scalar(
+            select(ReportStatement).where(ReportStatement.confirmed_at >= year_end(year))
+        )
+    if confirmed is None:
+        await confirm_statement(container.db, clock, None, STATEMENT)
     excluded = await container.report_exclusions()
-    await build_report(container.db, container.clock, None, year, excluded)
-    return await publish_report(container.db, container.clock, None, year, changelog)
+    await build_report(container.db, clock, None, year, excluded)
+    return await publish_report(container.db, clock, None, year, changelog)
 
 
 async def with_demo(container: Container) -> None:
     assert await load_demo(container.db, container.clock) is not None
 
 
-async def released_request(world: World, reference: str) -> None:
-    """A request received now from Germany, approved and answered with data."""
+async def submitted(world: World, reference: str) -> str:
+    """A request received now from Germany about the suspect's account (which exists)."""
+    async with world.container.db.transaction() as s:
+        known = await s.scalar(select(Account).where(Account.username == "suspect"))
+        if known is None:
+            s.add(Account(username="suspect", email="suspect@example.com", region="DE",
+                          registered_at=datetime(2024, 1, 1, tzinfo=UTC)))  # fmt: skip
     agency = await world.agency_actor("DE")
     request = await agency.submit(
         legalBasis={
@@ -64,10 +91,19 @@ async def released_request(world: World, reference: str) -> None:
             "document": "JVBERi0xLjQgd2FycmFudA==",
         }
     )
+    return str(request["id"])
+
+
+async def release(world: World, request_id: str) -> None:
+    """Approved and answered with data (the suspect's account information)."""
     staff = await world.staff_actor(["review"])
-    await approve_all(staff, request["id"])
-    done = await staff.data(RELEASE, {"i": {"requestId": request["id"]}})
+    await approve_all(staff, request_id)
+    done = await staff.data(RELEASE, {"i": {"requestId": request_id}})
     assert done["releaseDisclosure"]["userErrors"] == []
+
+
+async def released_request(world: World, reference: str) -> None:
+    await release(world, await submitted(world, reference))
 
 
 # -- reading what the pages say -------------------------------------------------------------------
@@ -207,7 +243,7 @@ async def test_the_years_page_lists_only_published_years(container, http):
     page = await http.get("/transparency/abc")
     assert "Not found" in page.text and page.headers["content-security-policy"].startswith(CSP)
 
-    await publish_report(container.db, container.clock, None, YEAR)
+    await publish(container, YEAR)  # once the year has ended
     assert Page((await http.get("/transparency")).text).years == [YEAR, DEMO_YEAR]
     # a version that is no whole number a report could have names none (never a server error)
     for version in ("abc", "0", "-1", "²", "\u0661", "9" * 5000, "99999999999", "7"):
@@ -241,7 +277,7 @@ async def test_the_json_is_the_stored_report(container, http):
          "figures_sha256": row.figures_sha256}
     ]  # fmt: skip
     # anyone can check the digest from the JSON alone
-    hashed = ("year", "method_version", "excluded_countries", "rows", "totals")
+    hashed = ("year", "method_version", "excluded_countries", "exclusions", "rows", "totals")
     assert figures_sha256({k: doc[k] for k in hashed}) == doc["figures_sha256"]
 
     # cached by what it is: the figures' digest and the version
@@ -326,20 +362,21 @@ async def test_the_page_shows_every_row_and_the_charts_match_the_totals(containe
 
 async def test_an_older_version_stays_readable_after_a_correction(world, container, clock, http):
     await released_request(world, "AG-2026-113")
+    late = await submitted(world, "AG-2026-200")  # another warrant, answered next year
     first = await publish(container, YEAR)
     v1 = await json_of(http, f"/transparency/{YEAR}.json")
-    assert v1["totals"]["worldwide"]["requests"] == 1
+    assert v1["totals"]["worldwide"]["with_data"] == 1
 
     clock.advance(timedelta(days=1))
-    await released_request(world, "AG-2026-200")  # another warrant, another request
-    note = "Adds a request received on 1 December that arrived after version 1."
+    await release(world, late)
+    note = "Adds the answer to a request received on 30 November, given after version 1."
     second = await publish(container, YEAR, note)
     assert (first.version, second.version) == (1, 2)
 
     # the year's page is the newest version …
     newest = await json_of(http, f"/transparency/{YEAR}.json")
     assert newest["version"] == 2 and newest["changelog"] == note
-    assert newest["totals"]["worldwide"]["requests"] == 2
+    assert newest["totals"]["worldwide"]["with_data"] == 2
     r = await http.get(f"/transparency/{YEAR}")
     assert 'data-version="2"' in r.text and "data-older-version" not in r.text
     assert_page_shows(Page(r.text), newest)
@@ -355,7 +392,7 @@ async def test_an_older_version_stays_readable_after_a_correction(world, contain
     assert f'href="/transparency/{YEAR}.json?version=1"' in r.text
     csv_v1 = await http.get(f"/transparency/{YEAR}.csv?version=1")
     assert f'filename="transparency-{YEAR}-v1.csv"' in csv_v1.headers["content-disposition"]
-    assert next(csv.DictReader(io.StringIO(csv_v1.text)))["requests"] == "1"
+    assert next(csv.DictReader(io.StringIO(csv_v1.text)))["with_data"] == "1"
 
     # both documents list both versions, and the page says what changed
     listed = [
@@ -379,12 +416,13 @@ async def test_a_published_report_does_not_change_when_later_data_arrives(
     world, container, clock, http
 ):
     await released_request(world, "AG-2026-113")
+    late = await submitted(world, "AG-2026-200")
     await publish(container, YEAR)
     paths = [f"/transparency/{YEAR}", f"/transparency/{YEAR}.json", f"/transparency/{YEAR}.csv"]
     before = {p: (await http.get(p)).text for p in paths}
 
     clock.advance(timedelta(days=1))
-    await released_request(world, "AG-2026-200")  # received in the same year, after publishing
+    await release(world, late)  # received in the same year, answered after publishing
     assert {p: (await http.get(p)).text for p in paths} == before
     excluded = await container.report_exclusions()
     draft = await build_report(container.db, container.clock, None, YEAR, excluded)
@@ -392,9 +430,9 @@ async def test_a_published_report_does_not_change_when_later_data_arrives(
     assert {p: (await http.get(p)).text for p in paths} == before
     assert (await http.get(f"/transparency/{YEAR}.json?version=2")).status_code == 404
 
-    await publish_report(container.db, container.clock, None, YEAR, "Adds a later request.")
+    await publish_report(container.db, container.clock, None, YEAR, "Adds a later answer.")
     after = await json_of(http, f"/transparency/{YEAR}.json")
-    assert after["version"] == 2 and after["totals"]["worldwide"]["requests"] == 2
+    assert after["version"] == 2 and after["totals"]["worldwide"]["with_data"] == 2
     assert (await http.get(f"/transparency/{YEAR}.csv?version=1")).text == before[paths[2]]
 
 
@@ -419,3 +457,124 @@ async def test_no_token_is_needed_and_a_bad_token_is_still_refused(world, contai
         assert r.status_code == 401, header  # the middleware refuses a bad token everywhere
         assert r.json()["error"] == "invalid_token"
         assert r.headers["www-authenticate"].startswith('Bearer realm="trustcenter"')
+
+
+# -- method versions and exclusions ----------------------------------------------------------------
+
+#: a report as method 2026.1 stored it: categories in lower case, exclusions without reasons
+OLD_FIGURES: dict[str, Any] = {
+    "year": 2025,
+    "method_version": "2026.1",
+    "excluded_countries": ["CN"],
+    "rows": [
+        {"country": "DE", "category": "account", "requests": 3, "challenged_or_rejected": 1,
+         "with_data": 2, "with_data_pct": 66.7, "accounts_specified": 3,
+         "products_specified": 0, "median_days_to_respond": 4.5},
+    ],
+    "totals": {
+        "categories": [
+            {"category": "account", "requests": 3, "challenged_or_rejected": 1, "with_data": 2,
+             "with_data_pct": 66.7, "accounts_specified": 3, "products_specified": 0,
+             "median_days_to_respond": 4.5},
+        ],
+        "worldwide": {"requests": 3, "challenged_or_rejected": 1, "with_data": 2,
+                      "with_data_pct": 66.7, "accounts_specified": 3, "products_specified": 0,
+                      "median_days_to_respond": 4.5},
+    },
+}  # fmt: skip
+OLD_GRAPHQL = """query { transparencyReport(year: 2025, version: 1) { methodVersion
+  figuresSha256 excluded { country reason } rows { category withData accountsSpecified } } }"""
+
+
+async def published_under_2026_1(container: Container) -> str:
+    """Version 1 of 2025 as it was published under method 2026.1; its figures' digest."""
+    from sqlalchemy import insert
+
+    from trustcenter.db.models import TransparencyReport
+    from trustcenter.domain.report import canonical
+
+    at = datetime(2026, 1, 20, tzinfo=UTC)
+    digest = figures_sha256(OLD_FIGURES)
+    async with container.db.transaction() as s:
+        await s.execute(insert(TransparencyReport).values(
+            year=2025, version=1, status="published", method_version="2026.1",
+            figures=canonical(OLD_FIGURES).decode(), figures_sha256=digest, built_at=at,
+            built_by="operator", published_at=at, published_by="operator",
+            statement=STATEMENT, statement_confirmed_at=at,
+        ))  # fmt: skip
+    return digest
+
+
+async def test_a_report_published_under_method_2026_1_keeps_its_figures_and_says_so(
+    container, http
+):
+    digest = await published_under_2026_1(container)
+
+    doc = await json_of(http, "/transparency/2025.json")
+    assert doc["method_version"] == "2026.1" and doc["figures_sha256"] == digest
+    assert "exclusions" not in doc  # the document as it was published, nothing added
+    hashed = ("year", "method_version", "excluded_countries", "rows", "totals")
+    assert {k: doc[k] for k in hashed} == OLD_FIGURES
+    assert figures_sha256({k: doc[k] for k in hashed}) == digest
+
+    r = await http.get("/transparency/2025.csv")
+    assert r.headers["x-report-method-version"] == "2026.1"
+    assert json.loads(r.headers["x-report-exclusions"]) == [{"country": "CN", "reason": None}]
+    assert next(csv.DictReader(io.StringIO(r.text)))["category"] == "account"  # as stored
+
+    page = await http.get("/transparency/2025")
+    assert "data-method-version>2026.1<" in page.text
+    assert_page_shows(Page(page.text), doc)
+    assert ">Account<" in page.text.replace('"></span>', ">")  # labelled as before
+
+    gql = await http.post("/graphql", json={"query": OLD_GRAPHQL})
+    report = gql.json()["data"]["transparencyReport"]
+    assert report["methodVersion"] == "2026.1" and report["figuresSha256"] == digest
+    assert report["excluded"] == [{"country": "CN", "reason": None}]
+    assert report["rows"] == [{"category": "ACCOUNT", "withData": 2, "accountsSpecified": 3}]
+
+    # a correction under today's method leaves version 1 as it was
+    await with_demo(container)
+    second = await publish(container, 2025, "Recounted under method 2026.2.")
+    assert second.version == 2 and second.method_version == METHOD_VERSION == "2026.2"
+    assert (await json_of(http, "/transparency/2025.json?version=1")) == {
+        **doc,
+        "versions": (await json_of(http, "/transparency/2025.json"))["versions"],
+    }
+    assert (await json_of(http, "/transparency/2025.json"))["method_version"] == "2026.2"
+
+
+class Excludes:
+    @hookimpl
+    def trustcenter_report_exclusions(self) -> list[Exclusion]:
+        return [Exclusion("RU", "Requests cannot be verified as lawful (“Ersuchen”).")]
+
+
+async def test_the_published_report_prints_every_exclusion_beside_its_reason(
+    world, container, http
+):
+    container.settings = replace(container.settings, report_exclusions="KP:no lawful channel")
+    container.plugins = PluginHost(*load("", extra=[("acme", Excludes())]))
+    await released_request(world, "AG-2026-113")
+    await publish(container, YEAR)
+    expected = [
+        {"country": "CN", "reason": ALWAYS_EXCLUDED_REASON},
+        {"country": "KP", "reason": "no lawful channel"},
+        {"country": "RU", "reason": "Requests cannot be verified as lawful (“Ersuchen”)."},
+    ]
+
+    doc = await json_of(http, f"/transparency/{YEAR}.json")
+    assert doc["exclusions"] == expected and doc["excluded_countries"] == ["CN", "KP", "RU"]
+    assert doc["method_version"] == METHOD_VERSION
+    assert {r["category"] for r in doc["rows"]} == {"ACCOUNT"}
+
+    r = await http.get(f"/transparency/{YEAR}.csv")
+    assert json.loads(r.headers["x-report-exclusions"]) == expected
+    assert r.headers["x-report-method-version"] == METHOD_VERSION
+    assert next(csv.DictReader(io.StringIO(r.text)))["category"] == "ACCOUNT"
+
+    page = await http.get(f"/transparency/{YEAR}")
+    items = re.findall(r'<li data-excluded="(\w+)">(.*?)</li>', page.text, re.S)
+    assert [code for code, _ in items] == ["CN", "KP", "RU"]
+    for (_, text), exclusion in zip(items, expected, strict=True):
+        assert f"<span data-reason>{html.escape(exclusion['reason'], quote=True)}</span>" in text

@@ -50,7 +50,9 @@ STATEMENT = (
     "We have never built a backdoor or a master key into our products or services, and we have "
     "never been asked to."
 )
-CHANGELOG = "Adds the statement, as confirmed on 1 December 2026; the figures are unchanged."
+#: the statement as first confirmed for 2025 (a year is published only with its statement)
+FIRST_STATEMENT = "We have never built a backdoor or a master key."
+CHANGELOG = "Rewords the statement, as confirmed on 1 December 2026; the figures are unchanged."
 
 
 def artifacts() -> Path:
@@ -90,13 +92,14 @@ def _in_a_thread(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 
 async def _prepare(settings: Settings) -> None:
-    """The demo data, and 2025's report: version 1, then a correction adding the statement."""
+    """The demo data, and 2025's report: version 1, then a correction rewording the statement."""
     clock = FixedClock(NOW)
     c = build(settings, clock)
     await c.start()
     try:
         assert await load_demo(c.db, clock) is not None
         excluded = await c.report_exclusions()
+        await confirm_statement(c.db, clock, None, FIRST_STATEMENT)
         await build_report(c.db, clock, None, YEAR, excluded)
         await publish_report(c.db, clock, None, YEAR)
         clock.advance(timedelta(days=1))

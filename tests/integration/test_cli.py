@@ -158,18 +158,26 @@ def test_agency_create_list_verify_suspend(cli: Invoke) -> None:
             "country": "DE",
             "region": None,
             "verification": "pending",
+            "granted_jurisdictions": [],
+            "verified_by": None,
         }
     ]
 
-    assert _json(cli("agency", "verify", agency_id, "--json")) == {
+    verified = _json(cli("agency", "verify", agency_id, "--json"))
+    assert verified["verified_by"].startswith("cli:")  # the operator, when no name is given
+    assert verified == {
         "id": agency_id,
         "verification": "verified",
+        "granted_jurisdictions": [],
+        "verified_by": verified["verified_by"],
     }
     assert [a["verification"] for a in _agencies(cli)] == ["verified"]
 
     assert _json(cli("agency", "suspend", agency_id, "--json")) == {
         "id": agency_id,
         "verification": "suspended",
+        "granted_jurisdictions": [],
+        "verified_by": verified["verified_by"],
     }
     assert [a["verification"] for a in _agencies(cli)] == ["suspended"]
 
@@ -203,6 +211,8 @@ def test_agency_create_normalises_and_keeps_the_region(cli: Invoke) -> None:
         "country": "US",
         "region": "US-CA",
         "verification": "pending",
+        "granted_jurisdictions": [],
+        "verified_by": None,
     }
 
 
@@ -242,6 +252,58 @@ def test_agency_create_refuses_an_unknown_kind(cli: Invoke, db_file: Path) -> No
     assert result.exit_code == 2
     assert "--kind" in result.stderr
     assert not db_file.exists() or _rows(db_file, "SELECT count(*) FROM agencies") == [(0,)]
+
+
+def test_agency_verify_records_granted_jurisdictions(cli: Invoke, db_file: Path) -> None:
+    agency_id = _create_agency(cli, "NL", "European body")
+    evidence = "Regulation (EU) 2016/794, Art. 4"
+    out = _json(
+        cli("agency", "verify", agency_id, "--jurisdictions", "de, FR-IDF", "--evidence",
+            evidence, "--by", "A. Admin", "--json")
+    )  # fmt: skip
+    assert out == {
+        "id": agency_id,
+        "verification": "verified",
+        "granted_jurisdictions": ["DE", "FR-IDF"],
+        "verified_by": "A. Admin",
+    }
+    [row] = _agencies(cli)
+    assert row["granted_jurisdictions"] == ["DE", "FR-IDF"] and row["verified_by"] == "A. Admin"
+    line = cli("agency", "list").stdout.strip()
+    assert "DE FR-IDF" in line
+    [(data,)] = _rows(db_file, "SELECT data FROM audit_events WHERE action = 'agency.verified'")
+    recorded = json.loads(data)
+    assert recorded["jurisdictions"] == ["DE", "FR-IDF"]
+    assert recorded["evidence"] == evidence and recorded["verified_by"] == "A. Admin"
+    assert _rows(db_file, "SELECT granted_jurisdictions, verification_evidence FROM agencies") == [
+        ("DE FR-IDF", evidence)
+    ]
+    # verifying again without --jurisdictions keeps the grant (the README's plain verify)
+    again = _json(cli("agency", "verify", agency_id, "--json"))
+    assert again["granted_jurisdictions"] == ["DE", "FR-IDF"]
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--jurisdictions", "DE,XX"], "jurisdictions"),
+        (["--jurisdictions", "not a code"], "jurisdictions"),
+        (["--jurisdictions", "US"], "evidence"),  # beyond its own country: say why
+    ],
+)
+def test_agency_verify_refuses_bad_grants(
+    cli: Invoke, db_file: Path, args: list[str], field: str
+) -> None:
+    agency_id = _create_agency(cli, "DE")
+    result = cli("agency", "verify", agency_id, *args)
+    assert result.exit_code == 2, result.output
+    assert f"{field}:" in result.stderr
+    assert _rows(db_file, "SELECT verification, granted_jurisdictions FROM agencies") == [
+        ("pending", "")
+    ]
+    assert _rows(db_file, "SELECT count(*) FROM audit_events WHERE action = 'agency.verified'") == [
+        (0,)
+    ]
 
 
 @pytest.mark.parametrize("command", ["verify", "suspend"])
@@ -553,10 +615,15 @@ def test_the_report_is_built_published_and_corrected_at_the_command_line(
 ) -> None:
     assert cli("demo").exit_code == 0
     assert cli("report", "show", "--year", "2025").output.endswith("no published report for 2025\n")
+    # a year is published only with the statement confirmed for it (after the year ended)
+    assert cli("report", "confirm-statement", "We have never built a backdoor.").exit_code == 0
     built = cli("report", "build", "--year", "2025", "--json")
     draft = _json(built)
     assert draft["status"] == "draft" and draft["version"] == 1
     assert draft["requests"] > 0 and draft["excluded_countries"] == ["CN"]
+    assert [e["country"] for e in draft["exclusions"]] == ["CN"]
+    assert "Chinese Mainland" in draft["exclusions"][0]["reason"]
+    assert draft["method_version"] == "2026.2"
     assert "building 2025" in built.stderr  # the progress bar
     shown = json.loads(cli("report", "show", "--year", "2025", "--draft").stdout)
     assert shown["totals"]["worldwide"]["requests"] == draft["requests"]
@@ -574,17 +641,17 @@ def test_the_report_is_built_published_and_corrected_at_the_command_line(
         assert con.execute("SELECT count(*) FROM transparency_reports WHERE status = "
                            "'published'").fetchone() == (1,)  # fmt: skip
 
-    # a confirmed statement makes the next draft differ (the figures stay): a correction needs
+    # a reworded statement makes the next draft differ (the figures stay): a correction needs
     # its changelog
-    confirmed = cli("report", "confirm-statement", "We have never built a backdoor.")
+    confirmed = cli("report", "confirm-statement", "We have never built a backdoor or a key.")
     assert confirmed.output.startswith("statement confirmed on ")
     cli("report", "build", "--year", "2025")
     unexplained = cli("report", "publish", "--year", "2025")
     assert unexplained.exit_code != 0 and "changelog" in unexplained.output
-    second = _json(cli("report", "publish", "--year", "2025", "--changelog", "statement added",
+    second = _json(cli("report", "publish", "--year", "2025", "--changelog", "statement reworded",
                        "--json"))  # fmt: skip
     assert second["version"] == 2 and second["figures_sha256"] == published["figures_sha256"]
     with sqlite3.connect(db_file) as con:
         assert con.execute("SELECT version, statement IS NOT NULL, changelog FROM "
                            "transparency_reports WHERE status = 'published' ORDER BY version"
-                           ).fetchall() == [(1, 0, None), (2, 1, "statement added")]  # fmt: skip
+                           ).fetchall() == [(1, 1, None), (2, 1, "statement reworded")]  # fmt: skip

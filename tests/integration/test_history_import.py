@@ -470,18 +470,18 @@ async def test_an_imported_history_gives_the_reports_figures(container: Containe
     assert document["totals"]["worldwide"] == figures(8, 3, 3, 37.5, 7, 2, 2.5)
     categories = {c.pop("category"): c for c in document["totals"]["categories"]}
     assert categories == {
-        "account": figures(3, 1, 1, 33.3, 4, 0, 3.5),
-        "emergency": figures(1, 0, 1, 100.0, 1, 0, 0.5),
-        "product": figures(3, 1, 1, 33.3, 1, 2, 1.5),
-        "transaction": figures(1, 1, 0, 0.0, 1, 0, 10.0),
+        "ACCOUNT": figures(3, 1, 1, 33.3, 4, 0, 3.5),
+        "EMERGENCY": figures(1, 0, 1, 100.0, 1, 0, 0.5),
+        "PRODUCT": figures(3, 1, 1, 33.3, 1, 2, 1.5),
+        "TRANSACTION": figures(1, 1, 0, 0.0, 1, 0, 10.0),
     }
     rows = {(r.pop("country"), r.pop("category")): r for r in document["rows"]}
     assert rows == {
-        ("DE", "account"): figures(1, 0, 1, 100.0, 2, 0, 4.0),
-        ("DE", "emergency"): figures(1, 0, 1, 100.0, 1, 0, 0.5),
-        ("DE", "product"): figures(3, 1, 1, 33.3, 1, 2, 1.5),
-        ("FR", "account"): figures(2, 1, 0, 0.0, 2, 0, 3.0),
-        ("FR", "transaction"): figures(1, 1, 0, 0.0, 1, 0, 10.0),
+        ("DE", "ACCOUNT"): figures(1, 0, 1, 100.0, 2, 0, 4.0),
+        ("DE", "EMERGENCY"): figures(1, 0, 1, 100.0, 1, 0, 0.5),
+        ("DE", "PRODUCT"): figures(3, 1, 1, 33.3, 1, 2, 1.5),
+        ("FR", "ACCOUNT"): figures(2, 1, 0, 0.0, 2, 0, 3.0),
+        ("FR", "TRANSACTION"): figures(1, 1, 0, 0.0, 1, 0, 10.0),
     }
     earlier = json.loads(
         (await build_report(container.db, container.clock, None, 2024, [])).figures

@@ -39,6 +39,7 @@ from trustcenter.db.models import (
 from trustcenter.db.repositories.report import compute
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.report import shape
+from trustcenter.domain.report_policy import ALWAYS_EXCLUDED_REASON, Exclusion
 from trustcenter.services.reports import build_report
 
 NAMESPACE = uuid.UUID("6f1b8a52-52a1-4c1e-9a57-0c1f3c0d2e11")
@@ -52,6 +53,7 @@ STATUS = {
     "rejected": "rejected",
     "approved": "approved",
     "with_data": "disclosed",
+    "no_data": "disclosed",
     "withdrawn": "withdrawn",
 }
 
@@ -68,10 +70,12 @@ def rec(
     days: float | None = None,
     kind: str = "warrant",
     ref: str = "AG-7/26",
-    targets: Sequence[tuple[str, str]] = (("email", "a@x.de"),),
+    targets: Sequence[tuple[str, ...]] = (("email", "a@x.de"),),
     revision_of: Record | None = None,
 ) -> Record:
-    """A request as the report sees it; ``days`` after receipt it was answered (if given)."""
+    """A request as the report sees it; ``days`` after receipt it was answered (if given).
+    A target ``(type, identifier, subject)`` was resolved at review to ``subject``
+    ("account:<id>", "product:<id>", or None: to nothing)."""
     return Record(
         country=country,
         category=category,
@@ -125,9 +129,10 @@ async def _insert(session: AsyncSession, history: Sequence[Record]) -> None:
     )  # fmt: skip
     targets = [
         {"id": uuid.uuid4(), "request_id": r.id, "position": position,
-         "identifier_type": kind, "identifier": identifier}
+         "identifier_type": t[0], "identifier": t[1], "subject_key": reference.subject_of(t),
+         "resolved_at": r.received_at if len(t) > 2 else None}
         for r in history
-        for position, (kind, identifier) in enumerate(r.targets)
+        for position, t in enumerate(r.targets)
     ]  # fmt: skip
     if targets:
         await session.execute(insert(Target), targets)
@@ -200,7 +205,7 @@ async def report(
     return await sql_document(container, history, year, excluded)
 
 
-def row(document: Mapping[str, Any], country: str, category: str = "account") -> dict[str, Any]:
+def row(document: Mapping[str, Any], country: str, category: str = "ACCOUNT") -> dict[str, Any]:
     found = [r for r in document["rows"] if (r["country"], r["category"]) == (country, category)]
     assert len(found) == 1, (country, category, document["rows"])
     return dict(found[0])
@@ -380,15 +385,16 @@ async def test_the_category_is_the_requests_own_and_a_plugins_category_has_its_o
         rec("rejected", category="preservation", ref="A-3"),
         rec(category="preservation", ref="A-4"),
     )
+    # the same upper-case codes as everywhere in the API, whatever the stored spelling
     assert [(r["country"], r["category"], r["requests"]) for r in doc["rows"]] == [
-        ("DE", "account", 1),
-        ("DE", "preservation", 2),
-        ("DE", "product", 1),
+        ("DE", "ACCOUNT", 1),
+        ("DE", "PRESERVATION", 2),
+        ("DE", "PRODUCT", 1),
     ]
     assert [(c["category"], c["requests"]) for c in doc["totals"]["categories"]] == [
-        ("account", 1),
-        ("preservation", 2),
-        ("product", 1),
+        ("ACCOUNT", 1),
+        ("PRESERVATION", 2),
+        ("PRODUCT", 1),
     ]
 
 
@@ -401,7 +407,7 @@ async def test_a_request_counted_as_one_takes_the_category_of_the_first_received
         rec(category="transaction", at=MARCH),  # received first
         rec(category="account", at=MARCH + 2 * DAY),
     )
-    assert [(r["category"], r["requests"]) for r in doc["rows"]] == [("transaction", 1)]
+    assert [(r["category"], r["requests"]) for r in doc["rows"]] == [("TRANSACTION", 1)]
 
 
 async def test_requests_received_at_the_same_instant_are_taken_in_the_order_of_their_ids(
@@ -411,7 +417,7 @@ async def test_requests_received_at_the_same_instant_are_taken_in_the_order_of_t
     at_once = [replace(rec(category="product"), id=high),
                replace(rec(category="transaction"), id=low)]  # fmt: skip
     doc = await report(container, *at_once)
-    assert [(r["category"], r["requests"]) for r in doc["rows"]] == [("transaction", 1)]
+    assert [(r["category"], r["requests"]) for r in doc["rows"]] == [("TRANSACTION", 1)]
 
 
 async def test_the_year_is_the_utc_year_of_receipt(container: Container) -> None:
@@ -460,13 +466,13 @@ async def test_excluded_countries_are_in_no_row_and_no_total(container: Containe
     doc = await sql_document(container, history, 2026, ["CN"])
     assert doc["excluded_countries"] == ["CN"]
     assert {r["country"] for r in doc["rows"]} == {"DE", "US"}
-    assert category(doc, "product")["requests"] == 1
-    assert category(doc, "product")["challenged_or_rejected"] == 0
+    assert category(doc, "PRODUCT")["requests"] == 1
+    assert category(doc, "PRODUCT")["challenged_or_rejected"] == 0
     assert worldwide(doc)["requests"] == 2
     assert worldwide(doc)[MEDIAN] == 4.0
     everything = await sql_document(container, history, 2026, [])
     assert worldwide(everything)["requests"] == 4
-    assert row(everything, "CN", "product")["requests"] == 1
+    assert row(everything, "CN", "PRODUCT")["requests"] == 1
     fewer = await sql_document(container, history, 2026, ["CN", "US"])
     assert [r["country"] for r in fewer["rows"]] == ["DE"]
     async with container.db.reader() as session:  # codes are compared whatever their case
@@ -582,10 +588,10 @@ async def test_totals_are_the_sums_of_the_rows_and_the_medians_are_over_all_unit
         rec("pending", country="US", category="product", ref="B-3"),
     ]
     doc = await report(container, *history)
-    groups = [("DE", "account"), ("FR", "account"), ("US", "product")]
+    groups = [("DE", "ACCOUNT"), ("FR", "ACCOUNT"), ("US", "PRODUCT")]
     assert [row(doc, c, k)[MEDIAN] for c, k in groups] == [2.0, 10.0, 150.0]
     # the medians of every unit, not medians of the medians (10.0, 6.0)
-    assert category(doc, "account")[MEDIAN] == 2.5  # 1, 2, 3, 10
+    assert category(doc, "ACCOUNT")[MEDIAN] == 2.5  # 1, 2, 3, 10
     assert worldwide(doc)[MEDIAN] == 6.5  # 1, 2, 3, 10, 100, 200
     counts = ("requests", "challenged_or_rejected", "with_data", "accounts_specified",
               "products_specified")  # fmt: skip
@@ -621,16 +627,157 @@ async def test_a_built_report_stores_the_figures_the_reference_counts(
     ]
     await store(container, *history)
     excluded = await container.report_exclusions()
-    assert excluded == ["CN"]  # the configured default; no plugin adds any here
+    assert excluded == []  # nothing configured, no plugin adds any: CN is the policy's own
     draft = await build_report(container.db, container.clock, None, 2026, excluded)
-    assert json.loads(draft.figures) == reference.document(history, 2026, excluded)
+    cn = Exclusion("CN", ALWAYS_EXCLUDED_REASON)
+    assert json.loads(draft.figures) == reference.document(history, 2026, [cn])
+    assert json.loads(draft.figures)["exclusions"] == [
+        {"country": "CN", "reason": ALWAYS_EXCLUDED_REASON}
+    ]
+
+
+# --- method 2026.2: with data means data; subjects, not identifiers; exclusions with reasons ---
+
+ACCOUNT = f"account:{uuid.uuid5(NAMESPACE, 'account-x')}"
+OTHER_ACCOUNT = f"account:{uuid.uuid5(NAMESPACE, 'account-y')}"
+PRODUCT = f"product:{uuid.uuid5(NAMESPACE, 'product-x')}"
+
+
+async def test_a_release_without_a_record_is_an_answer_but_not_with_data(
+    container: Container,
+) -> None:
+    doc = await report(
+        container,
+        rec("no_data", days=2, ref="A-1"),
+        rec("rejected", days=4, ref="A-2"),
+    )
+    figures = row(doc, "DE")
+    assert (figures["requests"], figures["with_data"], figures["with_data_pct"]) == (2, 0, 0.0)
+    assert figures["challenged_or_rejected"] == 1  # answered empty is not a challenge
+    assert figures[MEDIAN] == 3.0  # but it is an answer: 2 and 4 days
+
+
+async def test_released_requests_sharing_a_basis_count_as_one_with_or_without_records(
+    container: Container,
+) -> None:
+    doc = await report(
+        container,
+        rec("no_data", ref="AG-1", days=1),
+        rec("no_data", ref="ag-1", at=MARCH + DAY),  # one request with the first, no data
+        rec("no_data", ref="AG-2"),
+        rec("with_data", ref="AG-2", at=MARCH + DAY),  # one request with data
+    )
+    figures = row(doc, "DE")
+    assert (figures["requests"], figures["with_data"]) == (2, 1)
+
+
+async def test_one_account_named_by_email_phone_and_user_name_is_one_account(
+    container: Container,
+) -> None:
+    doc = await report(
+        container,
+        rec(
+            targets=[
+                ("email", "a@x.de", ACCOUNT),
+                ("phone", "+4930123456", ACCOUNT),
+                ("username", "anna", ACCOUNT),
+                ("serial_number", "SN-1", PRODUCT),
+                ("serial_number", "SN-1-old", PRODUCT),
+            ]
+        ),
+    )
+    figures = row(doc, "DE")
+    assert (figures["accounts_specified"], figures["products_specified"]) == (1, 1)
+
+
+async def test_identifiers_resolving_to_nothing_count_once_each_beside_the_subjects(
+    container: Container,
+) -> None:
+    doc = await report(
+        container,
+        rec(
+            ref="A-1",
+            targets=[
+                ("email", "a@x.de", ACCOUNT),
+                ("email", "ghost@x.de", None),  # looked up at review: nothing
+                ("email", " GHOST@x.de", None),  # the same identifier again
+                ("username", "bob"),  # never looked up (imported history)
+                ("order_id", "O-7", OTHER_ACCOUNT),
+            ],
+        ),
+        rec(ref="A-2", targets=[("phone", "+4930123456", ACCOUNT)]),  # its own request
+    )
+    figures = row(doc, "DE")
+    assert figures["requests"] == 2
+    assert figures["accounts_specified"] == 4 + 1  # x, ghost, bob, y; then x again
+
+
+async def test_a_subject_counts_by_its_own_kind(container: Container) -> None:
+    """What an identifier resolved to decides whether an account or a product was specified
+    (a serial number of a device registered to an account, resolved to the product)."""
+    doc = await report(container, rec(targets=[("serial_number", "SN-9", PRODUCT),
+                                                 ("order_id", "O-9", ACCOUNT)]))  # fmt: skip
+    figures = row(doc, "DE")
+    assert (figures["accounts_specified"], figures["products_specified"]) == (1, 1)
+
+
+async def test_cn_is_excluded_whatever_configuration_and_plugins_ask(
+    container: Container,
+) -> None:
+    await store(container, rec(country="CN", ref="A-1"), rec(country="DE", ref="A-2"))
+    draft = await build_report(container.db, container.clock, None, 2026, [])
+    figures = json.loads(draft.figures)
+    assert figures["excluded_countries"] == ["CN"]
+    assert figures["exclusions"] == [{"country": "CN", "reason": ALWAYS_EXCLUDED_REASON}]
+    assert [r["country"] for r in figures["rows"]] == ["DE"]
+
+
+async def test_every_further_exclusion_is_listed_with_its_reason(container: Container) -> None:
+    await store(container, rec(country="KP", ref="A-1"), rec(country="DE", ref="A-2"))
+    asked = [
+        Exclusion("kp", "  no lawful   channel exists ", "configuration"),
+        Exclusion("KP", "sanctions", "plugin 'acme'"),
+        Exclusion("CN", "", "plugin 'acme'"),  # CN needs none: the policy's own
+    ]
+    draft = await build_report(container.db, container.clock, None, 2026, asked)
+    figures = json.loads(draft.figures)
+    assert figures["exclusions"] == [
+        {"country": "CN", "reason": ALWAYS_EXCLUDED_REASON},
+        {"country": "KP", "reason": "no lawful channel exists sanctions"},
+    ]
+    assert [r["country"] for r in figures["rows"]] == ["DE"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "named"),
+    [
+        (["US"], "the caller excludes US without a reason"),
+        ([Exclusion("US", "  ", "plugin 'acme'")], "plugin 'acme' excludes US without a reason"),
+        ([Exclusion("U5", "why", "configuration")], "configuration: 'U5' is not a two-letter"),
+    ],
+)
+async def test_an_exclusion_without_a_reason_stops_the_build_naming_its_source(
+    container: Container, asked: list[Exclusion | str], named: str
+) -> None:
+    await store(container, rec(ref="A-1"))
+    try:
+        await build_report(container.db, container.clock, None, 2026, asked)
+    except DomainError as error:
+        assert error.problems[0].code == ErrorCode.EXCLUSION_WITHOUT_REASON
+        assert named in error.problems[0].message, error.problems[0].message
+    else:
+        raise AssertionError("built with an exclusion without a reason")
+    async with container.db.reader() as session:
+        assert (await session.scalars(select(TransparencyReport))).all() == []
 
 
 # --- the property: SQL and reference agree ------------------------------------------------
 
 COUNTRIES = ("DE", "FR", "US", "CN")
 CATEGORIES = ("account", "product", "transaction", "emergency", "preservation")
-OUTCOMES = ("with_data",) * 4 + ("challenged", "rejected", "approved", "pending", "withdrawn")
+OUTCOMES = ("with_data",) * 4 + ("no_data",) * 2 + (
+    "challenged", "rejected", "approved", "pending", "withdrawn",
+)  # fmt: skip
 KINDS = ("warrant", "court_order")
 REFERENCES = ("W-1", "W-2", "Az 7/26", "Az 7 /26", "Az  7 /26", "Straße 4", "ÄZ ß")
 TYPES = ("email", "phone", "username", "order_id", "serial_number", "ip_address")
@@ -652,8 +799,28 @@ def written(text: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
+#: what targets resolved to at review: a few accounts and products (several identifiers may
+#: name one), nothing, or never looked up (no third element)
+SUBJECTS = (
+    *(f"account:{uuid.uuid5(NAMESPACE, f'account-{i}')}" for i in range(3)),
+    *(f"product:{uuid.uuid5(NAMESPACE, f'product-{i}')}" for i in range(2)),
+    None,
+)
+
+
+def _target(kind: str, identifier: str, subject: str | None, resolved: bool) -> tuple[str, ...]:
+    return (kind, identifier, subject) if resolved else (kind, identifier)
+
+
 targets = st.lists(
-    st.tuples(st.sampled_from(TYPES), written(st.sampled_from(IDENTIFIERS))), max_size=4
+    st.builds(
+        _target,
+        st.sampled_from(TYPES),
+        written(st.sampled_from(IDENTIFIERS)),
+        st.sampled_from(SUBJECTS),
+        st.booleans(),
+    ),
+    max_size=4,
 ).map(tuple)
 moments = st.builds(
     lambda seconds, micro, zone: (

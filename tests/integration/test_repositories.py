@@ -131,7 +131,15 @@ def _agent(
 
 
 async def _submit(c: Container, who: Principal, draft: SubmissionDraft | None = None) -> Submitted:
-    return await submit_request(c.db, c.clock, who, draft or _draft())
+    """Submit as ``who``; a draft left for the default jurisdiction is sent for the agency's own
+    country (an agency submits for its own country unless granted more)."""
+    draft = draft or _draft()
+    if draft.jurisdiction == "de" and who.agency_id is not None:
+        async with c.db.reader() as session:
+            agency = await session.get(Agency, who.agency_id)
+        if agency is not None:
+            draft = replace(draft, jurisdiction=agency.country.lower())
+    return await submit_request(c.db, c.clock, who, draft)
 
 
 async def _count(c: Container, model: type[Base]) -> int:
@@ -284,7 +292,15 @@ async def test_reads_of_several_requests_keep_them_apart(container: Container) -
             Category.PRODUCT,
             timedelta(days=30),
         ),
-        ({"category": Category.PRODUCT}, Category.PRODUCT, timedelta(days=30)),
+        # an agreeing category is kept (a disagreeing one is refused: test_category_rules)
+        (
+            {
+                "targets": (TargetDraft(IdentifierType.SERIAL_NUMBER, "SN-9", (InfoType.B,)),),
+                "category": Category.PRODUCT.name,
+            },
+            Category.PRODUCT,
+            timedelta(days=30),
+        ),
     ],
 )
 async def test_category_and_deadline_are_stored(

@@ -12,11 +12,16 @@ from datetime import date
 import pytest
 
 from trustcenter.domain.decisions import (
-    NOT_PREMIUM_DECISION,
+    BUILTIN_REASONS,
+    NO_RESPONSIVE_DATA,
+    NO_RESPONSIVE_DATA_TEXT,
     Decision,
     ItemView,
+    Reading,
+    ReasonVocabulary,
     check_decision,
     operation_for,
+    read_decision,
 )
 from trustcenter.domain.enums import DecisionOutcome, InfoType, ReasonCode
 from trustcenter.domain.errors import ErrorCode
@@ -93,10 +98,63 @@ def test_a_non_approval_needs_a_reason_code_and_an_explanation(
     assert got == [(f"decisions[2].{m}", ErrorCode.INVALID_INPUT) for m in missing]
 
 
-@pytest.mark.parametrize("outcome", [Out.APPROVE, Out.NARROW])
-def test_approvals_need_no_reason_code(outcome: DecisionOutcome) -> None:
-    decision = Decision(outcome, fields=("kind",) if outcome is Out.NARROW else None)
-    assert problems(decision) == []
+def test_an_approval_needs_no_reason_code() -> None:
+    assert problems(Decision(Out.APPROVE)) == []
+
+
+def test_narrow_needs_a_reason_code_like_every_other_non_approval() -> None:
+    assert problems(Decision(Out.NARROW, fields=("kind",))) == [
+        ("decisions[2].reasonCode", ErrorCode.INVALID_INPUT)
+    ]
+    assert problems(Decision(Out.NARROW, "overbroad", fields=("kind",))) == []
+
+
+@pytest.mark.parametrize("outcome", list(Out))
+def test_an_unknown_reason_code_is_refused(outcome: DecisionOutcome) -> None:
+    decision = Decision(
+        outcome, "BECAUSE", "No.", fields=("kind",) if outcome is Out.NARROW else None
+    )
+    assert ("decisions[2].reasonCode", ErrorCode.UNKNOWN_REASON_CODE) in problems(decision)
+
+
+def test_a_registered_plugin_code_is_accepted_in_any_case() -> None:
+    reasons = ReasonVocabulary.of([*((c, False) for c in BUILTIN_REASONS.codes), ("SEALED", False)])
+    found = check_decision("d", Decision(Out.REJECT, "sealed", "Sealed."), USAGE, reasons)
+    assert found == []
+
+
+@pytest.mark.parametrize("code", ["NOT_HELD", "NOT_PREMIUM"])
+@pytest.mark.parametrize("outcome", [Out.NARROW, Out.QUESTION, Out.OBJECT])
+def test_a_code_telling_the_account_state_goes_only_with_reject(
+    code: str, outcome: DecisionOutcome
+) -> None:
+    decision = Decision(outcome, code, "Why.", fields=("kind",) if outcome is Out.NARROW else None)
+    assert problems(decision) == [("decisions[2].reasonCode", ErrorCode.INVALID_INPUT)]
+    assert problems(Decision(Out.REJECT, code, "Why.")) == []
+
+
+# --- what the agency reads ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["not_held", "not_premium", "NOT_PREMIUM"])
+def test_the_agency_reads_one_answer_for_every_account_state(code: str) -> None:
+    staff = read_decision(
+        "reject", code, "The account is not premium.", BUILTIN_REASONS, by_agency=False
+    )
+    assert staff == Reading(Out.REJECT, code.upper(), "The account is not premium.")
+    agency = read_decision(
+        "reject", code, "The account is not premium.", BUILTIN_REASONS, by_agency=True
+    )
+    assert agency == Reading(Out.REJECT, NO_RESPONSIVE_DATA, NO_RESPONSIVE_DATA_TEXT)
+
+
+def test_the_agency_reads_other_decisions_as_made() -> None:
+    assert read_decision("reject", "overbroad", "Too broad.", BUILTIN_REASONS, by_agency=True) == (
+        Reading(Out.REJECT, "OVERBROAD", "Too broad.")
+    )
+    assert read_decision(None, None, None, BUILTIN_REASONS, by_agency=True) == Reading(
+        None, None, None
+    )
 
 
 # --- check_decision: transaction records ----------------------------------------------------
@@ -104,7 +162,7 @@ def test_approvals_need_no_reason_code(outcome: DecisionOutcome) -> None:
 
 @pytest.mark.parametrize(
     "decision",
-    [Decision(Out.APPROVE), Decision(Out.NARROW, fields=("placed_at", "amount"))],
+    [Decision(Out.APPROVE), Decision(Out.NARROW, "overbroad", fields=("placed_at", "amount"))],
 )
 def test_approving_transactions_of_a_non_premium_account_is_refused(decision: Decision) -> None:
     assert problems(decision, PLAIN_D) == [("decisions[2].outcome", ErrorCode.NOT_PREMIUM)]
@@ -113,7 +171,7 @@ def test_approving_transactions_of_a_non_premium_account_is_refused(decision: De
 @pytest.mark.parametrize("item", [PREMIUM_D, UNKNOWN_D])
 def test_transactions_of_a_premium_or_unknown_account_may_be_approved(item: ItemView) -> None:
     assert problems(Decision(Out.APPROVE), item) == []
-    assert problems(Decision(Out.NARROW, fields=("placed_at", "goods")), item) == []
+    assert problems(Decision(Out.NARROW, "overbroad", fields=("placed_at", "goods")), item) == []
 
 
 @pytest.mark.parametrize("outcome", [Out.QUESTION, Out.OBJECT, Out.REJECT])
@@ -126,19 +184,13 @@ def test_the_premium_rule_is_only_about_transactions(info: InfoType) -> None:
     assert problems(Decision(Out.APPROVE), ItemView(info, None, None, premium=False)) == []
 
 
-def test_the_automatic_not_premium_decision_is_a_complete_rejection() -> None:
-    d = NOT_PREMIUM_DECISION
-    assert d.outcome is Out.REJECT
-    assert d.reason_code == ReasonCode.NOT_PREMIUM.value
-    assert d.explanation and "premium" in d.explanation
-    assert problems(d, PLAIN_D) == []
-
-
 # --- check_decision: narrowing --------------------------------------------------------------
 
 
 def test_narrow_needs_a_range_or_fields() -> None:
-    assert problems(Decision(Out.NARROW)) == [("decisions[2]", ErrorCode.INVALID_INPUT)]
+    assert problems(Decision(Out.NARROW, "overbroad")) == [
+        ("decisions[2]", ErrorCode.INVALID_INPUT)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -152,7 +204,7 @@ def test_narrow_needs_a_range_or_fields() -> None:
     ],
 )
 def test_a_range_within_the_requested_one_is_fine(lo: date | None, hi: date | None) -> None:
-    assert problems(Decision(Out.NARROW, approved_from=lo, approved_to=hi)) == []
+    assert problems(Decision(Out.NARROW, "overbroad", approved_from=lo, approved_to=hi)) == []
 
 
 @pytest.mark.parametrize(
@@ -166,20 +218,24 @@ def test_a_range_within_the_requested_one_is_fine(lo: date | None, hi: date | No
     ],
 )
 def test_a_range_outside_the_requested_one_is_refused(lo: date | None, hi: date | None) -> None:
-    got = problems(Decision(Out.NARROW, approved_from=lo, approved_to=hi))
+    got = problems(Decision(Out.NARROW, "overbroad", approved_from=lo, approved_to=hi))
     assert got == [("decisions[2]", ErrorCode.INVALID_TIME_RANGE)]
 
 
 def test_a_reversed_range_is_refused_at_its_end() -> None:
     got = problems(
-        Decision(Out.NARROW, approved_from=date(2026, 5, 1), approved_to=date(2026, 3, 1))
+        Decision(
+            Out.NARROW, "overbroad", approved_from=date(2026, 5, 1), approved_to=date(2026, 3, 1)
+        )
     )
     assert got == [("decisions[2].to", ErrorCode.INVALID_TIME_RANGE)]
 
 
 def test_a_reversed_range_outside_the_request_reports_both() -> None:
     got = problems(
-        Decision(Out.NARROW, approved_from=date(2025, 12, 1), approved_to=date(2025, 11, 1))
+        Decision(
+            Out.NARROW, "overbroad", approved_from=date(2025, 12, 1), approved_to=date(2025, 11, 1)
+        )
     )
     assert sorted(got) == [
         ("decisions[2]", ErrorCode.INVALID_TIME_RANGE),
@@ -189,13 +245,13 @@ def test_a_reversed_range_outside_the_request_reports_both() -> None:
 
 def test_any_range_narrows_an_item_asked_without_one() -> None:
     item = ItemView(InfoType.C, None, None, None)
-    assert problems(Decision(Out.NARROW, approved_from=date(2020, 1, 1)), item) == []
+    assert problems(Decision(Out.NARROW, "overbroad", approved_from=date(2020, 1, 1)), item) == []
 
 
 def test_an_open_ended_request_bounds_only_its_given_end() -> None:
     item = ItemView(InfoType.C, JAN, None, None)
-    assert problems(Decision(Out.NARROW, approved_to=date(2030, 1, 1)), item) == []
-    got = problems(Decision(Out.NARROW, approved_from=date(2025, 1, 1)), item)
+    assert problems(Decision(Out.NARROW, "overbroad", approved_to=date(2030, 1, 1)), item) == []
+    got = problems(Decision(Out.NARROW, "overbroad", approved_from=date(2025, 1, 1)), item)
     assert got == [("decisions[2]", ErrorCode.INVALID_TIME_RANGE)]
 
 
@@ -213,8 +269,8 @@ POLICY_FIELDS = {
 def test_the_policys_fields_may_be_chosen(info: InfoType, fields: list[str]) -> None:
     item = ItemView(info, None, None, premium=True)
     for field in fields:
-        assert problems(Decision(Out.NARROW, fields=(field,)), item) == [], field
-    assert problems(Decision(Out.NARROW, fields=tuple(fields)), item) == []
+        assert problems(Decision(Out.NARROW, "overbroad", fields=(field,)), item) == [], field
+    assert problems(Decision(Out.NARROW, "overbroad", fields=tuple(fields)), item) == []
 
 
 @pytest.mark.parametrize(
@@ -231,13 +287,15 @@ def test_the_policys_fields_may_be_chosen(info: InfoType, fields: list[str]) -> 
 )
 def test_fields_of_another_type_or_none_at_all_are_refused(info: InfoType, field: str) -> None:
     item = ItemView(info, None, None, premium=True)
-    found = check_decision("decisions[0]", Decision(Out.NARROW, fields=(field,)), item)
+    found = check_decision("decisions[0]", Decision(Out.NARROW, "overbroad", fields=(field,)), item)
     assert [(p.field, p.code) for p in found] == [("decisions[0].fields", ErrorCode.INVALID_INPUT)]
 
 
 def test_one_bad_field_spoils_a_good_choice() -> None:
     item = ItemView(InfoType.E, None, None, None)
-    found = check_decision("d", Decision(Out.NARROW, fields=("content", "rating")), item)
+    found = check_decision(
+        "d", Decision(Out.NARROW, "overbroad", fields=("content", "rating")), item
+    )
     assert [(p.field, p.code) for p in found] == [("d.fields", ErrorCode.INVALID_INPUT)]
     assert found[0].message.startswith("rating")
 
@@ -245,7 +303,7 @@ def test_one_bad_field_spoils_a_good_choice() -> None:
 def test_the_message_names_each_unknown_field_and_the_known_ones() -> None:
     (p,) = check_decision(
         "d",
-        Decision(Out.NARROW, fields=("email", "iban", "pin")),
+        Decision(Out.NARROW, "overbroad", fields=("email", "iban", "pin")),
         ItemView(InfoType.A, None, None, None),
     )
     assert "iban" in p.message and "pin" in p.message
@@ -253,7 +311,7 @@ def test_the_message_names_each_unknown_field_and_the_known_ones() -> None:
 
 
 def test_narrowing_to_no_fields_is_refused() -> None:
-    assert problems(Decision(Out.NARROW, fields=())) == [
+    assert problems(Decision(Out.NARROW, "overbroad", fields=())) == [
         ("decisions[2].fields", ErrorCode.INVALID_INPUT)
     ]
 
@@ -261,6 +319,7 @@ def test_narrowing_to_no_fields_is_refused() -> None:
 def test_narrow_with_a_range_and_fields_together() -> None:
     decision = Decision(
         Out.NARROW,
+        "overbroad",
         approved_from=date(2026, 2, 1),
         approved_to=date(2026, 2, 28),
         fields=("occurred_at", "ip_address"),
@@ -271,6 +330,7 @@ def test_narrow_with_a_range_and_fields_together() -> None:
 def test_every_problem_is_reported_at_once() -> None:
     decision = Decision(
         Out.NARROW,
+        "overbroad",
         approved_from=date(2026, 5, 1),
         approved_to=date(2026, 3, 1),
         fields=("iban",),

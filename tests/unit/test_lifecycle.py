@@ -16,6 +16,7 @@ from trustcenter.domain.lifecycle import (
     BEFORE_DISCLOSURE,
     TERMINAL,
     Operation,
+    Party,
     RequestStatus,
     TransitionRefused,
     allowed_operations,
@@ -226,3 +227,37 @@ def test_closed_request_cannot_be_reopened_or_released_twice() -> None:
             transition(closed, operation)
     with pytest.raises(TransitionRefused):
         transition(S.DISCLOSED, Op.RELEASE)
+
+
+# --- messages read as English; each party sees its own operations ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "operation", "expected"),
+    [
+        (S.RECEIVED, Op.ASK_CLARIFICATION, "cannot ask for clarification on a request that is "),
+        (S.DISCLOSED, Op.SUPERSEDE, "cannot revise a request that is DISCLOSED"),
+        (S.IN_REVIEW, Op.START_REVIEW, "cannot start the review of a request that is IN_REVIEW"),
+        (S.RECEIVED, Op.ANSWER_CLARIFICATION, "cannot answer a question on a request that is "),
+        (S.CLOSED, Op.OBJECT, "cannot object to a request that is CLOSED"),
+    ],
+)
+def test_a_refusal_reads_as_english(
+    status: RequestStatus, operation: Operation, expected: str
+) -> None:
+    with pytest.raises(TransitionRefused) as excinfo:
+        transition(status, operation)
+    message = excinfo.value.problems[0].message
+    assert message.startswith(expected), message
+    assert "supersede" not in message and "ask clarification a" not in message
+
+
+def test_each_operation_is_performed_by_one_party() -> None:
+    agency = set(allowed_operations(S.RECEIVED, Party.AGENCY))
+    reviewer = set(allowed_operations(S.RECEIVED, Party.REVIEWER))
+    assert agency == {Op.WITHDRAW, Op.SUPERSEDE}
+    assert reviewer == {Op.START_REVIEW}
+    assert set(allowed_operations(S.CLARIFICATION_REQUESTED, Party.REVIEWER)) == set()
+    for status in S:
+        both = allowed_operations(status, Party.AGENCY) + allowed_operations(status, Party.REVIEWER)
+        assert sorted(both) == sorted(allowed_operations(status))

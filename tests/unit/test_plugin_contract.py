@@ -20,6 +20,7 @@ import trustcenter_eu.plugin
 
 from trustcenter.plugins import (
     CategorySpec,
+    Exclusion,
     Finding,
     ItemView,
     LegalBasisView,
@@ -38,6 +39,7 @@ BUILTINS = [
     "trustcenter.categories",
     "trustcenter.datasource",
     "trustcenter.outbox",
+    "trustcenter.reasons",
 ]
 DEFAULTS = "trustcenter.jurisdiction"
 RECEIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -344,8 +346,8 @@ class AsyncRules:
         return [CategorySpec("PRESERVATION", "Preservation requests")]
 
     @hookimpl
-    async def trustcenter_report_exclusions(self) -> list[str]:
-        return ["kp"]
+    async def trustcenter_report_exclusions(self) -> list[Exclusion]:
+        return [Exclusion("kp", "no lawful channel")]
 
     @hookimpl
     async def trustcenter_after_submit(self, request: RequestView) -> None:
@@ -373,7 +375,7 @@ async def test_async_hook_implementations_are_awaited():
     assert await host.validate(request("DE", types_="AE")) == []
     assert await host.classify(nl) == "PRESERVATION"
     assert await host.classify(request("DE")) == "ACCOUNT"  # the built-in answers last
-    assert await host.report_exclusions() == {"CN", "KP"}
+    assert await host.report_exclusions() == [Exclusion("kp", "no lawful channel", "plugin 'nl'")]
     await host.after_submit(nl)
     await host.after_decision(nl, "APPROVED")
     await host.after_release(nl, "ab" * 32)

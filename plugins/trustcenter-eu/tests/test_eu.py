@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -111,3 +112,53 @@ def test_every_finding_cites_its_source():
             req = request(role=role, types="ABCDE", emergency=emergency, kind="warrant")
             for finding in plugin.trustcenter_review_findings(req):
                 assert finding.citation.startswith("Regulation (EU) 2023/1543, Art. ")
+
+
+def from_abroad(agency_country: str, jurisdiction: str = "DE", kind: str = "production_order"):
+    return replace(request(jurisdiction, kind=kind), agency_country=agency_country)
+
+
+@pytest.mark.parametrize(
+    ("agency_country", "jurisdiction", "kind", "accepted"),
+    [
+        ("FR", "DE", "production_order", True),  # an order between member states
+        ("FR", "DE-BE", "production_order", True),
+        ("IT", "IE", "production_order", True),
+        ("DK", "DE", "production_order", False),  # Denmark does not take part
+        ("US", "DE", "production_order", False),  # not a member state at all
+        ("FR", "DE", "warrant", False),  # a national warrant does not travel
+        ("FR", "DE", "subpoena", False),
+        ("US", "DE", "mutual_legal_assistance", True),
+        ("BR", "FR", "mutual_legal_assistance", True),
+    ],
+)
+async def test_what_is_accepted_from_abroad(host, agency_country, jurisdiction, kind, accepted):
+    assert (
+        await host.accepts_from_abroad(from_abroad(agency_country, jurisdiction, kind)) is accepted
+    )
+
+
+async def test_only_the_requested_states_rules_answer(host):
+    # a production order from Germany to the United States is the US's question, not the EU's
+    assert await host.accepts_from_abroad(from_abroad("DE", "US")) is False
+
+
+async def test_end_to_end_a_french_order_for_germany(trustcenter_app):
+    order = {
+        "jurisdiction": "DE",
+        "officer": {"name": "Cdt. Martin", "email": "martin@police.example"},
+        "legalBasis": {"kind": "PRODUCTION_ORDER", "reference": "EPOC-FR-1",
+                       "issuedBy": "Tribunal judiciaire de Paris", "issuerRole": "JUDGE",
+                       "issuedAt": "2026-11-20"},
+        "targets": [{"identifierType": "EMAIL", "identifier": "a@example.com", "infoTypes": ["A"]}],
+        "reason": "Fraud investigation.",
+    }  # fmt: skip
+    submit = """mutation($i: SubmitRequestInput!) { submitRequest(input: $i) {
+      request { jurisdiction receivedAt deadline } userErrors { field code } } }"""
+    async with trustcenter_app(plugin) as app:
+        french = await app.agency_token("FR")
+        done = (await app.graphql(submit, {"i": order}, french))["data"]["submitRequest"]
+        assert done["userErrors"] == [] and done["request"]["jurisdiction"] == "DE"
+        warrant = {**order, "legalBasis": {**order["legalBasis"], "kind": "WARRANT"}}
+        refused = (await app.graphql(submit, {"i": warrant}, french))["data"]["submitRequest"]
+        assert refused["userErrors"] == [{"field": "jurisdiction", "code": "JURISDICTION"}]

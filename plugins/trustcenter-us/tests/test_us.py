@@ -93,3 +93,32 @@ def test_the_defaults_keep_the_deadline(trustcenter_host, trustcenter_request):
     request = trustcenter_request("US")
     due = asyncio.run(trustcenter_host(plugin).response_deadline(request))
     assert (due - request.received_at).days == 30
+
+
+@pytest.mark.parametrize(
+    ("kind", "accepted"),
+    [
+        ("executive_agreement", True),  # 18 U.S.C. § 2523
+        ("mutual_legal_assistance", True),
+        ("warrant", False),  # a foreign warrant compels nothing here
+        ("subpoena", False),
+        ("production_order", False),
+    ],
+)
+def test_what_is_accepted_from_abroad(trustcenter_host, trustcenter_request, kind, accepted):
+    request = trustcenter_request("US-CA", kind=kind, agency_country="GB")
+    assert asyncio.run(trustcenter_host(plugin).accepts_from_abroad(request)) is accepted
+
+
+def test_the_executive_agreement_is_a_kind_of_legal_basis(trustcenter_host):
+    assert "executive_agreement" in trustcenter_host(plugin).legal_basis_kinds
+
+
+def test_an_executive_agreement_order_is_pointed_out_not_blocked(
+    trustcenter_host, trustcenter_request
+):
+    request = trustcenter_request("US", kind="executive_agreement", agency_country="GB")
+    found = findings(trustcenter_host, request)
+    assert list(found) == ["US_EXECUTIVE_AGREEMENT"]
+    severity, citation = found["US_EXECUTIVE_AGREEMENT"]
+    assert severity is Severity.INFO and "§ 2523" in citation

@@ -163,6 +163,7 @@ def export_schema_cmd(output: Path | None) -> None:
 
 
 from trustcenter.cli import admin as _admin  # noqa: E402,F401  (registers the groups)
+from trustcenter.cli import documents as _documents  # noqa: E402,F401
 from trustcenter.cli import history as _history  # noqa: E402,F401
 from trustcenter.cli import notices as _notices  # noqa: E402,F401
 from trustcenter.cli import records as _records  # noqa: E402,F401

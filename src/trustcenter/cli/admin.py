@@ -45,26 +45,77 @@ def agency_create(
     _emit({"id": str(row.id)}, as_json, f"agency {row.id} created (pending verification)")
 
 
-def _set_state(agency_id: str, state: VerificationState, as_json: bool) -> None:
+def _set_state(
+    agency_id: str,
+    state: VerificationState,
+    as_json: bool,
+    *,
+    jurisdictions: str | None = None,
+    evidence: str | None = None,
+    verified_by: str | None = None,
+) -> None:
     from trustcenter.services.agencies import set_verification
 
     async def work(c: Container) -> Any:
-        return await set_verification(c.db, c.clock, _uuid(agency_id), state)
+        return await set_verification(
+            c.db,
+            c.clock,
+            _uuid(agency_id),
+            state,
+            jurisdictions=[jurisdictions] if jurisdictions is not None else None,
+            verified_by=verified_by,
+            evidence=evidence,
+        )
 
     row = _run(work)
+    granted = row.granted_jurisdictions.split()
+    text = f"agency {row.id} is now {row.verification}"
+    if state is VerificationState.VERIFIED:
+        text += f" (by {row.verified_by}); may submit for {row.country} and its subdivisions" + (
+            f", and {', '.join(granted)}" if granted else ""
+        )
     _emit(
-        {"id": str(row.id), "verification": row.verification},
+        {
+            "id": str(row.id),
+            "verification": row.verification,
+            "granted_jurisdictions": granted,
+            "verified_by": row.verified_by,
+        },
         as_json,
-        f"agency {row.id} is now {row.verification}",
+        text,
     )
 
 
 @agency.command("verify")
 @click.argument("agency_id")
+@click.option(
+    "--jurisdictions",
+    help="Codes it may submit for beyond its own country, such as DE,DE-BE or FR (ISO 3166); "
+    "replaces earlier grants. Its own country and that country's subdivisions always count.",
+)
+@click.option(
+    "--evidence",
+    help="Why the agency may act there (the law or agreement); required for codes outside "
+    "its own country.",
+)
+@click.option("--by", "verified_by", help="The verifying person's name (default: you).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def agency_verify(agency_id: str, as_json: bool) -> None:
+def agency_verify(
+    agency_id: str,
+    jurisdictions: str | None,
+    evidence: str | None,
+    verified_by: str | None,
+    as_json: bool,
+) -> None:
     """Mark an agency verified: its clients may submit requests."""
-    _set_state(agency_id, VerificationState.VERIFIED, as_json)
+    _set_state(
+        agency_id,
+        VerificationState.VERIFIED,
+        as_json,
+        jurisdictions=jurisdictions,
+        evidence=evidence,
+        verified_by=verified_by,
+    )
 
 
 @agency.command("suspend")
@@ -93,12 +144,19 @@ def agency_list(as_json: bool) -> None:
             "country": a.country,
             "region": a.region,
             "verification": a.verification,
+            "granted_jurisdictions": a.granted_jurisdictions.split(),
+            "verified_by": a.verified_by,
         }
         for a in rows
     ]
     text = (
         "\n".join(
             f"{a['id']}  {a['country']:<2}  {a['verification']:<9}  {a['kind']:<15}  {a['name']}"
+            + (
+                f"  (also {' '.join(a['granted_jurisdictions'])})"
+                if a["granted_jurisdictions"]
+                else ""
+            )
             for a in data
         )
         or "no agencies"

@@ -29,6 +29,9 @@ def _summary(row: Any) -> dict[str, Any]:
         "figures_sha256": row.figures_sha256,
         "requests": figures["totals"]["worldwide"]["requests"],
         "excluded_countries": figures["excluded_countries"],
+        # with their reasons (reports built under method 2026.1 recorded none)
+        "exclusions": figures.get("exclusions")
+        or [{"country": c, "reason": None} for c in figures["excluded_countries"]],
     }
 
 
@@ -65,7 +68,8 @@ def report_build(year: int, as_json: bool) -> None:
 @click.option("--changelog", help="What a correction changes (needed after the first version).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def report_publish(year: int, changelog: str | None, as_json: bool) -> None:
-    """Publish the year's draft as a new, immutable version."""
+    """Publish the year's draft as a new, immutable version: only after the year has ended (UTC)
+    and with the statement confirmed after it ended."""
     from trustcenter.services.reports import publish_report
 
     async def work(c: Container) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +13,34 @@ from trustcenter.domain.minimization import FIELDS
 
 Out = DecisionOutcome
 APPROVING = frozenset({Out.APPROVE, Out.NARROW})
-NEEDS_REASON = frozenset({Out.QUESTION, Out.OBJECT, Out.REJECT})
+#: every outcome but APPROVE says why with a reason code
+NEEDS_REASON = frozenset({Out.NARROW, Out.QUESTION, Out.OBJECT, Out.REJECT})
+#: ... and these also explain it to the agency in words
+NEEDS_EXPLANATION = frozenset({Out.QUESTION, Out.OBJECT, Out.REJECT})
+
+#: what the agency reads for an item that yields nothing because of the account's state
+NO_RESPONSIVE_DATA = "NO_RESPONSIVE_DATA"
+NO_RESPONSIVE_DATA_TEXT = "No data responsive to this item can be provided."
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonVocabulary:
+    """The registered reason codes (upper case), and those that reveal the state of an account
+    (whether it exists, whether its owner pays): agencies never read those."""
+
+    codes: frozenset[str]
+    account_state: frozenset[str]
+
+    @classmethod
+    def of(cls, specs: Iterable[tuple[str, bool]]) -> ReasonVocabulary:
+        pairs = [(code.upper(), flag) for code, flag in specs]
+        return cls(frozenset(c for c, _ in pairs), frozenset(c for c, f in pairs if f))
+
+
+#: the policy's own codes (plugins register more; the built-in plugin registers these)
+BUILTIN_REASONS = ReasonVocabulary.of(
+    (c.name, c in (ReasonCode.NOT_HELD, ReasonCode.NOT_PREMIUM)) for c in ReasonCode
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,26 +63,45 @@ class Decision:
     fields: tuple[str, ...] | None = None
 
 
-def check_decision(path: str, decision: Decision, item: ItemView) -> list[Problem]:
+def check_decision(
+    path: str, decision: Decision, item: ItemView, reasons: ReasonVocabulary = BUILTIN_REASONS
+) -> list[Problem]:
     """Every problem with one decision on one item."""
     problems: list[Problem] = []
-    if decision.outcome in NEEDS_REASON:
-        if not decision.reason_code:
-            problems.append(
-                Problem(
-                    f"{path}.reasonCode",
-                    "a non-approval needs a reason code",
-                    ErrorCode.INVALID_INPUT,
-                )
+    code = (decision.reason_code or "").strip().upper()
+    if decision.outcome in NEEDS_REASON and not code:
+        problems.append(
+            Problem(
+                f"{path}.reasonCode",
+                f"{decision.outcome.name} needs a reason code, like every decision but APPROVE",
+                ErrorCode.INVALID_INPUT,
             )
-        if not (decision.explanation or "").strip():
-            problems.append(
-                Problem(
-                    f"{path}.explanation",
-                    "explain the decision to the agency",
-                    ErrorCode.INVALID_INPUT,
-                )
+        )
+    if code and code not in reasons.codes:
+        problems.append(
+            Problem(
+                f"{path}.reasonCode",
+                f"{code} is not a reason code here; known: {', '.join(sorted(reasons.codes))}",
+                ErrorCode.UNKNOWN_REASON_CODE,
             )
+        )
+    elif code in reasons.account_state and decision.outcome is not Out.REJECT:
+        problems.append(
+            Problem(
+                f"{path}.reasonCode",
+                f"{code} tells the state of an account and goes only with REJECT "
+                f"(the agency reads {NO_RESPONSIVE_DATA})",
+                ErrorCode.INVALID_INPUT,
+            )
+        )
+    if decision.outcome in NEEDS_EXPLANATION and not (decision.explanation or "").strip():
+        problems.append(
+            Problem(
+                f"{path}.explanation",
+                "explain the decision to the agency",
+                ErrorCode.INVALID_INPUT,
+            )
+        )
     if decision.outcome in APPROVING and item.info_type is InfoType.D and item.premium is False:
         problems.append(
             Problem(
@@ -129,9 +175,27 @@ def operation_for(outcomes: Sequence[DecisionOutcome | None]) -> Operation | Non
     return Operation.REJECT
 
 
-NOT_PREMIUM_DECISION = Decision(
-    Out.REJECT,
-    ReasonCode.NOT_PREMIUM.value,
-    "Transaction records (D) are only provided for accounts that used a premium service; "
-    "this account did not.",
-)
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """An item's decision as one reader reads it."""
+
+    outcome: DecisionOutcome | None
+    reason_code: str | None  # upper case
+    explanation: str | None
+
+
+def read_decision(
+    outcome: str | None,
+    reason_code: str | None,
+    explanation: str | None,
+    reasons: ReasonVocabulary,
+    *,
+    by_agency: bool,
+) -> Reading:
+    """The decision as stored, for staff; for the agency, an item that yields nothing because
+    of the account's state (unknown identifier, data not held, no premium service) reads the
+    same whatever the reason: REJECT, NO_RESPONSIVE_DATA and one fixed sentence."""
+    code = reason_code.upper() if reason_code else None
+    if by_agency and code in reasons.account_state:
+        return Reading(Out.REJECT, NO_RESPONSIVE_DATA, NO_RESPONSIVE_DATA_TEXT)
+    return Reading(DecisionOutcome(outcome) if outcome else None, code, explanation)

@@ -83,6 +83,44 @@ TRANSITIONS: dict[Operation, tuple[frozenset[RequestStatus], RequestStatus]] = {
 }
 
 
+class Party(StrEnum):
+    """Who performs an operation: the requesting agency, or the company's reviewers."""
+
+    AGENCY = "agency"
+    REVIEWER = "reviewer"
+
+
+#: who may perform each operation (the only place this is decided)
+PERFORMED_BY: dict[Operation, Party] = {
+    Operation.START_REVIEW: Party.REVIEWER,
+    Operation.ASK_CLARIFICATION: Party.REVIEWER,
+    Operation.ANSWER_CLARIFICATION: Party.AGENCY,
+    Operation.APPROVE: Party.REVIEWER,
+    Operation.APPROVE_PARTIALLY: Party.REVIEWER,
+    Operation.OBJECT: Party.REVIEWER,
+    Operation.REJECT: Party.REVIEWER,
+    Operation.RELEASE: Party.REVIEWER,
+    Operation.CLOSE: Party.REVIEWER,
+    Operation.WITHDRAW: Party.AGENCY,
+    Operation.SUPERSEDE: Party.AGENCY,
+}
+
+#: each operation as the verb phrase of "cannot ... a request that is RECEIVED"
+_VERB: dict[Operation, str] = {
+    Operation.START_REVIEW: "start the review of",
+    Operation.ASK_CLARIFICATION: "ask for clarification on",
+    Operation.ANSWER_CLARIFICATION: "answer a question on",
+    Operation.APPROVE: "approve",
+    Operation.APPROVE_PARTIALLY: "partially approve",
+    Operation.OBJECT: "object to",
+    Operation.REJECT: "reject",
+    Operation.RELEASE: "release a disclosure for",
+    Operation.CLOSE: "close",
+    Operation.WITHDRAW: "withdraw",
+    Operation.SUPERSEDE: "revise",
+}
+
+
 class TransitionRefused(DomainError):
     """The operation is not allowed from the request's current status."""
 
@@ -92,7 +130,7 @@ class TransitionRefused(DomainError):
             [
                 Problem(
                     "requestId",
-                    f"cannot {operation.value.replace('_', ' ')} a request that is "
+                    f"cannot {_VERB[operation]} a request that is "
                     f"{current.name}; allowed only from {', '.join(allowed)}",
                     ErrorCode.INVALID_TRANSITION,
                 )
@@ -114,6 +152,10 @@ def transition(current: RequestStatus, operation: Operation) -> RequestStatus:
     return target
 
 
-def allowed_operations(current: RequestStatus) -> list[Operation]:
-    """What may be done next from ``current`` (shown to reviewers and agencies)."""
-    return [op for op, (sources, _) in TRANSITIONS.items() if current in sources]
+def allowed_operations(current: RequestStatus, by: Party | None = None) -> list[Operation]:
+    """What may be done next from ``current``; with ``by``, only what that party performs."""
+    return [
+        op
+        for op, (sources, _) in TRANSITIONS.items()
+        if current in sources and (by is None or PERFORMED_BY[op] is by)
+    ]

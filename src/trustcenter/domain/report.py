@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.report_policy import Exclusion
 
 #: bumped whenever a counting rule changes; every published report carries the version it used
-METHOD_VERSION = "2026.1"
+#: (2026.2: "with data" means at least one record; accounts and products are the subjects the
+#: identifiers resolved to at review; exclusions carry their reasons; categories in upper case)
+METHOD_VERSION = "2026.2"
 
 S = RequestStatus
 
@@ -29,7 +32,8 @@ class Outcome(StrEnum):
     CHALLENGED = "challenged"  # objected to, or questioned and not (yet) approved
     REJECTED = "rejected"  # denied
     APPROVED = "approved"  # approved, data not yet provided
-    WITH_DATA = "with_data"  # some data disclosed
+    WITH_DATA = "with_data"  # released, the package holds at least one record
+    NO_DATA = "no_data"  # released, the package holds no record: answered, nothing disclosed
     WITHDRAWN = "withdrawn"  # withdrawn by the agency before any answer
 
 
@@ -42,6 +46,8 @@ _SETS = {
     S.PARTIALLY_APPROVED: Outcome.APPROVED,
     S.DISCLOSED: Outcome.WITH_DATA,
 }
+#: released requests: those rule 1 merges when they share a legal basis
+RELEASED = frozenset({Outcome.WITH_DATA, Outcome.NO_DATA})
 #: reaching these is the company's answer to the agency (the report's "days to respond")
 RESPONSES = frozenset({S.DISCLOSED, S.REJECTED, S.OBJECTED})
 
@@ -52,6 +58,12 @@ def outcome_after(previous: Outcome, status: RequestStatus) -> Outcome:
     if status is S.WITHDRAWN and previous is Outcome.PENDING:
         return Outcome.WITHDRAWN
     return previous
+
+
+def outcome_of_release(record_count: int) -> Outcome:
+    """What a released request counts as: with data only when its package holds a record; an
+    empty package ("no responsive records") is an answer, but not data disclosed."""
+    return Outcome.WITH_DATA if record_count > 0 else Outcome.NO_DATA
 
 
 class Figure(StrEnum):
@@ -105,22 +117,35 @@ def _figures_of(raw: Mapping[str, Any]) -> dict[str, Any]:
 def shape(
     year: int,
     raw: Mapping[str, Sequence[Mapping[str, Any]]],
-    excluded: list[str],
+    excluded: Iterable[Exclusion | str],
 ) -> dict[str, Any]:
-    """The figures document a report stores and publishes (its SHA-256 is the report's)."""
+    """The figures document a report stores and publishes (its SHA-256 is the report's).
+
+    Categories are written as the API names them (upper case: ACCOUNT, PRESERVATION, …); each
+    exclusion is listed with its reason (a bare code: one without, as only tests pass)."""
     worldwide = list(raw.get("worldwide") or [{}])
+    exclusions = sorted(
+        (Exclusion(e.upper()) if isinstance(e, str) else e for e in excluded),
+        key=lambda e: e.country,
+    )
+    rows = sorted(
+        ({"country": r["country"], "category": _category(r), **_figures_of(r)}
+         for r in raw.get("rows", [])),
+        key=lambda r: (r["country"], r["category"]),
+    )  # fmt: skip
+    categories = sorted(
+        ({"category": _category(r), **_figures_of(r)} for r in raw.get("categories", [])),
+        key=lambda r: r["category"],
+    )
     return {
         "year": year,
         "method_version": METHOD_VERSION,
-        "excluded_countries": sorted(excluded),
-        "rows": [
-            {"country": r["country"], "category": r["category"], **_figures_of(r)}
-            for r in raw.get("rows", [])
-        ],
-        "totals": {
-            "categories": [
-                {"category": r["category"], **_figures_of(r)} for r in raw.get("categories", [])
-            ],
-            "worldwide": _figures_of(worldwide[0]),
-        },
+        "excluded_countries": [e.country for e in exclusions],
+        "exclusions": [{"country": e.country, "reason": e.reason} for e in exclusions],
+        "rows": rows,
+        "totals": {"categories": categories, "worldwide": _figures_of(worldwide[0])},
     }
+
+
+def _category(raw: Mapping[str, Any]) -> str:
+    return str(raw["category"]).upper()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from trustcenter.domain.enums import Category, IdentifierType, InfoType, TargetKind
+from trustcenter.domain.errors import ErrorCode, Problem
 
 DEFAULT_RESPONSE_TIME = timedelta(days=30)
 EMERGENCY_RESPONSE_TIME = timedelta(hours=8)
@@ -24,6 +25,46 @@ def derive_category(
     if any(kind.target_kind is TargetKind.ACCOUNT for kind, _ in materialised):
         return Category.ACCOUNT
     return Category.PRODUCT
+
+
+#: the policy's own categories: the product classifies these, a requester's value is a hint
+BUILTIN_CATEGORIES = frozenset(c.name for c in Category)
+
+
+def _why(emergency: bool, targets: list[tuple[IdentifierType, set[InfoType]]]) -> str:
+    """Why the precedence gives what it gives, in words the agency reads."""
+    if emergency:
+        return "is flagged as an emergency, so it is EMERGENCY"
+    for index, (_, infos) in enumerate(targets):
+        if InfoType.D in infos:
+            return f"asks for D (targets[{index}]), so it is TRANSACTION"
+    for index, (kind, _) in enumerate(targets):
+        if kind.target_kind is TargetKind.ACCOUNT:
+            return f"names an account (targets[{index}] is {kind.name}), so it is ACCOUNT"
+    return "names no account and asks for no D, so it is PRODUCT"
+
+
+def category_hint_problem(
+    hint: str | None,
+    classified: str,
+    emergency: bool,
+    targets: Iterable[tuple[IdentifierType, Iterable[InfoType]]],
+) -> Problem | None:
+    """The requester's category is only a hint: a hint that disagrees with the product's
+    classification (``classified``) is refused, saying what the product classifies it as and
+    why. None when there is no hint or it agrees."""
+    if hint is None or hint.upper() == classified.upper():
+        return None
+    materialised = [(kind, set(infos)) for kind, infos in targets]
+    if derive_category(emergency, materialised).name == classified.upper():
+        why = _why(emergency, materialised)
+    else:
+        why = f"is classified as {classified.upper()} by a plugin's rules"
+    return Problem(
+        "category",
+        f"the request {why}, not {hint.upper()}; leave category out or send {classified.upper()}",
+        ErrorCode.CATEGORY_MISMATCH,
+    )
 
 
 def default_deadline(received_at: datetime, emergency: bool) -> datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
@@ -49,6 +50,8 @@ class LegalBasisDraft:
     non_disclosure_until: date | None = None
     document: bytes | None = None
     issuer_role: IssuerRole | None = None
+    #: uploads (POST /documents) of the submitting agency to attach to this legal basis
+    document_ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,9 @@ class SubmissionDraft:
         data.pop("idempotency_key")
         doc = data["legal_basis"].pop("document")
         data["legal_basis"]["document_sha256"] = hashlib.sha256(doc).hexdigest() if doc else None
+        ids = data["legal_basis"].pop("document_ids")
+        if ids:  # left out when empty: fingerprints of earlier submissions stay the same
+            data["legal_basis"]["document_ids"] = [str(i) for i in ids]
         encoded = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
 

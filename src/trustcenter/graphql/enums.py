@@ -75,7 +75,37 @@ CATEGORY_SCALAR = strawberry.scalar(
     parse_literal=_category_literal,
 )
 DecisionOutcome = strawberry.enum(d.DecisionOutcome)
-ReasonCode = strawberry.enum(d.ReasonCode)
+
+
+def _reason_value(value: object) -> str:
+    code = str(value).strip().upper()
+    if not _REASON.match(code):
+        raise ValueError(f"{value!r} is not a reason code such as OVERBROAD")
+    return code
+
+
+def _reason_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
+    if isinstance(node, EnumValueNode | StringValueNode):
+        return _reason_value(node.value)
+    raise ValueError("a reason code is a name such as OVERBROAD")
+
+
+_REASON = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+
+#: a reason code; the schema maps it to the ``ReasonCode`` scalar below
+ReasonCode = NewType("ReasonCode", str)
+
+REASON_CODE_SCALAR = strawberry.scalar(
+    name="ReasonCode",
+    description="Why an item was not approved as asked: "
+    + ", ".join(c.name for c in d.ReasonCode)
+    + ", or one a plugin registered (the `reasonCodes` query lists them). Agencies read "
+    "NO_RESPONSIVE_DATA for an item that yields nothing because of the account's state. "
+    "Written like an enum value (reasonCode: OVERBROAD) or as a string.",
+    serialize=lambda value: str(value).upper(),
+    parse_value=_reason_value,
+    parse_literal=_reason_literal,
+)
 RequestStatus = strawberry.enum(_RequestStatus)
 RequestOperation = strawberry.enum(Operation, name="RequestOperation")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from datetime import date
 
 import strawberry
@@ -42,7 +43,15 @@ class LegalBasisInput:
     expires_at: date | None = None
     non_disclosure_until: date | None = None
     document: str | None = strawberry.field(
-        default=None, description="The signed instrument, base64 (at most 8 MiB decoded)."
+        default=None,
+        description="The signed instrument, base64 (at most 8 MiB decoded).",
+        deprecation_reason="Upload the document with POST /documents and send its id in "
+        "documentIds; base64 documents are accepted for one more release.",
+    )
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Ids of documents this agency uploaded with POST /documents (the signed "
+        "instrument: PDF, PNG or JPEG); each is attached once, within a day of its upload.",
     )
     issuer_role: IssuerRole | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Judge, court, prosecutor, …: some rules depend on it."
@@ -87,6 +96,20 @@ def _document(raw: str | None) -> bytes | None:
         ) from None
 
 
+_NO_DOCUMENT = uuid.UUID(int=0)  # an id no upload has: "no such document", like any other
+
+
+def document_uuids(raw: list[strawberry.ID] | None) -> tuple[uuid.UUID, ...]:
+    """The documents' ids; one that is not a UUID is answered like an unknown one."""
+    out = []
+    for value in raw or []:
+        try:
+            out.append(uuid.UUID(str(value)))
+        except ValueError:
+            out.append(_NO_DOCUMENT)
+    return tuple(out)
+
+
 def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
     if data.idempotency_key is not None and not 1 <= len(data.idempotency_key) <= 200:
         raise DomainError.single(
@@ -110,6 +133,7 @@ def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
             non_disclosure_until=basis.non_disclosure_until,
             document=_document(basis.document),
             issuer_role=d.IssuerRole(basis.issuer_role) if basis.issuer_role else None,
+            document_ids=document_uuids(basis.document_ids),
         ),
         targets=tuple(
             TargetDraft(

@@ -19,17 +19,19 @@ from trustcenter.db.models import (
     Agency,
     AuditEvent,
     Disclosure,
+    Document,
     Finding,
     LegalBasis,
     Message,
     Notice,
+    NoticeException,
     Product,
     Request,
     RequestedItem,
     Target,
 )
 from trustcenter.db.session import Database
-from trustcenter.services import audit, findings, notices, reads
+from trustcenter.services import audit, document_rules, findings, notices, reads
 
 K = TypeVar("K")
 
@@ -87,8 +89,14 @@ class Loaders:
         self.notices: DataLoader[uuid.UUID, list[Notice]] = _loader(
             lambda ids: notices.notices_of(db, p, ids), default=[]
         )
-        self.notice_hold: DataLoader[uuid.UUID, str | None] = _loader(
+        self.notice_hold: DataLoader[uuid.UUID, NoticeException | None] = _loader(
             lambda ids: notices.holds_of(db, clock, p, ids)
+        )
+        self.basis_documents: DataLoader[uuid.UUID, list[Document]] = _loader(
+            lambda ids: document_rules.documents_by(db, "legal_basis_id", ids), default=[]
+        )
+        self.message_documents: DataLoader[uuid.UUID, list[Document]] = _loader(
+            lambda ids: document_rules.documents_by(db, "message_id", ids), default=[]
         )
         self.subject: DataLoader[Target, Account | Product | None] = _loader(
             lambda targets: reads.subjects_of_targets(db, p, targets)

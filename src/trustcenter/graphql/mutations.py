@@ -6,6 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from trustcenter.domain.errors import DomainError
+from trustcenter.graphql.agencies import AgencyMutation
+from trustcenter.graphql.classification import ClassificationMutation
 from trustcenter.graphql.errors import UserError, user_errors
 from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
 from trustcenter.graphql.mutations_review import ReviewMutation
@@ -29,7 +31,13 @@ class SubmitRequestPayload:
 
 @strawberry.type
 class Mutation(
-    ReviewMutation, VendorMutation, PluginMutation, NoticeExceptionMutation, ReportMutation
+    ReviewMutation,
+    VendorMutation,
+    PluginMutation,
+    NoticeExceptionMutation,
+    ReportMutation,
+    AgencyMutation,
+    ClassificationMutation,
 ):
     @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
     async def submit_request(

@@ -15,10 +15,11 @@ from trustcenter.domain import enums as d
 from trustcenter.domain.errors import DomainError
 from trustcenter.graphql.enums import DecisionOutcome, ReasonCode
 from trustcenter.graphql.errors import UserError, user_errors
-from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
+from trustcenter.graphql.inputs import SubmitRequestInput, document_uuids, to_draft
 from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_request import RequestType
-from trustcenter.services import agency_actions, disclosure, review
+from trustcenter.services import agency_actions, disclosure, findings, review
 from trustcenter.services.requests import submit_request
 
 
@@ -53,6 +54,23 @@ async def _run(info: Info, work: Callable[[], Awaitable[RequestRow]]) -> Request
     return RequestPayload(request=RequestType(row=row))
 
 
+@strawberry.type(description="The request after the decisions, or why nothing changed.")
+class DecideRequestPayload:
+    request: RequestType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(
+        description="Staff: the request's findings as they stand after these decisions "
+        "(recomputed on the items still in play; a block no longer applying shows resolvedAt)."
+    )
+    async def findings(self, info: Info) -> list[FindingType] | None:
+        if self.request is None:
+            return None
+        c, request_id = ctx(info), self.request.row.id
+        now = await findings.findings_of(c.app.db, c.principal, [request_id])
+        return [FindingType(row=f) for f in now[request_id]]
+
+
 @strawberry.input
 class StartReviewInput:
     request_id: relay.GlobalID
@@ -70,13 +88,21 @@ class AskClarificationInput:
 class AnswerClarificationInput:
     request_id: relay.GlobalID
     message: str
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Documents this agency uploaded (POST /documents) to attach to the answer, "
+        "such as the court order the reviewer asked for.",
+    )
 
 
 @strawberry.input
 class DecisionInput:
     item_id: relay.GlobalID
     outcome: DecisionOutcome  # type: ignore[valid-type]
-    reason_code: ReasonCode | None = None  # type: ignore[valid-type]
+    reason_code: ReasonCode | None = strawberry.field(
+        default=None,
+        description="Required unless approving; a registered code (the `reasonCodes` query).",
+    )
     explanation: str | None = strawberry.field(
         default=None, description="Required unless approving; the agency reads it."
     )
@@ -135,7 +161,12 @@ class ReviewMutation:
         return await _run(
             info,
             lambda: review.start_review(
-                c.app.db, c.app.clock, c.principal, request_uuid(input.request_id), input.version
+                c.app.db,
+                c.app.clock,
+                c.principal,
+                request_uuid(input.request_id),
+                input.version,
+                c.app.plugins,
             ),
         )
 
@@ -164,7 +195,13 @@ class ReviewMutation:
         return await _run(
             info,
             lambda: agency_actions.answer_clarification(
-                c.app.db, c.app.clock, c.principal, request_uuid(input.request_id), input.message
+                c.app.db,
+                c.app.clock,
+                c.principal,
+                request_uuid(input.request_id),
+                input.message,
+                plugins=c.app.plugins,
+                document_ids=document_uuids(input.document_ids),
             ),
         )
 
@@ -172,14 +209,16 @@ class ReviewMutation:
         description="Decide requested items: APPROVE, NARROW, QUESTION, OBJECT "
         "or REJECT (scope review)."
     )
-    async def decide_request(self, info: Info, input: DecideRequestInput) -> RequestPayload | None:
+    async def decide_request(
+        self, info: Info, input: DecideRequestInput
+    ) -> DecideRequestPayload | None:
         c = ctx(info)
         decisions = [
             review.ItemDecision(
                 node_uuid(x.item_id, "RequestedItem"),
                 review.decision_from(
                     d.DecisionOutcome(x.outcome),
-                    d.ReasonCode(x.reason_code).value if x.reason_code is not None else None,
+                    x.reason_code,
                     x.explanation,
                     x.approved_from,
                     x.approved_to,
@@ -188,7 +227,7 @@ class ReviewMutation:
             )
             for x in input.decisions
         ]
-        return await _run(
+        payload = await _run(
             info,
             lambda: review.decide(
                 c.app.db,
@@ -200,6 +239,7 @@ class ReviewMutation:
                 c.app.plugins,
             ),
         )
+        return DecideRequestPayload(request=payload.request, user_errors=payload.user_errors)
 
     @strawberry.mutation(
         description="Replace a request by a revised one; the old one becomes "

@@ -3,56 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from trustcenter.db.models import NoticeException as ExceptionRow
 from trustcenter.domain.errors import DomainError
 from trustcenter.graphql.enums import NoticeExceptionKind
 from trustcenter.graphql.errors import UserError, user_errors
 from trustcenter.graphql.mutations_review import request_uuid
 from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.types_notice import NoticeExceptionType
 from trustcenter.services import notice_exceptions as service
-
-
-@strawberry.type(name="NoticeException", description="A lawful reason to hold notices back.")
-class NoticeExceptionType:
-    row: strawberry.Private[ExceptionRow]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def kind(self) -> NoticeExceptionKind:
-        return NoticeExceptionKind(self.row.kind)
-
-    @strawberry.field(description="The court order or law, for COURT_ORDER_OR_LAW.")
-    def reference(self) -> str | None:
-        return self.row.reference
-
-    @strawberry.field(description="The last day it holds; null: until lifted.")
-    def ends_on(self) -> date | None:
-        return self.row.ends_on
-
-    @strawberry.field
-    def justification(self) -> str:
-        return self.row.justification
-
-    @strawberry.field
-    def recorded_at(self) -> datetime:
-        return self.row.recorded_at
-
-    @strawberry.field(description="When it comes up for re-review (exceptions without an end).")
-    def review_due_at(self) -> datetime | None:
-        return self.row.review_due_at
-
-    @strawberry.field
-    def lifted_at(self) -> datetime | None:
-        return self.row.lifted_at
 
 
 @strawberry.input
@@ -93,7 +56,11 @@ async def _run(work: object) -> NoticeExceptionPayload:
 
 @strawberry.type
 class NoticeExceptionQuery:
-    @strawberry.field(description="Exceptions without an end date due for re-review (notices).")
+    @strawberry.field(
+        description="Exceptions without an end date due for re-review (notices), the most "
+        "overdue first; each names its request, and its id is what liftNoticeException and "
+        "confirmNoticeException take."
+    )
     async def notice_exceptions_due_for_review(self, info: Info) -> list[NoticeExceptionType]:
         c = ctx(info)
         rows = await service.due_for_review(c.app.db, c.app.clock, c.principal)

@@ -60,6 +60,17 @@ class FindingType:
     def override_justification(self) -> str | None:
         return self.row.override_justification
 
+    @strawberry.field(
+        description="When it stopped applying to the items still in play; a resolved finding "
+        "stops nothing and reopens if it applies again."
+    )
+    def resolved_at(self) -> datetime | None:
+        return self.row.resolved_at
+
+    @strawberry.field
+    def resolved_reason(self) -> str | None:
+        return self.row.resolved_reason
+
 
 @strawberry.type(name="Plugin", description="A loaded plugin.")
 class PluginType:
@@ -74,6 +85,12 @@ class PluginType:
 class CategoryInfo:
     code: str
     label: str
+    description: str
+
+
+@strawberry.type(name="ReasonCodeInfo", description="A reason code reviewers may give.")
+class ReasonCodeInfo:
+    code: str
     description: str
 
 
@@ -98,6 +115,15 @@ class PluginQuery:
         return [
             CategoryInfo(code=s.code, label=s.label, description=s.description)
             for s in c.app.plugins.categories.values()
+        ]
+
+    @strawberry.field(description="The reason codes known here, built-in and from plugins.")
+    def reason_codes(self, info: Info) -> list[ReasonCodeInfo]:
+        c = ctx(info)
+        require_authenticated(c.principal)
+        return [
+            ReasonCodeInfo(code=s.code, description=s.description)
+            for s in c.app.plugins.reason_codes.values()
         ]
 
     @strawberry.field(description="Loaded plugins, their versions and hooks (staff).")

@@ -21,7 +21,11 @@ from trustcenter.services import reports as service
 @strawberry.type(description="The figures of one country and category, or of a total.")
 class ReportFigures:
     country: str | None = strawberry.field(description="ISO 3166-1; null in totals.")
-    category: str | None = strawberry.field(description="Null in the worldwide total.")
+    category: str | None = strawberry.field(
+        description="The category code, upper case as everywhere in the API (ACCOUNT, PRODUCT, "
+        "TRANSACTION, EMERGENCY or a plugin's, such as PRESERVATION); null in the worldwide "
+        "total."
+    )
     requests: int
     challenged_or_rejected: int
     with_data: int
@@ -34,7 +38,8 @@ class ReportFigures:
 def _figures(d: dict[str, Any]) -> ReportFigures:
     return ReportFigures(
         country=d.get("country"),
-        category=d.get("category"),
+        # reports built under method 2026.1 stored lower-case codes; the API reads them alike
+        category=d["category"].upper() if d.get("category") else None,
         requests=d["requests"],
         challenged_or_rejected=d["challenged_or_rejected"],
         with_data=d["with_data"],
@@ -42,6 +47,15 @@ def _figures(d: dict[str, Any]) -> ReportFigures:
         accounts_specified=d["accounts_specified"],
         products_specified=d["products_specified"],
         median_days_to_respond=d["median_days_to_respond"],
+    )
+
+
+@strawberry.type(description="A country or region left out of every figure, and why.")
+class ReportExclusion:
+    country: str = strawberry.field(description="ISO 3166-1.")
+    reason: str | None = strawberry.field(
+        description="Why it is left out, as the report prints it; null only in reports built "
+        "under method 2026.1, which recorded no reasons."
     )
 
 
@@ -67,7 +81,10 @@ class TransparencyReportType:
     def status(self) -> str:
         return self.row.status.upper()
 
-    @strawberry.field(description="The counting method's version (docs/transparency-method.md).")
+    @strawberry.field(
+        description="The counting method's version the figures were computed with "
+        "(docs/transparency-method.md); a report keeps it for good."
+    )
     def method_version(self) -> str:
         return self.row.method_version
 
@@ -87,9 +104,20 @@ class TransparencyReportType:
     def changelog(self) -> str | None:
         return self.row.changelog
 
-    @strawberry.field
+    @strawberry.field(description="The codes of the excluded countries (see excluded).")
     def excluded_countries(self) -> list[str]:
         return list(json.loads(self.row.figures)["excluded_countries"])
+
+    @strawberry.field(
+        description="Countries or regions left out of every figure, each with its reason "
+        "(CN always)."
+    )
+    def excluded(self) -> list[ReportExclusion]:
+        figures = json.loads(self.row.figures)
+        if "exclusions" in figures:
+            return [ReportExclusion(country=e["country"], reason=e["reason"])
+                    for e in figures["exclusions"]]  # fmt: skip
+        return [ReportExclusion(country=c, reason=None) for c in figures["excluded_countries"]]
 
     @strawberry.field(description="One row per country and category.")
     def rows(self) -> list[ReportFigures]:

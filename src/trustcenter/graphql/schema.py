@@ -19,8 +19,10 @@ from trustcenter.config import Settings
 from trustcenter.graphql.enums import (
     CATEGORY_SCALAR,
     LEGAL_BASIS_KIND_SCALAR,
+    REASON_CODE_SCALAR,
     Category,
     LegalBasisKind,
+    ReasonCode,
 )
 from trustcenter.graphql.errors import ErrorPolicy
 from trustcenter.graphql.mutations import Mutation
@@ -54,7 +56,11 @@ def build_schema(settings: Settings | None = None) -> Schema:
         config=StrawberryConfig(
             disable_field_suggestions=True,
             relay_max_results=100,
-            scalar_map={Category: CATEGORY_SCALAR, LegalBasisKind: LEGAL_BASIS_KIND_SCALAR},
+            scalar_map={
+                Category: CATEGORY_SCALAR,
+                LegalBasisKind: LEGAL_BASIS_KIND_SCALAR,
+                ReasonCode: REASON_CODE_SCALAR,
+            },
         ),
     )
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from trustcenter.db.models import Agency as AgencyRow
 from trustcenter.domain import enums as d
+from trustcenter.domain.jurisdiction import stored_grants
 from trustcenter.graphql.enums import AgencyKind, PrincipalKind, VerificationState
 from trustcenter.graphql.nodes import ctx, load_nodes
 
@@ -57,6 +58,22 @@ class AgencyType(relay.Node):
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    @strawberry.field(
+        description="Codes granted at verification beyond the agency's own country and its "
+        "subdivisions, which it may always submit for (a granted country covers its "
+        "subdivisions). Staff and the agency itself read them."
+    )
+    def granted_jurisdictions(self) -> list[str]:
+        return stored_grants(self.row.granted_jurisdictions)
+
+    @strawberry.field(description="When the agency was last verified; null unless verified.")
+    def verified_at(self) -> datetime | None:
+        return self.row.verified_at
+
+    @strawberry.field(description="Who verified the agency (staff only; null for agencies).")
+    def verified_by(self, info: Info) -> str | None:
+        return self.row.verified_by if ctx(info).principal.is_staff else None
 
 
 @strawberry.type(description="The client behind the access token of this call.")

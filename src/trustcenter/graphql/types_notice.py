@@ -1,15 +1,78 @@
-"""User notices (staff only): one per affected user of a released request."""
+"""User notices and the exceptions holding them back (staff only)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from trustcenter.db.models import Notice as NoticeRow
+from trustcenter.db.models import NoticeException as ExceptionRow
 from trustcenter.graphql.enums import NoticeExceptionKind, NoticeStatus
 from trustcenter.graphql.nodes import ctx
+
+if TYPE_CHECKING:
+    from trustcenter.graphql.types_request import RequestType
+
+
+@strawberry.type(name="NoticeException", description="A lawful reason to hold notices back.")
+class NoticeExceptionType:
+    row: strawberry.Private[ExceptionRow]
+
+    @strawberry.field(
+        description="What liftNoticeException and confirmNoticeException take as exceptionId."
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(
+        description="The id of the request whose notices it holds back (as Request.id, for "
+        "request(id:))."
+    )
+    def request_id(self) -> relay.GlobalID:
+        return relay.GlobalID("Request", str(self.row.request_id))
+
+    @strawberry.field(
+        description="The request whose notices it holds back (scopes review, audit or admin)."
+    )
+    async def request(
+        self, info: Info
+    ) -> Annotated[RequestType, strawberry.lazy("trustcenter.graphql.types_request")] | None:
+        from trustcenter.graphql.types_request import RequestType
+
+        row = await ctx(info).loaders.request.load(self.row.request_id)
+        return RequestType(row=row) if row is not None else None
+
+    @strawberry.field
+    def kind(self) -> NoticeExceptionKind:
+        return NoticeExceptionKind(self.row.kind)
+
+    @strawberry.field(description="The court order or law, for COURT_ORDER_OR_LAW.")
+    def reference(self) -> str | None:
+        return self.row.reference
+
+    @strawberry.field(description="The last day it holds; null: until lifted.")
+    def ends_on(self) -> date | None:
+        return self.row.ends_on
+
+    @strawberry.field
+    def justification(self) -> str:
+        return self.row.justification
+
+    @strawberry.field
+    def recorded_at(self) -> datetime:
+        return self.row.recorded_at
+
+    @strawberry.field(description="When it comes up for re-review (exceptions without an end).")
+    def review_due_at(self) -> datetime | None:
+        return self.row.review_due_at
+
+    @strawberry.field
+    def lifted_at(self) -> datetime | None:
+        return self.row.lifted_at
 
 
 @strawberry.type(name="Notice", description="The delayed notice owed to one affected user.")
@@ -29,8 +92,8 @@ class NoticeType:
         return self.row.released_at
 
     @strawberry.field(
-        description="Release + the jurisdiction's delay (31 days by default), "
-        "later if a non-disclosure order ends later."
+        description="Release + the jurisdiction's delay (31 days, never less; a plugin may "
+        "set more), later if a non-disclosure order ends later."
     )
     def due_at(self) -> datetime:
         return self.row.due_at
@@ -40,14 +103,14 @@ class NoticeType:
         return self.row.delivered_at
 
     @strawberry.field(
-        description="The kind of exception holding it back today; null when none does "
-        "(always null once delivered or failed)."
+        description="The exception holding it back today (the first recorded when several "
+        "do; its id lifts it); null when none does (always null once delivered or failed)."
     )
-    async def exception(self, info: Info) -> NoticeExceptionKind | None:
+    async def exception(self, info: Info) -> NoticeExceptionType | None:
         if self.row.status not in ("scheduled", "suppressed"):
             return None
-        kind = await ctx(info).loaders.notice_hold.load(self.row.request_id)
-        return NoticeExceptionKind(kind) if kind else None
+        row = await ctx(info).loaders.notice_hold.load(self.row.request_id)
+        return NoticeExceptionType(row=row) if row is not None else None
 
     @strawberry.field(description="Delivery attempts so far.")
     def attempts(self) -> int:

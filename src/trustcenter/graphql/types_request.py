@@ -15,8 +15,8 @@ from trustcenter.db.models import Request as RequestRow
 from trustcenter.db.models import RequestedItem as ItemRow
 from trustcenter.db.models import Target as TargetRow
 from trustcenter.domain import enums as d
+from trustcenter.domain.decisions import Reading
 from trustcenter.domain.lifecycle import RequestStatus as _Status
-from trustcenter.domain.lifecycle import allowed_operations
 from trustcenter.graphql.enums import (
     Category,
     DecisionOutcome,
@@ -31,9 +31,11 @@ from trustcenter.graphql.enums import (
 from trustcenter.graphql.nodes import ctx, load_nodes
 from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_access import AgencyType
+from trustcenter.graphql.types_document import DocumentType, wrap_documents
 from trustcenter.graphql.types_notice import NoticeType
 from trustcenter.graphql.types_thread import AuditEventType, DisclosureType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
+from trustcenter.services import visible
 
 SubjectType = Annotated[AccountType | ProductType, strawberry.union("Subject")]
 
@@ -70,13 +72,22 @@ class LegalBasis:
     def non_disclosure_until(self) -> date | None:
         return self.row.non_disclosure_until
 
-    @strawberry.field(description="SHA-256 of the stored document, hex.")
+    @strawberry.field(
+        description="SHA-256 of the document sent inline (base64, deprecated), hex; uploaded "
+        "documents are listed in documents."
+    )
     def document_sha256(self) -> str | None:
         return self.row.document_sha256
 
     @strawberry.field
     def document_size(self) -> int | None:
         return self.row.document_size
+
+    @strawberry.field(
+        description="The documents attached to the legal basis (POST /documents, documentIds)."
+    )
+    async def documents(self, info: Info) -> list[DocumentType]:
+        return wrap_documents(await ctx(info).loaders.basis_documents.load(self.row.id))
 
 
 @strawberry.type(description="The officer on whose behalf the request was sent.")
@@ -117,17 +128,27 @@ class RequestedItemType(relay.Node):
     def range_to(self) -> date | None:
         return self.row.range_to
 
-    @strawberry.field(description="The reviewer's decision, once made.")
-    def outcome(self) -> DecisionOutcome | None:  # type: ignore[valid-type]
-        return d.DecisionOutcome(self.row.outcome) if self.row.outcome else None
+    def _reading(self, info: Info) -> Reading:
+        c = ctx(info)
+        return visible.item_decision(c.principal, self.row, c.app.plugins.reason_vocabulary())
 
-    @strawberry.field
-    def reason_code(self) -> ReasonCode | None:  # type: ignore[valid-type]
-        return d.ReasonCode(self.row.reason_code) if self.row.reason_code else None
+    @strawberry.field(
+        description="A reviewer's decision, once a person made one (never automatic)."
+    )
+    def outcome(self, info: Info) -> DecisionOutcome | None:  # type: ignore[valid-type]
+        return self._reading(info).outcome
 
-    @strawberry.field(description="The reviewer's explanation to the agency.")
-    def explanation(self) -> str | None:
-        return self.row.explanation
+    @strawberry.field(
+        description="Why it was not approved as asked. Agencies read NO_RESPONSIVE_DATA for an "
+        "item that yields nothing because of the account's state, whatever the reason."
+    )
+    def reason_code(self, info: Info) -> ReasonCode | None:
+        code = self._reading(info).reason_code
+        return ReasonCode(code) if code else None
+
+    @strawberry.field(description="The reviewer's explanation (agencies: as for reasonCode).")
+    def explanation(self, info: Info) -> str | None:
+        return self._reading(info).explanation
 
     @strawberry.field(description="NARROW: the approved range's start.")
     def approved_from(self) -> date | None:
@@ -297,9 +318,9 @@ class RequestType(relay.Node):
     async def audit_trail(self, info: Info) -> list[AuditEventType]:
         return [AuditEventType(row=e) for e in await ctx(info).loaders.audit.load(self.row.id)]
 
-    @strawberry.field(description="What may be done next from the current status.")
-    def next_operations(self) -> list[RequestOperation]:  # type: ignore[valid-type]
-        return allowed_operations(_Status(self.row.status))
+    @strawberry.field(description="What you may do next from the current status.")
+    def next_operations(self, info: Info) -> list[RequestOperation]:  # type: ignore[valid-type]
+        return visible.next_operations(ctx(info).principal, _Status(self.row.status))
 
     @strawberry.field(description="The request this one revises, if any.")
     async def revision_of(self, info: Info) -> RequestType | None:

@@ -7,11 +7,14 @@ from datetime import datetime
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from trustcenter.db.models import AuditEvent as AuditRow
 from trustcenter.db.models import Disclosure as DisclosureRow
 from trustcenter.db.models import Message as MessageRow
 from trustcenter.graphql.enums import PrincipalKind
+from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.types_document import DocumentType, wrap_documents
 
 
 @strawberry.type(name="Message", description="One message in a request's clarification thread.")
@@ -33,6 +36,10 @@ class MessageType:
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    @strawberry.field(description="Documents the agency attached to this message.")
+    async def documents(self, info: Info) -> list[DocumentType]:
+        return wrap_documents(await ctx(info).loaders.message_documents.load(self.row.id))
 
 
 @strawberry.type(name="AuditEvent", description="One link of the hash-chained audit log.")
@@ -84,9 +91,23 @@ class DisclosureType:
     def size(self) -> int:
         return self.row.size
 
-    @strawberry.field
+    @strawberry.field(description="How many records the package holds (0: no responsive records).")
     def record_count(self) -> int:
         return self.row.record_count
+
+    @strawberry.field(
+        description="False when the package holds no record: the request was answered, but "
+        "nothing responsive was found to disclose."
+    )
+    def has_records(self) -> bool:
+        return self.row.record_count > 0
+
+    @strawberry.field(description="What the package holds, in a sentence.")
+    def summary(self) -> str:
+        n = self.row.record_count
+        if n == 0:
+            return "No responsive records: the request was answered, nothing was disclosed."
+        return f"{n} record{'s' if n != 1 else ''} disclosed."
 
     @strawberry.field
     def released_at(self) -> datetime:

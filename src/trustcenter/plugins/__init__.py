@@ -6,12 +6,14 @@ import pluggy
 
 from trustcenter.plugins.api import (
     CategorySpec,
+    Exclusion,
     Finding,
     HoldDecision,
     ItemView,
     LegalBasisView,
     NoticeView,
     Problem,
+    ReasonCodeSpec,
     RequestView,
     Severity,
     VendorView,
@@ -21,12 +23,14 @@ hookimpl = pluggy.HookimplMarker("trustcenter")
 
 __all__ = [
     "CategorySpec",
+    "Exclusion",
     "Finding",
     "HoldDecision",
     "ItemView",
     "LegalBasisView",
     "NoticeView",
     "Problem",
+    "ReasonCodeSpec",
     "RequestView",
     "Severity",
     "VendorView",

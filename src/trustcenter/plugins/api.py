@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+#: what trustcenter_report_exclusions returns (a plain value of the domain, re-exported)
+from trustcenter.domain.report_policy import Exclusion as Exclusion
+
 
 class Severity(StrEnum):
     INFO = "info"
@@ -105,6 +108,18 @@ class CategorySpec:
     code: str
     label: str
     description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCodeSpec:
+    """A reason code reviewers may give for a decision other than APPROVE. ``account_state``:
+    the code tells the state of an account (whether it exists, whether its owner pays), so the
+    agency never reads it: it reads NO_RESPONSIVE_DATA instead, and the code goes only with
+    REJECT."""
+
+    code: str
+    description: str
+    account_state: bool = False
 
 
 @dataclass(frozen=True, slots=True)

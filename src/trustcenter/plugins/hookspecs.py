@@ -26,9 +26,11 @@ import pluggy
 
 from trustcenter.plugins.api import (
     CategorySpec,
+    Exclusion,
     Finding,
     HoldDecision,
     Problem,
+    ReasonCodeSpec,
     RequestView,
     VendorView,
 )
@@ -54,6 +56,8 @@ def trustcenter_review_findings(request: RequestView) -> list[Finding]:
     """Check the request's legal basis against what it asks for; return findings that reviewers
     see (severity ``info``, ``warning`` or ``block``, a code, a message and the legal citation).
     A ``block`` finding stops release until an admin overrides it with a justification.
+    Anything but a list of ``Finding`` (known severity, non-empty code of at most 64
+    characters, message and citation as text) is a plugin failure.
 
     Routed. Called when a request is submitted or revised, in the transaction.
     """
@@ -62,7 +66,7 @@ def trustcenter_review_findings(request: RequestView) -> list[Finding]:
 @hookspec
 def trustcenter_response_deadline(request: RequestView) -> datetime | None:
     """When the company's response is due; None leaves the default (30 days; 8 hours for
-    emergencies).
+    emergencies). Anything but a timezone-aware datetime after receipt is a plugin failure.
 
     Routed. Called at submission, in the transaction.
     """
@@ -71,17 +75,51 @@ def trustcenter_response_deadline(request: RequestView) -> datetime | None:
 @hookspec
 def trustcenter_notice_delay(request: RequestView) -> timedelta | None:
     """How long after release the affected users are notified; None leaves the policy's 31
-    days. (A non-disclosure order's end date pushes the notice back on top of this.)
+    days. (A non-disclosure order's end date pushes the notice back on top of this.) Longer is
+    allowed, shorter never: less than 31 days, more than ten years or anything but a
+    ``timedelta`` is a plugin failure and the release rolls back.
 
     Routed. Called at release, in the transaction.
     """
 
 
 @hookspec
-def trustcenter_report_exclusions() -> list[str]:
-    """Country or region codes left out of the transparency report (the default excludes CN).
+def trustcenter_accepts_from_abroad(request: RequestView) -> bool | None:
+    """Whether this jurisdiction accepts the request from an agency abroad: the request's
+    jurisdiction lies outside the agency's own country (``request.agency_country``) and the
+    jurisdictions granted when the agency was verified. Look at ``request.legal_basis.kind``
+    (mutual legal assistance, a production order between member states, an executive
+    agreement …). True accepts, False refuses (``JURISDICTION``, nothing is stored), None
+    leaves it to the built-in default, which accepts only ``mutual_legal_assistance``. Any
+    other answer is a plugin failure.
 
-    All; the union is used. Called when a report is built.
+    Routed. Called at submission and revision of cross-border requests only, before anything
+    is written, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_document_required(request: RequestView) -> bool | None:
+    """Whether a request on this legal basis may be approved only once the company holds its
+    document (an upload attached to the request, or the legacy base64 ``document``). Look at
+    ``request.legal_basis.kind``. True: an APPROVE or NARROW without a document is refused
+    (``DOCUMENT_REQUIRED``); False: it may be approved on the request alone; None leaves it to
+    the built-in default, which requires a document for every kind but
+    ``emergency_declaration``. Any other answer is a plugin failure.
+
+    Routed. Called when a reviewer approves or narrows an item of a request that holds no
+    document, before the decisions are written, in the transaction.
+    """
+
+
+@hookspec
+def trustcenter_report_exclusions() -> list[Exclusion]:
+    """Countries or regions left out of the transparency report, each with the written reason
+    the published report prints beside it: ``Exclusion("KP", "no lawful channel exists")``.
+    CN is always excluded by the core, whatever plugins answer. A bare code (an exclusion
+    without a reason) or an empty reason stops the build, naming the plugin.
+
+    All; every answer is applied. Called when a report is built, outside any transaction.
     """
 
 
@@ -120,6 +158,19 @@ def trustcenter_legal_basis_kinds() -> list[str]:
     """Kinds of legal basis this plugin adds (lower case, such as ``"preservation_letter"``).
 
     All. Called once at start-up.
+    """
+
+
+@hookspec
+def trustcenter_reason_codes() -> list[ReasonCodeSpec]:
+    """Reason codes this plugin adds for decisions other than APPROVE (the built-ins add
+    NO_LEGAL_BASIS, UNCLEAR, OVERBROAD, THIRD_PARTY_HARM, NOT_HELD, NOT_PREMIUM and
+    JURISDICTION). Codes are upper case, unique across plugins, each with a description;
+    ``account_state=True`` marks a code that tells the state of an account: it goes only with
+    REJECT and the agency reads NO_RESPONSIVE_DATA in its place.
+
+    All. Called once at start-up; a code registered twice, or without a description, stops
+    start-up.
     """
 
 

@@ -8,23 +8,34 @@ hook — which the calling use case lets propagate, so its transaction rolls bac
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 
+from trustcenter.domain.decisions import NO_RESPONSIVE_DATA, ReasonVocabulary
+from trustcenter.domain.notice_policy import NOTICE_DELAY
+from trustcenter.domain.rules import default_deadline
+from trustcenter.plugins import answers
 from trustcenter.plugins.api import (
     CategorySpec,
+    Exclusion,
     Finding,
     HoldDecision,
     Problem,
+    ReasonCodeSpec,
     RequestView,
     VendorView,
 )
-from trustcenter.plugins.builtin.jurisdiction import NOTICE_DELAY
 from trustcenter.plugins.manager import Loaded, PluginLoadError, load
+
+_REASON_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+
+T = TypeVar("T")
 
 
 class PluginFailure(Exception):
@@ -54,6 +65,7 @@ class PluginHost:
         self._loaded = loaded
         self._routes = self._route_table()
         self.categories: dict[str, CategorySpec] = self._collect_categories()
+        self.reason_codes: dict[str, ReasonCodeSpec] = self._collect_reason_codes()
         self.legal_basis_kinds: frozenset[str] = frozenset(
             k for _, kinds in self._each("trustcenter_legal_basis_kinds") for k in kinds or []
         )
@@ -107,6 +119,35 @@ class PluginHost:
                 out[spec.code] = spec
         return out
 
+    def _collect_reason_codes(self) -> dict[str, ReasonCodeSpec]:
+        out: dict[str, ReasonCodeSpec] = {}
+        for plugin, specs in self._each("trustcenter_reason_codes"):
+            for spec in specs or []:
+                code = getattr(spec, "code", None)
+                if not isinstance(spec, ReasonCodeSpec) or not _REASON_CODE.match(str(code)):
+                    raise PluginLoadError(
+                        f"plugin {plugin!r}: a reason code is a ReasonCodeSpec with an upper-case "
+                        f"code such as OVERBROAD, not {spec!r}"
+                    )
+                if code == NO_RESPONSIVE_DATA:
+                    raise PluginLoadError(
+                        f"plugin {plugin!r}: {code} is what agencies read, not a reason to give"
+                    )
+                if not str(spec.description or "").strip():
+                    raise PluginLoadError(
+                        f"plugin {plugin!r}: reason code {code} has no description"
+                    )
+                if code in out:
+                    raise PluginLoadError(
+                        f"reason code {code} is registered twice (again by {plugin!r})"
+                    )
+                out[spec.code] = spec
+        return out
+
+    def reason_vocabulary(self) -> ReasonVocabulary:
+        """The registered reason codes as the domain's decision rules read them."""
+        return ReasonVocabulary.of((s.code, s.account_state) for s in self.reason_codes.values())
+
     # --- routing ----------------------------------------------------------------------------
     def plugin_for(self, jurisdiction: str) -> str:
         code = jurisdiction.upper()
@@ -140,16 +181,59 @@ class PluginHost:
 
     # --- the hooks, typed ---------------------------------------------------------------------
     async def response_deadline(self, request: RequestView) -> datetime:
-        _, due = await self._routed("trustcenter_response_deadline", request)
-        return due  # type: ignore[no-any-return]
+        """The answer must be a timezone-aware datetime after receipt; anything else is the
+        answering plugin's failure, never stored."""
+        hook = "trustcenter_response_deadline"
+        plugin, due = await self._routed(hook, request)
+        if due is None:
+            return default_deadline(request.received_at, request.emergency)
+        return self._checked(plugin, hook, answers.response_deadline, due, request.received_at)
 
     async def notice_delay(self, request: RequestView) -> timedelta:
-        _, delay = await self._routed("trustcenter_notice_delay", request)
-        return delay if delay is not None else NOTICE_DELAY
+        """At least the guideline's 31 days (the domain's floor): a plugin answering less, or
+        not a timedelta, fails (named) and its answer is never applied."""
+        plugin, delay = await self._routed("trustcenter_notice_delay", request)
+        if delay is None:
+            return NOTICE_DELAY
+        return self._checked(plugin, "trustcenter_notice_delay", answers.notice_delay, delay)
+
+    @staticmethod
+    def _checked(plugin: str, hook: str, check: Callable[..., T], *args: Any) -> T:
+        """A hook's answer as ``check`` accepts it, or the plugin's failure (ValueError)."""
+        try:
+            return check(*args)
+        except ValueError as exc:
+            raise PluginFailure(plugin, hook, exc) from exc
+
+    async def accepts_from_abroad(self, request: RequestView) -> bool:
+        """Whether the plugin governing the request's jurisdiction accepts it from an agency
+        abroad (the built-in defaults answer when that plugin does not)."""
+        plugin, answer = await self._routed("trustcenter_accepts_from_abroad", request)
+        if not isinstance(answer, bool):
+            raise PluginFailure(
+                plugin,
+                "trustcenter_accepts_from_abroad",
+                TypeError(f"answered {repr(answer)[:80]}; expected True or False"),
+            )
+        return answer
+
+    async def document_required(self, request: RequestView) -> bool:
+        """Whether approving the request needs its legal document (the built-in defaults
+        answer when the governing plugin does not)."""
+        plugin, answer = await self._routed("trustcenter_document_required", request)
+        if not isinstance(answer, bool):
+            raise PluginFailure(
+                plugin,
+                "trustcenter_document_required",
+                TypeError(f"answered {answer!r}; expected True or False"),
+            )
+        return answer
 
     async def findings(self, request: RequestView) -> list[tuple[str, Finding]]:
-        plugin, found = await self._routed("trustcenter_review_findings", request)
-        return [(plugin, f) for f in found or []]
+        hook = "trustcenter_review_findings"
+        plugin, found = await self._routed(hook, request)
+        checked = self._checked(plugin, hook, answers.findings, [] if found is None else found)
+        return [(plugin, f) for f in checked]
 
     async def validate(self, request: RequestView) -> list[Problem]:
         return [
@@ -255,12 +339,24 @@ class PluginHost:
                 return source
         raise PluginLoadError("no data source")
 
-    async def report_exclusions(self) -> set[str]:
-        return {
-            c.upper()
-            for codes in await self._all("trustcenter_report_exclusions")
-            for c in codes or []
-        }
+    async def report_exclusions(self) -> list[Exclusion]:
+        """Every plugin's exclusions, each marked with the plugin that made it. A bare code is
+        kept as an exclusion without a reason (the build refuses it, naming the plugin);
+        anything else is the plugin's failure."""
+        hook = "trustcenter_report_exclusions"
+        out = []
+        for plugin, answer in await self._all_named(hook):
+            if answer is None:
+                continue
+            if isinstance(answer, str) or not isinstance(answer, list | tuple):
+                raise PluginFailure(plugin, hook, TypeError(f"{answer!r} is not a list"))
+            for item in answer:
+                if isinstance(item, str):
+                    item = Exclusion(item)
+                if not isinstance(item, Exclusion):
+                    raise PluginFailure(plugin, hook, TypeError(f"{item!r} is not an Exclusion"))
+                out.append(replace(item, source=f"plugin {plugin!r}"))
+        return out
 
     async def after_submit(self, request: RequestView) -> None:
         await self._all("trustcenter_after_submit", request=request)

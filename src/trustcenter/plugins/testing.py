@@ -99,7 +99,10 @@ def make_request(
     agency_kind: str = "law_enforcement",
     category: str | None = None,
     non_disclosure_until: date | None = None,
+    agency_country: str | None = None,
 ) -> RequestView:
+    """A request as a plugin receives it; the agency is of the jurisdiction's country unless
+    ``agency_country`` says otherwise (a request from abroad)."""
     received = received_at or datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     return RequestView(
         id=None,
@@ -108,7 +111,7 @@ def make_request(
         emergency=emergency,
         received_at=received,
         agency_kind=agency_kind,
-        agency_country=jurisdiction[:2],
+        agency_country=agency_country or jurisdiction[:2],
         legal_basis=LegalBasisView(
             kind,
             "REF-1",

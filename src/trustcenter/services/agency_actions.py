@@ -6,6 +6,7 @@ its own requests; any other id is 'no such request'."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import update
 
@@ -16,8 +17,11 @@ from trustcenter.db.models import Request, RequestedItem
 from trustcenter.db.session import Database
 from trustcenter.domain.enums import DecisionOutcome
 from trustcenter.domain.lifecycle import Operation
+from trustcenter.plugins.host import PluginHost, builtin_host
+from trustcenter.services import findings
 from trustcenter.services.access import AccessDenied, require_scope
 from trustcenter.services.changes import apply, lock_request, post_message, require_text
+from trustcenter.services.document_rules import attach as attach_documents
 
 
 def _require_agency(principal: Principal) -> None:
@@ -27,10 +31,18 @@ def _require_agency(principal: Principal) -> None:
 
 
 async def answer_clarification(
-    db: Database, clock: Clock, principal: Principal, request_id: uuid.UUID, message: str
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    request_id: uuid.UUID,
+    message: str,
+    plugins: PluginHost | None = None,
+    document_ids: Sequence[uuid.UUID] = (),
 ) -> Request:
     """CLARIFICATION_REQUESTED -> IN_REVIEW with the agency's answer in the thread; the items
-    that were questioned go back to undecided for the reviewer."""
+    that were questioned go back to undecided for the reviewer, and the findings are
+    recomputed on the items now in play. ``document_ids``: the agency's uploads attached to
+    the answer (a court order asked for), without revising the request."""
     _require_agency(principal)
     body = require_text("message", message)
     async with db.transaction() as session:
@@ -38,7 +50,16 @@ async def answer_clarification(
         await apply(
             session, clock, principal, row, Operation.ANSWER_CLARIFICATION, "clarification.answered"
         )
-        await post_message(session, clock, principal, row, body)
+        answer = await post_message(session, clock, principal, row, body)
+        await attach_documents(
+            session,
+            clock,
+            principal,
+            list(document_ids),
+            "documentIds",
+            request_id=row.id,
+            message_id=answer.id,
+        )
         await session.execute(
             update(RequestedItem)
             .where(
@@ -49,6 +70,7 @@ async def answer_clarification(
                 outcome=None, reason_code=None, explanation=None, decided_at=None, decided_by=None
             )
         )
+        await findings.recompute(session, clock, principal, row, plugins or builtin_host())
     return row
 
 

@@ -38,6 +38,7 @@ from trustcenter.domain.enums import IdentifierType, InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation, RequestStatus, TransitionRefused, can
 from trustcenter.domain.minimization import Scope, minimise, scope_for
+from trustcenter.domain.report import outcome_of_release
 from trustcenter.plugins.api import VendorView
 from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services.access import require_scope
@@ -273,6 +274,8 @@ async def release(
                 "items": [str(i.id) for i in items],
             },
         )
+        # answered either way; counted "with data" only when the package holds a record
+        row.report_outcome = outcome_of_release(disclosure.record_count).value
     return row
 
 

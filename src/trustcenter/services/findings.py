@@ -1,10 +1,16 @@
-"""Plugin findings on a request: reviewers read them; a ``block`` finding stops release until
-an admin overrides it with a justification that stays on record."""
+"""Findings on a request: plugin rules' and the policy's own, for reviewers only. A ``block``
+finding stops release until an admin overrides it with a justification that stays on record.
+
+Findings follow the decisions: after every decision and every answer to a question they are
+recomputed, in the same transaction, on the items still in play (approved, narrowed or
+undecided). A finding that no longer applies is resolved (still readable, stops nothing); one
+that applies again is reopened; a new one is added. Each change is audited."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,27 +18,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from trustcenter.auth.principal import Principal
 from trustcenter.auth.scopes import ADMIN, READ_ALL_REQUESTS
 from trustcenter.clock import Clock
-from trustcenter.db.models import Finding, Request
+from trustcenter.db.models import Finding, Request, RequestedItem, Target
+from trustcenter.db.repositories.userdata import premium_by_target
 from trustcenter.db.session import Database
+from trustcenter.domain.enums import DecisionOutcome, IdentifierType, InfoType, ReasonCode
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.plugins import api
 from trustcenter.plugins.api import Severity
+from trustcenter.plugins.host import PluginHost
 from trustcenter.services.access import require_any_scope, require_scope
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import require_text
+from trustcenter.services.plugin_views import view_of_request
+
+#: the name the policy's own findings carry (NOT_HELD, NOT_PREMIUM)
+POLICY = "trustcenter:policy"
+#: decided out of the request: their findings no longer apply
+_OUT_OF_PLAY = frozenset({DecisionOutcome.REJECT.value, DecisionOutcome.OBJECT.value})
+_NO_LONGER = "no longer applies to the items still in play (approved, narrowed or undecided)"
+_SEVERITY_ORDER = {Severity.BLOCK.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
 
 
 async def findings_of(
     db: Database, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Finding]]:
-    """Staff only: the findings of each request, most severe first."""
+    """Staff only: the findings of each request, open ones first, most severe first."""
     require_any_scope(principal, READ_ALL_REQUESTS, " or ".join(sorted(READ_ALL_REQUESTS)))
-    order = {Severity.BLOCK.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
     out: dict[uuid.UUID, list[Finding]] = {i: [] for i in request_ids}
     async with db.reader() as session:
         rows = await session.scalars(select(Finding).where(Finding.request_id.in_(request_ids)))
-        for f in sorted(rows.all(), key=lambda f: (order.get(f.severity, 3), f.code)):
+        for f in sorted(rows.all(), key=_reading_order):
             out[f.request_id].append(f)
     return out
+
+
+def _reading_order(f: Finding) -> tuple[bool, int, str, str]:
+    return (f.resolved_at is not None, _SEVERITY_ORDER.get(f.severity, 3), f.code, f.message)
 
 
 async def refuse_unresolved_blocks(session: AsyncSession, request_id: uuid.UUID) -> None:
@@ -42,6 +63,7 @@ async def refuse_unresolved_blocks(session: AsyncSession, request_id: uuid.UUID)
                 Finding.request_id == request_id,
                 Finding.severity == Severity.BLOCK.value,
                 Finding.overridden_at.is_(None),
+                Finding.resolved_at.is_(None),
             )
         )
     ).all()
@@ -91,3 +113,128 @@ async def override(
             data={"plugin": finding.plugin, "code": finding.code, "justification": text},
         )
     return finding
+
+
+# --- recomputing ------------------------------------------------------------------------------
+
+
+async def recompute(
+    session: AsyncSession, clock: Clock, principal: Principal, row: Request, host: PluginHost
+) -> None:
+    """Bring the request's findings up to date with its items still in play, in the caller's
+    transaction: plugin rules (``host.findings``) see only those items; the policy's findings
+    are made once the targets were looked up at review."""
+    pairs = (
+        await session.execute(
+            select(Target, RequestedItem)
+            .join(RequestedItem, RequestedItem.target_id == Target.id)
+            .where(Target.request_id == row.id)
+            .order_by(Target.position, RequestedItem.info_type)
+        )
+    ).all()
+    in_play = [(t, i) for t, i in pairs if i.outcome not in _OUT_OF_PLAY]
+    view = await view_of_request(session, row)
+    view = replace(
+        view,
+        items=tuple(
+            api.ItemView(t.identifier_type, t.identifier, i.info_type, i.range_from, i.range_to)
+            for t, i in in_play
+        ),
+    )
+    found = await host.findings(view) if in_play else []
+    found += [(POLICY, f) for f in await _policy_findings(session, in_play)]
+    await _sync(session, clock, principal, row.id, found)
+
+
+async def _policy_findings(
+    session: AsyncSession, in_play: Sequence[tuple[Target, RequestedItem]]
+) -> list[api.Finding]:
+    """NOT_HELD for an identifier that resolved to nothing at review, NOT_PREMIUM for D asked
+    of an account without a premium service: for reviewers, never an answer to the agency."""
+    targets = {t.id: t for t, _ in in_play if t.resolved_at is not None}
+    premium = await premium_by_target(session, list(targets.values())) if targets else {}
+    out: list[api.Finding] = []
+    for target in targets.values():
+        named = f"{IdentifierType(target.identifier_type).name} {target.identifier}"
+        types = sorted(i.info_type for t, i in in_play if t.id == target.id)
+        if target.subject_key is None:
+            out.append(
+                api.Finding(
+                    Severity.INFO,
+                    ReasonCode.NOT_HELD.name,
+                    f"{named} names no account or product the company holds: "
+                    f"{', '.join(types)} would yield no data",
+                    "Company guideline: only data the company holds is provided",
+                )
+            )
+        elif InfoType.D.value in types and premium.get(target.id) is False:
+            out.append(
+                api.Finding(
+                    Severity.WARNING,
+                    ReasonCode.NOT_PREMIUM.name,
+                    f"D asked of {named}: the account never used a premium service, so "
+                    "transaction records cannot be approved",
+                    "Company guideline: transaction records for premium service users only",
+                )
+            )
+    return out
+
+
+async def _sync(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    request_id: uuid.UUID,
+    found: Sequence[tuple[str, api.Finding]],
+) -> None:
+    """Match what applies now to the stored findings by plugin and code (same message first):
+    update and reopen the matched, add the new, resolve the rest."""
+    rows = (await session.scalars(select(Finding).where(Finding.request_id == request_id))).all()
+    stored: dict[tuple[str, str], list[Finding]] = {}
+    for f in sorted(rows, key=lambda f: (f.resolved_at is not None, f.created_at)):
+        stored.setdefault((f.plugin, f.code), []).append(f)
+    now = clock.now()
+
+    async def audit(f: Finding, action: str, **data: str | None) -> None:
+        await record(
+            session,
+            clock,
+            actor_of(principal),
+            action,
+            ("finding", f.id),
+            request_id=request_id,
+            data={"plugin": f.plugin, "code": f.code, **data},
+        )
+
+    for plugin, new in found:
+        candidates = stored.get((plugin, new.code), [])
+        match = next((f for f in candidates if f.message == new.message), None)
+        match = match or (candidates[0] if candidates else None)
+        if match is None:
+            row = Finding(
+                request_id=request_id,
+                plugin=plugin,
+                severity=new.severity.value,
+                code=new.code,
+                message=new.message,
+                citation=new.citation,
+                created_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            await audit(row, "finding.added", severity=row.severity)
+            continue
+        candidates.remove(match)
+        match.severity, match.message, match.citation = (
+            new.severity.value,
+            new.message,
+            new.citation,
+        )
+        if match.resolved_at is not None:
+            match.resolved_at, match.resolved_reason = None, None
+            await audit(match, "finding.reopened", severity=match.severity)
+    for left in stored.values():
+        for f in left:
+            if f.resolved_at is None:
+                f.resolved_at, f.resolved_reason = now, _NO_LONGER
+                await audit(f, "finding.resolved", reason=_NO_LONGER)

@@ -49,7 +49,15 @@ async def exceptions_holding(
 ) -> dict[uuid.UUID, str]:
     """For each of these requests with an exception in force today, the kind of the first one
     recorded."""
-    out: dict[uuid.UUID, str] = {}
+    held = await exception_rows_holding(session, request_ids, today)
+    return {request_id: e.kind for request_id, e in held.items()}
+
+
+async def exception_rows_holding(
+    session: AsyncSession, request_ids: Collection[uuid.UUID], today: date
+) -> dict[uuid.UUID, NoticeException]:
+    """For each of these requests with an exception in force today, the first one recorded."""
+    out: dict[uuid.UUID, NoticeException] = {}
     ids = list(request_ids)
     for start in range(0, len(ids), 500):
         rows = await session.scalars(
@@ -62,7 +70,7 @@ async def exceptions_holding(
         )
         for e in rows.all():
             if e.holds_on(today):
-                out.setdefault(e.request_id, e.kind)
+                out.setdefault(e.request_id, e)
     return out
 
 

@@ -18,6 +18,7 @@ from trustcenter.db.models import (
     Account,
     LegalBasis,
     Notice,
+    NoticeException,
     Product,
     Request,
     RequestedItem,
@@ -27,7 +28,11 @@ from trustcenter.db.repositories.userdata import subjects_for
 from trustcenter.db.session import Database
 from trustcenter.services.access import require_any_scope
 from trustcenter.services.audit import actor_of, record
-from trustcenter.services.notice_exceptions import active_exception, exceptions_holding
+from trustcenter.services.notice_exceptions import (
+    active_exception,
+    exception_rows_holding,
+    exceptions_holding,
+)
 
 
 def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) -> datetime:
@@ -123,11 +128,12 @@ async def notices_of(
 
 async def holds_of(
     db: Database, clock: Clock, principal: Principal, request_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """Staff only: the kind of exception holding each request's notices back today."""
+) -> dict[uuid.UUID, NoticeException]:
+    """Staff only: the exception holding each request's notices back today (the first one
+    recorded when several do)."""
     require_any_scope(principal, READ_ALL_REQUESTS | {NOTICES}, "notices, review, audit or admin")
     async with db.reader() as session:
-        return await exceptions_holding(session, request_ids, clock.now().date())
+        return await exception_rows_holding(session, request_ids, clock.now().date())
 
 
 OPEN = ("scheduled", "suppressed")

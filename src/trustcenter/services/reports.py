@@ -22,8 +22,14 @@ from trustcenter.db.repositories.audit import record
 from trustcenter.db.repositories.report import compute
 from trustcenter.db.session import Database
 from trustcenter.domain.audit import Actor
-from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.report import METHOD_VERSION, canonical, figures_sha256, shape
+from trustcenter.domain.report_policy import (
+    Exclusion,
+    publishing_refusals,
+    settle_exclusions,
+    year_end,
+)
 from trustcenter.services.access import require_scope
 from trustcenter.services.audit import actor_of
 
@@ -60,18 +66,22 @@ async def build_report(
     clock: Clock,
     principal: Principal | None,
     year: int,
-    excluded: Collection[str],
+    excluded: Collection[Exclusion | str],
     on_step: Callable[[str], None] | None = None,
 ) -> TransparencyReport:
     """Compute ``year``'s figures in the database and store them as the year's draft (a draft
-    built before is replaced; published versions are never touched)."""
+    built before is replaced; published versions are never touched).
+
+    ``excluded``: the exclusions from configuration and plugins; CN is added whatever they say,
+    and any other without a written reason (a bare code) stops the build."""
     actor = _actor(principal, REPORTS)
     _check_year(year, clock)
+    exclusions = settle_exclusions(excluded)
     step = on_step or (lambda _name: None)
     async with db.reader() as session:
         step("figures")
-        raw = await compute(session, year, excluded)
-    document = shape(year, raw, sorted({c.upper() for c in excluded}))
+        raw = await compute(session, year, [e.country for e in exclusions])
+    document = shape(year, raw, exclusions)
     step("store")
     try:
         draft = await _store_draft(db, clock, actor, year, document)
@@ -132,8 +142,10 @@ async def publish_report(
     year: int,
     changelog: str | None = None,
 ) -> TransparencyReport:
-    """Publish the year's draft as the next version. A correction (any version after the first)
-    needs a changelog saying what changed; identical figures are not published twice."""
+    """Publish the year's draft as the next version: only once the year has ended (UTC) and
+    with the statement confirmed after it ended (carried by the draft). A correction (any
+    version after the first) needs a changelog saying what changed; identical figures are not
+    published twice."""
     actor = _actor(principal, REPORTS)
     async with db.transaction() as session:
         draft = await session.scalar(
@@ -141,10 +153,16 @@ async def publish_report(
             .where(TransparencyReport.year == year, TransparencyReport.status == "draft")
             .with_for_update()
         )
+        now = clock.now()
         if draft is None:
-            raise DomainError.single(
-                "year", f"no draft for {year}: build it first", ErrorCode.NOT_FOUND
-            )
+            missing = [p for p in publishing_refusals(year, now, now) if p.field == "year"]
+            raise DomainError(
+                [*missing, Problem("year", f"no draft for {year}: build it first",
+                                   ErrorCode.NOT_FOUND)]
+            )  # fmt: skip
+        refusals = publishing_refusals(year, now, draft.statement_confirmed_at)
+        if refusals:
+            raise DomainError(await _explained(session, year, draft, refusals))
         previous = await _newest_published(session, year)
         note = (changelog or "").strip() or None
         if previous is not None:
@@ -178,6 +196,27 @@ async def publish_report(
             },
         )
     return draft
+
+
+async def _explained(
+    session: Any, year: int, draft: TransparencyReport, refusals: list[Problem]
+) -> list[Problem]:
+    """The refusals, saying so when the statement was confirmed only after the draft was built
+    (the draft carries the statement as it was when built)."""
+    current = await _current_statement(session)
+    if current is None or current.confirmed_at < year_end(year):
+        return refusals
+    return [
+        Problem(
+            p.field,
+            f"the statement was confirmed on {current.confirmed_at:%Y-%m-%d}, after this draft "
+            f"of {year} was built: build the report again to carry it",
+            p.code,
+        )
+        if p.code is ErrorCode.STATEMENT_NOT_CONFIRMED
+        else p
+        for p in refusals
+    ]
 
 
 async def _newest_published(session: Any, year: int) -> TransparencyReport | None:

@@ -16,12 +16,16 @@ from trustcenter.db.repositories import requests as repo
 from trustcenter.db.session import Database
 from trustcenter.domain.enums import LegalBasisKind, VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.domain.jurisdiction import cross_border_refusal, stored_grants, within_grant
 from trustcenter.domain.lifecycle import Operation, RequestStatus
+from trustcenter.domain.rules import BUILTIN_CATEGORIES, category_hint_problem
 from trustcenter.domain.submission import SubmissionDraft, validate_submission
+from trustcenter.plugins.api import RequestView
 from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services.access import AccessDenied, require_scope
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import apply, lock_request
+from trustcenter.services.document_rules import attach as attach_documents
 from trustcenter.services.plugin_views import view_of_draft
 
 
@@ -51,6 +55,37 @@ async def _replay(db: Database, agency_id: object, key: str, fingerprint: str) -
             ErrorCode.CONFLICT,
         )
     return Submitted(existing, replayed=True)
+
+
+async def _check_jurisdiction(host: PluginHost, view: RequestView, agency: Agency) -> None:
+    """An agency submits for its own country (and its subdivisions) and the jurisdictions
+    granted at verification; anything else is cross-border and needs a legal-basis kind the
+    requested jurisdiction's rules accept from abroad."""
+    if within_grant(view.jurisdiction, agency.country, stored_grants(agency.granted_jurisdictions)):
+        return
+    if not await host.accepts_from_abroad(view):
+        raise DomainError(
+            [cross_border_refusal(view.jurisdiction, agency.country, view.legal_basis.kind)]
+        )
+
+
+async def _category(host: PluginHost, draft: SubmissionDraft, unclassified: RequestView) -> str:
+    """The request's category. The policy's own categories are the product's classification
+    (SPEC section 6), the agency's value only a hint that must agree; a plugin's category
+    (PRESERVATION) is explicit and its plugin validates it."""
+    given = draft.category.upper() if draft.category else None
+    if given is not None and given not in BUILTIN_CATEGORIES:
+        return given
+    classified = await host.classify(unclassified)
+    problem = category_hint_problem(
+        given,
+        classified,
+        draft.emergency,
+        [(t.identifier_type, t.info_types) for t in draft.targets],
+    )
+    if problem is not None:
+        raise DomainError([problem])
+    return classified
 
 
 async def submit_request(
@@ -100,14 +135,14 @@ async def submit_request(
                     f"{given} is not a category here; known: {', '.join(sorted(host.categories))}",
                     ErrorCode.UNKNOWN_CATEGORY,
                 )
-            view = view_of_draft(draft, agency, now, given)
+            category = await _category(host, draft, view_of_draft(draft, agency, now, None))
+            view = view_of_draft(draft, agency, now, category)
+            await _check_jurisdiction(host, view, agency)
             plugin_problems = await host.validate(view)
             if plugin_problems:
                 raise DomainError(
                     [Problem(p.field, p.message, ErrorCode.INVALID_INPUT) for p in plugin_problems]
                 )
-            category = given or await host.classify(view)
-            view = replace(view, category=category)
             deadline = await host.response_deadline(view)
             hold_until = await host.hold_until(view)
             previous = None
@@ -158,6 +193,15 @@ async def submit_request(
             )
             session.add(request)
             await session.flush()
+            await attach_documents(
+                session,
+                clock,
+                principal,
+                basis.document_ids,
+                "legalBasis.documentIds",
+                request_id=request.id,
+                legal_basis_id=legal_basis.id,
+            )
             for position, t in enumerate(draft.targets):
                 target = Target(
                     request_id=request.id,

@@ -17,10 +17,9 @@ from trustcenter.auth.principal import Principal
 from trustcenter.auth.scopes import REVIEW
 from trustcenter.clock import Clock
 from trustcenter.db.models import Request, RequestedItem, Target
-from trustcenter.db.repositories.userdata import premium_by_target
+from trustcenter.db.repositories.userdata import premium_by_target, resolve_subjects
 from trustcenter.db.session import Database
 from trustcenter.domain.decisions import (
-    NOT_PREMIUM_DECISION,
     Decision,
     ItemView,
     check_decision,
@@ -30,8 +29,10 @@ from trustcenter.domain.enums import DecisionOutcome, InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation, RequestStatus
 from trustcenter.plugins.host import PluginHost, builtin_host
+from trustcenter.services import findings
 from trustcenter.services.access import require_scope
 from trustcenter.services.changes import apply, lock_request, post_message, require_text
+from trustcenter.services.document_rules import refuse_approval_without_document
 from trustcenter.services.plugin_views import view_of_request
 
 
@@ -43,7 +44,7 @@ class ItemDecision:
 
 def _store(item: RequestedItem, decision: Decision, by: str, clock: Clock) -> None:
     item.outcome = decision.outcome.value
-    item.reason_code = decision.reason_code
+    item.reason_code = decision.reason_code.strip().lower() if decision.reason_code else None
     item.explanation = (decision.explanation or "").strip() or None
     item.approved_from = decision.approved_from
     item.approved_to = decision.approved_to
@@ -71,38 +72,53 @@ async def _items_with_premium(
     return items, await premium_by_target(session, targets)
 
 
+async def _resolve_targets(session: AsyncSession, clock: Clock, request_id: uuid.UUID) -> int:
+    """Look every target up once and record what it names (the transparency report counts
+    these subjects, so a later deletion changes no figure); a target looked up before keeps
+    its record. The number of targets looked up now."""
+    targets = list(
+        (
+            await session.scalars(
+                select(Target).where(Target.request_id == request_id, Target.resolved_at.is_(None))
+            )
+        ).all()
+    )
+    if not targets:
+        return 0
+    keys = await resolve_subjects(session, targets)
+    now = clock.now()
+    for target in targets:
+        target.subject_key = keys.get(target.id)
+        target.resolved_at = now
+    return len(targets)
+
+
 async def start_review(
     db: Database,
     clock: Clock,
     principal: Principal,
     request_id: uuid.UUID,
     version: int | None = None,
+    plugins: PluginHost | None = None,
 ) -> Request:
-    """RECEIVED -> IN_REVIEW. Transaction records (D) asked of an account that never used a
-    premium service are decided NOT_PREMIUM at once: the policy allows no other answer."""
+    """RECEIVED -> IN_REVIEW. Every target is looked up once and what it names is recorded.
+    What the lookup tells (an identifier naming nothing, D asked of an account without a
+    premium service) becomes a finding for the reviewer, never an answer: only a person
+    decides an item."""
     require_scope(principal, REVIEW)
     async with db.transaction() as session:
         row = await lock_request(session, principal, request_id, version, agency_only=False)
-        await apply(session, clock, principal, row, Operation.START_REVIEW, "review.started")
-        items, premium = await _items_with_premium(session, row.id)
-        automatic = [
-            i
-            for i in items
-            if i.info_type == InfoType.D.value and premium.get(i.target_id) is False
-        ]
-        for item in automatic:
-            _store(item, NOT_PREMIUM_DECISION, "trustcenter:policy", clock)
-        if automatic:
-            outcomes = [DecisionOutcome(i.outcome) if i.outcome else None for i in items]
-            await apply(
-                session,
-                clock,
-                principal,
-                row,
-                operation_for(outcomes),
-                "items.decided_automatically",
-                {"items": [str(i.id) for i in automatic], "reason": "not_premium"},
-            )
+        looked_up = await _resolve_targets(session, clock, row.id)
+        await apply(
+            session,
+            clock,
+            principal,
+            row,
+            Operation.START_REVIEW,
+            "review.started",
+            {"targets_looked_up": looked_up},
+        )
+        await findings.recompute(session, clock, principal, row, plugins or builtin_host())
     return row
 
 
@@ -140,6 +156,8 @@ async def decide(
     require_scope(principal, REVIEW)
     if not decisions:
         raise DomainError.single("decisions", "decide at least one item", ErrorCode.INVALID_INPUT)
+    host = plugins or builtin_host()
+    reasons = host.reason_vocabulary()
     async with db.transaction() as session:
         row = await lock_request(session, principal, request_id, version, agency_only=False)
         if RequestStatus(row.status) is not RequestStatus.IN_REVIEW:
@@ -172,9 +190,12 @@ async def decide(
                 item.range_to,
                 premium.get(item.target_id),
             )
-            problems += check_decision(path, d.decision, view)
+            problems += check_decision(path, d.decision, view, reasons)
         if problems:
             raise DomainError(problems)
+        await refuse_approval_without_document(
+            session, host, row, [d.decision.outcome for d in decisions]
+        )
         for d in decisions:
             _store(by_id[d.item_id], d.decision, principal.client_id or "", clock)  # type: ignore[index]
         outcomes = [DecisionOutcome(i.outcome) if i.outcome else None for i in items]
@@ -184,15 +205,14 @@ async def decide(
                 {
                     "item": str(d.item_id),
                     "outcome": d.decision.outcome.value,
-                    "reason": d.decision.reason_code,
+                    "reason": by_id[d.item_id].reason_code,  # type: ignore[index]
                 }
                 for d in decisions
             ]
         }
         await apply(session, clock, principal, row, operation, "request.decided", summary)
-        await (plugins or builtin_host()).after_decision(
-            await view_of_request(session, row), row.status.upper()
-        )
+        await findings.recompute(session, clock, principal, row, host)
+        await host.after_decision(await view_of_request(session, row), row.status.upper())
         if operation is Operation.ASK_CLARIFICATION:
             questions = [
                 i.explanation

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
-from trustcenter.web import disclosures, oauth, transparency
+from trustcenter.web import disclosures, documents, oauth, transparency
 from trustcenter.web.authentication import BearerBackend, on_auth_error
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
@@ -50,11 +50,17 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             Route("/readyz", readyz, methods=["GET"]),
             *oauth.routes(container),
             *disclosures.routes(container),
+            *documents.routes(container),
             *transparency.routes(container),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         middleware=[
-            Middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes),
+            Middleware(
+                BodySizeLimit,
+                max_bytes=container.settings.max_body_bytes,
+                # uploads stream under their own limit, whatever the general one
+                per_path={"/documents": container.settings.max_document_bytes},
+            ),
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerBackend(container.validator, container.db),

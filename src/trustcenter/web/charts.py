@@ -102,7 +102,7 @@ def bar_chart(
 
 
 def category_colour(category: str) -> str:
-    return CATEGORY_COLOURS.get(category, GREY)
+    return CATEGORY_COLOURS.get(category.lower(), GREY)  # upper case since method 2026.2
 
 
 def requests_by_category(

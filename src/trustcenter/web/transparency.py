@@ -88,7 +88,9 @@ def country_name(code: str) -> str:
 
 
 def category_label(category: str) -> str:
-    return CATEGORY_LABELS.get(category) or category.replace("_", " ").capitalize()
+    """A category code as the page names it (codes are upper case since method 2026.2, lower
+    case in reports built before)."""
+    return CATEGORY_LABELS.get(category.lower()) or category.replace("_", " ").capitalize()
 
 
 #: shown for a figure there is nothing to compute from (an en dash)
@@ -176,6 +178,8 @@ def document(
         "figures_sha256": row.figures_sha256,
         "published_at": _iso(row.published_at),
         "excluded_countries": figures["excluded_countries"],
+        # with their reasons since method 2026.2; a report built before keeps its JSON as it was
+        **({"exclusions": figures["exclusions"]} if "exclusions" in figures else {}),
         "rows": [_ordered(r, COLUMNS) for r in figures["rows"]],
         "totals": {
             **totals,
@@ -196,6 +200,23 @@ def as_csv(doc: Mapping[str, Any]) -> str:
     for row in doc["rows"]:
         writer.writerow([raw(row.get(column)) for column in COLUMNS])
     return out.getvalue()
+
+
+def csv_headers(doc: Mapping[str, Any]) -> dict[str, str]:
+    """What the CSV's rows cannot say, in its HTTP header: the method version the figures were
+    computed with and the exclusions with their reasons (JSON, ASCII-escaped)."""
+    return {
+        "X-Report-Method-Version": str(doc["method_version"]),
+        "X-Report-Exclusions": json.dumps(exclusions_of(doc), separators=(",", ":")),
+        "Access-Control-Expose-Headers": "X-Report-Method-Version, X-Report-Exclusions",
+    }
+
+
+def exclusions_of(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each exclusion and its reason (None in reports built under method 2026.1)."""
+    if "exclusions" in doc:
+        return [{"country": e["country"], "reason": e["reason"]} for e in doc["exclusions"]]
+    return [{"country": code, "reason": None} for code in doc["excluded_countries"]]
 
 
 # -- responses -----------------------------------------------------------------------------------
@@ -315,6 +336,7 @@ def routes(container: Container) -> list[Route]:
                 headers={
                     **DATA_HEADERS,
                     **headers,
+                    **csv_headers(doc),
                     "Content-Disposition": f'attachment; filename="{filename}"',
                 },
             )
@@ -351,7 +373,9 @@ def _year_context(doc: dict[str, Any], pinned: bool) -> dict[str, Any]:
             {**v, "published_on": long_date(datetime.fromisoformat(v["published_at"]))}
             for v in sorted(doc["versions"], key=lambda v: -v["version"])
         ],
-        "excluded": [(code, country_name(code)) for code in doc["excluded_countries"]],
+        "excluded": [
+            (e["country"], country_name(e["country"]), e["reason"]) for e in exclusions_of(doc)
+        ],
         "statement_on": long_date(date.fromisoformat(doc["statement"]["confirmed_on"]))
         if doc["statement"] and doc["statement"]["confirmed_on"]
         else "",

@@ -7,6 +7,9 @@
   whose order one of them validated).
 - Art. 4(2): traffic data and content data need a judge, a court or an investigating judge (or
   validation by one of them).
+- Art. 1(1), Art. 7: an order goes from an authority of one member state to a provider in
+  another; from abroad the plugin accepts such an order between member states (and mutual legal
+  assistance), nothing else.
 - Art. 4(5): in a validly established emergency an order may be issued without prior
   validation; validation must be sought within 48 hours.
 
@@ -69,6 +72,21 @@ VALIDATION_TIME = timedelta(hours=48)
 @hookimpl
 def trustcenter_jurisdictions() -> list[str]:
     return list(MEMBER_STATES)
+
+
+@hookimpl
+def trustcenter_accepts_from_abroad(request: RequestView) -> bool:
+    """A European Production Order travels between member states (Art. 1(1), Art. 7): from an
+    authority of one member state to a provider's establishment in another. Mutual legal
+    assistance is accepted as everywhere; nothing else is accepted from abroad."""
+    kind = request.legal_basis.kind
+    if kind == "mutual_legal_assistance":
+        return True
+    between_member_states = (
+        request.agency_country.upper()[:2] in MEMBER_STATES
+        and request.jurisdiction.upper()[:2] in MEMBER_STATES
+    )
+    return kind == "production_order" and between_member_states
 
 
 @hookimpl

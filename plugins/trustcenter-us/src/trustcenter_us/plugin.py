@@ -6,6 +6,9 @@
 - A warrant compels everything (§ 2703(a), (b)(1)(A), (c)(1)(A)).
 - In an emergency involving danger of death or serious physical injury the company may
   disclose voluntarily (§ 2702(b)(8) for content, § 2702(c)(4) for records).
+- An order of a foreign government under an executive agreement (§ 2523) may be answered:
+  § 2702(b)(9) and (c)(7) lift the bar on disclosing to it. From abroad the plugin accepts that
+  and mutual legal assistance (executed with U.S. process, 18 U.S.C. § 3512), nothing else.
 - A § 2705(b) order precludes notice to the user until its end date.
 
 Customer-service messages and feedback (E) are treated as content; the other types are records.
@@ -20,11 +23,39 @@ SUBSCRIBER = frozenset({"A", "C"})  # C only as login times and IP addresses
 RECORDS = frozenset({"A", "B", "C", "D"})
 CONTENT = frozenset({"E"})
 LOGIN_FIELDS = "occurred_at, kind, ip_address"
+#: an order of a foreign government with which the United States has an agreement in force
+EXECUTIVE_AGREEMENT = "executive_agreement"
 
 
 @hookimpl
 def trustcenter_jurisdictions() -> list[str]:
     return ["US"]
+
+
+@hookimpl
+def trustcenter_legal_basis_kinds() -> list[str]:
+    return [EXECUTIVE_AGREEMENT]
+
+
+@hookimpl
+def trustcenter_accepts_from_abroad(request: RequestView) -> bool:
+    """From abroad: mutual legal assistance (executed with U.S. process, 18 U.S.C. § 3512) and
+    an order under an executive agreement (18 U.S.C. § 2523); nothing else."""
+    return request.legal_basis.kind in {"mutual_legal_assistance", EXECUTIVE_AGREEMENT}
+
+
+def _executive_agreement_findings(request: RequestView) -> list[Finding]:
+    return [
+        Finding(
+            Severity.INFO,
+            "US_EXECUTIVE_AGREEMENT",
+            f"an order of {request.agency_country} under an executive agreement: the Stored "
+            "Communications Act does not bar disclosure to that government, but compels none; "
+            "check that an agreement with it is in force and that the order does not target a "
+            "United States person or a person in the United States",
+            f"{SCA} § 2523; § 2702(b)(9), (c)(7)",
+        )
+    ]
 
 
 def _tier_findings(request: RequestView) -> list[Finding]:
@@ -69,6 +100,8 @@ def _tier_findings(request: RequestView) -> list[Finding]:
                 )
             ]
         return []
+    if kind == EXECUTIVE_AGREEMENT:
+        return _executive_agreement_findings(request)
     if kind == "emergency_declaration":
         if not request.emergency:
             return [

@@ -5,14 +5,17 @@ functions), the same SQL on SQLite and on PostgreSQL. The rules are in
 Steps (each a CTE):
 
 1. ``base`` — the year's requests (received in it, UTC) outside the excluded countries, each
-   with its counting key: processed requests with data disclosed that are not revisions share
+   with its counting key: released requests (with or without data) that are not revisions share
    the key of their legal basis (kind, reference key, country), so they count as one; every other
    request (challenged, denied, pending, withdrawn, any revision) is its own unit.
 2. ``units`` — one row per counted unit: its country, its category (the first received
    member's), whether data was disclosed or it was challenged or denied, and the days from the
    first receipt to the first answer.
-3. ``targets`` — per unit, the distinct accounts (e-mail, phone, user name, order) and products
-   (serial number) specified, however many pieces of information were asked about each.
+3. ``targets`` — per unit, the distinct accounts and products specified, however many pieces
+   of information were asked about each and however many identifiers named each: the subject
+   an identifier resolved to when the request was reviewed (``subject_key``), else the
+   identifier itself (e-mail, phone, user name and order name accounts; serial numbers
+   products).
 4. ``grouped`` — every unit once per grouping (country and category, category, worldwide),
    UNION ALL, so a single GROUP BY yields all figures; the median with ROW_NUMBER over the
    units that were answered.
@@ -42,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from trustcenter.db.models import LegalBasis, Request, Target
-from trustcenter.domain.report import Outcome
+from trustcenter.domain.report import RELEASED, Outcome
 
 ACCOUNT_TYPES = ("email", "phone", "username", "order_id")
 PRODUCT_TYPES = ("serial_number",)
@@ -58,7 +61,8 @@ def _units(dialect: str, year: int, excluded: Collection[str]) -> Any:
     start = datetime(year, 1, 1, tzinfo=UTC)
     end = datetime(year + 1, 1, 1, tzinfo=UTC)
     merged = and_(
-        Request.report_outcome == Outcome.WITH_DATA.value, Request.revision_of_id.is_(None)
+        Request.report_outcome.in_(sorted(o.value for o in RELEASED)),
+        Request.revision_of_id.is_(None),
     )
     key = case(
         (
@@ -110,16 +114,22 @@ def _units(dialect: str, year: int, excluded: Collection[str]) -> Any:
         .group_by(b.unit)
         .cte("units")
     )
-    ident = Target.identifier_type + ":" + Target.identifier_key
+    # what a target names: the subject it resolved to at review, else the identifier itself
+    named = func.coalesce(Target.subject_key, Target.identifier_type + ":" + Target.identifier_key)
+    unresolved = Target.subject_key.is_(None)
+    account = case(
+        (Target.subject_key.like("account:%"), named),
+        (and_(unresolved, Target.identifier_type.in_(ACCOUNT_TYPES)), named),
+    )
+    product = case(
+        (Target.subject_key.like("product:%"), named),
+        (and_(unresolved, Target.identifier_type.in_(PRODUCT_TYPES)), named),
+    )
     targets = (
         select(
             b.unit,
-            func.count(distinct(case((Target.identifier_type.in_(ACCOUNT_TYPES), ident)))).label(
-                "accounts"
-            ),
-            func.count(distinct(case((Target.identifier_type.in_(PRODUCT_TYPES), ident)))).label(
-                "products"
-            ),
+            func.count(distinct(account)).label("accounts"),
+            func.count(distinct(product)).label("products"),
         )
         .join(Target, Target.request_id == b.request_id)
         .group_by(b.unit)

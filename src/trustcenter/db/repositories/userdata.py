@@ -84,3 +84,21 @@ async def premium_by_target(
         )
         premium = set((await session.scalars(stmt)).all())
     return {t: (None if a is None else a in premium) for t, a in owners.items()}
+
+
+def subject_key(subject: Account | Product | None) -> str | None:
+    """How a request target records what it named: "account:<id>", "product:<id>" or None."""
+    if isinstance(subject, Account):
+        return f"account:{subject.id}"
+    if isinstance(subject, Product):
+        return f"product:{subject.id}"
+    return None
+
+
+async def resolve_subjects(
+    session: AsyncSession, targets: Sequence[Target]
+) -> dict[uuid.UUID, str | None]:
+    """Each target's subject key: an e-mail, phone or user name resolves to its account, a
+    serial number to its product, an order id to the account that placed it; None when the
+    company holds nothing the identifier names."""
+    return {t: subject_key(s) for t, s in (await subjects_for(session, targets)).items()}

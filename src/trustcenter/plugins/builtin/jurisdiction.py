@@ -4,15 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from trustcenter.domain.notice_policy import NOTICE_DELAY
 from trustcenter.domain.rules import default_deadline
 from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
-
-NOTICE_DELAY = timedelta(days=31)
 
 
 @hookimpl
 def trustcenter_jurisdictions() -> list[str]:
     return ["*"]
+
+
+#: legal-basis kinds every jurisdiction accepts from an agency abroad unless its plugin says
+#: otherwise: only a request passed on by the requested state's own authorities
+ACCEPTED_FROM_ABROAD = frozenset({"mutual_legal_assistance"})
+
+
+@hookimpl
+def trustcenter_accepts_from_abroad(request: RequestView) -> bool:
+    return request.legal_basis.kind in ACCEPTED_FROM_ABROAD
+
+
+#: the legal-basis kinds a request may be approved on without its document
+APPROVABLE_WITHOUT_DOCUMENT = frozenset({"emergency_declaration"})
+#: how soon the formal legal process should follow an emergency disclosure
+FORMAL_PROCESS_WITHIN = timedelta(hours=48)
+
+
+@hookimpl
+def trustcenter_document_required(request: RequestView) -> bool:
+    return request.legal_basis.kind not in APPROVABLE_WITHOUT_DOCUMENT
 
 
 @hookimpl
@@ -38,6 +58,19 @@ def trustcenter_review_findings(request: RequestView) -> list[Finding]:
                 "Company guideline: valid legal basis",
             )
         )
+    if basis.kind == "emergency_declaration":
+        # an emergency disclosure rests on the declaration; the formal process must follow
+        due = request.received_at + FORMAL_PROCESS_WITHIN
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                "EMERGENCY_FORMAL_PROCESS_DUE",
+                "an emergency disclosure on a declaration alone: ask the agency for the formal "
+                f"legal process (a court order or warrant) by {due:%Y-%m-%d %H:%M} UTC "
+                "(48 hours) and note when it arrives",
+                "Company guideline: emergencies",
+            )
+        )
     if request.emergency and basis.kind != "emergency_declaration":
         findings.append(
             Finding(
@@ -49,8 +82,3 @@ def trustcenter_review_findings(request: RequestView) -> list[Finding]:
             )
         )
     return findings
-
-
-@hookimpl
-def trustcenter_report_exclusions() -> list[str]:
-    return ["CN"]

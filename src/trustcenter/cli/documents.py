@@ -1,0 +1,28 @@
+"""Uploaded legal documents: deleting the uploads nobody attached within a day."""
+
+from __future__ import annotations
+
+import click
+
+from trustcenter.bootstrap import Container
+from trustcenter.cli import _emit, _run, main
+from trustcenter.domain.audit import Actor
+from trustcenter.services.documents import purge_expired
+
+
+@main.group()
+def documents() -> None:
+    """Legal documents agencies upload (POST /documents)."""
+
+
+@documents.command("purge")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def purge_cmd(as_json: bool) -> None:
+    """Delete uploads that were not attached to a request within a day of upload (each upload
+    also purges them; run this from cron where uploads are rare). Audited."""
+
+    async def work(c: Container) -> int:
+        return await purge_expired(c.db, c.clock, Actor.operator())
+
+    count = _run(work)
+    _emit({"purged": count}, as_json, f"{count} expired upload{'s' if count != 1 else ''} deleted")

@@ -1,0 +1,79 @@
+"""What the host accepts from the jurisdiction hooks it calls.
+
+A plugin's answer is data the product stores and acts on, so it is checked before anything is
+applied. Each check returns the answer in the form the product uses, or raises ``ValueError``
+saying what is wrong; the host turns that into a ``PluginFailure`` naming the plugin and the
+hook, and the use case's transaction rolls back: a nonsensical answer is never applied.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from trustcenter.domain.notice_policy import notice_delay_refusal
+from trustcenter.plugins.api import Finding, Severity
+
+#: ``request_findings.code`` holds at most this many characters
+MAX_FINDING_CODE = 64
+
+
+def _shown(value: object) -> str:
+    return f"{type(value).__name__} {repr(value)[:80]}"
+
+
+def response_deadline(due: object, received_at: datetime) -> datetime:
+    """A timezone-aware datetime after the request's receipt."""
+    if not isinstance(due, datetime):
+        raise ValueError(f"answered {_shown(due)}, not a datetime")
+    if due.tzinfo is None or due.utcoffset() is None:
+        raise ValueError(f"answered {due.isoformat()}, a datetime without a time zone")
+    if due <= received_at:
+        raise ValueError(
+            f"answered {due.isoformat()}, which is not after the request's receipt "
+            f"({received_at.isoformat()})"
+        )
+    return due
+
+
+def notice_delay(delay: object) -> timedelta:
+    """A timedelta no shorter than the guideline's delay (the domain's rule)."""
+    refusal = notice_delay_refusal(delay)
+    if refusal is not None:
+        raise ValueError(refusal)
+    assert isinstance(delay, timedelta)
+    return delay
+
+
+def _text(value: object, what: str, index: int, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"finding {index}: {what} is {_shown(value)}, not text")
+    if required and not value.strip():
+        raise ValueError(f"finding {index}: {what} is empty")
+    if "\x00" in value:
+        raise ValueError(f"finding {index}: {what} contains a NUL character")
+    return value
+
+
+def findings(found: object) -> list[Finding]:
+    """A list (or tuple) of ``Finding``: a known severity, a code of at most 64 characters,
+    a message and a citation, all text."""
+    if not isinstance(found, list | tuple):
+        raise ValueError(f"answered {_shown(found)}, not a list of Finding")
+    out = []
+    for index, f in enumerate(found):
+        if not isinstance(f, Finding):
+            raise ValueError(f"finding {index} is {_shown(f)}, not a Finding")
+        try:
+            severity = Severity(f.severity)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"finding {index}: severity {repr(f.severity)[:40]} is not one of "
+                f"{', '.join(s.value for s in Severity)}"
+            ) from None
+        code = _text(f.code, "code", index)
+        if len(code) > MAX_FINDING_CODE:
+            raise ValueError(f"finding {index}: code is longer than {MAX_FINDING_CODE} characters")
+        message = _text(f.message, "message", index)
+        citation = _text(f.citation, "citation", index, required=False)
+        out.append(Finding(severity, code, message, citation))
+    return out

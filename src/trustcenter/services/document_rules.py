@@ -1,0 +1,170 @@
+"""The rules documents follow once uploaded: attached once, by the agency that uploaded them,
+before they expire; and no approval of a request whose legal basis needs its document before
+the company holds one.
+
+``attach`` and ``refuse_approval_without_document`` run inside the calling use case's
+transaction (submission, answering a question, deciding)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.auth.principal import Principal
+from trustcenter.clock import Clock
+from trustcenter.db.models import Document, LegalBasis, Request
+from trustcenter.db.session import Database
+from trustcenter.domain.decisions import APPROVING
+from trustcenter.domain.enums import DecisionOutcome
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.plugins.host import PluginHost
+from trustcenter.services.audit import actor_of, record
+from trustcenter.services.plugin_views import view_of_request
+
+#: how many documents one legal basis or one answer may attach
+MAX_ATTACHED = 20
+
+
+async def attach(
+    session: AsyncSession,
+    clock: Clock,
+    principal: Principal,
+    ids: Sequence[uuid.UUID],
+    field: str,
+    *,
+    request_id: uuid.UUID,
+    legal_basis_id: uuid.UUID | None = None,
+    message_id: uuid.UUID | None = None,
+) -> list[Document]:
+    """Attach the principal's agency's uploads to a request's legal basis or to a message.
+
+    Another agency's document is 'no such document', exactly like a missing one. A document
+    already attached (to any request) or past its day is refused; attaching keeps it for good.
+    """
+    if not ids:
+        return []
+    if len(ids) > MAX_ATTACHED:
+        raise DomainError.single(
+            field, f"attach at most {MAX_ATTACHED} documents at once", ErrorCode.INVALID_INPUT
+        )
+    rows = (
+        await session.scalars(
+            select(Document)
+            .where(Document.id.in_(set(ids)), Document.agency_id == principal.agency_id)
+            .with_for_update()
+        )
+    ).all()
+    found = {d.id: d for d in rows}
+    now = clock.now()
+    problems: list[Problem] = []
+    for n, document_id in enumerate(ids):
+        path = f"{field}[{n}]"
+        document = found.get(document_id)
+        if document is None or not document.sha256:
+            problems.append(Problem(path, "no such document", ErrorCode.NOT_FOUND))
+        elif ids.index(document_id) != n:
+            problems.append(Problem(path, "names a document twice", ErrorCode.INVALID_INPUT))
+        elif document.attached_at is not None:
+            problems.append(
+                Problem(
+                    path,
+                    "this document is already attached to a request; a document is attached "
+                    "once (upload it again to attach it here)",
+                    ErrorCode.DOCUMENT_ALREADY_ATTACHED,
+                )
+            )
+        elif document.expires_at is not None and document.expires_at <= now:
+            problems.append(
+                Problem(
+                    path,
+                    "this upload expired a day after it was made without being attached; "
+                    "upload it again",
+                    ErrorCode.DOCUMENT_EXPIRED,
+                )
+            )
+    if problems:
+        raise DomainError(problems)
+    for document_id in ids:
+        document = found[document_id]
+        document.attached_at = now
+        document.expires_at = None
+        document.request_id = request_id
+        document.legal_basis_id = legal_basis_id
+        document.message_id = message_id
+    await session.flush()
+    await record(
+        session,
+        clock,
+        actor_of(principal),
+        "documents.attached",
+        ("request", request_id),
+        request_id=request_id,
+        data={
+            "documents": [str(i) for i in ids],
+            "sha256": [found[i].sha256 for i in ids],
+            "to": "message" if message_id else "legal_basis",
+            "message": str(message_id) if message_id else None,
+        },
+    )
+    return [found[i] for i in ids]
+
+
+async def holds_document(session: AsyncSession, request: Request) -> bool:
+    """Whether the company holds the request's legal document: an upload attached to the
+    request (its legal basis or an answer), or the legacy base64 document of its legal basis."""
+    attached = await session.scalar(
+        select(Document.id).where(Document.request_id == request.id).limit(1)
+    )
+    if attached is not None:
+        return True
+    legacy = await session.scalar(
+        select(LegalBasis.document_sha256).where(LegalBasis.id == request.legal_basis_id)
+    )
+    return legacy is not None
+
+
+async def refuse_approval_without_document(
+    session: AsyncSession,
+    host: PluginHost,
+    request: Request,
+    outcomes: Iterable[DecisionOutcome],
+) -> None:
+    """An APPROVE or NARROW on a request whose legal-basis kind needs its document (every kind
+    but an emergency declaration, unless the jurisdiction's plugin says otherwise) is refused
+    while the company holds none."""
+    if not any(o in APPROVING for o in outcomes):
+        return
+    if await holds_document(session, request):
+        return
+    if not await host.document_required(await view_of_request(session, request)):
+        return
+    kind = await session.scalar(
+        select(LegalBasis.kind).where(LegalBasis.id == request.legal_basis_id)
+    )
+    raise DomainError.single(
+        "decisions",
+        f"the legal basis ({str(kind).upper()}) must be read before anything is approved, and "
+        "no document of it was received; ask the agency to answer with the document",
+        ErrorCode.DOCUMENT_REQUIRED,
+    )
+
+
+async def documents_by(
+    db: Database, column: str, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Document]]:
+    """Attached documents per legal basis (``column="legal_basis_id"``) or per message
+    (``"message_id"``), oldest first. Callers reach them only through a request they see."""
+    key = getattr(Document, column)
+    out: dict[uuid.UUID, list[Document]] = {i: [] for i in ids}
+    async with db.reader() as session:
+        rows = await session.scalars(
+            select(Document)
+            .where(key.in_(ids), Document.attached_at.is_not(None))
+            .order_by(Document.uploaded_at, Document.id)
+        )
+        for row in rows.all():
+            out[getattr(row, column)].append(row)
+    return out

@@ -1,0 +1,278 @@
+"""Legal documents an agency uploads: stored sealed, read by reviewers and their uploader.
+
+``POST /documents`` streams one PDF, PNG or JPEG through ``upload``: its type is read from its
+first bytes (never from a header), it is sealed in chunks as they fill (AES-GCM under the
+disclosure key ring, each chunk bound to the document, the agency, its position and the last
+flag) with its SHA-256 computed on the way, and it is refused as soon as it passes the limit,
+leaving nothing stored. An upload is kept for a day; attaching it to a request's legal basis or
+to an answer (``services.document_rules.attach``) keeps it for good. ``open_document`` hands a
+document to staff with ``review`` and to the agency that uploaded it — anyone else gets the
+same answer as for an id that does not exist — after checking it whole against its digest,
+and audits who read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from trustcenter.auth.principal import Principal, PrincipalKind
+from trustcenter.auth.scopes import REQUESTS_READ, REQUESTS_SUBMIT, REVIEW
+from trustcenter.clock import Clock
+from trustcenter.db.models import Document, DocumentChunk
+from trustcenter.db.session import Database
+from trustcenter.disclosure.keyring import KeyRing
+from trustcenter.disclosure.package import ChunkWriter
+from trustcenter.disclosure.sealing import (
+    AadFor,
+    PackageIntegrityError,
+    bound_data,
+    check_digest,
+    open_chunks,
+    sealing_sink,
+)
+from trustcenter.domain.audit import SYSTEM, Actor
+from trustcenter.services.access import AccessDenied, require_scope
+from trustcenter.services.audit import actor_of, record
+
+FORMAT = b"trustcenter-document/1"
+#: an upload not attached within this time is deleted
+UNATTACHED_FOR = timedelta(days=1)
+#: the signatures the accepted types start with, and the type each means
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+_SNIFF = max(len(s) for s, _ in SIGNATURES)
+
+
+class DocumentNotFound(Exception):
+    """No such document for this principal (answered as 404, whoever asks)."""
+
+
+class DocumentTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a document may be at most {limit} bytes")
+        self.limit = limit
+
+
+class UnsupportedDocument(Exception):
+    """The body is empty, or not a PDF, PNG or JPEG by its content."""
+
+    def __init__(self, empty: bool) -> None:
+        super().__init__(
+            "the body is empty: send the document's bytes"
+            if empty
+            else "only PDF, PNG and JPEG documents are accepted (recognised by their content)"
+        )
+        self.empty = empty
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the first bytes show, or None."""
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def _aad(document: Document) -> AadFor:
+    return lambda index, last: bound_data(FORMAT, (document.id, document.agency_id), index, last)
+
+
+def _require_uploader(principal: Principal) -> uuid.UUID:
+    require_scope(principal, REQUESTS_SUBMIT)
+    if principal.kind is not PrincipalKind.AGENCY or principal.agency_id is None:
+        raise AccessDenied(REQUESTS_SUBMIT)
+    if not principal.agency_verified:
+        raise AccessDenied("a verified agency")
+    return principal.agency_id
+
+
+async def _head(body: AsyncIterator[bytes], limit: int) -> bytes:
+    """Enough of the body to tell its type (all of it, when it is shorter)."""
+    head = bytearray()
+    while len(head) < _SNIFF:
+        try:
+            head += await anext(body)
+        except StopAsyncIteration:
+            break
+        if len(head) > limit:
+            raise DocumentTooLarge(limit)
+    return bytes(head)
+
+
+async def upload(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    keys: KeyRing,
+    body: AsyncIterator[bytes],
+    limit: int,
+) -> Document:
+    """Store the streamed body as the agency's document; return it (``id``, ``sha256``,
+    ``size``, ``content_type``). Only one sealed chunk is in memory at a time."""
+    agency_id = _require_uploader(principal)
+    await purge_expired(db, clock)
+    head = await _head(body, limit)
+    content_type = sniff(head)
+    if content_type is None:
+        raise UnsupportedDocument(empty=not head)
+    now = clock.now()
+    document = Document(
+        id=uuid.uuid4(),
+        agency_id=agency_id,
+        client_id=principal.client_pk,
+        sha256="",  # still being written: invisible until its digest is recorded
+        size=0,
+        content_type=content_type,
+        chunk_count=0,
+        key_id=keys.current_id,
+        uploaded_at=now,
+        expires_at=now + UNATTACHED_FOR,  # a crashed upload is purged with the expired ones
+        attached_at=None,
+    )
+    async with db.transaction() as session:
+        session.add(document)
+
+    async def store(index: int, nonce: bytes, ciphertext: bytes) -> None:
+        # each chunk in a short transaction of its own: a slow upload holds no lock
+        async with db.transaction() as session:
+            session.add(
+                DocumentChunk(
+                    document_id=document.id, idx=index, nonce=nonce, ciphertext=ciphertext
+                )
+            )
+
+    writer = ChunkWriter(sealing_sink(keys.current, _aad(document), store))
+    try:
+        await writer.write(head)
+        async for piece in body:
+            if writer.length + len(piece) > limit:
+                raise DocumentTooLarge(limit)
+            await writer.write(piece)
+        sha256 = await writer.close()
+        async with db.transaction() as session:
+            await session.execute(
+                update(Document)
+                .where(Document.id == document.id)
+                .values(sha256=sha256, size=writer.length, chunk_count=writer.chunks)
+            )
+            await record(
+                session,
+                clock,
+                actor_of(principal),
+                "document.uploaded",
+                ("document", document.id),
+                data={"sha256": sha256, "size": writer.length, "content_type": content_type},
+            )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await _delete(db, [document.id])
+        raise
+    document.sha256, document.size, document.chunk_count = sha256, writer.length, writer.chunks
+    return document
+
+
+async def _delete(db: Database, ids: list[uuid.UUID]) -> None:
+    async with db.transaction() as session:
+        await session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
+        await session.execute(delete(Document).where(Document.id.in_(ids)))
+
+
+async def purge_expired(db: Database, clock: Clock, actor: Actor = SYSTEM) -> int:
+    """Delete the uploads nobody attached within a day; return how many."""
+    now = clock.now()
+    due = (Document.attached_at.is_(None)) & (Document.expires_at <= now)
+    async with db.reader() as session:
+        if (await session.scalars(select(Document.id).where(due).limit(1))).first() is None:
+            return 0
+    async with db.transaction() as session:
+        ids = list((await session.scalars(select(Document.id).where(due))).all())
+        if not ids:
+            return 0
+        await session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
+        await session.execute(delete(Document).where(Document.id.in_(ids)))
+        await record(
+            session,
+            clock,
+            actor,
+            "documents.purged",
+            ("document", "unattached"),
+            data={"count": len(ids), "documents": sorted(str(i) for i in ids)},
+        )
+    return len(ids)
+
+
+def _may_read(principal: Principal, document: Document, clock: Clock) -> bool:
+    if not document.sha256:
+        return False
+    if document.attached_at is None and (
+        document.expires_at is None or document.expires_at <= clock.now()
+    ):
+        return False
+    if principal.kind is PrincipalKind.STAFF:
+        return principal.has(REVIEW)
+    return (
+        principal.kind is PrincipalKind.AGENCY
+        and principal.has_any({REQUESTS_READ, REQUESTS_SUBMIT})
+        and document.agency_id == principal.agency_id
+    )
+
+
+async def open_document(
+    db: Database, clock: Clock, principal: Principal, keys: KeyRing, document_id: uuid.UUID
+) -> tuple[Document, AsyncIterator[bytes]]:
+    """The document for a reviewer or its uploader, checked whole before a byte is sent;
+    the read is audited with who read it."""
+    if not principal.authenticated:
+        raise DocumentNotFound()
+    async with db.reader() as session:
+        document = await session.get(Document, document_id)
+    if document is None or not _may_read(principal, document, clock):
+        raise DocumentNotFound()
+    try:
+        await check_digest(_plaintext(db, keys, document), document.sha256)
+    except PackageIntegrityError as error:
+        async with db.transaction() as session:
+            await record(
+                session,
+                clock,
+                actor_of(principal),
+                "document.integrity_failed",
+                ("document", document.id),
+                request_id=document.request_id,
+                data={"error": str(error)},
+            )
+        raise
+    async with db.transaction() as session:
+        await record(
+            session,
+            clock,
+            actor_of(principal),
+            "document.read",
+            ("document", document.id),
+            request_id=document.request_id,
+            data={
+                "sha256": document.sha256,
+                "size": document.size,
+                "reader": principal.client_id,
+                "reader_kind": principal.kind.value,
+                "reader_agency": str(principal.agency_id) if principal.agency_id else None,
+            },
+        )
+    return document, _plaintext(db, keys, document)
+
+
+def _plaintext(db: Database, keys: KeyRing, document: Document) -> AsyncIterator[bytes]:
+    async def fetch(index: int) -> tuple[bytes, bytes] | None:
+        async with db.reader() as session:
+            chunk = await session.get(DocumentChunk, (document.id, index))
+        return (chunk.nonce, chunk.ciphertext) if chunk is not None else None
+
+    return open_chunks(keys.key(document.key_id), document.chunk_count, _aad(document), fetch)

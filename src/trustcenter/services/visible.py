@@ -1,0 +1,35 @@
+"""What each caller reads of a request where that differs by caller: an item's decision (an
+agency never learns the state of an account from it) and the operations the caller may
+perform next."""
+
+from __future__ import annotations
+
+from trustcenter.auth.principal import Principal, PrincipalKind
+from trustcenter.auth.scopes import REQUESTS_SUBMIT, REVIEW
+from trustcenter.db.models import RequestedItem
+from trustcenter.domain.decisions import Reading, ReasonVocabulary, read_decision
+from trustcenter.domain.lifecycle import Operation, Party, RequestStatus, allowed_operations
+
+
+def item_decision(principal: Principal, item: RequestedItem, reasons: ReasonVocabulary) -> Reading:
+    """The item's outcome, reason code and explanation as ``principal`` reads them: staff read
+    what the reviewer decided; anyone else reads NO_RESPONSIVE_DATA, with one fixed sentence,
+    for an item refused because of the account's state (unknown identifier, data not held, no
+    premium service), whatever the reason was."""
+    return read_decision(
+        item.outcome,
+        item.reason_code,
+        item.explanation,
+        reasons,
+        by_agency=not principal.is_staff,
+    )
+
+
+def next_operations(principal: Principal, status: RequestStatus) -> list[Operation]:
+    """What ``principal`` may do next: reviewers (scope review) the company's operations, the
+    requesting agency (scope requests:submit) its own; nobody sees the other side's."""
+    if principal.is_staff and principal.has(REVIEW):
+        return allowed_operations(status, Party.REVIEWER)
+    if principal.kind is PrincipalKind.AGENCY and principal.has(REQUESTS_SUBMIT):
+        return allowed_operations(status, Party.AGENCY)
+    return []
