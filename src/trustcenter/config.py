@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from trustcenter.domain.report_policy import configuration_refusal
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trustcenter.db"
 
 
@@ -97,4 +99,7 @@ class Settings:
         ):
             if getattr(settings, name) < 1:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")
+        refusal = configuration_refusal(settings.report_exclusions)
+        if refusal is not None:
+            raise SystemExit(refusal)
         return settings

@@ -17,21 +17,25 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from tests.api.test_notice_worker import cli_json
 from tests.helpers import Actor, World, counting
 from trustcenter.bootstrap import Container
-from trustcenter.cli import main
 from trustcenter.clock import FixedClock
 from trustcenter.db.models import AuditEvent, Document, DocumentChunk
 from trustcenter.disclosure.sealing import CHUNK_SIZE
 from trustcenter.web.app import create_app
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 PIECE = 64 * 1024
+#: how a padded PDF ends (its end marker: a PDF without one is refused as cut short)
+EOF_MARK = b"\n%%EOF\n"
 
 
 async def upload(
@@ -56,13 +60,21 @@ async def stored(container: Container) -> tuple[int, int]:
     return int(documents or 0), int(chunks or 0)
 
 
+def padded(first: bytes, total: int) -> bytes:
+    """``total`` bytes: ``first``, zeros, and the PDF end marker."""
+    return first + b"\0" * (total - len(first) - len(EOF_MARK)) + EOF_MARK
+
+
 async def pieces(first: bytes, total: int, seen: list[int] | None = None) -> AsyncIterator[bytes]:
-    """``total`` bytes starting with ``first``, in 64 KiB pieces; counts what was pulled."""
+    """``total`` bytes starting with ``first`` and ending with the PDF end marker, in 64 KiB
+    pieces; counts what was pulled."""
     sent = 0
     while sent < total:
         size = min(PIECE, total - sent)
         piece = (first + b"\0" * PIECE)[:size] if sent == 0 else b"\0" * size
         sent += size
+        if sent == total:
+            piece = piece[: -len(EOF_MARK)] + EOF_MARK
         if seen is not None:
             seen.append(sent)
         yield piece
@@ -144,7 +156,7 @@ async def test_one_byte_over_the_limit_is_413_and_nothing_is_stored(world, conta
 async def test_the_general_body_limit_does_not_cut_uploads_short(world, container):
     async with app_client(container, max_body_bytes=100_000, max_document_bytes=400_000) as http:
         agency = await world.agency_actor("DE")
-        r = await upload(agency, PDF + b"\0" * 300_000, http=http)
+        r = await upload(agency, padded(PDF, 300_000), http=http)
         assert r.status_code == 201, r.text
         big_query = {"query": "{ __typename }", "pad": "x" * 200_000}
         assert (await http.post("/graphql", json=big_query)).status_code == 413
@@ -313,18 +325,7 @@ async def test_an_upload_nobody_attached_within_a_day_is_purged(agency, containe
 
 
 def _purge_cli(container: Container) -> Any:
-    env = {
-        "TRUSTCENTER_DATABASE_URL": container.settings.database_url,
-        "TRUSTCENTER_DATABASE_SCHEMA": container.settings.database_schema,
-        "TRUSTCENTER_PLUGINS": "",
-        "TRUSTCENTER_ISSUER": None,
-        "TRUSTCENTER_ENV": None,
-    }
-    result = CliRunner().invoke(
-        main, ["documents", "purge", "--json"], env=env, catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return cli_json(container, "documents", "purge")
 
 
 async def test_documents_purge_deletes_expired_uploads_from_the_command_line(
@@ -338,3 +339,34 @@ async def test_documents_purge_deletes_expired_uploads_from_the_command_line(
     assert await asyncio.to_thread(_purge_cli, container) == {"purged": 2}
     assert await stored(container) == (0, 0)
     assert await asyncio.to_thread(_purge_cli, container) == {"purged": 0}
+
+
+async def test_each_pass_of_the_notice_worker_purges_expired_uploads(agency, container, clock):
+    """Where nobody uploads for a while, the worker still deletes what nobody attached."""
+    old = (await upload(agency, PDF)).json()
+    worker = container.notice_worker()
+    assert (await worker.run_once()).purged == 0  # within its day: kept
+    clock.advance(timedelta(days=1))
+    assert (await worker.run_once()).purged == 1
+    assert await stored(container) == (0, 0)
+    await agency.fetch_token()
+    assert (await read(agency, old["id"])).status_code == 404
+    async with container.db.reader() as s:
+        purged = (
+            await s.scalars(select(AuditEvent).where(AuditEvent.action == "documents.purged"))
+        ).all()
+    assert [(e.actor_id, json.loads(e.data)["documents"]) for e in purged] == [
+        ("notice-worker", [old["id"]])
+    ]
+    assert (await worker.run_once()).purged == 0
+
+
+async def test_trustcenter_worker_reports_the_uploads_it_purged(
+    agency, container, clock: FixedClock
+):
+    clock.set(datetime(2020, 1, 1, tzinfo=UTC))  # long expired for the command's real clock
+    await agency.fetch_token()
+    await upload(agency, PDF)
+    summary = await asyncio.to_thread(cli_json, container, "worker", "--once")
+    assert summary["documents_purged"] == 1
+    assert await stored(container) == (0, 0)

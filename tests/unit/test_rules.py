@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from trustcenter.domain.enums import Category, IdentifierType, InfoType
-from trustcenter.domain.rules import default_deadline, derive_category
+from trustcenter.domain.errors import ErrorCode
+from trustcenter.domain.rules import category_hint_problem, default_deadline, derive_category
 
 I = IdentifierType  # noqa: E741
 A, B, C, D, E = InfoType.A, InfoType.B, InfoType.C, InfoType.D, InfoType.E
@@ -88,3 +89,13 @@ def test_emergency_deadline_is_eight_hours() -> None:
 def test_deadline_keeps_the_timezone_of_receipt() -> None:
     assert default_deadline(RECEIVED, False).tzinfo is UTC
     assert default_deadline(RECEIVED, True) < default_deadline(RECEIVED, False)
+
+
+def test_an_emergency_hint_without_the_flag_is_a_mismatch_saying_how_to_flag_it() -> None:
+    targets = [(IdentifierType.EMAIL, [InfoType.A])]
+    problem = category_hint_problem("emergency", "ACCOUNT", False, targets)
+    assert problem is not None
+    assert (problem.field, problem.code) == ("category", ErrorCode.CATEGORY_MISMATCH)
+    assert "not flagged as an emergency" in problem.message
+    assert "emergency: true" in problem.message and "so it is ACCOUNT" in problem.message
+    assert category_hint_problem("EMERGENCY", "EMERGENCY", True, targets) is None

@@ -384,9 +384,25 @@ def test_emergency_needs_a_description(description: str | None) -> None:
     assert (problem.field, problem.code) == ("emergencyDescription", ErrorCode.INVALID_INPUT)
 
 
-def test_emergency_category_without_emergency_flag_is_refused() -> None:
-    problem = only_problem(draft(emergency=False, category=Category.EMERGENCY))
-    assert (problem.field, problem.code) == ("category", ErrorCode.INVALID_INPUT)
+def test_an_emergency_hint_is_left_to_the_classification() -> None:
+    """EMERGENCY without the flag is a hint that disagrees with the classification: refused
+    there (CATEGORY_MISMATCH, tests/unit/test_rules.py), not as malformed input."""
+    _, problems = validate_submission(
+        draft(emergency=False, category=Category.EMERGENCY.name), TODAY
+    )
+    assert problems == []
+
+
+@pytest.mark.parametrize("raw", ["\u0131t", "\uff24\uff25", "DE\u200b", "D\u0415"])
+def test_a_look_alike_jurisdiction_is_no_code(raw: str) -> None:
+    problem = only_problem(draft(jurisdiction=raw))
+    assert (problem.field, problem.code) == ("jurisdiction", ErrorCode.INVALID_JURISDICTION)
+
+
+@pytest.mark.parametrize(("raw", "code"), [(" de ", "DE"), ("de-be", "DE-BE"), ("\tUS\n", "US")])
+def test_an_ascii_jurisdiction_is_normalised(raw: str, code: str) -> None:
+    normalised, problems = validate_submission(draft(jurisdiction=raw), TODAY)
+    assert problems == [] and normalised.jurisdiction == code
 
 
 @pytest.mark.parametrize("reason", ["", "  \n ", "r" * (MAX_TEXT + 1)])

@@ -53,6 +53,7 @@ def _summary(result: PassResult) -> dict[str, Any]:
         "failed": result.failed,
         "lost": result.lost,
         "batches": result.batches,
+        "documents_purged": result.purged,
     }
 
 
@@ -75,6 +76,8 @@ async def _loop(worker: NoticeWorker, poll: float) -> PassResult:
         total.add(result)
         if result.delivered or result.failed or result.resumed:
             click.echo(_describe(result))
+        if result.purged:
+            click.echo(f"{result.purged} expired document upload(s) deleted")
         if not result.batches:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
@@ -97,7 +100,8 @@ def worker_cmd(
     once: bool, poll: float, batch_size: int | None, lease: int | None, as_json: bool
 ) -> None:
     """Deliver due user notices through the configured channels (TRUSTCENTER_NOTICE_CHANNELS,
-    default: the outbox). On PostgreSQL several workers may run at once; on SQLite one."""
+    default: the outbox), and delete uploaded documents nobody attached within their day. On
+    PostgreSQL several workers may run at once; on SQLite one."""
     overrides: dict[str, Any] = {}
     if batch_size:
         overrides["batch_size"] = batch_size

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from trustcenter.domain.errors import ErrorCode, Problem
-from trustcenter.domain.submission import valid_region_code
+from trustcenter.domain.submission import region_code, valid_region_code
 
 MAX_GRANTS = 100
 
@@ -50,7 +50,7 @@ def parse_grants(
     problems: list[Problem] = []
     for part in raw:
         for piece in part.replace(",", " ").split():
-            code = piece.strip().upper()
+            code = region_code(piece)
             if not valid_region_code(code):
                 shown = piece if len(piece) <= 20 else f"{piece[:20]}…"
                 problems.append(

@@ -38,6 +38,16 @@ class Exclusion:
     source: str = ""
 
 
+def configuration_refusal(text: str) -> str | None:
+    """Why ``TRUSTCENTER_REPORT_EXCLUSIONS`` cannot be applied (what the build would refuse),
+    or None: checked when the configuration is read, so a bad value stops start-up."""
+    try:
+        settle_exclusions(parse_configured(text))
+    except DomainError as error:
+        return "; ".join(p.message for p in error.problems)
+    return None
+
+
 def parse_configured(text: str) -> list[Exclusion]:
     """``TRUSTCENTER_REPORT_EXCLUSIONS``: entries ``CODE:reason`` separated by ``;`` (an entry
     without a reason is kept as one without, and refused when the report is built; ``CN``
@@ -62,7 +72,11 @@ def settle_exclusions(given: Iterable[Exclusion | str]) -> list[Exclusion]:
         code, reason = found.country.strip().upper(), " ".join(found.reason.split())
         where = found.source or "the caller"
         if not _CODE.fullmatch(code):
-            problems.append(f"{where}: {found.country!r} is not a two-letter country code")
+            hint = " (write each entry as CODE:reason, entries separated by ';')"
+            problems.append(
+                f"{where}: {found.country.strip()!r} is not a two-letter country code"
+                + (hint if found.source == CONFIGURATION else "")
+            )
         elif code == ALWAYS_EXCLUDED:
             continue  # always excluded, for the policy's reason
         elif not reason:

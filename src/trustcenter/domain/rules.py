@@ -27,6 +27,17 @@ def derive_category(
     return Category.PRODUCT
 
 
+def classify_items(
+    emergency: bool, items: Iterable[tuple[IdentifierType, str, InfoType]]
+) -> Category:
+    """The precedence applied to a request's items (identifier type, identifier, information
+    type), each target counted once."""
+    targets: dict[tuple[IdentifierType, str], set[InfoType]] = {}
+    for kind, identifier, info in items:
+        targets.setdefault((kind, identifier), set()).add(info)
+    return derive_category(emergency, [(kind, infos) for (kind, _), infos in targets.items()])
+
+
 #: the policy's own categories: the product classifies these, a requester's value is a hint
 BUILTIN_CATEGORIES = frozenset(c.name for c in Category)
 
@@ -60,6 +71,11 @@ def category_hint_problem(
         why = _why(emergency, materialised)
     else:
         why = f"is classified as {classified.upper()} by a plugin's rules"
+    if hint.upper() == Category.EMERGENCY.name and not emergency:
+        why = (
+            "is not flagged as an emergency (send emergency: true with an "
+            f"emergencyDescription for one); it {why}"
+        )
     return Problem(
         "category",
         f"the request {why}, not {hint.upper()}; leave category out or send {classified.upper()}",

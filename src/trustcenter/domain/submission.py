@@ -17,7 +17,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from trustcenter.domain.enums import Category, IdentifierType, InfoType, IssuerRole
+from trustcenter.domain.enums import IdentifierType, InfoType, IssuerRole
 from trustcenter.domain.errors import ErrorCode, Problem
 
 MAX_TARGETS = 100
@@ -89,8 +89,18 @@ class SubmissionDraft:
         return hashlib.sha256(encoded).hexdigest()
 
 
+def region_code(raw: str) -> str:
+    """A country or subdivision code as sent, normalised: surrounding spaces dropped, upper
+    case. A code with a letter outside ASCII is kept as sent, so a look-alike (the Turkish
+    dotless i upper-cases to an ASCII I) is never taken for a real code."""
+    code = raw.strip()
+    return code.upper() if code.isascii() else code
+
+
 def valid_region_code(code: str) -> bool:
-    """ISO 3166-1 alpha-2 (``DE``) or an ISO 3166-2 subdivision (``US-CA``)."""
+    """ISO 3166-1 alpha-2 (``DE``) or an ISO 3166-2 subdivision (``US-CA``), in ASCII."""
+    if not code.isascii():
+        return False
     if len(code) == 2:
         return pycountry.countries.get(alpha_2=code) is not None
     return pycountry.subdivisions.get(code=code) is not None  # type: ignore[no-untyped-call]
@@ -250,7 +260,7 @@ def validate_submission(
 ) -> tuple[SubmissionDraft, list[Problem]]:
     """Check a submission; return it normalised together with every problem found."""
     problems: list[Problem] = []
-    jurisdiction = draft.jurisdiction.strip().upper()
+    jurisdiction = region_code(draft.jurisdiction)
     if not valid_region_code(jurisdiction):
         problems.append(
             Problem(
@@ -264,14 +274,6 @@ def validate_submission(
     _text(problems, "reason", draft.reason, required=True)
     if draft.emergency:
         _text(problems, "emergencyDescription", draft.emergency_description, required=True)
-    elif draft.category is not None and draft.category.upper() == Category.EMERGENCY.name:
-        problems.append(
-            Problem(
-                "category",
-                "EMERGENCY needs emergency: true and a description",
-                ErrorCode.INVALID_INPUT,
-            )
-        )
     if not draft.targets:
         problems.append(Problem("targets", "name at least one target", ErrorCode.EMPTY_TARGETS))
     elif len(draft.targets) > MAX_TARGETS:

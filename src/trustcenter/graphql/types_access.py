@@ -15,6 +15,7 @@ from trustcenter.domain import enums as d
 from trustcenter.domain.jurisdiction import stored_grants
 from trustcenter.graphql.enums import AgencyKind, PrincipalKind, VerificationState
 from trustcenter.graphql.nodes import ctx, load_nodes
+from trustcenter.services import visible
 
 
 @strawberry.type(name="Agency", description="A government body that sends requests.")
@@ -73,7 +74,7 @@ class AgencyType(relay.Node):
 
     @strawberry.field(description="Who verified the agency (staff only; null for agencies).")
     def verified_by(self, info: Info) -> str | None:
-        return self.row.verified_by if ctx(info).principal.is_staff else None
+        return visible.verified_by(ctx(info).principal, self.row)
 
 
 @strawberry.type(description="The client behind the access token of this call.")

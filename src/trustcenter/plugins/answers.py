@@ -8,10 +8,14 @@ hook, and the use case's transaction rolls back: a nonsensical answer is never a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from trustcenter.domain.notice_policy import notice_delay_refusal
-from trustcenter.plugins.api import Finding, Severity
+from trustcenter.domain.report_policy import Exclusion
+from trustcenter.domain.rules import BUILTIN_CATEGORIES
+from trustcenter.plugins.api import Finding, RequestView, Severity
+from trustcenter.plugins.builtin.categories import policy_category
 
 #: ``request_findings.code`` holds at most this many characters
 MAX_FINDING_CODE = 64
@@ -42,6 +46,23 @@ def notice_delay(delay: object) -> timedelta:
         raise ValueError(refusal)
     assert isinstance(delay, timedelta)
     return delay
+
+
+def category(answer: object, registered: Collection[str], request: RequestView) -> str:
+    """A registered category code, upper case. A plugin classifies into its own categories:
+    one of the policy's own (PRODUCT, ACCOUNT, TRANSACTION, EMERGENCY) only where the policy's
+    precedence gives the same, never to move a request out of the category it belongs to."""
+    code = str(answer).upper()
+    if code not in registered:
+        raise ValueError(f"{code} is not a registered category")
+    if code in BUILTIN_CATEGORIES:
+        policy = policy_category(request)
+        if code != policy:
+            raise ValueError(
+                f"answered {code}, but the policy classifies this request as {policy}; a plugin "
+                "classifies only into its own categories"
+            )
+    return code
 
 
 def _text(value: object, what: str, index: int, *, required: bool = True) -> str:
@@ -76,4 +97,26 @@ def findings(found: object) -> list[Finding]:
         message = _text(f.message, "message", index)
         citation = _text(f.citation, "citation", index, required=False)
         out.append(Finding(severity, code, message, citation))
+    return out
+
+
+def exclusions(answer: object) -> list[Exclusion]:
+    """A list (or tuple) of ``Exclusion`` whose country and reason are text. A bare code is
+    kept as an exclusion without a reason: the report's build refuses it by name, like an
+    empty or blank reason (``domain.report_policy``)."""
+    if isinstance(answer, str) or not isinstance(answer, list | tuple):
+        raise ValueError(f"answered {_shown(answer)}, not a list of Exclusion")
+    out = []
+    for index, item in enumerate(answer):
+        if isinstance(item, str):
+            item = Exclusion(item)
+        if not isinstance(item, Exclusion):
+            raise ValueError(f"exclusion {index} is {_shown(item)}, not an Exclusion")
+        if not isinstance(item.country, str):
+            raise ValueError(f"exclusion {index}: the country is {_shown(item.country)}, not text")
+        if not isinstance(item.reason, str):
+            raise ValueError(
+                f"exclusion {index} ({item.country}): the reason is {_shown(item.reason)}, not text"
+            )
+        out.append(item)
     return out

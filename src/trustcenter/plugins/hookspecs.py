@@ -59,7 +59,10 @@ def trustcenter_review_findings(request: RequestView) -> list[Finding]:
     Anything but a list of ``Finding`` (known severity, non-empty code of at most 64
     characters, message and citation as text) is a plugin failure.
 
-    Routed. Called when a request is submitted or revised, in the transaction.
+    Routed. Called when a request is submitted or revised, and again when its review starts,
+    after every decision, every answer to a question and every reclassification, with
+    ``request.items`` holding only the items still in play (not rejected or objected); in the
+    transaction.
     """
 
 
@@ -147,7 +150,9 @@ def trustcenter_validate_request(request: RequestView) -> list[Problem]:
 @hookspec(firstresult=True)
 def trustcenter_classify(request: RequestView) -> str | None:
     """The category of a request that did not name one, or None to let others decide. The
-    built-in classification (the report's precedence) runs last.
+    built-in classification (the report's precedence) runs last. A plugin classifies into its
+    own categories: one of the policy's four where the precedence gives another is a plugin
+    failure.
 
     firstresult. Called at submission, in the transaction.
     """

@@ -243,17 +243,9 @@ class PluginHost:
         ]
 
     async def classify(self, request: RequestView) -> str:
-        for plugin, result in await self._all_named(
-            "trustcenter_classify", first_only=True, request=request
-        ):
-            code = str(result).upper()
-            if code not in self.categories:
-                raise PluginFailure(
-                    plugin,
-                    "trustcenter_classify",
-                    ValueError(f"{code} is not a registered category"),
-                )
-            return code
+        hook = "trustcenter_classify"
+        for plugin, result in await self._all_named(hook, first_only=True, request=request):
+            return self._checked(plugin, hook, answers.category, result, self.categories, request)
         raise PluginLoadError("no plugin classified the request")
 
     async def release_refusals(self, request: RequestView) -> list[tuple[str, str]]:
@@ -348,13 +340,7 @@ class PluginHost:
         for plugin, answer in await self._all_named(hook):
             if answer is None:
                 continue
-            if isinstance(answer, str) or not isinstance(answer, list | tuple):
-                raise PluginFailure(plugin, hook, TypeError(f"{answer!r} is not a list"))
-            for item in answer:
-                if isinstance(item, str):
-                    item = Exclusion(item)
-                if not isinstance(item, Exclusion):
-                    raise PluginFailure(plugin, hook, TypeError(f"{item!r} is not an Exclusion"))
+            for item in self._checked(plugin, hook, answers.exclusions, answer):
                 out.append(replace(item, source=f"plugin {plugin!r}"))
         return out
 

@@ -21,6 +21,7 @@ from trustcenter.domain.submission import (
     MAX_NAME,
     MAX_TEXT,
     normalise_identifier,
+    region_code,
     valid_region_code,
 )
 from trustcenter.services.access import require_scope
@@ -39,7 +40,7 @@ async def create_agency(
     actor: Actor | None = None,
 ) -> Agency:
     problems: list[Problem] = []
-    country = country.strip().upper()
+    country = region_code(country)
     if not name.strip():
         problems.append(Problem("name", "is required", ErrorCode.INVALID_INPUT))
     elif len(name.strip()) > MAX_NAME:
@@ -51,7 +52,7 @@ async def create_agency(
             Problem("country", "is not an ISO 3166-1 alpha-2 code", ErrorCode.INVALID_JURISDICTION)
         )
     if region is not None:
-        region = region.strip().upper()
+        region = region_code(region)
         if not region.startswith(f"{country}-") or not valid_region_code(region):
             problems.append(
                 Problem(

@@ -2,17 +2,20 @@
 
 At submission the product classifies the request (SPEC section 6) and a plugin's category is
 taken as the agency named it. A reviewer who reads the request differently may move it to any
-registered category, with a reason. The change is audited (``request.reclassified`` with the
-categories before and after and the reason), bumps the request's version, and the agency reads
-the new category. It is possible while the request is still being handled — from receipt until
-disclosure (RECEIVED to REJECTED); a disclosed, closed, withdrawn or superseded request keeps
-its category: it was answered (or replaced) under it. Deadline, hold and findings set at
-submission stay as they are.
+registered category, with a reason; a plugin's category is checked by its plugin's rules as at
+submission (a preservation needs a preservation order). The change is audited
+(``request.reclassified`` with the categories before and after and the reason), bumps the
+request's version, and the agency reads the new category. It is possible while the request is
+still being handled, from receipt until disclosure (RECEIVED to REJECTED); a disclosed, closed,
+withdrawn or superseded request keeps its category: it was answered (or replaced) under it.
+Deadline and hold set at submission stay as they are; the findings are recomputed in the same
+transaction, as after a decision.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from trustcenter.auth.principal import Principal
 from trustcenter.auth.scopes import REVIEW
@@ -22,8 +25,10 @@ from trustcenter.db.session import Database
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import BEFORE_DISCLOSURE, RequestStatus
 from trustcenter.plugins.host import PluginHost, builtin_host
+from trustcenter.services import findings
 from trustcenter.services.access import require_scope
 from trustcenter.services.changes import apply, lock_request
+from trustcenter.services.plugin_views import view_of_request
 
 MAX_REASON = 4000
 
@@ -83,6 +88,16 @@ async def reclassify(
             raise DomainError.single(
                 "category", f"the request already is {code}", ErrorCode.INVALID_INPUT
             )
+        refused = await host.validate(replace(await view_of_request(session, row), category=code))
+        if refused:
+            raise DomainError(
+                [
+                    Problem(
+                        "category", f"as {code}, {p.field}: {p.message}", ErrorCode.INVALID_INPUT
+                    )
+                    for p in refused
+                ]
+            )
         row.category = code.lower()
         await apply(
             session,
@@ -93,4 +108,5 @@ async def reclassify(
             "request.reclassified",
             {"from": before, "to": code, "reason": text},
         )
+        await findings.recompute(session, clock, principal, row, host)
     return row

@@ -7,7 +7,6 @@ sealed chunks in the same transaction that moves the request to DISCLOSED, and a
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -31,7 +30,7 @@ from trustcenter.db.repositories.userdata import premium_by_target
 from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter, Section, TargetSection, write_package
-from trustcenter.disclosure.sealing import PackageIntegrityError, associated_data, open_chunk, seal
+from trustcenter.disclosure.sealing import associated_data, seal
 from trustcenter.disclosure.sources import DataSource, TargetRef
 from trustcenter.domain.decisions import APPROVING
 from trustcenter.domain.enums import IdentifierType, InfoType
@@ -42,11 +41,11 @@ from trustcenter.domain.report import outcome_of_release
 from trustcenter.plugins.api import VendorView
 from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services.access import require_scope
-from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import apply, lock_request
 from trustcenter.services.findings import refuse_unresolved_blocks
 from trustcenter.services.notices import schedule as schedule_notices
 from trustcenter.services.plugin_views import view_of_request
+from trustcenter.services.sealed import Sealed, chunk_fetcher, read_checked
 from trustcenter.services.vendors import VendorStatus, blocking_vendors, vendor_statuses
 
 
@@ -292,49 +291,27 @@ async def open_for_download(
         disclosure = await session.get(Disclosure, disclosure_id)
     if disclosure is None or disclosure.agency_id != principal.agency_id:
         raise DisclosureNotFound()
-    digest = hashlib.sha256()
-    try:
-        async for piece in _plaintext(db, keys, disclosure):
-            digest.update(piece)
-        if digest.hexdigest() != disclosure.sha256:
-            raise PackageIntegrityError("the package does not match its recorded digest")
-    except PackageIntegrityError as error:
-        async with db.transaction() as session:
-            await record(
-                session,
-                clock,
-                actor_of(principal),
-                "disclosure.integrity_failed",
-                ("disclosure", disclosure.id),
-                request_id=disclosure.request_id,
-                data={"error": str(error)},
-            )
-        raise
-    async with db.transaction() as session:
-        await record(
-            session,
-            clock,
-            actor_of(principal),
-            "disclosure.downloaded",
-            ("disclosure", disclosure.id),
-            request_id=disclosure.request_id,
-            data={"sha256": disclosure.sha256, "size": disclosure.size},
-        )
-    return disclosure, _plaintext(db, keys, disclosure)
+    body = await read_checked(
+        db,
+        clock,
+        principal,
+        keys,
+        _sealed(disclosure),
+        chunk_fetcher(db, DisclosureChunk, disclosure.id),
+        "disclosure.downloaded",
+        {"sha256": disclosure.sha256, "size": disclosure.size},
+    )
+    return disclosure, body
 
 
-async def _plaintext(db: Database, keys: KeyRing, disclosure: Disclosure) -> AsyncIterator[bytes]:
-    key = keys.key(disclosure.key_id)
-    request = disclosure.request_id
-    for index in range(disclosure.chunk_count):
-        async with db.reader() as session:
-            chunk = await session.get(DisclosureChunk, (disclosure.id, index))
-        if chunk is None:
-            raise PackageIntegrityError(f"chunk {index} of the package is missing")
-        last = index == disclosure.chunk_count - 1
-        yield open_chunk(
-            key,
-            chunk.nonce,
-            chunk.ciphertext,
-            associated_data(request, disclosure.agency_id, index, last),
-        )
+def _sealed(disclosure: Disclosure) -> Sealed:
+    request, agency = disclosure.request_id, disclosure.agency_id
+    return Sealed(
+        "disclosure",
+        disclosure.id,
+        request,
+        disclosure.sha256,
+        disclosure.key_id,
+        disclosure.chunk_count,
+        lambda index, last: associated_data(request, agency, index, last),
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
@@ -87,14 +87,31 @@ async def attach(
             )
     if problems:
         raise DomainError(problems)
-    for document_id in ids:
-        document = found[document_id]
-        document.attached_at = now
-        document.expires_at = None
-        document.request_id = request_id
-        document.legal_basis_id = legal_basis_id
-        document.message_id = message_id
-    await session.flush()
+    # conditional on still being unattached: two submissions racing for one upload cannot both
+    # attach it, whatever the isolation (the row locks above make the loser wait and re-read)
+    done = await session.execute(
+        update(Document)
+        .where(
+            Document.id.in_(set(ids)),
+            Document.agency_id == principal.agency_id,
+            Document.attached_at.is_(None),
+        )
+        .values(
+            attached_at=now,
+            expires_at=None,
+            request_id=request_id,
+            legal_basis_id=legal_basis_id,
+            message_id=message_id,
+        )
+        .execution_options(synchronize_session="evaluate")
+    )
+    if getattr(done, "rowcount", len(ids)) != len(ids):
+        raise DomainError.single(
+            field,
+            "a document named here was attached to another request at the same moment; a "
+            "document is attached once",
+            ErrorCode.DOCUMENT_ALREADY_ATTACHED,
+        )
     await record(
         session,
         clock,

@@ -1,14 +1,17 @@
 """Legal documents an agency uploads: stored sealed, read by reviewers and their uploader.
 
 ``POST /documents`` streams one PDF, PNG or JPEG through ``upload``: its type is read from its
-first bytes (never from a header), it is sealed in chunks as they fill (AES-GCM under the
+first bytes (never from a header) and its end marker checked at its end (what counts as each
+type: ``domain.document_types``); it is sealed in chunks as they fill (AES-GCM under the
 disclosure key ring, each chunk bound to the document, the agency, its position and the last
 flag) with its SHA-256 computed on the way, and it is refused as soon as it passes the limit,
-leaving nothing stored. An upload is kept for a day; attaching it to a request's legal basis or
-to an answer (``services.document_rules.attach``) keeps it for good. ``open_document`` hands a
-document to staff with ``review`` and to the agency that uploaded it — anyone else gets the
-same answer as for an id that does not exist — after checking it whole against its digest,
-and audits who read it.
+leaving nothing stored (nor is anything left of a body cut short or of a client that went
+away). An upload is kept for a day; attaching it to a request's legal basis or to an answer
+(``services.document_rules.attach``) keeps it for good; uploads and every pass of the notice
+worker delete the expired ones. ``open_document`` hands a document to staff with ``review``
+and to the agency that uploaded it — anyone else gets the same answer as for an id that does
+not exist — after checking it whole against its digest (``services.sealed``), and audits who
+read it.
 """
 
 from __future__ import annotations
@@ -27,28 +30,16 @@ from trustcenter.db.models import Document, DocumentChunk
 from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter
-from trustcenter.disclosure.sealing import (
-    AadFor,
-    PackageIntegrityError,
-    bound_data,
-    check_digest,
-    open_chunks,
-    sealing_sink,
-)
+from trustcenter.disclosure.sealing import AadFor, bound_data, sealing_sink
 from trustcenter.domain.audit import SYSTEM, Actor
+from trustcenter.domain.document_types import HEAD, TAIL, incomplete, sniff
 from trustcenter.services.access import AccessDenied, require_scope
 from trustcenter.services.audit import actor_of, record
+from trustcenter.services.sealed import Sealed, chunk_fetcher, read_checked
 
 FORMAT = b"trustcenter-document/1"
 #: an upload not attached within this time is deleted
 UNATTACHED_FOR = timedelta(days=1)
-#: the signatures the accepted types start with, and the type each means
-SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
-_SNIFF = max(len(s) for s, _ in SIGNATURES)
 
 
 class DocumentNotFound(Exception):
@@ -62,23 +53,24 @@ class DocumentTooLarge(Exception):
 
 
 class UnsupportedDocument(Exception):
-    """The body is empty, or not a PDF, PNG or JPEG by its content."""
+    """The body is empty, not a PDF, PNG or JPEG by its content, or one cut short
+    (``domain.document_types``)."""
 
-    def __init__(self, empty: bool) -> None:
+    EMPTY = "empty"
+    UNSUPPORTED = "unsupported"
+    INCOMPLETE = "incomplete"
+
+    def __init__(self, why: str, message: str | None = None) -> None:
         super().__init__(
-            "the body is empty: send the document's bytes"
-            if empty
-            else "only PDF, PNG and JPEG documents are accepted (recognised by their content)"
+            message
+            or (
+                "the body is empty: send the document's bytes"
+                if why == self.EMPTY
+                else "only PDF, PNG and JPEG documents are accepted (recognised by their content)"
+            )
         )
-        self.empty = empty
-
-
-def sniff(head: bytes) -> str | None:
-    """The content type the first bytes show, or None."""
-    for signature, content_type in SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    return None
+        self.why = why
+        self.empty = why == self.EMPTY
 
 
 def _aad(document: Document) -> AadFor:
@@ -97,7 +89,7 @@ def _require_uploader(principal: Principal) -> uuid.UUID:
 async def _head(body: AsyncIterator[bytes], limit: int) -> bytes:
     """Enough of the body to tell its type (all of it, when it is shorter)."""
     head = bytearray()
-    while len(head) < _SNIFF:
+    while len(head) < HEAD:
         try:
             head += await anext(body)
         except StopAsyncIteration:
@@ -120,9 +112,12 @@ async def upload(
     agency_id = _require_uploader(principal)
     await purge_expired(db, clock)
     head = await _head(body, limit)
-    content_type = sniff(head)
-    if content_type is None:
-        raise UnsupportedDocument(empty=not head)
+    kind = sniff(head)
+    if kind is None:
+        raise UnsupportedDocument(
+            UnsupportedDocument.UNSUPPORTED if head else UnsupportedDocument.EMPTY
+        )
+    content_type = kind.content_type
     now = clock.now()
     document = Document(
         id=uuid.uuid4(),
@@ -152,10 +147,15 @@ async def upload(
     writer = ChunkWriter(sealing_sink(keys.current, _aad(document), store))
     try:
         await writer.write(head)
+        tail = head[-TAIL:]
         async for piece in body:
             if writer.length + len(piece) > limit:
                 raise DocumentTooLarge(limit)
             await writer.write(piece)
+            tail = (tail + piece)[-TAIL:]
+        cut_short = incomplete(kind, tail, writer.length)
+        if cut_short is not None:
+            raise UnsupportedDocument(UnsupportedDocument.INCOMPLETE, cut_short)
         sha256 = await writer.close()
         async with db.transaction() as session:
             await session.execute(
@@ -193,7 +193,9 @@ async def purge_expired(db: Database, clock: Clock, actor: Actor = SYSTEM) -> in
         if (await session.scalars(select(Document.id).where(due).limit(1))).first() is None:
             return 0
     async with db.transaction() as session:
-        ids = list((await session.scalars(select(Document.id).where(due))).all())
+        # another purge at the same moment (a second worker) skips what this one deletes
+        found = select(Document.id).where(due).with_for_update(skip_locked=True)
+        ids = list((await session.scalars(found)).all())
         if not ids:
             return 0
         await session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
@@ -236,43 +238,32 @@ async def open_document(
         document = await session.get(Document, document_id)
     if document is None or not _may_read(principal, document, clock):
         raise DocumentNotFound()
-    try:
-        await check_digest(_plaintext(db, keys, document), document.sha256)
-    except PackageIntegrityError as error:
-        async with db.transaction() as session:
-            await record(
-                session,
-                clock,
-                actor_of(principal),
-                "document.integrity_failed",
-                ("document", document.id),
-                request_id=document.request_id,
-                data={"error": str(error)},
-            )
-        raise
-    async with db.transaction() as session:
-        await record(
-            session,
-            clock,
-            actor_of(principal),
-            "document.read",
-            ("document", document.id),
-            request_id=document.request_id,
-            data={
-                "sha256": document.sha256,
-                "size": document.size,
-                "reader": principal.client_id,
-                "reader_kind": principal.kind.value,
-                "reader_agency": str(principal.agency_id) if principal.agency_id else None,
-            },
-        )
-    return document, _plaintext(db, keys, document)
+    body = await read_checked(
+        db,
+        clock,
+        principal,
+        keys,
+        _sealed(document),
+        chunk_fetcher(db, DocumentChunk, document.id),
+        "document.read",
+        {
+            "sha256": document.sha256,
+            "size": document.size,
+            "reader": principal.client_id,
+            "reader_kind": principal.kind.value,
+            "reader_agency": str(principal.agency_id) if principal.agency_id else None,
+        },
+    )
+    return document, body
 
 
-def _plaintext(db: Database, keys: KeyRing, document: Document) -> AsyncIterator[bytes]:
-    async def fetch(index: int) -> tuple[bytes, bytes] | None:
-        async with db.reader() as session:
-            chunk = await session.get(DocumentChunk, (document.id, index))
-        return (chunk.nonce, chunk.ciphertext) if chunk is not None else None
-
-    return open_chunks(keys.key(document.key_id), document.chunk_count, _aad(document), fetch)
+def _sealed(document: Document) -> Sealed:
+    return Sealed(
+        "document",
+        document.id,
+        document.request_id,
+        document.sha256,
+        document.key_id,
+        document.chunk_count,
+        _aad(document),
+    )

@@ -41,6 +41,7 @@ from trustcenter.domain.audit import Actor
 from trustcenter.domain.notice_text import NoticeFacts, compose, language_for
 from trustcenter.plugins import NoticeView
 from trustcenter.plugins.host import PluginHost
+from trustcenter.services.documents import purge_expired
 
 log = logging.getLogger(__name__)
 WORKER = Actor("system", "notice-worker")
@@ -70,10 +71,11 @@ class PassResult:
     failed: int = 0
     lost: int = 0  # delivered, but the lease had run out and another worker took over
     batches: int = 0
+    purged: int = 0  # uploaded documents nobody attached within their day, deleted
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: PassResult) -> None:
-        for name in ("resumed", "delivered", "retrying", "failed", "lost", "batches"):
+        for name in ("resumed", "delivered", "retrying", "failed", "lost", "batches", "purged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -123,9 +125,11 @@ class NoticeWorker:
         self.token = token or new_token()
 
     async def run_once(self, *, max_batches: int | None = None) -> PassResult:
-        """Make notices whose exception ended due again, then deliver batches until nothing
-        is due (or ``max_batches`` were done)."""
-        result = PassResult(resumed=await self.resume_ended())
+        """Delete the uploaded documents nobody attached within their day, make notices whose
+        exception ended due again, then deliver batches until nothing is due (or
+        ``max_batches`` were done)."""
+        purged = await purge_expired(self.db, self.clock, WORKER)
+        result = PassResult(resumed=await self.resume_ended(), purged=purged)
         while max_batches is None or result.batches < max_batches:
             batch = await self.run_batch()
             if not batch.batches:

@@ -1,12 +1,12 @@
-"""What each caller reads of a request where that differs by caller: an item's decision (an
-agency never learns the state of an account from it) and the operations the caller may
-perform next."""
+"""What each caller reads where that differs by caller: an item's decision (an agency never
+learns the state of an account from it), the operations the caller may perform next, and who
+verified an agency."""
 
 from __future__ import annotations
 
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.auth.scopes import REQUESTS_SUBMIT, REVIEW
-from trustcenter.db.models import RequestedItem
+from trustcenter.db.models import Agency, RequestedItem
 from trustcenter.domain.decisions import Reading, ReasonVocabulary, read_decision
 from trustcenter.domain.lifecycle import Operation, Party, RequestStatus, allowed_operations
 
@@ -33,3 +33,8 @@ def next_operations(principal: Principal, status: RequestStatus) -> list[Operati
     if principal.kind is PrincipalKind.AGENCY and principal.has(REQUESTS_SUBMIT):
         return allowed_operations(status, Party.AGENCY)
     return []
+
+
+def verified_by(principal: Principal, agency: Agency) -> str | None:
+    """Who verified the agency: staff read it, the agency itself does not."""
+    return agency.verified_by if principal.is_staff else None

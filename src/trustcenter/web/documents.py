@@ -2,20 +2,19 @@
 GET /documents/{id}: reviewers and the uploading agency read it; to anyone else it does not
 exist.
 
-The type is read from the bytes (PDF, PNG or JPEG); the Content-Type header is ignored."""
+The type is read from the bytes (PDF, PNG or JPEG: the signature they start with and the end
+marker near their end, ``domain.document_types``); the Content-Type header is ignored. Reads
+stream through ``web.sealed``, like disclosure packages."""
 
 from __future__ import annotations
 
-import base64
 import logging
-import uuid
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
-from trustcenter.disclosure.sealing import PackageIntegrityError
 from trustcenter.services.access import AccessDenied, NotAuthenticated
 from trustcenter.services.documents import (
     DocumentNotFound,
@@ -26,20 +25,29 @@ from trustcenter.services.documents import (
 )
 from trustcenter.web.authentication import principal_of
 from trustcenter.web.limits import BodyTooLarge
+from trustcenter.web.sealed import SealedRoute, serve, unauthenticated
 
-log = logging.getLogger("trustcenter.documents")
-
-NOT_FOUND = {"error": "not_found", "error_description": "no such document"}
+#: the refusal of a body that is not an acceptable document: (error, status)
+REFUSED = {
+    UnsupportedDocument.EMPTY: ("empty_document", 400),
+    UnsupportedDocument.UNSUPPORTED: ("unsupported_document_type", 415),
+    UnsupportedDocument.INCOMPLETE: ("incomplete_document", 400),
+}
 INSUFFICIENT = 'Bearer realm="trustcenter", error="insufficient_scope"'
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
-def _unauthenticated(scope: str) -> JSONResponse:
-    return JSONResponse(
-        {"error": "invalid_token", "error_description": f"a bearer token with {scope} is needed"},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer realm="trustcenter"'},
-    )
+ROUTE = SealedRoute(
+    what="document",
+    stored_as="document",
+    needs="review, or requests:read of the uploading agency,",
+    not_found=DocumentNotFound,
+    log=logging.getLogger("trustcenter.documents"),
+    describe=lambda d: (
+        d.content_type,
+        f"document-{d.id}.{EXTENSIONS.get(d.content_type, 'bin')}",
+    ),
+)
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -58,7 +66,7 @@ def routes(container: Container) -> list[Route]:
     async def post(request: Request) -> Response:
         principal = principal_of(request)
         if not principal.authenticated:
-            return _unauthenticated("requests:submit")
+            return unauthenticated("requests:submit")
         try:
             document = await upload(
                 container.db,
@@ -69,7 +77,7 @@ def routes(container: Container) -> list[Route]:
                 limit,
             )
         except NotAuthenticated:
-            return _unauthenticated("requests:submit")
+            return unauthenticated("requests:submit")
         except AccessDenied:
             return JSONResponse(
                 {
@@ -83,13 +91,8 @@ def routes(container: Container) -> list[Route]:
         except (DocumentTooLarge, BodyTooLarge):
             return _too_large(limit)
         except UnsupportedDocument as exc:
-            return JSONResponse(
-                {
-                    "error": "empty_document" if exc.empty else "unsupported_document_type",
-                    "error_description": str(exc),
-                },
-                status_code=400 if exc.empty else 415,
-            )
+            error, status = REFUSED[exc.why]
+            return JSONResponse({"error": error, "error_description": str(exc)}, status_code=status)
         except ClientDisconnect:
             return Response(status_code=400)
         return JSONResponse(
@@ -104,45 +107,7 @@ def routes(container: Container) -> list[Route]:
         )
 
     async def get(request: Request) -> Response:
-        principal = principal_of(request)
-        if not principal.authenticated:
-            return _unauthenticated("review, or requests:read of the uploading agency,")
-        try:
-            document_id = uuid.UUID(request.path_params["id"])
-        except ValueError:
-            return JSONResponse(NOT_FOUND, status_code=404)
-        try:
-            document, body = await open_document(
-                container.db, container.clock, principal, container.disclosure_keys, document_id
-            )
-        except DocumentNotFound:
-            return JSONResponse(NOT_FOUND, status_code=404)
-        except PackageIntegrityError as exc:
-            error_id = uuid.uuid4().hex[:12]
-            log.error(
-                "document %s failed its integrity check (%s), error %s", document_id, exc, error_id
-            )
-            return JSONResponse(
-                {
-                    "error": "integrity",
-                    "error_description": "the stored document failed its integrity check; "
-                    f"reference {error_id}",
-                },
-                status_code=500,
-            )
-        digest = base64.b64encode(bytes.fromhex(document.sha256)).decode()
-        name = f"document-{document.id}.{EXTENSIONS.get(document.content_type, 'bin')}"
-        return StreamingResponse(
-            body,
-            media_type=document.content_type,
-            headers={
-                "Content-Length": str(document.size),
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Repr-Digest": f"sha-256=:{digest}:",
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "no-store",
-            },
-        )
+        return await serve(request, ROUTE, container, open_document)
 
     return [
         Route("/documents", post, methods=["POST"]),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from trustcenter.domain.enums import Category, IdentifierType, InfoType
-from trustcenter.domain.rules import derive_category
+from trustcenter.domain.enums import IdentifierType, InfoType
+from trustcenter.domain.rules import classify_items
 from trustcenter.plugins import CategorySpec, RequestView, hookimpl
 
 
@@ -19,13 +19,15 @@ def trustcenter_categories() -> list[CategorySpec]:
 
 @hookimpl(trylast=True)
 def trustcenter_classify(request: RequestView) -> str:
-    targets: dict[tuple[str, str], list[InfoType]] = {}
-    for item in request.items:
-        targets.setdefault((item.identifier_type, item.identifier), []).append(
-            InfoType(item.info_type)
-        )
-    category = derive_category(
+    return policy_category(request)
+
+
+def policy_category(request: RequestView) -> str:
+    """The policy's classification of the request (SPEC section 6)."""
+    return classify_items(
         request.emergency,
-        [(IdentifierType(kind), infos) for (kind, _), infos in targets.items()],
-    )
-    return Category(category).name
+        (
+            (IdentifierType(i.identifier_type), i.identifier, InfoType(i.info_type))
+            for i in request.items
+        ),
+    ).name
