@@ -4,7 +4,14 @@ The tables are grouped by concept in sibling modules; this module only gathers t
 """
 
 from trustcenter.db.base import Base
-from trustcenter.db.tables_access import Agency, OAuthClient, SigningKey
+from trustcenter.db.tables_access import (
+    Agency,
+    ClientAuthFailures,
+    OAuthClient,
+    RevokedToken,
+    SigningKey,
+    UsedClientAssertion,
+)
 from trustcenter.db.tables_audit import AuditEvent, AuditHead
 from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
 from trustcenter.db.tables_documents import Document, DocumentChunk
@@ -33,6 +40,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "ClientAuthFailures",
     "Disclosure",
     "DisclosureChunk",
     "Document",
@@ -50,11 +58,13 @@ __all__ = [
     "ReportStatement",
     "Request",
     "RequestedItem",
+    "RevokedToken",
     "SigningKey",
     "SupportRecord",
     "Target",
     "TransparencyReport",
     "UsageEvent",
+    "UsedClientAssertion",
     "Vendor",
     "VendorAttestation",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
@@ -43,6 +43,53 @@ class OAuthClient(UUIDPk, Base):
     scopes: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    #: how the client authenticates at the token endpoint: "client_secret" (HTTP Basic or the
+    #: form, never both) or "private_key_jwt" (RFC 7523 assertions signed with its own key)
+    auth_method: Mapped[str] = mapped_column(
+        String(32), default="client_secret", server_default="client_secret"
+    )
+    #: the client's public keys for private_key_jwt: inline JWKS (JSON) or where to fetch them
+    jwks: Mapped[str | None] = mapped_column(Text)
+    jwks_uri: Mapped[str | None] = mapped_column(String(500))
+    #: after a rotation the previous secret stays valid until this moment (grace period)
+    previous_secret_sha256: Mapped[str | None] = mapped_column(String(64))
+    previous_secret_until: Mapped[datetime | None]
+    secret_rotated_at: Mapped[datetime | None]
+
+
+class RevokedToken(Base):
+    """An access token revoked before its expiry (RFC 7009), by its ``jti``; kept until the
+    token would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(128), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime]
+
+
+class UsedClientAssertion(Base):
+    """A private_key_jwt assertion already used (RFC 7523 ``jti``): a replay is refused, across
+    every process; kept until the assertion expires."""
+
+    __tablename__ = "used_client_assertions"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ClientAuthFailures(Base):
+    """Failed client authentications counted per claimed client id and minute, so the audit
+    gets at most one ``oauth.client_auth_failed`` event a minute per client id, with a count."""
+
+    __tablename__ = "client_auth_failures"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    audited_at: Mapped[datetime | None]
 
 
 class SigningKey(Base):
