@@ -126,6 +126,11 @@ async def container(
         issuer="http://localhost",
         disclosure_keys=TEST_DISCLOSURE_KEYS,
         plugins="",  # no auto-loading in the suite: tests register the plugins they need
+        # budgets per minute no test reaches (their own tests set small ones)
+        graphql_cost_per_minute=10_000_000,
+        graphql_requests_per_minute=100_000,
+        graphql_anonymous_cost_per_minute=10_000_000,
+        graphql_anonymous_requests_per_minute=100_000,
     )
     c = build(settings, clock)
     if migrated.backend == "postgresql":

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from trustcenter.auth import endpoints as oauth_endpoints
 from trustcenter.auth.keys import KeyStore
 from trustcenter.auth.server import AuthorizationServer
+from trustcenter.auth.throttle import AuthThrottle, storage_for
 from trustcenter.auth.tokens import TokenGenerator, TokenValidator
 from trustcenter.clock import Clock, SystemClock
 from trustcenter.config import Settings
@@ -33,6 +35,21 @@ class Container:
     data_source: DataSource
     plugins: PluginHost
     _keyring: KeyRing | None = field(default=None, repr=False)
+    _client_throttle: AuthThrottle | None = field(default=None, repr=False)
+
+    @property
+    def client_throttle(self) -> AuthThrottle:
+        """The budget of failed client authentications at the OAuth endpoints, in the
+        configured rate-limit storage (made when first needed)."""
+        if self._client_throttle is None:
+            s = self.settings
+            self._client_throttle = AuthThrottle(
+                storage_for(s.rate_limit_storage),
+                per_client=s.auth_failures_per_minute,
+                per_address=s.auth_failures_per_minute_per_address,
+                prefix=s.rate_limit_prefix,
+            )
+        return self._client_throttle
 
     @property
     def disclosure_keys(self) -> KeyRing:
@@ -77,7 +94,11 @@ class Container:
         return [*configured, *await self.plugins.report_exclusions()]
 
     async def start(self, *, upgrade: bool = True) -> None:
-        """Bring the database schema up to date (if asked) and load the signing keys."""
+        """Bring the database schema up to date (if asked) and load the signing keys; refuse
+        production without the keys that protect data at rest."""
+        refusal = self.settings.startup_refusal()
+        if refusal is not None:
+            raise SystemExit(refusal)
         if upgrade:
             await migrate.upgrade(self.db.engine, self.db.url, self.settings.database_schema)
         await self.keys.load(self.clock.now())
@@ -96,7 +117,7 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     logging.getLogger("alembic").setLevel(logging.WARNING)
     db = Database(settings.database_url, schema=settings.database_schema)
     plugins = PluginHost.from_settings(settings.plugins)
-    keys = KeyStore(db)
+    keys = KeyStore(db, settings.secret_key_bytes)
 
     def epoch() -> float:
         return clock.now().timestamp()
@@ -104,12 +125,14 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     generator = TokenGenerator(
         keys, settings.issuer, settings.audience, settings.token_lifetime, epoch
     )
+    auth_server = AuthorizationServer(generator, f"{settings.issuer}/oauth/token", epoch)
+    oauth_endpoints.install(auth_server)  # RFC 7009 revocation, RFC 7662 introspection
     return Container(
         settings=settings,
         db=db,
         clock=clock,
         keys=keys,
-        auth_server=AuthorizationServer(generator),
+        auth_server=auth_server,
         validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
         data_source=plugins.data_source(db),
         plugins=plugins,

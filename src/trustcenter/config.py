@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,6 +11,8 @@ from dataclasses import dataclass, field
 from trustcenter.domain.report_policy import configuration_refusal
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trustcenter.db"
+#: the values TRUSTCENTER_ENV takes, in any case; anything else stops start-up
+ENVIRONMENTS = ("development", "production")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -30,6 +34,14 @@ class Settings:
     audience: str = "urn:trustcenter:api"
     token_lifetime: int = 900
     max_body_bytes: int = 12 * 1024 * 1024
+    #: the largest POST /graphql body (documents travel through POST /documents)
+    max_graphql_bytes: int = 256 * 1024
+    #: the largest body a caller without an Authorization header may send, on any path
+    max_anonymous_bytes: int = 8 * 1024
+    #: the deepest nesting of arrays and objects in a GraphQL request's JSON
+    max_json_depth: int = 32
+    #: the longest GraphQL query text, in UTF-8 bytes
+    max_query_bytes: int = 32 * 1024
     #: the largest legal document POST /documents accepts (its own limit, above the body limit)
     max_document_bytes: int = 20 * 1024 * 1024
     max_query_depth: int = 12
@@ -37,11 +49,31 @@ class Settings:
     max_tokens: int = 5000
     default_page_size: int = 20
     max_page_size: int = 100
+    #: the largest static cost of one GraphQL operation (fields times page sizes)
+    max_query_cost: int = 25_000
+    #: a client's GraphQL budget per minute: the summed cost of its operations, and requests
+    graphql_cost_per_minute: int = 100_000
+    graphql_requests_per_minute: int = 600
+    #: the same for callers without a token, counted per source address
+    graphql_anonymous_cost_per_minute: int = 5_000
+    graphql_anonymous_requests_per_minute: int = 60
+    #: where rate-limit counters live: "memory://" (one process) or "redis://host:port/db"
+    #: (shared by every process that serves)
+    rate_limit_storage: str = "memory://"
+    #: failed client authentications allowed per minute, per claimed client id and per source
+    #: address, before the OAuth endpoints answer 429 slow_down
+    auth_failures_per_minute: int = 10
+    auth_failures_per_minute_per_address: int = 30
+    #: prefixes the rate-limit keys, so several deployments can share one Redis
+    rate_limit_prefix: str = "trustcenter"
     log_level: str = "INFO"
     #: "kid:base64key[,kid:base64key…]": AES-256 keys for disclosure packages; the first
     #: seals new packages, the others still open older ones (rotation)
     disclosure_keys: str = ""
     disclosure_key_file: str = "trustcenter-disclosure.key"
+    #: base64 of 32 random bytes: the AES-256-GCM key that encrypts the token signing keys in
+    #: the database; required in production (without it, development stores them in clear)
+    secret_key: str = ""
     due_soon_hours: int = 48
     #: installed plugins to load: "*" (all), "" (none) or entry-point names, comma-separated
     plugins: str = "*"
@@ -59,8 +91,29 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
+    def secret_key_bytes(self) -> bytes | None:
+        """The decoded ``TRUSTCENTER_SECRET_KEY`` (checked by ``from_env``), or None."""
+        return base64.b64decode(self.secret_key, validate=True) if self.secret_key else None
+
+    def startup_refusal(self) -> str | None:
+        """Why the service must not start with these settings (production without its keys)."""
+        if not self.production:
+            return None
+        missing = [
+            name
+            for name, value in (
+                ("TRUSTCENTER_SECRET_KEY", self.secret_key),
+                ("TRUSTCENTER_DISCLOSURE_KEYS", self.disclosure_keys.strip()),
+            )
+            if not value
+        ]
+        if missing:
+            return f"production needs {' and '.join(missing)}: refusing to start without them"
+        return None
+
+    @property
     def production(self) -> bool:
-        return self.env == "production"
+        return self.env.strip().lower() == "production"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -68,16 +121,36 @@ class Settings:
         values: dict[str, object] = {
             "database_url": e.get("TRUSTCENTER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             "database_schema": e.get("TRUSTCENTER_DATABASE_SCHEMA") or None,
-            "env": e.get("TRUSTCENTER_ENV", "development"),
+            "env": (e.get("TRUSTCENTER_ENV") or "development").strip().lower(),
             "issuer": (e.get("TRUSTCENTER_ISSUER") or "http://localhost:8000").rstrip("/"),
             "audience": e.get("TRUSTCENTER_AUDIENCE") or "urn:trustcenter:api",
             "token_lifetime": _int(e, "TRUSTCENTER_TOKEN_LIFETIME", 900),
             "max_body_bytes": _int(e, "TRUSTCENTER_MAX_BODY_BYTES", 12 * 1024 * 1024),
+            "max_graphql_bytes": _int(e, "TRUSTCENTER_MAX_GRAPHQL_BYTES", 256 * 1024),
+            "max_anonymous_bytes": _int(e, "TRUSTCENTER_MAX_ANONYMOUS_BYTES", 8 * 1024),
+            "max_json_depth": _int(e, "TRUSTCENTER_MAX_JSON_DEPTH", 32),
+            "max_query_bytes": _int(e, "TRUSTCENTER_MAX_QUERY_BYTES", 32 * 1024),
             "max_document_bytes": _int(e, "TRUSTCENTER_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024),
+            "max_query_cost": _int(e, "TRUSTCENTER_MAX_QUERY_COST", 25_000),
+            "graphql_cost_per_minute": _int(e, "TRUSTCENTER_GRAPHQL_COST_PER_MINUTE", 100_000),
+            "graphql_requests_per_minute": _int(e, "TRUSTCENTER_GRAPHQL_REQUESTS_PER_MINUTE", 600),
+            "graphql_anonymous_cost_per_minute": _int(
+                e, "TRUSTCENTER_GRAPHQL_ANONYMOUS_COST_PER_MINUTE", 5_000
+            ),
+            "graphql_anonymous_requests_per_minute": _int(
+                e, "TRUSTCENTER_GRAPHQL_ANONYMOUS_REQUESTS_PER_MINUTE", 60
+            ),
+            "rate_limit_storage": e.get("TRUSTCENTER_RATE_LIMIT_STORAGE") or "memory://",
+            "auth_failures_per_minute": _int(e, "TRUSTCENTER_AUTH_FAILURES_PER_MINUTE", 10),
+            "auth_failures_per_minute_per_address": _int(
+                e, "TRUSTCENTER_AUTH_FAILURES_PER_MINUTE_PER_ADDRESS", 30
+            ),
+            "rate_limit_prefix": e.get("TRUSTCENTER_RATE_LIMIT_PREFIX") or "trustcenter",
             "log_level": e.get("TRUSTCENTER_LOG_LEVEL", "INFO"),
             "disclosure_keys": e.get("TRUSTCENTER_DISCLOSURE_KEYS", ""),
             "disclosure_key_file": e.get("TRUSTCENTER_DISCLOSURE_KEY_FILE")
             or "trustcenter-disclosure.key",
+            "secret_key": (e.get("TRUSTCENTER_SECRET_KEY") or "").strip(),
             "due_soon_hours": _int(e, "TRUSTCENTER_DUE_SOON_HOURS", 48),
             "plugins": e.get("TRUSTCENTER_PLUGINS", "*"),
             "report_exclusions": e.get("TRUSTCENTER_REPORT_EXCLUSIONS", ""),
@@ -89,6 +162,18 @@ class Settings:
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
+        if settings.env.strip().lower() not in ENVIRONMENTS:
+            raise SystemExit(
+                f"TRUSTCENTER_ENV must be one of {', '.join(ENVIRONMENTS)} (any case), "
+                f"not {settings.env[:40]!r}"
+            )
+        if settings.secret_key:
+            try:
+                key = base64.b64decode(settings.secret_key, validate=True)
+            except (binascii.Error, ValueError):
+                key = b""
+            if len(key) != 32:
+                raise SystemExit("TRUSTCENTER_SECRET_KEY must be the base64 of 32 random bytes")
         if not 60 <= settings.token_lifetime <= 3600:
             raise SystemExit("TRUSTCENTER_TOKEN_LIFETIME must be between 60 and 3600 seconds")
         for name in (
@@ -96,6 +181,17 @@ class Settings:
             "notice_lease_seconds",
             "notice_max_attempts",
             "max_document_bytes",
+            "auth_failures_per_minute",
+            "auth_failures_per_minute_per_address",
+            "max_query_cost",
+            "graphql_cost_per_minute",
+            "graphql_requests_per_minute",
+            "graphql_anonymous_cost_per_minute",
+            "graphql_anonymous_requests_per_minute",
+            "max_graphql_bytes",
+            "max_anonymous_bytes",
+            "max_json_depth",
+            "max_query_bytes",
         ):
             if getattr(settings, name) < 1:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")

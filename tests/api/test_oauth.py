@@ -150,6 +150,7 @@ async def test_metadata_follows_rfc8414(world):
     assert set(meta["token_endpoint_auth_methods_supported"]) == {
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
     }
     assert {"requests:submit", "review", "admin"} <= set(meta["scopes_supported"])
 

@@ -229,7 +229,7 @@ async def test_global_ids_of_findings_and_subjects_tell_the_agency_nothing(world
     for type_name, raw in probes:
         r = await agency.gql(NODE, {"id": gid(type_name, raw)})
         assert r.status_code == 200
-        answers.append(r.json())
+        answers.append({k: v for k, v in r.json().items() if k != "extensions"})  # cost
     assert answers == [{"data": {"node": None}}] * len(answers)
 
 

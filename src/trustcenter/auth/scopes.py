@@ -11,6 +11,7 @@ NOTICES = "notices"
 REPORTS = "reports"
 AUDIT = "audit"
 ADMIN = "admin"
+INTROSPECT = "introspect"
 
 AGENCY_SCOPES: dict[str, str] = {
     REQUESTS_SUBMIT: "submit, revise and withdraw the agency's requests; answer questions",
@@ -24,6 +25,8 @@ STAFF_SCOPES: dict[str, str] = {
     REPORTS: "build and publish transparency reports",
     AUDIT: "read the audit trail",
     ADMIN: "administer agencies, clients, vendors and overrides",
+    INTROSPECT: "ask the introspection endpoint whether an access token is active (for a "
+    "resource server)",
 }
 
 ALL_SCOPES: tuple[str, ...] = (*AGENCY_SCOPES, *STAFF_SCOPES)

@@ -87,9 +87,14 @@ class AccessClaims:
     scopes: frozenset[str]
     token_id: str
     expires_at: int
+    issued_at: int = 0
 
 
 class TokenValidator:
+    """Checks a token's form, signature and claims. Whether it was revoked (RFC 7009) or its
+    client may still call is asked of the database where the client is looked up anyway
+    (``services.clients.principal_for``), in the same query."""
+
     def __init__(
         self, keys: KeyStore, issuer: str, audience: str, clock: Callable[[], float]
     ) -> None:
@@ -146,6 +151,7 @@ class TokenValidator:
             scopes=frozenset(str(scope).split()),
             token_id=str(claims["jti"]),
             expires_at=int(claims["exp"]),
+            issued_at=int(claims["iat"]),
         )
 
 

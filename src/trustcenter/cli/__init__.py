@@ -98,6 +98,9 @@ def serve(host: str, port: int, demo: bool) -> None:
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
         overrides["issuer"] = f"http://{shown}:{port}"
     settings = Settings.from_env(None, **overrides)
+    refusal = settings.startup_refusal()
+    if refusal is not None:
+        raise click.ClickException(refusal)
 
     async def prepare(container: Container) -> None:
         if demo:

@@ -176,15 +176,42 @@ def client() -> None:
     "--scopes", required=True, help='Space-separated, e.g. "requests:submit requests:read".'
 )
 @click.option("--name", help="A label for the client.")
+@click.option(
+    "--jwks",
+    "jwks_file",
+    type=click.File("r"),
+    help="The client's public keys (a JWKS file): it authenticates with private_key_jwt.",
+)
+@click.option(
+    "--jwks-uri", help="Where the client publishes its public keys (https): private_key_jwt."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def client_create(
-    agency_id: str | None, staff: bool, scopes: str, name: str | None, as_json: bool
+    agency_id: str | None,
+    staff: bool,
+    scopes: str,
+    name: str | None,
+    jwks_file: Any,
+    jwks_uri: str | None,
+    as_json: bool,
 ) -> None:
-    """Create a client; its secret is printed once and never stored in clear."""
+    """Create a client; its secret is printed once and never stored in clear. With --jwks or
+    --jwks-uri it has no secret and signs client assertions with its own key instead."""
+    import json
+
+    from trustcenter.auth.client_auth import PRIVATE_KEY_JWT
     from trustcenter.services.clients import create_client
 
     if staff == (agency_id is not None):
         raise click.UsageError("give exactly one of --agency ID or --staff")
+    if jwks_file is not None and jwks_uri is not None:
+        raise click.UsageError("give --jwks FILE or --jwks-uri URL, not both")
+    jwks = None
+    if jwks_file is not None:
+        try:
+            jwks = json.load(jwks_file)
+        except ValueError as exc:
+            raise click.UsageError(f"--jwks is not JSON: {exc}") from exc
 
     async def work(c: Container) -> Any:
         return await create_client(
@@ -193,16 +220,111 @@ def client_create(
             scopes=parse_scopes(scopes),
             agency_id=_uuid(agency_id) if agency_id else None,
             name=name,
+            jwks=jwks,
+            jwks_uri=jwks_uri,
         )
 
     new = _run(work)
+    data: dict[str, Any] = {"client_id": new.client_id, "client_secret": new.client_secret}
+    data["scopes"] = list(new.scopes)
+    if new.client_secret is None:
+        data["token_endpoint_auth_method"] = PRIVATE_KEY_JWT
+        text = (
+            f"client_id:     {new.client_id}\nauth method:   private_key_jwt (no secret)\n"
+            f"scopes:        {' '.join(new.scopes)}"
+        )
+    else:
+        text = (
+            f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
+            f"scopes:        {' '.join(new.scopes)}\n(the secret is shown only this once)"
+        )
+    _emit(data, as_json, text)
+
+
+def _client_data(row: Any) -> dict[str, Any]:
+    return {
+        "client_id": row.client_id,
+        "name": row.name,
+        "agency_id": str(row.agency_id) if row.agency_id else None,
+        "scopes": row.scopes.split(),
+        "auth_method": row.auth_method,
+        "created_at": row.created_at.isoformat(),
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+        "secret_rotated_at": row.secret_rotated_at.isoformat() if row.secret_rotated_at else None,
+        "previous_secret_until": (
+            row.previous_secret_until.isoformat() if row.previous_secret_until else None
+        ),
+    }
+
+
+@client.command("list")
+@click.option("--agency", "agency_id", help="Only this agency's clients.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def client_list(agency_id: str | None, as_json: bool) -> None:
+    """List clients (revoked ones too), oldest first."""
+    from trustcenter.services.clients import list_clients
+
+    async def work(c: Container) -> Any:
+        return await list_clients(c.db, agency_id=_uuid(agency_id) if agency_id else None)
+
+    data = [_client_data(row) for row in _run(work)]
+    text = (
+        "\n".join(
+            f"{d['client_id']}  {'revoked' if d['revoked_at'] else 'active ':<7}  "
+            f"{d['agency_id'] or 'staff':<36}  {' '.join(d['scopes'])}  ({d['name']})"
+            for d in data
+        )
+        or "no clients"
+    )
+    _emit(data, as_json, text)
+
+
+@client.command("revoke")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def client_revoke(client_id: str, as_json: bool) -> None:
+    """Revoke a client for good: no more tokens, and its tokens stop working at once."""
+    from trustcenter.services.clients import revoke_client
+
+    async def work(c: Container) -> Any:
+        return await revoke_client(c.db, c.clock, client_id)
+
+    row = _run(work)
+    _emit(_client_data(row), as_json, f"client {row.client_id} revoked")
+
+
+@client.command("rotate-secret")
+@click.argument("client_id")
+@click.option(
+    "--grace",
+    "grace_seconds",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds the previous secret keeps working (0: it stops at once; at most 7 days).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def client_rotate_secret(client_id: str, grace_seconds: int, as_json: bool) -> None:
+    """Give a client a new secret, printed once; the old one works for the grace period."""
+    from trustcenter.services.clients import rotate_secret
+
+    async def work(c: Container) -> Any:
+        return await rotate_secret(c.db, c.clock, client_id, grace_seconds=grace_seconds)
+
+    done = _run(work)
+    until = done.previous_valid_until
     _emit(
         {
-            "client_id": new.client_id,
-            "client_secret": new.client_secret,
-            "scopes": list(new.scopes),
+            "client_id": done.client.client_id,
+            "client_secret": done.client_secret,
+            "previous_secret_valid_until": until.isoformat() if until else None,
         },
         as_json,
-        f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
-        f"scopes:        {' '.join(new.scopes)}\n(the secret is shown only this once)",
+        f"client_id:     {done.client.client_id}\nclient_secret: {done.client_secret}\n"
+        + (
+            f"the previous secret works until {until:%Y-%m-%d %H:%M:%S} UTC\n"
+            if until
+            else "the previous secret no longer works\n"
+        )
+        + "(the secret is shown only this once)",
     )

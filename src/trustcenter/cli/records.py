@@ -157,8 +157,65 @@ def keys_rotate(as_json: bool) -> None:
     async def work(c: Container) -> str:
         return await c.keys.rotate(c.clock.now())
 
-    kid = _run(work)
+    kid = _run(_keys_work(work))
     _emit({"kid": kid}, as_json, f"now signing with key {kid}")
+
+
+def _keys_work(work: Any) -> Any:
+    """A stored key that does not open (no or another TRUSTCENTER_SECRET_KEY) or a refused
+    retirement is a clear message, not a traceback."""
+    from trustcenter.auth.key_sealing import KeySealingError
+    from trustcenter.auth.keys import KeyRetirementRefused
+
+    async def guarded(c: Container) -> Any:
+        try:
+            return await work(c)
+        except (KeySealingError, KeyRetirementRefused) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return guarded
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def keys_list(as_json: bool) -> None:
+    """List the signing keys: the current one, and those rotated out with when they may go."""
+    from trustcenter.auth.keys import RETIRE_AFTER
+
+    async def work(c: Container) -> Any:
+        return await c.keys.stored()
+
+    rows = _run(_keys_work(work))
+    data = [
+        {
+            "kid": r.kid,
+            "created_at": r.created_at.isoformat(),
+            "rotated_out_at": r.retired_at.isoformat() if r.retired_at else None,
+            "retire_after": (r.retired_at + RETIRE_AFTER).isoformat() if r.retired_at else None,
+            "encrypted": r.encrypted,
+        }
+        for r in rows
+    ]
+    text = "\n".join(
+        f"{d['kid']}  "
+        + (f"may be retired after {d['retire_after']}" if d["retire_after"] else "current")
+        + ("" if d["encrypted"] else "  (stored in clear)")
+        for d in data
+    )
+    _emit(data, as_json, text or "no signing keys yet")
+
+
+@keys.command("retire")
+@click.argument("kid")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def keys_retire(kid: str, as_json: bool) -> None:
+    """Remove a key rotated out, once no token it signed can still be valid."""
+
+    async def work(c: Container) -> None:
+        await c.keys.retire(kid, c.clock.now())
+
+    _run(_keys_work(work))
+    _emit({"kid": kid, "retired": True}, as_json, f"signing key {kid} retired and removed")
 
 
 @main.command("plugins")

@@ -19,11 +19,22 @@ AgencyKind = strawberry.enum(d.AgencyKind)
 VerificationState = strawberry.enum(d.VerificationState)
 
 
-def _kind_value(value: object) -> str:
-    code = str(value).strip().upper()
-    if not _CATEGORY.match(code):
-        raise ValueError(f"{value!r} is not a kind of legal basis such as WARRANT")
+def _code(value: object, pattern: re.Pattern[str], what: str) -> str:
+    """A code written as a string; anything else (a number, a list, a long or empty string)
+    is the caller's mistake, answered with the value cut short."""
+    if not isinstance(value, str):
+        raise ValueError(
+            f"{what}, written as a string or an enum value, not {type(value).__name__}"
+        )
+    code = value.strip().upper()
+    if not pattern.match(code):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise ValueError(f"{shown!r} is not {what}")
     return code
+
+
+def _kind_value(value: object) -> str:
+    return _code(value, _CATEGORY, "a kind of legal basis such as WARRANT")
 
 
 def _kind_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
@@ -48,10 +59,7 @@ IssuerRole = strawberry.enum(d.IssuerRole, description="Who issued the legal bas
 
 
 def _category_value(value: object) -> str:
-    code = str(value).strip().upper()
-    if not _CATEGORY.match(code):
-        raise ValueError(f"{value!r} is not a category name such as ACCOUNT")
-    return code
+    return _code(value, _CATEGORY, "a category name such as ACCOUNT")
 
 
 def _category_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
@@ -78,10 +86,7 @@ DecisionOutcome = strawberry.enum(d.DecisionOutcome)
 
 
 def _reason_value(value: object) -> str:
-    code = str(value).strip().upper()
-    if not _REASON.match(code):
-        raise ValueError(f"{value!r} is not a reason code such as OVERBROAD")
-    return code
+    return _code(value, _REASON, "a reason code such as OVERBROAD")
 
 
 def _reason_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:

@@ -7,12 +7,16 @@ can find one from the other; neither ever contains a token or personal data.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
+from strawberry.relay.types import GlobalIDValueError
 
 from trustcenter.db.repositories.requests import BadCursor
 from trustcenter.domain.errors import DomainError, ErrorCode
@@ -55,44 +59,101 @@ def _code_for(exc: BaseException | None) -> str | None:
     return None
 
 
+#: what the parser's and the validation rules' limits say, and the code each answer carries
+_LIMIT_MESSAGES: tuple[tuple[str, str], ...] = (
+    ("tokens. Parsing aborted", "QUERY_TOO_LARGE"),
+    ("code points. Parsing aborted", "QUERY_TOO_LARGE"),
+    ("nested too deeply", "QUERY_TOO_DEEP"),
+    ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
+    ("aliases found. Allowed", "TOO_MANY_ALIASES"),
+)
+#: the longest run of one echoed value in a message, and the longest message
+MAX_ECHO = 200
+MAX_MESSAGE = 600
+_LONG_RUN = re.compile(rf"\S{{{MAX_ECHO + 1},}}")
+
+
+def shorten(message: str) -> str:
+    """Cut every echoed value to MAX_ECHO characters and the message to MAX_MESSAGE, so an
+    error never carries a large input back."""
+    message = _LONG_RUN.sub(lambda m: m.group(0)[:MAX_ECHO] + "…", message)
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
+
+
+def _limit_code(message: str, default: str) -> str:
+    for fragment, code in _LIMIT_MESSAGES:
+        if fragment in message:
+            return code
+    return default
+
+
+def _client_code(error: GraphQLError, validation: set[int]) -> str | None:
+    """The code of an error about the client's own document or variables, else None."""
+    original = error.original_error
+    if isinstance(error, GraphQLSyntaxError) or isinstance(original, GraphQLSyntaxError):
+        return _limit_code(error.message, "GRAPHQL_PARSE_FAILED")
+    if id(error) in validation:
+        return _limit_code(error.message, "GRAPHQL_VALIDATION_FAILED")
+    if isinstance(original, StrawberryInputCoercionError | GlobalIDValueError):
+        return "BAD_USER_INPUT"  # a malformed global id, found while reading the arguments
+    if error.path is None and (original is None or isinstance(original, GraphQLError)):
+        return "BAD_USER_INPUT"  # the variables do not fit their types; no operation named
+    return None
+
+
+def _masked(error: GraphQLError, what: str) -> GraphQLError:
+    error_id = uuid.uuid4().hex[:12]
+    log.error("%s %s in %s", what, error_id, error.path, exc_info=error.original_error)
+    return GraphQLError(
+        f"Unexpected error; reference {error_id}",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+    )
+
+
+def ensure_code(error: GraphQLError) -> GraphQLError:
+    """The error itself when it carries a code, else masked as unexpected (logged)."""
+    if (error.extensions or {}).get("code"):
+        return error
+    return _masked(error, "unexpected error outside the error policy")
+
+
 class ErrorPolicy(SchemaExtension):
-    """Give known refusals a code; replace everything unexpected by a masked error with an id;
-    answer an unauthenticated call with HTTP 401 and a ``WWW-Authenticate`` challenge."""
+    """Give every error a code: the client's own mistakes (parse, validation, variables,
+    limits, malformed ids) and known refusals say what they are; everything unexpected is
+    replaced by a masked error with an id. An unauthenticated call answers HTTP 401 with a
+    ``WWW-Authenticate`` challenge."""
 
     def on_operation(self) -> Iterator[None]:
+        self._validation: set[int] = set()
         yield
         result = self.execution_context.result
         if not result or not result.errors:
             return
         result.errors = [self._process(e) for e in result.errors]
 
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self._validation = {id(e) for e in self.execution_context.pre_execution_errors or ()}
+
     def _process(self, error: GraphQLError) -> GraphQLError:
+        if (error.extensions or {}).get("code"):
+            return self._rewrite(error, error.message, dict(error.extensions or {}))
+        client = _client_code(error, self._validation)
+        if client is not None:
+            return self._rewrite(error, error.message, {"code": client})
         original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            # parse, validation and variable errors: about the client's own document
-            return error
-        code = _code_for(original)
+        code = None if isinstance(original, GraphQLError) else _code_for(original)
         if code is None:
-            error_id = uuid.uuid4().hex[:12]
-            log.error("unexpected error %s in %s", error_id, error.path, exc_info=original)
-            return GraphQLError(
-                f"Unexpected error; reference {error_id}",
-                nodes=error.nodes,
-                path=error.path,
-                extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
-            )
+            return _masked(error, "unexpected error")
         if code == "PLUGIN_FAILED":
             error_id = uuid.uuid4().hex[:12]
             log.error("plugin failure %s: %s", error_id, original, exc_info=original)
-            return GraphQLError(
+            return self._rewrite(
+                error,
                 f"{original}; nothing was changed (reference {error_id})",
-                nodes=error.nodes,
-                path=error.path,
-                extensions={
-                    "code": code,
-                    "errorId": error_id,
-                    "plugin": getattr(original, "plugin", None),
-                },
+                {"code": code, "errorId": error_id, "plugin": getattr(original, "plugin", None)},
             )
         if code == "UNAUTHENTICATED":
             response = getattr(self.execution_context.context, "response", None)
@@ -102,4 +163,15 @@ class ErrorPolicy(SchemaExtension):
             message = "authentication required: send a bearer access token"
         else:
             message = str(original)
-        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions={"code": code})
+        return self._rewrite(error, message, {"code": code})
+
+    @staticmethod
+    def _rewrite(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+        return GraphQLError(
+            shorten(message),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=extensions,
+        )

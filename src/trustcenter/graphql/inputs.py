@@ -44,9 +44,11 @@ class LegalBasisInput:
     non_disclosure_until: date | None = None
     document: str | None = strawberry.field(
         default=None,
-        description="The signed instrument, base64 (at most 8 MiB decoded).",
+        description="The signed instrument, base64; only a small one fits, since the whole "
+        "GraphQL request must stay within its body limit (256 KiB by default).",
         deprecation_reason="Upload the document with POST /documents and send its id in "
-        "documentIds; base64 documents are accepted for one more release.",
+        "documentIds; this field carries only small documents (within the GraphQL body "
+        "limit, 256 KiB by default) and is accepted for one more release.",
     )
     document_ids: list[strawberry.ID] | None = strawberry.field(
         default=None,

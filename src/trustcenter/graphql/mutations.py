@@ -8,6 +8,7 @@ from strawberry.types import Info
 from trustcenter.domain.errors import DomainError
 from trustcenter.graphql.agencies import AgencyMutation
 from trustcenter.graphql.classification import ClassificationMutation
+from trustcenter.graphql.clients import ClientMutation
 from trustcenter.graphql.errors import UserError, user_errors
 from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
 from trustcenter.graphql.mutations_review import ReviewMutation
@@ -38,6 +39,7 @@ class Mutation(
     ReportMutation,
     AgencyMutation,
     ClassificationMutation,
+    ClientMutation,
 ):
     @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
     async def submit_request(

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from trustcenter.db.repositories.requests import Order, RequestFilter, encode_cursor
 from trustcenter.domain.lifecycle import RequestStatus as _Status
+from trustcenter.graphql.clients import ClientQuery
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
 from trustcenter.graphql.errors import BadInput
 from trustcenter.graphql.nodes import ctx
@@ -90,7 +91,7 @@ def _page_size(info: Info, first: int | None) -> int:
 
 
 @strawberry.type
-class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery):
+class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery, ClientQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist for you."
     )
@@ -99,7 +100,7 @@ class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery):
         try:
             id.resolve_type(info)
         except (GlobalIDValueError, ValueError):
-            return None
+            return None  # like an unseen id: which names are node types tells nothing
         found: relay.Node | None = await id.resolve_node(info, required=False)
         return found
 
@@ -121,11 +122,11 @@ class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery):
         c = ctx(info)
         reads.request_scope(c.principal)
         if id.type_name != "Request":
-            return None
+            raise BadInput(f"id is the id of a {id.type_name[:40]}, not of a Request")
         try:
             key = uuid.UUID(id.node_id)
         except ValueError:
-            return None
+            raise BadInput("id is not the id of a Request") from None
         row = await c.loaders.request.load(key)
         return RequestType(row=row) if row is not None else None
 

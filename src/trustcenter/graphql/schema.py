@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -13,9 +14,11 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from trustcenter.config import Settings
+from trustcenter.graphql.caps import ListCaps
+from trustcenter.graphql.cost import Budget, CostBudget
 from trustcenter.graphql.enums import (
     CATEGORY_SCALAR,
     LEGAL_BASIS_KIND_SCALAR,
@@ -24,7 +27,7 @@ from trustcenter.graphql.enums import (
     LegalBasisKind,
     ReasonCode,
 )
-from trustcenter.graphql.errors import ErrorPolicy
+from trustcenter.graphql.errors import ErrorPolicy, ensure_code
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
 from trustcenter.graphql.types_userdata import AccountType, ProductType
@@ -37,14 +40,26 @@ class Schema(strawberry.Schema):
         """Unexpected errors are logged by ErrorPolicy with their error id; the rest are the
         client's own (bad input, refused access) and need no server log entry."""
 
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """The operation's result; an error that escaped ErrorPolicy (an extension that
+        failed) is masked there too, so no error leaves without a code."""
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [ensure_code(e) for e in result.errors]
+        return result
 
-def build_schema(settings: Settings | None = None) -> Schema:
+
+def build_schema(settings: Settings | None = None, budget: Budget | None = None) -> Schema:
+    """``budget``: the callers' budgets per minute (the app's); without one only the
+    per-request maximum cost applies."""
     settings = settings or Settings()
     extensions: list[object] = [
         partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        ListCaps,
         ErrorPolicy,
+        partial(CostBudget, settings=settings, budget=budget),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

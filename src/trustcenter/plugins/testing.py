@@ -170,11 +170,13 @@ class TrustcenterApp:
         )
         await set_verification(c.db, c.clock, agency.id, VerificationState.VERIFIED)
         client = await create_client(c.db, c.clock, scopes=list(scopes), agency_id=agency.id)
+        assert client.client_secret is not None  # a secret client, not private_key_jwt
         return await self._token(client.client_id, client.client_secret)
 
     async def staff_token(self, scopes: tuple[str, ...] = STAFF) -> str:
         c = self.container
         client = await create_client(c.db, c.clock, scopes=list(scopes), agency_id=None)
+        assert client.client_secret is not None  # a secret client, not private_key_jwt
         return await self._token(client.client_id, client.client_secret)
 
     async def graphql(

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy import exists, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from trustcenter.auth.client_auth import PRIVATE_KEY_JWT, jwks_from_uri, storable
 from trustcenter.auth.principal import Principal, PrincipalKind
-from trustcenter.auth.scopes import AGENCY_SCOPES, STAFF_SCOPES
+from trustcenter.auth.scopes import ADMIN, AGENCY_SCOPES, STAFF_SCOPES
 from trustcenter.auth.server import ClientRecord, hash_secret
 from trustcenter.auth.tokens import AccessClaims
 from trustcenter.clock import Clock
-from trustcenter.db.models import Agency, OAuthClient
+from trustcenter.db.models import Agency, OAuthClient, RevokedToken
 from trustcenter.db.session import Database
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode
-from trustcenter.services.audit import record
+from trustcenter.services.access import require_scope
+from trustcenter.services.audit import actor_of, record
 
 
 @dataclass(frozen=True, slots=True)
 class NewClient:
     client_id: str
-    client_secret: str
+    #: None for a private_key_jwt client, which has no secret
+    client_secret: str | None
     scopes: tuple[str, ...]
     agency_id: uuid.UUID | None
 
@@ -37,8 +47,14 @@ async def create_client(
     agency_id: uuid.UUID | None,
     name: str | None = None,
     actor: Actor | None = None,
+    jwks: dict[str, Any] | None = None,
+    jwks_uri: str | None = None,
 ) -> NewClient:
-    """Make a client; the secret is returned here once and only its digest is kept."""
+    """Make a client; the secret is returned here once and only its digest is kept.
+
+    With ``jwks`` (its public keys) or ``jwks_uri`` (where it publishes them) the client
+    authenticates with private_key_jwt (RFC 7523 assertions) and has no secret at all."""
+    keys = _public_jwks(jwks, jwks_uri)
     if not scopes:
         raise DomainError.single("scopes", "name at least one scope", ErrorCode.INVALID_INPUT)
     allowed = AGENCY_SCOPES if agency_id is not None else STAFF_SCOPES
@@ -51,7 +67,9 @@ async def create_client(
             ErrorCode.INVALID_INPUT,
         )
     client_id = f"tc_{secrets.token_urlsafe(12)}"
+    # a private_key_jwt client gets a random secret digest nobody knows the secret of
     secret = secrets.token_urlsafe(32)
+    method = PRIVATE_KEY_JWT if keys or jwks_uri else "client_secret"
     async with db.transaction() as session:
         if agency_id is not None and await session.get(Agency, agency_id) is None:
             raise DomainError.single("agency", "no such agency", ErrorCode.NOT_FOUND)
@@ -63,6 +81,9 @@ async def create_client(
                 agency_id=agency_id,
                 scopes=" ".join(dict.fromkeys(scopes)),
                 created_at=clock.now(),
+                auth_method=method,
+                jwks=keys,
+                jwks_uri=jwks_uri,
             )
         )
         await record(
@@ -74,12 +95,94 @@ async def create_client(
             data={
                 "agency_id": str(agency_id) if agency_id else None,
                 "scopes": list(dict.fromkeys(scopes)),
+                "auth_method": method,
+                "jwks_uri": jwks_uri,
             },
         )
-    return NewClient(client_id, secret, tuple(dict.fromkeys(scopes)), agency_id)
+    shown = secret if method == "client_secret" else None
+    return NewClient(client_id, shown, tuple(dict.fromkeys(scopes)), agency_id)
 
 
-async def _active_client(db: Database, client_id: str) -> tuple[OAuthClient, Agency | None] | None:
+def _public_jwks(jwks: dict[str, Any] | None, jwks_uri: str | None) -> str | None:
+    """The client's public keys as stored (JSON), checked: public asymmetric keys only."""
+    if jwks is not None and jwks_uri is not None:
+        raise DomainError.single(
+            "jwks", "give the keys or where to fetch them, not both", ErrorCode.INVALID_INPUT
+        )
+    if jwks_uri is not None:
+        parsed = urlsplit(jwks_uri)
+        local = parsed.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parsed.hostname or not (
+            parsed.scheme == "https" or (parsed.scheme == "http" and local)
+        ):
+            raise DomainError.single(
+                "jwksUri", "an https:// URL is needed", ErrorCode.INVALID_INPUT
+            )
+        return None
+    if jwks is None:
+        return None
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not keys:
+        raise DomainError.single("jwks", "a JWKS with at least one key", ErrorCode.INVALID_INPUT)
+    for key in keys:
+        if not isinstance(key, dict) or key.get("kty") not in ("EC", "RSA", "OKP"):
+            raise DomainError.single(
+                "jwks", "only EC, RSA or OKP public keys", ErrorCode.INVALID_INPUT
+            )
+        if any(part in key for part in ("d", "p", "q", "dp", "dq", "qi", "k")):
+            raise DomainError.single(
+                "jwks",
+                "a private key was given: register the public key only",
+                ErrorCode.INVALID_INPUT,
+            )
+    try:
+        KeySet.import_key_set({"keys": keys})
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise DomainError.single(
+            "jwks", "the keys cannot be read", ErrorCode.INVALID_INPUT
+        ) from exc
+    return json.dumps({"keys": keys})
+
+
+async def _active_client(
+    db: Database, client_id: str, jti: str | None = None
+) -> tuple[OAuthClient, Agency | None] | None:
+    """The client if it may still act; with ``jti``, also None when that token was revoked
+    (asked in the same query)."""
+    revoked = (
+        exists().where(RevokedToken.jti == jti) if jti is not None else literal(False)
+    ).label("revoked")
+    async with db.reader() as session:
+        row = (
+            await session.execute(
+                select(OAuthClient, Agency, revoked)
+                .outerjoin(Agency, Agency.id == OAuthClient.agency_id)
+                .where(OAuthClient.client_id == client_id)
+            )
+        ).first()
+    if row is None:
+        return None
+    client, agency, token_revoked = row
+    if client.revoked_at is not None or token_revoked:
+        return None
+    if agency is not None and agency.verification == VerificationState.SUSPENDED.value:
+        return None
+    return client, agency
+
+
+async def client_for_token_request(
+    db: Database, client_id: str | None, now: datetime | None = None
+) -> ClientRecord | None:
+    """The client a request to an OAuth endpoint names, for authlib to authenticate; with the
+    secret before its last rotation while the grace period chosen then lasts (as of ``now``),
+    and a private_key_jwt client's public keys.
+
+    A client that may not authenticate (unknown, revoked, agency suspended) comes back as a
+    refused record: it is checked like any other, so its failure looks and costs the same."""
+    if not client_id:
+        return None
+    if len(client_id) > 64 or not storable(client_id):  # no client has such an id
+        return ClientRecord.refused(client_id, "unknown client")
     async with db.reader() as session:
         row = (
             await session.execute(
@@ -89,31 +192,36 @@ async def _active_client(db: Database, client_id: str) -> tuple[OAuthClient, Age
             )
         ).first()
     if row is None:
-        return None
+        return ClientRecord.refused(client_id, "unknown client")
     client, agency = row
     if client.revoked_at is not None:
-        return None
+        return ClientRecord.refused(client_id, "client revoked")
     if agency is not None and agency.verification == VerificationState.SUSPENDED.value:
-        return None
-    return client, agency
-
-
-async def client_for_token_request(db: Database, client_id: str | None) -> ClientRecord | None:
-    """The client a token request names, if it may be issued tokens at all."""
-    if not client_id:
-        return None
-    found = await _active_client(db, client_id)
-    if found is None:
-        return None
-    client, _ = found
-    return ClientRecord(client.client_id, client.secret_sha256, tuple(client.scopes.split()))
+        return ClientRecord.refused(client_id, "agency suspended")
+    until = client.previous_secret_until
+    previous = client.previous_secret_sha256 if until and now and now < until else None
+    jwks = None
+    if client.auth_method == PRIVATE_KEY_JWT:
+        if client.jwks:
+            jwks = json.loads(client.jwks)
+        elif client.jwks_uri:
+            jwks = await jwks_from_uri(client.jwks_uri)
+    return ClientRecord(
+        client.client_id,
+        client.secret_sha256,
+        tuple(client.scopes.split()),
+        previous,
+        auth_method=client.auth_method,
+        jwks=jwks,
+    )
 
 
 async def principal_for(db: Database, claims: AccessClaims) -> Principal | None:
-    """Who a valid token speaks for, as of now: a revoked client or suspended agency is no one.
+    """Who a valid token speaks for, as of now: a revoked token or client, or a suspended
+    agency, is no one.
 
     Scopes are those of the token, narrowed to what the client still holds."""
-    found = await _active_client(db, claims.client_id)
+    found = await _active_client(db, claims.client_id, claims.token_id)
     if found is None:
         return None
     client, agency = found
@@ -142,3 +250,105 @@ async def record_token_issued(db: Database, clock: Clock, claims: dict[str, obje
             ("client", client_id),
             data={"jti": claims.get("jti"), "scope": claims.get("scope"), "exp": claims.get("exp")},
         )
+
+
+#: the longest an old secret may stay valid after a rotation
+MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600
+
+
+def _acting(principal: Principal | None) -> Actor:
+    """The CLI acts as the operator; the API needs an admin."""
+    if principal is None:
+        return Actor.operator()
+    require_scope(principal, ADMIN)
+    return actor_of(principal)
+
+
+async def list_clients(
+    db: Database, *, agency_id: uuid.UUID | None = None, principal: Principal | None = None
+) -> list[OAuthClient]:
+    """Every client (or one agency's), oldest first, revoked ones included."""
+    _acting(principal)
+    query = select(OAuthClient).order_by(OAuthClient.created_at, OAuthClient.client_id)
+    if agency_id is not None:
+        query = query.where(OAuthClient.agency_id == agency_id)
+    async with db.reader() as session:
+        return list(await session.scalars(query))
+
+
+async def _client_for_change(session: AsyncSession, client_id: str) -> OAuthClient:
+    client = (
+        await session.scalars(
+            select(OAuthClient).where(OAuthClient.client_id == client_id).with_for_update()
+        )
+    ).first()
+    if client is None:
+        raise DomainError.single("clientId", "no such client", ErrorCode.NOT_FOUND)
+    if client.revoked_at is not None:
+        raise DomainError.single(
+            "clientId",
+            f"the client was revoked at {client.revoked_at:%Y-%m-%d %H:%M} UTC",
+            ErrorCode.CONFLICT,
+        )
+    return client
+
+
+async def revoke_client(
+    db: Database, clock: Clock, client_id: str, *, principal: Principal | None = None
+) -> OAuthClient:
+    """Revoke one client for good: it gets no more tokens, and the tokens it holds stop working
+    at once (every call looks its client up)."""
+    actor = _acting(principal)
+    async with db.transaction() as session:
+        client = await _client_for_change(session, client_id)
+        client.revoked_at = clock.now()
+        await record(session, clock, actor, "client.revoked", ("client", client_id), data={})
+    return client
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedSecret:
+    client: OAuthClient
+    client_secret: str
+    #: until when the previous secret still authenticates; None when it stopped at once
+    previous_valid_until: datetime | None
+
+
+async def rotate_secret(
+    db: Database,
+    clock: Clock,
+    client_id: str,
+    *,
+    grace_seconds: int = 0,
+    principal: Principal | None = None,
+) -> RotatedSecret:
+    """Give the client a new secret (returned here once); the previous one keeps working for
+    ``grace_seconds`` (0: it stops at once), so the client's deployments can be updated."""
+    actor = _acting(principal)
+    if not 0 <= grace_seconds <= MAX_ROTATION_GRACE_SECONDS:
+        raise DomainError.single(
+            "graceSeconds",
+            f"give between 0 and {MAX_ROTATION_GRACE_SECONDS} seconds (7 days)",
+            ErrorCode.INVALID_INPUT,
+        )
+    secret = secrets.token_urlsafe(32)
+    now = clock.now()
+    until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
+    async with db.transaction() as session:
+        client = await _client_for_change(session, client_id)
+        client.previous_secret_sha256 = client.secret_sha256 if until else None
+        client.previous_secret_until = until
+        client.secret_sha256 = hash_secret(secret)
+        client.secret_rotated_at = now
+        await record(
+            session,
+            clock,
+            actor,
+            "client.secret_rotated",
+            ("client", client_id),
+            data={
+                "grace_seconds": grace_seconds,
+                "previous_valid_until": until.isoformat() if until else None,
+            },
+        )
+    return RotatedSecret(client, secret, until)

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
-from trustcenter.web import disclosures, documents, oauth, transparency
+from trustcenter.web import disclosures, documents, oauth, oauth_endpoints, transparency
 from trustcenter.web.authentication import BearerBackend, on_auth_error
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
@@ -44,11 +44,13 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
                 await container.close()
 
     graphql = GraphQLApp(container)
+    settings = container.settings
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *oauth.routes(container),
+            *oauth_endpoints.routes(container),
             *disclosures.routes(container),
             *documents.routes(container),
             *transparency.routes(container),
@@ -57,9 +59,14 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
         middleware=[
             Middleware(
                 BodySizeLimit,
-                max_bytes=container.settings.max_body_bytes,
-                # uploads stream under their own limit, whatever the general one
-                per_path={"/documents": container.settings.max_document_bytes},
+                max_bytes=settings.max_body_bytes,
+                per_path={
+                    # uploads stream under their own limit, whatever the general one
+                    "/documents": settings.max_document_bytes,
+                    "/graphql": min(settings.max_graphql_bytes, settings.max_body_bytes),
+                },
+                anonymous_bytes=settings.max_anonymous_bytes,
+                graphql_paths={"/graphql"},
             ),
             Middleware(
                 AuthenticationMiddleware,

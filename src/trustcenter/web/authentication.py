@@ -60,15 +60,20 @@ class BearerBackend(AuthenticationBackend):
 
 
 def on_auth_error(conn: HTTPConnection, exc: Exception) -> Response:
+    """401 with an RFC 6750 challenge. On /graphql the body is a GraphQL response, so
+    GraphQL clients read it like any other error; elsewhere it is the RFC 6750 pair."""
     description = str(exc).replace('"', "'")
-    return JSONResponse(
-        {"error": "invalid_token", "error_description": description},
-        status_code=401,
-        headers={
-            "WWW-Authenticate": f'Bearer realm="trustcenter", error="invalid_token", '
-            f'error_description="{description}"'
-        },
-    )
+    headers = {
+        "WWW-Authenticate": f'Bearer realm="trustcenter", error="invalid_token", '
+        f'error_description="{description}"'
+    }
+    if conn.url.path.rstrip("/") == "/graphql":
+        body: dict[str, object] = {
+            "errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]
+        }
+    else:
+        body = {"error": "invalid_token", "error_description": description}
+    return JSONResponse(body, status_code=401, headers=headers)
 
 
 def principal_of(conn: HTTPConnection) -> Principal:

@@ -1,35 +1,53 @@
 """Strawberry's ASGI app, with our context and transport rules.
 
 Operations come only as ``POST`` with a JSON body (so a browser form cannot post a mutation
-across sites); ``GET`` serves GraphiQL outside production and nothing else.
+across sites); ``GET`` serves GraphiQL outside production and nothing else. The body passes the
+transport gate (``graphql_gate``) before GraphQL parses or executes anything, and strawberry is
+handed the payload the gate parsed.
 """
 
 from __future__ import annotations
 
+import logging
+from contextvars import ContextVar
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
+from trustcenter.auth.throttle import storage_for
 from trustcenter.bootstrap import Container
 from trustcenter.graphql.context import Context
+from trustcenter.graphql.cost import Budget, rate_limited
 from trustcenter.graphql.loaders import Loaders
 from trustcenter.graphql.schema import build_schema
 from trustcenter.web.authentication import principal_of
+from trustcenter.web.graphql_gate import ClientGone, GateLimits, Refused, admit, read_body
+
+#: the operation the gate admitted for the request being served (set only around ``run``)
+_ADMITTED: ContextVar[GraphQLRequestData | None] = ContextVar("admitted", default=None)
 
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, container: Container) -> None:
         production = container.settings.production
+        #: each caller's requests and query cost per minute (``trustcenter.graphql.cost``)
+        self.budget = Budget(container.settings, storage_for(container.settings.rate_limit_storage))
         super().__init__(
-            build_schema(container.settings),
+            build_schema(container.settings, budget=self.budget),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=False,
             multipart_uploads_enabled=False,
         )
         self.container = container
+        self.limits = GateLimits(
+            max_json_depth=container.settings.max_json_depth,
+            max_query_bytes=container.settings.max_query_bytes,
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         principal = principal_of(request)
@@ -48,7 +66,74 @@ class GraphQLApp(GraphQL[Context, None]):
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
+            over = await self._over_budget(request)
+            if over is not None:
+                await over(scope, receive, send)
+                return
+            if request.method == "POST":
+                await self._gated(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
+
+    async def _gated(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            body = await read_body(receive)
+        except ClientGone:
+            return
+        try:
+            payload = admit(body, self.limits)
+        except Refused as refused:
+            await refused.response()(scope, receive, send)
+            return
+        admitted = GraphQLRequestData(
+            query=payload.get("query"),
+            variables=payload.get("variables"),
+            operation_name=payload.get("operationName"),
+            extensions=payload.get("extensions"),
+            protocol="http",
+        )
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        token = _ADMITTED.set(admitted)
+        try:
+            await super().__call__(scope, replay, send)
+        finally:
+            _ADMITTED.reset(token)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        admitted = _ADMITTED.get()
+        if admitted is not None:
+            return admitted
+        return await super().parse_http_body(request)
+
+    async def _over_budget(self, request: Request) -> Response | None:
+        """429 past the caller's requests per minute, before the body is even read."""
+        if request.method != "POST":
+            return None
+        address = request.client.host if request.client else None
+        try:
+            spent = await self.budget.admit_request(principal_of(request), address)
+        except Exception:  # the storage is down: serve rather than refuse everyone
+            logging.getLogger("trustcenter.graphql").warning(
+                "rate-limit storage unavailable; budgets not applied", exc_info=True
+            )
+            return None
+        if spent is None:
+            return None
+        return JSONResponse(
+            rate_limited(spent, "request"),
+            status_code=429,
+            headers={"Retry-After": str(spent.retry_after)},
+        )
 
     def _refuse(self, request: Request) -> Response | None:
         if request.method == "POST":

@@ -1,11 +1,21 @@
-"""Request body size limit: 413 before a large body is read into memory.
+"""Request body size limits: 413 before a large body is read into memory.
 
 A route that streams its body and enforces a larger limit of its own (``POST /documents``) is
-given that limit here by its path, so the general limit never cuts it short."""
+given that limit here by its path, so the general limit never cuts it short; a route may as well
+be given a smaller one (``POST /graphql``). A caller without an Authorization header is held to
+the anonymous limit on every path, whatever the path's own: nothing it may do needs more, and a
+large anonymous body is refused before any of it is read (when ``Content-Length`` announces it)
+or as soon as it passes the limit (when it is streamed). A bad token is answered 401 from the
+headers alone by the authentication middleware inside this one, so it never has a body read.
+
+Paths in ``graphql_paths`` answer in GraphQL's error shape
+(``{"errors": [{"message", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}``), the others
+``{"error": "request_too_large", "error_description": …}``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Collection, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,20 +26,37 @@ class BodyTooLarge(Exception):
 
 class BodySizeLimit:
     def __init__(
-        self, app: ASGIApp, max_bytes: int, per_path: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        per_path: Mapping[str, int] | None = None,
+        *,
+        anonymous_bytes: int | None = None,
+        graphql_paths: Collection[str] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.per_path = dict(per_path or {})
+        self.anonymous_bytes = anonymous_bytes
+        self.graphql_paths = frozenset(graphql_paths)
+
+    def limit_for(self, scope: Scope) -> int:
+        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
+        if self.anonymous_bytes is not None and not any(
+            name == b"authorization" for name, _ in scope.get("headers", [])
+        ):
+            limit = min(limit, self.anonymous_bytes)
+        return limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
+        limit = self.limit_for(scope)
+        graphql = scope.get("path", "") in self.graphql_paths
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await self._reject(send, limit)
+                await self._reject(send, limit, graphql)
                 return
         seen = 0
         started = False
@@ -53,10 +80,16 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._reject(send, limit)
+                await self._reject(send, limit, graphql)
 
-    async def _reject(self, send: Send, limit: int) -> None:
-        body = f'{{"error":"request body larger than {limit} bytes"}}'.encode()
+    async def _reject(self, send: Send, limit: int, graphql: bool) -> None:
+        message = f"request body larger than {limit} bytes"
+        answer: dict[str, object] = (
+            {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+            if graphql
+            else {"error": "request_too_large", "error_description": message}
+        )
+        body = json.dumps(answer).encode()
         await send(
             {
                 "type": "http.response.start",

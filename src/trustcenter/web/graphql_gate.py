@@ -1,0 +1,150 @@
+"""The GraphQL transport gate: what a ``POST /graphql`` body must be before GraphQL sees it.
+
+The body arrives already bounded in size (``BodySizeLimit``: the GraphQL limit, or the
+anonymous one without an Authorization header) and from a caller whose token, if any, was
+checked from the headers. The gate then does only cheap, bounded work, in this order, and
+refuses with a GraphQL-shaped 4xx body (``{"errors": [{"message", "extensions": {"code"}}]}``):
+
+1. the body is UTF-8 (strictly) — else 400 ``BAD_REQUEST``;
+2. arrays and objects nest at most ``max_json_depth`` deep, counted by scanning the brackets
+   outside strings before anything is parsed — else 400 ``JSON_TOO_DEEP``;
+3. it is one JSON object with ``query`` (string), ``variables`` and ``extensions`` (objects) and
+   ``operationName`` (string) — else 400 ``BAD_REQUEST`` (batches included);
+4. the query text is at most ``max_query_bytes`` — else 413 ``QUERY_TOO_LARGE``;
+5. no string anywhere (query text, variables, keys) holds NUL or a lone surrogate, and no string
+   literal in the query text escapes NUL — else 400 ``BAD_USER_INPUT``. PostgreSQL cannot store
+   either and SQLite would, so both backends refuse them here alike.
+
+The parsed payload is handed to strawberry as it is: the body is parsed once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import Receive
+
+BAD_REQUEST = "BAD_REQUEST"
+JSON_TOO_DEEP = "JSON_TOO_DEEP"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+
+#: a JSON string, escapes included (unrolled, so long strings cost no backtracking)
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+#: JSON escapes that can decode to NUL or a surrogate; without one, no string can hold either
+#: (a literal NUL is a control character JSON refuses, and strict UTF-8 has no surrogates)
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_FORBIDDEN_CHAR = re.compile("[\x00\ud800-\udfff]")
+#: a GraphQL string escape for NUL (``\u0000`` or ``\u{0}``) not itself escaped
+_GRAPHQL_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u(?:0000|\{0+\})")
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def response(self) -> JSONResponse:
+        return refusal(self.status, self.code, self.message)
+
+
+class ClientGone(Exception):
+    """The client disconnected before its body was complete."""
+
+
+def refusal(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GateLimits:
+    max_json_depth: int
+    max_query_bytes: int
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole body; its size is bounded by ``BodySizeLimit`` around the app."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest, counting brackets outside strings, without recursion."""
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def admit(body: bytes, limits: GateLimits) -> dict[str, Any]:
+    """The parsed operation, or ``Refused``."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, BAD_REQUEST, "the request body is not valid UTF-8") from None
+    if json_depth(text) > limits.max_json_depth:
+        raise Refused(
+            400, JSON_TOO_DEEP, f"the JSON nests deeper than {limits.max_json_depth} levels"
+        )
+    try:
+        payload = json.loads(text)
+    except ValueError:  # JSONDecodeError, and integers too long to convert
+        raise Refused(400, BAD_REQUEST, "the request body is not valid JSON") from None
+    operation = _check_shape(payload)
+    query = operation.get("query")
+    if query is not None and len(query.encode("utf-8", "surrogatepass")) > limits.max_query_bytes:
+        raise Refused(
+            413, QUERY_TOO_LARGE, f"the query is longer than {limits.max_query_bytes} bytes"
+        )
+    if _SUSPECT_ESCAPE.search(text) and _holds_forbidden(operation):
+        raise Refused(
+            400, BAD_USER_INPUT, "text must not contain NUL characters or lone surrogates"
+        )
+    if query is not None and _GRAPHQL_NUL_ESCAPE.search(query):
+        raise Refused(400, BAD_USER_INPUT, "text must not contain NUL characters")
+    return operation
+
+
+_SHAPE = {
+    "query": (str, "a string"),
+    "operationName": (str, "a string"),
+    "variables": (dict, "an object"),
+    "extensions": (dict, "an object"),
+}
+
+
+def _check_shape(payload: object) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise Refused(400, BAD_REQUEST, "send one GraphQL operation as a JSON object")
+    for key, (kind, name) in _SHAPE.items():
+        value = payload.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise Refused(400, BAD_REQUEST, f"'{key}' must be {name}")
+    return payload
+
+
+def _holds_forbidden(value: object) -> bool:
+    """Depth is already capped, so the recursion is bounded."""
+    if isinstance(value, str):
+        return _FORBIDDEN_CHAR.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_forbidden(k) or _holds_forbidden(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_forbidden(v) for v in value)
+    return False
