@@ -10,8 +10,9 @@ attack took; each worst latency is printed with its ratio to the baseline's wors
 Attacks: the refused ones (an anonymous 11 MB ``submitRequest`` announced and streamed, JSON
 5,000 levels deep, 1 MB of whitespace as the query, invalid UTF-8, NUL in a variable) and the
 largest request each limit admits (an anonymous body at the anonymous limit, a staff
-``submitRequest`` at the GraphQL body limit, a query at the query-text limit, JSON at the
-nesting limit).
+``submitRequest`` at the GraphQL body limit, a query of as many fields as the token limit admits
+padded with a comment to the query-text limit, JSON at the nesting limit). A query of ~3,000
+fields within the query-text limit is refused by the token limit before it is parsed.
 
 Usage: python bench/hostile.py [--rounds 20] [--senders 4]
 """
@@ -80,7 +81,9 @@ def chunks(body: bytes) -> Iterator[bytes]:
 def attacks() -> list[tuple[str, bool, Callable[[], bytes | Iterator[bytes]]]]:
     """(name, with the staff token, body factory)."""
     eleven = submit_body(150_000)
-    admitted_query = ("{ " + "__typename " * 4000)[: LIMITS.max_query_bytes - 1] + "}"
+    many_fields = ("{ " + "__typename " * 4000)[: LIMITS.max_query_bytes - 1] + "}"
+    admitted_query = "{ " + "__typename " * (LIMITS.max_tokens - 2) + "}\n#"
+    admitted_query += "x" * (LIMITS.max_query_bytes - len(admitted_query))
     return [
         ("anonymous 11 MB submitRequest (Content-Length)", False, lambda: eleven),
         ("anonymous 11 MB submitRequest (streamed)", False, lambda: chunks(eleven)),
@@ -88,6 +91,11 @@ def attacks() -> list[tuple[str, bool, Callable[[], bytes | Iterator[bytes]]]]:
         ("1 MB of whitespace as the query", True, lambda: b'{"query": "{' + b" " * 2**20 + b'}"}'),
         ("invalid UTF-8", True, lambda: b'{"query": "{ __typename }", "x": "\xff"}'),
         ("NUL in a variable", True, lambda: b'{"query": "{ a }", "variables": {"x": "\\u0000"}}'),
+        (
+            f"{LIMITS.max_query_bytes} bytes of query, ~3,000 fields",
+            True,
+            lambda: json.dumps({"query": many_fields}).encode(),
+        ),
         (
             f"admitted: anonymous body of {LIMITS.max_anonymous_bytes} bytes",
             False,
@@ -99,7 +107,7 @@ def attacks() -> list[tuple[str, bool, Callable[[], bytes | Iterator[bytes]]]]:
             lambda: submit_body(1_400, LIMITS.max_graphql_bytes),
         ),
         (
-            f"admitted: query of {LIMITS.max_query_bytes} bytes",
+            f"admitted: {LIMITS.max_tokens} tokens, {LIMITS.max_query_bytes} bytes",
             True,
             lambda: json.dumps({"query": admitted_query}).encode(),
         ),

@@ -46,7 +46,9 @@ class Settings:
     max_document_bytes: int = 20 * 1024 * 1024
     max_query_depth: int = 12
     max_aliases: int = 30
-    max_tokens: int = 5000
+    #: the most lexical tokens in a GraphQL query text (the largest documented query has ~100,
+    #: an introspection query ~200); counted before the text is parsed
+    max_tokens: int = 2000
     default_page_size: int = 20
     max_page_size: int = 100
     #: the largest static cost of one GraphQL operation (fields times page sizes)
@@ -130,6 +132,7 @@ class Settings:
             "max_anonymous_bytes": _int(e, "TRUSTCENTER_MAX_ANONYMOUS_BYTES", 8 * 1024),
             "max_json_depth": _int(e, "TRUSTCENTER_MAX_JSON_DEPTH", 32),
             "max_query_bytes": _int(e, "TRUSTCENTER_MAX_QUERY_BYTES", 32 * 1024),
+            "max_tokens": _int(e, "TRUSTCENTER_MAX_TOKENS", 2000),
             "max_document_bytes": _int(e, "TRUSTCENTER_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024),
             "max_query_cost": _int(e, "TRUSTCENTER_MAX_QUERY_COST", 25_000),
             "graphql_cost_per_minute": _int(e, "TRUSTCENTER_GRAPHQL_COST_PER_MINUTE", 100_000),
@@ -192,6 +195,7 @@ class Settings:
             "max_anonymous_bytes",
             "max_json_depth",
             "max_query_bytes",
+            "max_tokens",
         ):
             if getattr(settings, name) < 1:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")

@@ -200,12 +200,17 @@ async def test_surrogate_pairs_and_escaped_backslashes_are_ordinary_text(staff):
 # --- the largest admitted requests, while /healthz is polled on a real server ----------------
 
 
+def largest_query(settings: Any) -> str:
+    """As many fields as the token limit admits, padded with a comment to the byte limit."""
+    query = "{ " + "__typename " * (settings.max_tokens - 2) + "}\n#"
+    return query + "x" * (settings.max_query_bytes - len(query))
+
+
 def largest_admitted(settings: Any, token: str) -> list[tuple[str, bytes, str | None]]:
     """(name, body, token) of the largest request each limit admits."""
     deep = "[" * (settings.max_json_depth - 2) + "]" * (settings.max_json_depth - 2)
     depth = f'{{"query": "{{ __typename }}", "variables": {{"x": {deep}}}}}'.encode()
-    query = "{ " + "__typename " * 3000
-    query = query[: settings.max_query_bytes - 1] + "}"
+    query = largest_query(settings)
     return [
         ("anonymous", submit_body(20, settings.max_anonymous_bytes), None),
         ("graphql body", submit_body(1_400, settings.max_graphql_bytes), token),
@@ -221,6 +226,13 @@ async def test_the_largest_admitted_requests_are_answered_and_never_5xx(world, s
         assert "INTERNAL_SERVER_ERROR" not in r.text, name
         if r.status_code == 200:
             assert r.json().get("errors") or r.json().get("data"), name
+        if name == "query text":  # admitted: parsed and answered, never refused by its size
+            assert r.status_code == 200, r.text
+            codes = [e["extensions"]["code"] for e in r.json().get("errors") or []]
+            assert "QUERY_TOO_LARGE" not in codes
+            assert r.json().get("data") == {"__typename": "Query"} or codes == [
+                "GRAPHQL_VALIDATION_FAILED"
+            ]
 
 
 async def test_healthz_answers_throughout_admitted_and_refused_attacks(staff, container):

@@ -252,10 +252,9 @@ async def test_failures_are_audited_once_a_minute_per_client_id_with_the_count(
     for _ in range(25):
         await token(world.http, actor.client_id, "guess")
     events = await failure_events(container)
-    assert sorted((e["client_id"], e["failures"]) for e in events) == [
-        (actor.client_id, 25),
-        ("tc_someone_else", 1),
-    ]
+    assert sorted((e["client_id"], e["failures"]) for e in events) == sorted(
+        [(actor.client_id, 25), ("tc_someone_else", 1)]
+    )
     clock.advance(timedelta(minutes=1))
     await token(world.http, actor.client_id, actor.client_secret)  # any request settles it
     events = await failure_events(container)

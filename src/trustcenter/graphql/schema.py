@@ -10,7 +10,6 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -19,6 +18,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from trustcenter.config import Settings
 from trustcenter.graphql.caps import ListCaps
 from trustcenter.graphql.cost import Budget, CostBudget
+from trustcenter.graphql.document_cache import DocumentCache, Documents, TokenLimit
 from trustcenter.graphql.enums import (
     CATEGORY_SCALAR,
     LEGAL_BASIS_KIND_SCALAR,
@@ -54,9 +54,10 @@ def build_schema(settings: Settings | None = None, budget: Budget | None = None)
     per-request maximum cost applies."""
     settings = settings or Settings()
     extensions: list[object] = [
+        partial(DocumentCache, documents=Documents()),
         partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(TokenLimit, max_tokens=settings.max_tokens),
         ListCaps,
         ErrorPolicy,
         partial(CostBudget, settings=settings, budget=budget),

@@ -147,6 +147,7 @@ async def publish_report(
     version after the first) needs a changelog saying what changed; identical figures are not
     published twice."""
     actor = _actor(principal, REPORTS)
+    _check_year(year, clock)
     async with db.transaction() as session:
         draft = await session.scalar(
             select(TransparencyReport)

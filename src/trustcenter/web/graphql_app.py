@@ -47,6 +47,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.limits = GateLimits(
             max_json_depth=container.settings.max_json_depth,
             max_query_bytes=container.settings.max_query_bytes,
+            max_tokens=container.settings.max_tokens,
         )
 
     async def get_context(self, request: Any, response: Any) -> Context:
