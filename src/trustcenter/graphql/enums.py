@@ -8,6 +8,7 @@ from typing import NewType
 
 import strawberry
 from graphql import EnumValueNode, StringValueNode, ValueNode
+from strawberry.types.scalar import ScalarDefinition
 
 from trustcenter.domain import enums as d
 from trustcenter.domain.lifecycle import Operation
@@ -33,83 +34,72 @@ def _code(value: object, pattern: re.Pattern[str], what: str) -> str:
     return code
 
 
-def _kind_value(value: object) -> str:
-    return _code(value, _CATEGORY, "a kind of legal basis such as WARRANT")
+def _code_scalar(
+    name: str, description: str, pattern: re.Pattern[str], example: tuple[str, str]
+) -> ScalarDefinition:
+    """An open vocabulary that reads like an enum: a scalar taking ``EXAMPLE`` or ``"EXAMPLE"``
+    (plugins add codes, so it cannot be a closed GraphQL enum); the services check that a code
+    is registered."""
+    what = f"{example[0]} such as {example[1]}"
+
+    def parse_value(value: object) -> str:
+        return _code(value, pattern, what)
+
+    def parse_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
+        if isinstance(node, EnumValueNode | StringValueNode):
+            return parse_value(node.value)
+        raise ValueError(f"write {what}")
+
+    return strawberry.scalar(
+        name=name,
+        description=description,
+        serialize=lambda value: str(value).upper(),
+        parse_value=parse_value,
+        parse_literal=parse_literal,
+    )
 
 
-def _kind_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
-    if isinstance(node, EnumValueNode | StringValueNode):
-        return _kind_value(node.value)
-    raise ValueError("a kind of legal basis is a name such as WARRANT")
-
+_CATEGORY = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
+_REASON = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
 #: a legal-basis kind; the schema maps it to the ``LegalBasisKind`` scalar below
 LegalBasisKind = NewType("LegalBasisKind", str)
 
-LEGAL_BASIS_KIND_SCALAR = strawberry.scalar(
-    name="LegalBasisKind",
-    description="A kind of legal basis: "
+LEGAL_BASIS_KIND_SCALAR = _code_scalar(
+    "LegalBasisKind",
+    "A kind of legal basis: "
     + ", ".join(k.name for k in d.LegalBasisKind)
     + ", or one a plugin registered. Written like an enum value (kind: WARRANT) or as a string.",
-    serialize=lambda value: str(value).upper(),
-    parse_value=_kind_value,
-    parse_literal=_kind_literal,
+    _CATEGORY,
+    ("a kind of legal basis", "WARRANT"),
 )
 IssuerRole = strawberry.enum(d.IssuerRole, description="Who issued the legal basis.")
-
-
-def _category_value(value: object) -> str:
-    return _code(value, _CATEGORY, "a category name such as ACCOUNT")
-
-
-def _category_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
-    if isinstance(node, EnumValueNode | StringValueNode):
-        return _category_value(node.value)
-    raise ValueError("a category is a name such as ACCOUNT")
-
-
-_CATEGORY = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 
 #: a category code; the schema maps it to the ``Category`` scalar below
 Category = NewType("Category", str)
 
-CATEGORY_SCALAR = strawberry.scalar(
-    name="Category",
-    description="A transparency-report category: PRODUCT, ACCOUNT, TRANSACTION, EMERGENCY, or "
+CATEGORY_SCALAR = _code_scalar(
+    "Category",
+    "A transparency-report category: PRODUCT, ACCOUNT, TRANSACTION, EMERGENCY, or "
     "one a plugin registered (the `categories` query lists them). Written like an enum value "
     "(category: ACCOUNT) or as a string.",
-    serialize=lambda value: str(value).upper(),
-    parse_value=_category_value,
-    parse_literal=_category_literal,
+    _CATEGORY,
+    ("a category name", "ACCOUNT"),
 )
 DecisionOutcome = strawberry.enum(d.DecisionOutcome)
-
-
-def _reason_value(value: object) -> str:
-    return _code(value, _REASON, "a reason code such as OVERBROAD")
-
-
-def _reason_literal(node: ValueNode, variables: dict[str, object] | None = None) -> str:
-    if isinstance(node, EnumValueNode | StringValueNode):
-        return _reason_value(node.value)
-    raise ValueError("a reason code is a name such as OVERBROAD")
-
-
-_REASON = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
 #: a reason code; the schema maps it to the ``ReasonCode`` scalar below
 ReasonCode = NewType("ReasonCode", str)
 
-REASON_CODE_SCALAR = strawberry.scalar(
-    name="ReasonCode",
-    description="Why an item was not approved as asked: "
+REASON_CODE_SCALAR = _code_scalar(
+    "ReasonCode",
+    "Why an item was not approved as asked: "
     + ", ".join(c.name for c in d.ReasonCode)
     + ", or one a plugin registered (the `reasonCodes` query lists them). Agencies read "
     "NO_RESPONSIVE_DATA for an item that yields nothing because of the account's state. "
     "Written like an enum value (reasonCode: OVERBROAD) or as a string.",
-    serialize=lambda value: str(value).upper(),
-    parse_value=_reason_value,
-    parse_literal=_reason_literal,
+    _REASON,
+    ("a reason code", "OVERBROAD"),
 )
 RequestStatus = strawberry.enum(_RequestStatus)
 RequestOperation = strawberry.enum(Operation, name="RequestOperation")
