@@ -86,3 +86,14 @@ def category_hint_problem(
 def default_deadline(received_at: datetime, emergency: bool) -> datetime:
     """The response deadline before any jurisdiction rule applies."""
     return received_at + (EMERGENCY_RESPONSE_TIME if emergency else DEFAULT_RESPONSE_TIME)
+
+
+def category_code(stored: str) -> str:
+    """A category as the API, plugins and the report name it (``ACCOUNT``) from how a request
+    row stores it (``account``). The one place the case is flipped, with :func:`stored_category`."""
+    return stored.strip().upper()
+
+
+def stored_category(code: str) -> str:
+    """A category code (``ACCOUNT``, any case) as a request row stores it (``account``)."""
+    return code.strip().lower()
