@@ -32,8 +32,15 @@ from trustcenter.bootstrap import build
 from trustcenter.clock import FixedClock
 from trustcenter.config import Settings
 from trustcenter.db.models import Account, Disclosure, UsageEvent
-from trustcenter.domain.enums import AgencyKind, IdentifierType, InfoType, LegalBasisKind
+from trustcenter.domain.enums import (
+    AgencyKind,
+    IdentifierType,
+    InfoType,
+    IssuerRole,
+    LegalBasisKind,
+)
 from trustcenter.domain.submission import LegalBasisDraft, Officer, SubmissionDraft, TargetDraft
+from trustcenter.services.access import operator
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 KEYS = "bench:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
@@ -54,10 +61,11 @@ async def seed(url: str, rows: int) -> dict[str, str]:
     clock = FixedClock(NOW)
     c = build(settings(url), clock)
     await c.start()
+    admin = operator("bench", frozenset({"admin"}))
     agency = await create_agency(
-        c.db, clock, name="Bench agency", kind=AgencyKind.JUDICIAL, country="DE"
+        c, admin, name="Bench agency", kind=AgencyKind.JUDICIAL, country="DE"
     )
-    await set_verification(c.db, clock, agency.id, VerificationState.VERIFIED)
+    await set_verification(c, admin, agency.id, VerificationState.VERIFIED)
     account_id = uuid.uuid4()
     async with c.db.transaction() as s:
         s.add(
@@ -98,13 +106,18 @@ async def seed(url: str, rows: int) -> dict[str, str]:
         jurisdiction="DE",
         officer=Officer("Bench Officer", "bench@agency.example"),
         legal_basis=LegalBasisDraft(
-            LegalBasisKind.COURT_ORDER, "B-1", "Amtsgericht", NOW.date() - timedelta(days=3)
+            LegalBasisKind.COURT_ORDER,
+            "B-1",
+            "Amtsgericht",
+            NOW.date() - timedelta(days=3),
+            document=b"%PDF-1.4 bench order\n%%EOF\n",
+            issuer_role=IssuerRole.COURT,
         ),
         targets=(TargetDraft(IdentifierType.EMAIL, EMAIL, (InfoType.C,)),),
         reason="bench",
     )
-    request = (await submit_request(c.db, clock, agency_p, draft)).request
-    row = await start_review(c.db, clock, staff, request.id)
+    request = (await submit_request(c, agency_p, draft)).request
+    row = await start_review(c, staff, request.id)
     async with c.db.reader() as s:
         from trustcenter.db.models import RequestedItem
 
@@ -112,8 +125,7 @@ async def seed(url: str, rows: int) -> dict[str, str]:
             await s.scalars(select(RequestedItem).where(RequestedItem.request_id == request.id))
         ).one()
     await decide(
-        c.db,
-        clock,
+        c,
         staff,
         request.id,
         row.version,
@@ -152,7 +164,7 @@ async def phase(url: str, which: str, request_id: str, account_id: str) -> dict[
         staff = Principal(
             PrincipalKind.STAFF, client_id="bench-staff", scopes=frozenset({"review"})
         )
-        await release(c.db, clock, staff, c.disclosure_keys, c.data_source, uuid.UUID(request_id))
+        await release(c, staff, uuid.UUID(request_id))
         async with c.db.reader() as s:
             d = (await s.scalars(select(Disclosure))).one()
         out.update(records=d.record_count, size=d.size, chunks=d.chunk_count)
@@ -195,11 +207,13 @@ def main() -> None:
                     "--ids",
                     json.dumps(ids),
                 ],
-                check=True,
+                check=False,
                 capture_output=True,
                 text=True,
                 env={**os.environ},
             )
+            if done.returncode:
+                sys.exit(f"the {which} phase failed:\n{done.stderr}")
             results[which] = json.loads(done.stdout.strip().splitlines()[-1])
     base, rel = results["baseline"], results["release"]
     print(

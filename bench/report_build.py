@@ -56,7 +56,6 @@ from pg_schema import create_schema, drop_schema
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from trustcenter.clock import SystemClock
 from trustcenter.db import migrate
 from trustcenter.db.repositories.report import compute
 from trustcenter.db.session import Database
@@ -339,13 +338,20 @@ async def migrate_sqlite(url: str) -> None:
 
 
 async def staff_client(url: str, schema: str | None) -> tuple[str, str]:
+    from trustcenter.bootstrap import build
+    from trustcenter.config import Settings
+    from trustcenter.services.access import operator
     from trustcenter.services.clients import create_client
 
-    db = Database(url, schema=schema)
+    c = build(Settings.from_env({}, database_url=url, database_schema=schema))
     made = await create_client(
-        db, SystemClock(), scopes=["reports"], agency_id=None, name="bench report build"
+        c,
+        operator("bench", frozenset({"admin"})),
+        scopes=["reports"],
+        agency_id=None,
+        name="bench report build",
     )
-    await db.dispose()
+    await c.close()
     return made.client_id, made.client_secret
 
 

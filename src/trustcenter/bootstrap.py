@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,9 +16,10 @@ from trustcenter.auth.tokens import TokenGenerator, TokenValidator
 from trustcenter.clock import Clock, SystemClock
 from trustcenter.config import Settings
 from trustcenter.db import migrate
+from trustcenter.db.repositories.outbox import SqlOutbox
 from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
-from trustcenter.disclosure.sources import DataSource
+from trustcenter.disclosure.sources import DataSource, SqlDataSource
 from trustcenter.domain.report_policy import Exclusion, parse_configured
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import PluginLoadError
@@ -64,7 +66,7 @@ class Container:
     def notice_worker(self, **overrides: Any) -> NoticeWorker:
         """The notice worker with the configured channels (``TRUSTCENTER_NOTICE_CHANNELS``)."""
         s = self.settings
-        offered = self.plugins.notice_channels(self.db)
+        offered = self.plugins.notice_channels(self.db, SqlOutbox(self.db))
         wanted = [n.strip() for n in s.notice_channels.split(",") if n.strip()]
         missing = [n for n in wanted if n not in offered]
         if not wanted or missing:
@@ -107,6 +109,23 @@ class Container:
         await self.db.dispose()
 
 
+def load_plugins(
+    settings: Settings, db: Database, extra: Sequence[tuple[str, Any]] = ()
+) -> tuple[PluginHost, DataSource]:
+    """The plugin host — the allow-listed installed plugins, the plugins folder's files and
+    ``extra`` (tests) — handed the core's outbox writer, and the data source the plugins chose
+    (the built-in SQL source unless one offers another)."""
+    plugins = PluginHost.from_settings(
+        settings.plugins,
+        folder=settings.plugins_dir or None,
+        extra=extra,
+        outbox=SqlOutbox(db),
+        trace=settings.trace_plugins,
+    )
+    data_source: DataSource = plugins.data_source(db, SqlDataSource(db))
+    return plugins, data_source
+
+
 def build(settings: Settings | None = None, clock: Clock | None = None) -> Container:
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
@@ -116,7 +135,7 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     # Alembic announces every migration context at INFO; the CLI says what matters itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     db = Database(settings.database_url, schema=settings.database_schema)
-    plugins = PluginHost.from_settings(settings.plugins)
+    plugins, data_source = load_plugins(settings, db)
     keys = KeyStore(db, settings.secret_key_bytes)
 
     def epoch() -> float:
@@ -134,6 +153,6 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
         keys=keys,
         auth_server=auth_server,
         validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
-        data_source=plugins.data_source(db),
+        data_source=data_source,
         plugins=plugins,
     )

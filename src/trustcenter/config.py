@@ -15,6 +15,15 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trustcenter.db"
 ENVIRONMENTS = ("development", "production")
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SystemExit(f"{name} must be 1 or 0 (true or false), not {raw[:40]!r}")
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -79,6 +88,11 @@ class Settings:
     due_soon_hours: int = 48
     #: installed plugins to load: "*" (all), "" (none) or entry-point names, comma-separated
     plugins: str = "*"
+    #: a folder whose every ``*.py`` file is loaded as a plugin named by its stem ("": none)
+    plugins_dir: str = ""
+    #: log every hook call on the logger ``trustcenter.plugins`` (hook, plugins, argument
+    #: names, duration; never argument values)
+    trace_plugins: bool = False
     #: the channels every notice goes through, by name, comma-separated ("outbox" is built in)
     notice_channels: str = "outbox"
     notice_batch_size: int = 50
@@ -156,6 +170,8 @@ class Settings:
             "secret_key": (e.get("TRUSTCENTER_SECRET_KEY") or "").strip(),
             "due_soon_hours": _int(e, "TRUSTCENTER_DUE_SOON_HOURS", 48),
             "plugins": e.get("TRUSTCENTER_PLUGINS", "*"),
+            "plugins_dir": (e.get("TRUSTCENTER_PLUGINS_DIR") or "").strip(),
+            "trace_plugins": _flag(e, "TRUSTCENTER_TRACE_PLUGINS"),
             "report_exclusions": e.get("TRUSTCENTER_REPORT_EXCLUSIONS", ""),
             "notice_channels": e.get("TRUSTCENTER_NOTICE_CHANNELS") or "outbox",
             "notice_batch_size": _int(e, "TRUSTCENTER_NOTICE_BATCH_SIZE", 50),

@@ -1,9 +1,10 @@
 """The fixed tables the demo data set is drawn from, and the fake values made from them.
 
-:mod:`trustcenter.demo` decides which rows exist and how they relate; this module says what the
-names, numbers and texts look like. Every name, address, phone number and e-mail address here is
-fictitious or reserved for documentation: e-mail domains end in ``example``, US numbers use
-555-01xx, UK numbers 07700 900xxx, IP addresses come from the documentation ranges.
+:mod:`trustcenter.demo` and :mod:`trustcenter.demo_requests` decide which rows exist and how
+they relate; this module says what the names, numbers and texts look like. Every name, address,
+phone number and e-mail address here is fictitious or reserved for documentation: e-mail
+domains end in ``example``, US numbers use 555-01xx, UK numbers 07700 900xxx, IP addresses come
+from the documentation ranges.
 """
 
 from __future__ import annotations
@@ -292,19 +293,14 @@ EXPLANATIONS = {
                "that we can limit the time range accordingly.",
 }
 
-#: the version (number of changes) a request in this status has reached
-VERSION = {
-    "received": 1, "in_review": 2, "clarification_requested": 3, "approved": 3,
-    "partially_approved": 3, "objected": 3, "rejected": 3, "disclosed": 4, "closed": 5,
-    "withdrawn": 2, "superseded": 4,
-}
 #: (min, max) age in days of requests that are still in these statuses; the rest are older
 OPEN_AGE = {
     "received": (0.05, 4), "in_review": (2, 20), "clarification_requested": (6, 28),
     "approved": (3, 12), "partially_approved": (3, 14), "objected": (7, 120),
     "rejected": (7, 120), "disclosed": (3, 90),
 }
-#: how the items of a request in this status were decided (disclosed and closed ones vary)
+#: how the items of a request in this status were decided (disclosed and closed ones vary;
+#: "none": not decided, "partial": one item refused or narrowed and the rest approved)
 DECIDED = {
     "received": "none", "in_review": "none", "withdrawn": "none",
     "clarification_requested": "question", "superseded": "question", "approved": "approve",

@@ -1,22 +1,20 @@
 """The demo's user notices, so that ``trustcenter worker --once`` shows the whole path.
 
-Every demo request that was released (disclosed, or closed after a release) gets its
-disclosure record and one notice per affected user, due 31 days after the release (later when a
-non-disclosure order ends later). Notices that fell due long ago were delivered (their outbox
-rows are there); the six most recently due are left for the worker to show what it does:
+Every demo request that was released (disclosed, or closed after a release) has its sealed
+package and one notice per affected user, scheduled by the release itself
+(``services.disclosure.release``, played by :mod:`demo_requests`). Notices that fell due long
+ago were delivered (their outbox rows are there); the six most recently due are left for the
+worker to show what it does:
 
 * two plain ones, due now;
 * one held by a court order that is still in force (nothing is sent);
 * one whose court order ended two days ago (the worker makes it due again and sends it);
 * one held for risk of harm and one for child abuse, both without an end date (they come up
   for re-review 90 days after they were recorded).
-
-The demo's disclosure records stand for packages that are not stored (no chunks, no records).
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import datetime, timedelta
 
@@ -26,11 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from trustcenter.db import models as m
 from trustcenter.domain.enums import DecisionOutcome
 from trustcenter.domain.lifecycle import RequestStatus
-from trustcenter.domain.notice_policy import NOTICE_DELAY
+from trustcenter.domain.notice_policy import REVIEW_EVERY, ExceptionKind
+from trustcenter.domain.notice_states import NoticeStatus, move
 from trustcenter.domain.notice_text import NoticeFacts, compose, language_for
-from trustcenter.services.notice_exceptions import REVIEW_EVERY, ExceptionKind
 from trustcenter.services.notice_worker import idempotency_key
-from trustcenter.services.notices import affected_accounts, due_date
 
 DAY = timedelta(days=1)
 RELEASED = (RequestStatus.DISCLOSED.value, RequestStatus.CLOSED.value)
@@ -89,7 +86,8 @@ async def add_notices(session: AsyncSession, now: datetime, rng: random.Random) 
             session.add(_exception(request, case, now))
     for notice, request in notices:
         if request.id in plan:
-            notice.status = "scheduled" if plan[request.id] is None else "suppressed"
+            if plan[request.id] is not None:  # held back by the exception just recorded
+                notice.status = move(NoticeStatus(notice.status), NoticeStatus.SUPPRESSED).value
         elif notice.due_at <= now:
             await _delivered(session, notice, request, rng)
     session.add_all(n for n, _ in notices)
@@ -100,51 +98,11 @@ async def add_notices(session: AsyncSession, now: datetime, rng: random.Random) 
 async def _released(
     session: AsyncSession, request: m.Request, rng: random.Random
 ) -> list[m.Notice]:
-    items = (
-        await session.scalars(
-            select(m.RequestedItem).where(
-                m.RequestedItem.request_id == request.id,
-                m.RequestedItem.outcome.in_(DISCLOSED_OUTCOMES),
-            )
-        )
-    ).all()
-    targets = (
-        await session.scalars(select(m.Target).where(m.Target.request_id == request.id))
-    ).all()
-    released_at = request.updated_at
-    if request.status == RequestStatus.CLOSED.value:  # released a little before it was closed
-        released_at = max(request.received_at, released_at - rng.uniform(1, 10) * DAY)
-    disclosure = m.Disclosure(
-        request_id=request.id,
-        agency_id=request.agency_id,
-        sha256=hashlib.sha256(b"").hexdigest(),
-        size=0,
-        record_count=0,
-        chunk_count=0,
-        key_id="demo",
-        released_at=released_at,
-        released_by=STAFF,
+    """The notices the request's release scheduled."""
+    notices = await session.scalars(
+        select(m.Notice).where(m.Notice.request_id == request.id).order_by(m.Notice.account_id)
     )
-    session.add(disclosure)
-    request.report_outcome, request.responded_at = "with_data", released_at
-    await session.flush()
-    basis = await session.get(m.LegalBasis, request.legal_basis_id)
-    due = due_date(released_at, NOTICE_DELAY, basis.non_disclosure_until if basis else None)
-    return [
-        m.Notice(
-            request_id=request.id,
-            disclosure_id=disclosure.id,
-            account_id=account,
-            status="scheduled",
-            info_types=" ".join(sorted(types)),
-            released_at=released_at,
-            due_at=due,
-            created_at=released_at,
-            deliveries=0,
-            attempts=0,
-        )
-        for account, types in (await affected_accounts(session, targets, items)).items()
-    ]
+    return list(notices.all())
 
 
 async def _delivered(
@@ -154,7 +112,8 @@ async def _delivered(
     agency = await session.get(m.Agency, request.agency_id)
     assert account is not None and agency is not None
     await session.flush()  # the notice needs its id for the outbox row
-    notice.status, notice.deliveries, notice.attempts = "delivered", 1, 1
+    notice.status = move(NoticeStatus(notice.status), NoticeStatus.DELIVERED).value
+    notice.deliveries, notice.attempts = 1, 1
     notice.delivered_at = notice.due_at + rng.uniform(1, 30) * timedelta(minutes=1)
     language = language_for(account.region, account.language)
     facts = NoticeFacts(

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import trustcenter_preservation.plugin
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.helpers import SUBMIT, Actor, World, submission
+from tests.helpers import World, request_count, submit
 from trustcenter.bootstrap import Container
-from trustcenter.db.models import AuditEvent, Request
+from trustcenter.db.models import AuditEvent
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
 
@@ -28,16 +28,6 @@ BUILD = """mutation($y: Int!) { buildTransparencyReport(input: {year: $y}) {
   report { rows { country category requests } } userErrors { field code message } } }"""
 
 
-async def count_requests(container: Container) -> int:
-    async with container.db.reader() as session:
-        return int(await session.scalar(select(func.count()).select_from(Request)) or 0)
-
-
-async def submit(agency: Actor, **changes: Any) -> dict[str, Any]:
-    payload = await agency.data(SUBMIT, {"input": submission(**changes)})
-    return payload["submitRequest"]  # type: ignore[no-any-return]
-
-
 # --- submission: the hint must agree ------------------------------------------------------
 
 
@@ -49,7 +39,7 @@ async def test_the_lying_agency_is_refused_and_nothing_is_stored(world: World, c
     assert (error["field"], error["code"]) == ("category", "CATEGORY_MISMATCH")
     assert "asks for D" in error["message"] and "TRANSACTION" in error["message"]
     assert "not PRODUCT" in error["message"]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
 
 
 async def test_an_agreeing_hint_is_stored(world: World):
@@ -77,7 +67,7 @@ async def test_the_emergency_flag_wins(world: World, container):
     [error] = refused["userErrors"]
     assert error["code"] == "CATEGORY_MISMATCH"
     assert "emergency" in error["message"] and "EMERGENCY" in error["message"]
-    assert await count_requests(container) == 1
+    assert await request_count(container) == 1
 
 
 async def test_an_account_hint_on_a_camera_request_is_refused(world: World, container):
@@ -85,7 +75,7 @@ async def test_an_account_hint_on_a_camera_request_is_refused(world: World, cont
     payload = await submit(agency, category="ACCOUNT", targets=CAMERA)
     [error] = payload["userErrors"]
     assert error["code"] == "CATEGORY_MISMATCH" and "PRODUCT" in error["message"]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
 
 
 @pytest.fixture

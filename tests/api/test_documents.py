@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.test_notice_worker import cli_json
-from tests.helpers import Actor, World, counting
+from tests.helpers import OPERATOR, Actor, counting
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
 from trustcenter.db.models import AuditEvent, Document, DocumentChunk
@@ -84,11 +84,6 @@ def app_client(container: Container, **settings: Any) -> httpx.AsyncClient:
     container.settings = replace(container.settings, **settings)
     transport = httpx.ASGITransport(app=create_app(container))
     return httpx.AsyncClient(transport=transport, base_url="http://localhost")
-
-
-@pytest.fixture
-async def agency(world: World) -> Actor:
-    return await world.agency_actor("DE")
 
 
 # --- uploading ---------------------------------------------------------------------------------
@@ -345,9 +340,9 @@ async def test_each_pass_of_the_notice_worker_purges_expired_uploads(agency, con
     """Where nobody uploads for a while, the worker still deletes what nobody attached."""
     old = (await upload(agency, PDF)).json()
     worker = container.notice_worker()
-    assert (await worker.run_once()).purged == 0  # within its day: kept
+    assert (await worker.run_once(OPERATOR)).purged == 0  # within its day: kept
     clock.advance(timedelta(days=1))
-    assert (await worker.run_once()).purged == 1
+    assert (await worker.run_once(OPERATOR)).purged == 1
     assert await stored(container) == (0, 0)
     await agency.fetch_token()
     assert (await read(agency, old["id"])).status_code == 404
@@ -358,7 +353,7 @@ async def test_each_pass_of_the_notice_worker_purges_expired_uploads(agency, con
     assert [(e.actor_id, json.loads(e.data)["documents"]) for e in purged] == [
         ("notice-worker", [old["id"]])
     ]
-    assert (await worker.run_once()).purged == 0
+    assert (await worker.run_once(OPERATOR)).purged == 0
 
 
 async def test_trustcenter_worker_reports_the_uploads_it_purged(

@@ -15,13 +15,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from tests.api.test_documents import PDF, PNG, upload
-from tests.helpers import START_REVIEW, VALID_SUBMISSION, Actor, World, approve_all, submission
+from tests.helpers import (
+    START_REVIEW,
+    VALID_SUBMISSION,
+    Actor,
+    approve_all,
+    request_count,
+    submission,
+)
 from trustcenter.bootstrap import Container
-from trustcenter.db.models import AuditEvent, Document, Request
+from trustcenter.db.models import AuditEvent, Document
 from trustcenter.plugins import RequestView, hookimpl
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
@@ -61,11 +67,6 @@ async def uploaded(actor: Actor, body: bytes = PDF) -> str:
     return r.json()["id"]  # type: ignore[no-any-return]
 
 
-async def count_requests(container: Container) -> int:
-    async with container.db.reader() as s:
-        return int(await s.scalar(select(func.count()).select_from(Request)) or 0)
-
-
 async def decide_all(reviewer: Actor, rid: str, outcome: str = "APPROVE") -> dict[str, Any]:
     """Approve every item of a request that is IN_REVIEW."""
     read = await reviewer.data(
@@ -84,16 +85,6 @@ async def decide_all(reviewer: Actor, rid: str, outcome: str = "APPROVE") -> dic
         },
     )
     return data["decideRequest"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-async def agency(world: World) -> Actor:
-    return await world.agency_actor("DE")
-
-
-@pytest.fixture
-async def reviewer(world: World) -> Actor:
-    return await world.staff_actor(["review", "audit"])
 
 
 # --- attaching ----------------------------------------------------------------------------------
@@ -134,7 +125,7 @@ async def test_a_document_is_attached_once(agency, container):
         }
     ]
     assert "attached once" in again["userErrors"][0]["message"]
-    assert await count_requests(container) == 1
+    assert await request_count(container) == 1
 
 
 async def test_a_retry_with_the_same_key_and_documents_is_the_first_request(agency, container):
@@ -146,7 +137,7 @@ async def test_a_retry_with_the_same_key_and_documents_is_the_first_request(agen
     other = await uploaded(agency, PNG)
     changed = await submit(agency, idempotencyKey="k-1", legalBasis=basis(documentIds=[other]))
     assert [e["code"] for e in changed["userErrors"]] == ["CONFLICT"]
-    assert await count_requests(container) == 1
+    assert await request_count(container) == 1
 
 
 async def test_naming_one_document_twice_is_refused(agency, container):
@@ -155,7 +146,7 @@ async def test_naming_one_document_twice_is_refused(agency, container):
     assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
         ("legalBasis.documentIds[1]", "INVALID_INPUT")
     ]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
 
 
 async def test_another_agencys_document_is_no_such_document(world, agency, container):
@@ -165,7 +156,7 @@ async def test_another_agencys_document_is_no_such_document(world, agency, conta
         assert [(e["field"], e["code"], e["message"]) for e in payload["userErrors"]] == [
             ("legalBasis.documentIds[0]", "NOT_FOUND", "no such document")
         ]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
     # and it stays the other agency's, unattached
     async with container.db.reader() as s:
         row = await s.get(Document, uuid.UUID(theirs))
@@ -178,7 +169,7 @@ async def test_an_expired_upload_cannot_be_attached(agency, container, clock):
     await agency.fetch_token()
     payload = await submit(agency, legalBasis=basis(documentIds=[pdf]))
     assert [e["code"] for e in payload["userErrors"]] == ["DOCUMENT_EXPIRED"]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
 
 
 async def test_an_attached_document_is_never_purged(agency, container, clock):

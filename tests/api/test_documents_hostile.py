@@ -15,19 +15,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.test_documents import JPEG, PDF, PNG, read, stored, upload
-from tests.api.test_documents_attached import basis, count_requests, submit, uploaded
-from tests.helpers import Actor, World
+from tests.api.test_documents_attached import basis, submit, uploaded
+from tests.helpers import request_count
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import AuditEvent, Document, Request
 from trustcenter.disclosure.sealing import CHUNK_SIZE
 from trustcenter.web.app import create_app
 
 PIECE = 64 * 1024
-
-
-@pytest.fixture
-async def agency(world: World) -> Actor:
-    return await world.agency_actor("DE")
 
 
 async def raw_post(
@@ -161,7 +156,7 @@ async def test_two_submissions_naming_one_upload_at_once_attach_it_once(agency, 
     lost = [p for p in (first, second) if p["request"] is None]
     assert len(won) == 1 and len(lost) == 1
     assert [e["code"] for e in lost[0]["userErrors"]] == ["DOCUMENT_ALREADY_ATTACHED"]
-    assert await count_requests(container) == 1
+    assert await request_count(container) == 1
     async with container.db.reader() as s:
         row = await s.get(Document, uuid.UUID(document_id))
         winner = await s.scalar(select(Request.id))

@@ -57,11 +57,6 @@ async def agency(world: World) -> Actor:
     return await world.agency_actor("US")
 
 
-@pytest.fixture
-async def reviewer(world: World) -> Actor:
-    return await world.staff_actor(["review", "audit"])
-
-
 def block_of(findings: list[dict[str, Any]]) -> dict[str, Any]:
     (block,) = [f for f in findings if f["code"] == BLOCK]
     return block

@@ -32,16 +32,6 @@ LONG = "x" * 10_000
 CLIENT_CODES = {"GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}
 
 
-@pytest.fixture
-async def agency(world):
-    return await world.agency_actor("DE")
-
-
-@pytest.fixture
-async def staff(world):
-    return await world.staff_actor()
-
-
 async def written(container) -> tuple[int, int]:
     """(requests, audit events): what a refused call must leave as it was."""
     async with container.db.reader() as s:

@@ -83,11 +83,6 @@ async def refused_as_plugin_failure(
     assert await counts(container) == before
 
 
-@pytest.fixture
-async def agency(world: World) -> Actor:
-    return await world.agency_actor("DE")
-
-
 def finding(**changes: Any) -> PluginFinding:
     fields: dict[str, Any] = {
         "severity": Severity.BLOCK,

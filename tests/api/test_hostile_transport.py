@@ -26,11 +26,6 @@ PIECE = 64 * KIB
 
 
 @pytest.fixture
-async def staff(world):
-    return await world.staff_actor()
-
-
-@pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many bodies reached the gate's JSON parsing."""
     calls: list[int] = []

@@ -15,9 +15,9 @@ import trustcenter_eu.plugin
 import trustcenter_us.plugin
 from sqlalchemy import func, select
 
-from tests.helpers import SUBMIT, Actor, World, submission
+from tests.helpers import SUBMIT, Actor, World, request_count, submission, submit
 from trustcenter.bootstrap import Container
-from trustcenter.db.models import AuditEvent, Request
+from trustcenter.db.models import AuditEvent
 from trustcenter.plugins import RequestView, hookimpl
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
@@ -36,16 +36,6 @@ def basis(kind: str, **more: Any) -> dict[str, Any]:
 
 def use(container: Container, *plugins: tuple[str, Any]) -> None:
     container.plugins = PluginHost(*load("", extra=list(plugins)))
-
-
-async def count_requests(container: Container) -> int:
-    async with container.db.reader() as session:
-        return int(await session.scalar(select(func.count()).select_from(Request)) or 0)
-
-
-async def submit(agency: Actor, **changes: Any) -> dict[str, Any]:
-    payload = await agency.data(SUBMIT, {"input": submission(**changes)})
-    return payload["submitRequest"]  # type: ignore[no-any-return]
 
 
 def codes(payload: dict[str, Any]) -> list[tuple[str, str]]:
@@ -77,7 +67,7 @@ async def test_a_german_warrant_for_the_us_is_refused(
     assert codes(payload) == [("jurisdiction", "JURISDICTION")]
     message = payload["userErrors"][0]["message"]
     assert "US" in message and "DE" in message and "WARRANT" in message
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
 
 
 async def test_its_own_subdivisions_are_its_own(world: World):
@@ -114,7 +104,7 @@ async def test_an_eu_production_order_between_member_states(world: World, contai
     assert codes(await submit(american, **order)) == [("jurisdiction", "JURISDICTION")]
     warrant = {"jurisdiction": "DE", "legalBasis": basis("WARRANT")}
     assert codes(await submit(french, **warrant)) == [("jurisdiction", "JURISDICTION")]
-    assert await count_requests(container) == 1
+    assert await request_count(container) == 1
 
 
 async def test_an_executive_agreement_reaches_the_us_with_its_plugin(world: World, container):
@@ -147,7 +137,7 @@ async def test_a_revision_is_bound_the_same_way(world: World, container):
         "query($id: ID!) { request(id: $id) { status } }", {"id": request["id"]}
     )
     assert read["request"]["status"] == "RECEIVED"  # not superseded
-    assert await count_requests(container) == 1
+    assert await request_count(container) == 1
 
 
 class AnswersNonsense:
@@ -168,7 +158,7 @@ async def test_a_plugin_answering_nonsense_is_a_plugin_failure(world: World, con
     assert error["extensions"]["code"] == "PLUGIN_FAILED"
     assert error["extensions"]["plugin"] == "nonsense"
     assert "trustcenter_accepts_from_abroad" in error["message"]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
 
 
 # --- grants at verification -----------------------------------------------------------------

@@ -13,7 +13,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from strawberry.relay import from_base64
 
@@ -103,16 +102,6 @@ def apart_from_ids_and_times(value: Any, key: str = "") -> Any:
     if isinstance(value, str) and _TIME.match(value):
         return "<time>"
     return value
-
-
-@pytest.fixture
-async def agency(world: World) -> Actor:
-    return await world.agency_actor("DE")
-
-
-@pytest.fixture
-async def reviewer(world: World) -> Actor:
-    return await world.staff_actor(["review", "audit"])
 
 
 class Case:

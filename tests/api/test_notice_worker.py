@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from tests.helpers import RELEASE, Actor, account_and_camera_owner, approve_all
+from tests.helpers import OPERATOR, RELEASE, Actor, account_and_camera_owner, approve_all
 from trustcenter.cli import main
 from trustcenter.db.models import Account, AuditEvent, Notice, OutboxMessage
 from trustcenter.plugins import hookimpl
@@ -163,26 +163,26 @@ class Broken:
 async def test_notices_go_out_31_days_after_release_exactly_once(case, container, clock):
     worker = container.notice_worker()
     await later(clock, case, timedelta(days=30))
-    assert (await worker.run_once()).delivered == 0
+    assert (await worker.run_once(OPERATOR)).delivered == 0
     await later(clock, case, DUE - timedelta(days=30, seconds=1))  # one second before due
-    assert (await worker.run_once()).delivered == 0
+    assert (await worker.run_once(OPERATOR)).delivered == 0
     assert await outbox(container) == []
     assert {n["status"] for n in await notices(case)} == {"SCHEDULED"}
 
     await later(clock, case, timedelta(seconds=1))
-    assert (await worker.run_once()).delivered == 2
+    assert (await worker.run_once(OPERATOR)).delivered == 2
     rows = await assert_delivered_once(container, case)
     assert {datetime.fromisoformat(n["deliveredAt"]) for n in await notices(case)} == {clock.now()}
 
     await later(clock, case, timedelta(days=5))
-    assert (await worker.run_once()).delivered == 0
+    assert (await worker.run_once(OPERATOR)).delivered == 0
     assert len(await outbox(container)) == len(rows) == 2
     assert (await audit_actions(container)).count("notices.delivered") == 1
 
 
 async def test_each_user_is_told_in_their_language_only_what_concerns_them(case, container, clock):
     await later(clock, case, DUE)
-    await container.notice_worker().run_once()
+    await container.notice_worker().run_once(OPERATOR)
     rows = {r.recipient: r for r in await outbox(container)}
 
     english = rows["owner@example.com"]
@@ -225,14 +225,14 @@ async def test_an_exception_holds_notices_back_until_lifted(case, container, clo
     await later(clock, case, timedelta(days=10))
     exception_id = await record_exception(case, kind)
     await later(clock, case, timedelta(days=400))
-    assert (await worker.run_once()).delivered == 0
+    assert (await worker.run_once(OPERATOR)).delivered == 0
     assert await outbox(container) == []
     assert [(n["status"], n["exception"]) for n in await notices(case)] == [
         ("SUPPRESSED", {"id": exception_id, "kind": kind})
     ] * 2
 
     await lift_exception(case, exception_id)
-    assert (await worker.run_once()).delivered == 2
+    assert (await worker.run_once(OPERATOR)).delivered == 2
     rows = await assert_delivered_once(container, case)
     for row in rows:  # the notice says nothing of the exception
         assert EXCEPTION["reference"] not in row.body
@@ -245,24 +245,24 @@ async def test_a_court_order_with_an_end_date_resumes_the_day_after(case, contai
     await record_exception(case, "COURT_ORDER_OR_LAW", endsOn="2027-03-31")
     clock.set(datetime(2027, 3, 31, 23, 59, tzinfo=UTC))  # the order's last day
     await later(clock, case, timedelta())
-    result = await worker.run_once()
+    result = await worker.run_once(OPERATOR)
     assert (result.resumed, result.delivered) == (0, 0)
     assert await outbox(container) == []
     assert {n["status"] for n in await notices(case)} == {"SUPPRESSED"}
 
     await later(clock, case, timedelta(minutes=1))  # 1 April 2027, 00:00: no staff action
-    result = await worker.run_once()
+    result = await worker.run_once(OPERATOR)
     assert (result.resumed, result.delivered) == (2, 2)
     assert "notices.resumed" in await audit_actions(container)
     await assert_delivered_once(container, case)
-    assert (await worker.run_once()).delivered == 0
+    assert (await worker.run_once(OPERATOR)).delivered == 0
     assert len(await outbox(container)) == 2
 
 
 async def test_an_exception_recorded_after_the_due_date_still_holds(case, container, clock):
     await later(clock, case, DUE + timedelta(hours=3))  # due, but no worker ran yet
     await record_exception(case, "RISK_OF_HARM")
-    assert (await container.notice_worker().run_once()).delivered == 0
+    assert (await container.notice_worker().run_once(OPERATOR)).delivered == 0
     assert await outbox(container) == []
     assert {n["status"] for n in await notices(case)} == {"SUPPRESSED"}
 
@@ -275,35 +275,35 @@ async def test_a_failing_channel_is_retried_with_back_off_then_given_up(case, co
     settings = WorkerSettings(max_attempts=3, backoff=timedelta(minutes=1))
     worker = NoticeWorker(container.db, clock, container.plugins, [channel], settings)
     await later(clock, case, DUE)
-    result = await worker.run_once()
+    result = await worker.run_once(OPERATOR)
     assert (result.delivered, result.retrying, channel.calls) == (0, 2, 2)
     for n in await notices(case):
         assert (n["status"], n["attempts"], n["deliveries"]) == ("SCHEDULED", 1, 0)
         assert "mail relay down" in n["lastError"]
 
     await later(clock, case, timedelta(seconds=59))  # the back-off (1 minute) not yet over
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     assert channel.calls == 2
     assert {n["attempts"] for n in await notices(case)} == {1}
 
     await later(clock, case, timedelta(seconds=1))
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     assert channel.calls == 4
     await later(clock, case, timedelta(minutes=1))  # the second back-off is 2 minutes
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     assert channel.calls == 4
     await later(clock, case, timedelta(minutes=1))
-    result = await worker.run_once()
+    result = await worker.run_once(OPERATOR)
     assert (result.failed, channel.calls) == (2, 6)
     for n in await notices(case):
         assert (n["status"], n["attempts"], n["deliveries"]) == ("FAILED", 3, 0)
         assert n["lastError"] and n["deliveredAt"] is None
 
     await later(clock, case, timedelta(days=30))
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     assert channel.calls == 6  # given up: never tried again
     assert "notices.failed" in await audit_actions(container)
-    listed = await notice_listing(container.db, clock, "failed")
+    listed = await notice_listing(container, OPERATOR, "failed")
     assert len(listed) == 2 and {r["status"] for r in listed} == {"failed"}
 
 
@@ -311,7 +311,7 @@ async def test_failed_notices_are_listed_by_the_cli(case, container, clock):
     settings = WorkerSettings(max_attempts=1)
     worker = NoticeWorker(container.db, clock, container.plugins, [Broken()], settings)
     await later(clock, case, DUE)
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     ids = sorted(n["id"] for n in await notices(case))
     listed = await asyncio.to_thread(cli_json, container, "notices", "list", "--status", "failed")
     assert sorted(r["id"] for r in listed) == ids
@@ -335,14 +335,14 @@ async def test_a_channel_that_fails_once_delivers_on_the_retry(case, container, 
     settings = WorkerSettings(max_attempts=3, backoff=timedelta(minutes=1))
     worker = NoticeWorker(container.db, clock, container.plugins, [channel], settings)
     await later(clock, case, DUE)
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     await later(clock, case, timedelta(minutes=1))
-    assert (await worker.run_once()).delivered == 2
+    assert (await worker.run_once(OPERATOR)).delivered == 2
     for n in await notices(case):
         assert (n["status"], n["deliveries"], n["attempts"]) == ("DELIVERED", 1, 2)
         assert n["lastError"] is None
     await later(clock, case, timedelta(days=1))
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     assert channel.calls == 4
 
 
@@ -365,12 +365,12 @@ async def test_plugins_hear_of_each_delivered_notice_once(case, container, clock
     settings = WorkerSettings(backoff=timedelta(minutes=1))
     worker = NoticeWorker(container.db, clock, container.plugins, [channel], settings)
     await later(clock, case, DUE)
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     assert (channel.calls, spy.calls) == (2, [])
     await later(clock, case, timedelta(minutes=1))
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     await later(clock, case, timedelta(days=1))
-    await worker.run_once()
+    await worker.run_once(OPERATOR)
     async with container.db.reader() as s:
         request_id = str((await s.scalars(select(Notice.request_id))).first())
     assert spy.calls == [(request_id, "delivered")] * 2
@@ -401,7 +401,7 @@ async def test_the_cli_lists_the_exception_holding_a_notice(case, container, clo
     assert [(r["status"], r["exception"]) for r in free] == [("scheduled", None)] * 2
 
     await later(clock, case, DUE)
-    await container.notice_worker().run_once()
+    await container.notice_worker().run_once(OPERATOR)
     done = await asyncio.to_thread(cli_json, container, "notices", "list", "--status", "delivered")
     assert [(r["exception"], r["deliveries"]) for r in done] == [(None, 1)] * 2
     await record_exception(case, "CHILD_ABUSE")  # too late: nothing is held back any more

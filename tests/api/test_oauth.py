@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+from tests.helpers import OPERATOR
 from trustcenter.domain.enums import VerificationState
 from trustcenter.services.agencies import set_verification
 
@@ -113,9 +114,7 @@ async def test_token_request_must_be_a_form(world):
 
 async def test_suspended_agency_gets_no_token_and_its_tokens_stop_working(world, container):
     actor = await world.agency_actor("DE")
-    await set_verification(
-        container.db, container.clock, actor.agency_id, VerificationState.SUSPENDED
-    )
+    await set_verification(container, OPERATOR, actor.agency_id, VerificationState.SUSPENDED)
     r = await world.http.post(
         "/oauth/token",
         data={"grant_type": "client_credentials"},

@@ -105,17 +105,6 @@ def eu(container: Container) -> PluginHost:
 
 
 @pytest.fixture
-async def agency(world: World) -> Actor:
-    return await world.agency_actor("DE")
-
-
-@pytest.fixture
-async def reviewer(world: World) -> Actor:
-    """Staff who review and audit, but are not admins."""
-    return await world.staff_actor(["review", "audit"])
-
-
-@pytest.fixture
 async def admin(world: World) -> Actor:
     return await world.staff_actor(["admin"])
 

@@ -13,9 +13,17 @@ import pytest
 import trustcenter_preservation.plugin
 from sqlalchemy import func, select
 
-from tests.api.test_jurisdiction_rules import VERIFY, agency_gid, codes, count_requests
+from tests.api.test_jurisdiction_rules import VERIFY, agency_gid, codes
 from tests.api.test_no_oracle import agency_readable_query, apart_from_ids_and_times
-from tests.helpers import SUBMIT, Actor, World, account_and_camera_owner, submission
+from tests.helpers import (
+    OPERATOR,
+    SUBMIT,
+    World,
+    account_and_camera_owner,
+    request_count,
+    submission,
+    submit,
+)
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import Account, AuditEvent, Finding, Product
 from trustcenter.domain.enums import VerificationState
@@ -43,10 +51,6 @@ def use(container: Container, *plugins: tuple[str, Any]) -> PluginHost:
     return container.plugins
 
 
-async def submit(agency: Actor, **changes: Any) -> dict[str, Any]:
-    return (await agency.data(SUBMIT, {"input": submission(**changes)}))["submitRequest"]  # type: ignore[no-any-return]
-
-
 def gid(type_name: str, raw_id: object) -> str:
     return base64.b64encode(f"{type_name}:{raw_id}".encode()).decode()
 
@@ -62,7 +66,7 @@ async def test_emergency_without_the_flag_is_a_category_mismatch(world: World, c
     assert (error["field"], error["code"]) == ("category", "CATEGORY_MISMATCH")
     assert "not flagged as an emergency" in error["message"]
     assert "so it is ACCOUNT, not EMERGENCY" in error["message"]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
 
 
 class ClassifiesAsProduct:
@@ -81,7 +85,7 @@ async def test_a_plugin_cannot_move_a_request_out_of_its_policy_category(world: 
     assert error["extensions"]["code"] == "PLUGIN_FAILED"
     assert error["extensions"]["plugin"] == "lenient"
     assert "policy classifies this request as TRANSACTION" in error["message"]
-    assert await count_requests(container) == 0
+    assert await request_count(container) == 0
     # where the precedence gives the same, its answer stands
     assert (await agency.submit(targets=CAMERA))["category"] == "PRODUCT"
 
@@ -171,7 +175,7 @@ async def test_look_alike_codes_are_no_codes_and_case_and_spaces_do_not_matter(
                "evidence": "e"}},
     )  # fmt: skip
     assert codes(done["verifyAgency"]) == [("jurisdictions", "INVALID_JURISDICTION")]
-    assert await count_requests(container) == 2
+    assert await request_count(container) == 2
 
 
 async def test_grants_survive_suspension_and_a_plain_reverification(world: World, container):
@@ -184,7 +188,7 @@ async def test_grants_survive_suspension_and_a_plain_reverification(world: World
     assert granted["verifyAgency"]["userErrors"] == []
     assert (await agency.submit(jurisdiction="FR"))["jurisdiction"] == "FR"
     c = container
-    await set_verification(c.db, c.clock, agency.agency_id, VerificationState.SUSPENDED)
+    await set_verification(c, OPERATOR, agency.agency_id, VerificationState.SUSPENDED)
     r = await agency.gql(SUBMIT, {"input": submission(jurisdiction="FR")})
     assert r.status_code == 401  # a suspended agency's token stops working at once
     again = await admin.data(VERIFY, {"i": {"agencyId": agency_id}})

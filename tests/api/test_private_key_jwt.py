@@ -17,6 +17,7 @@ from joserfc import jws
 from joserfc.jwk import ECKey
 from sqlalchemy import update
 
+from tests.helpers import OPERATOR
 from trustcenter.auth.server import hash_secret
 from trustcenter.db.models import OAuthClient
 from trustcenter.domain.errors import DomainError
@@ -47,8 +48,8 @@ async def key_client(world, container) -> KeyClient:
     agency = await world.agency("DE")
     key = new_key()
     new = await create_client(
-        container.db,
-        container.clock,
+        container,
+        OPERATOR,
         scopes=["requests:submit", "requests:read"],
         agency_id=agency,
         jwks=public_jwks(key),
@@ -206,7 +207,7 @@ async def test_a_secret_client_cannot_present_an_assertion(world, container):
 
 
 async def test_a_revoked_key_client_is_refused_like_any_other(world, container, key_client):
-    await revoke_client(container.db, container.clock, key_client.client_id)
+    await revoke_client(container, OPERATOR, key_client.client_id)
     await assert_refused(await present(world.http, assertion(container, key_client)))
 
 
@@ -220,8 +221,8 @@ async def test_private_keys_are_not_accepted_at_registration(world, container):
     agency = await world.agency("DE")
     with pytest.raises(DomainError) as refused:
         await create_client(
-            container.db,
-            container.clock,
+            container,
+            OPERATOR,
             scopes=["requests:read"],
             agency_id=agency,
             jwks={"keys": [new_key().as_dict(private=True)]},
@@ -249,8 +250,8 @@ async def test_keys_fetched_from_the_jwks_uri(world, container):
     try:
         agency = await world.agency("DE")
         new = await create_client(
-            container.db,
-            container.clock,
+            container,
+            OPERATOR,
             scopes=["requests:read"],
             agency_id=agency,
             jwks_uri=f"http://127.0.0.1:{server.server_address[1]}/jwks.json",

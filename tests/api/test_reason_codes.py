@@ -48,11 +48,6 @@ def sealing(container: Container) -> PluginHost:
 
 
 @pytest.fixture
-async def agency(world: World) -> Actor:
-    return await world.agency_actor("DE")
-
-
-@pytest.fixture
 async def reviewer(world: World) -> Actor:
     return await world.staff_actor(["review"])
 

@@ -6,15 +6,9 @@ import dataclasses
 import logging
 
 import httpx
-import pytest
 
 from tests.helpers import SUBMIT, submission
 from trustcenter.web.app import create_app
-
-
-@pytest.fixture
-async def agency(world):
-    return await world.agency_actor("DE")
 
 
 async def test_deep_queries_are_refused(agency):

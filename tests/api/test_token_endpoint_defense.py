@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.helpers import OPERATOR
 from trustcenter.auth.throttle import AuthThrottle, storage_for
 from trustcenter.db.models import AuditEvent
 from trustcenter.domain.enums import VerificationState
@@ -59,11 +60,9 @@ async def failure_events(container) -> list[dict]:
 async def test_unknown_revoked_suspended_and_wrong_secret_answer_alike(world, container):
     good = await world.agency_actor("DE")
     revoked = await world.agency_actor("FR")
-    await revoke_client(container.db, container.clock, revoked.client_id)
+    await revoke_client(container, OPERATOR, revoked.client_id)
     suspended = await world.agency_actor("NL")
-    await set_verification(
-        container.db, container.clock, suspended.agency_id, VerificationState.SUSPENDED
-    )
+    await set_verification(container, OPERATOR, suspended.agency_id, VerificationState.SUSPENDED)
     attempts = {
         "unknown": ("tc_nobody_at_all", good.client_secret),
         "revoked": (revoked.client_id, revoked.client_secret),

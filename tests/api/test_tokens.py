@@ -45,11 +45,6 @@ def forge(
     return f"{signing_input}.{_b64(signature)}"
 
 
-@pytest.fixture
-async def agency(world):
-    return await world.agency_actor("DE")
-
-
 def good(container, actor, **changes: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     now = int(container.clock.now().timestamp())
     header = {"alg": "ES256", "typ": "at+jwt", "kid": container.keys.signing_key.kid}

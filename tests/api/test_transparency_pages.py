@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from tests.helpers import RELEASE, World, approve_all
+from tests.helpers import OPERATOR, RELEASE, World, approve_all
+from trustcenter.auth.principal import ANONYMOUS
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import Account, ReportStatement
 from trustcenter.demo import load_demo
@@ -64,14 +65,15 @@ async def publish(container: Container, year: int, changelog: str | None = None)
             select(ReportStatement).where(ReportStatement.confirmed_at >= year_end(year))
         )
     if confirmed is None:
-        await confirm_statement(container.db, clock, None, STATEMENT)
+        await confirm_statement(container, OPERATOR, STATEMENT)
     excluded = await container.report_exclusions()
-    await build_report(container.db, clock, None, year, excluded)
-    return await publish_report(container.db, clock, None, year, changelog)
+    await build_report(container, OPERATOR, year, excluded)
+    return await publish_report(container, OPERATOR, year, changelog)
 
 
 async def with_demo(container: Container) -> None:
-    assert await load_demo(container.db, container.clock) is not None
+    demo = await load_demo(container.db, container.clock, keys=container.disclosure_keys)
+    assert demo is not None
 
 
 async def submitted(world: World, reference: str) -> str:
@@ -217,7 +219,7 @@ async def test_the_years_page_lists_only_published_years(container, http):
     empty = await http.get("/transparency")
     assert empty.status_code == 200 and Page(empty.text).years == []
     await publish(container, DEMO_YEAR)
-    await build_report(container.db, container.clock, None, YEAR, ["CN"])  # a draft only
+    await build_report(container, OPERATOR, YEAR, ["CN"])  # a draft only
 
     r = await http.get("/transparency")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -254,9 +256,9 @@ async def test_the_years_page_lists_only_published_years(container, http):
 
 async def test_the_json_is_the_stored_report(container, http):
     await with_demo(container)
-    await confirm_statement(container.db, container.clock, None, STATEMENT)
+    await confirm_statement(container, OPERATOR, STATEMENT)
     row = await publish(container, DEMO_YEAR)
-    stored = (await published(container.db, DEMO_YEAR)).figures
+    stored = (await published(container, ANONYMOUS, DEMO_YEAR)).figures
     assert stored["rows"], "the demo data has requests in 2025"
 
     r = await http.get(f"/transparency/{DEMO_YEAR}.json")
@@ -316,7 +318,7 @@ async def test_the_csv_rows_are_the_json_rows(container, http):
 
 async def test_the_page_shows_every_row_and_the_charts_match_the_totals(container, http):
     await with_demo(container)
-    await confirm_statement(container.db, container.clock, None, STATEMENT)
+    await confirm_statement(container, OPERATOR, STATEMENT)
     await publish(container, DEMO_YEAR)
     doc = await json_of(http, f"/transparency/{DEMO_YEAR}.json")
 
@@ -425,12 +427,12 @@ async def test_a_published_report_does_not_change_when_later_data_arrives(
     await release(world, late)  # received in the same year, answered after publishing
     assert {p: (await http.get(p)).text for p in paths} == before
     excluded = await container.report_exclusions()
-    draft = await build_report(container.db, container.clock, None, YEAR, excluded)
+    draft = await build_report(container, OPERATOR, YEAR, excluded)
     assert draft.version == 2  # built, not published: still invisible
     assert {p: (await http.get(p)).text for p in paths} == before
     assert (await http.get(f"/transparency/{YEAR}.json?version=2")).status_code == 404
 
-    await publish_report(container.db, container.clock, None, YEAR, "Adds a later answer.")
+    await publish_report(container, OPERATOR, YEAR, "Adds a later answer.")
     after = await json_of(http, f"/transparency/{YEAR}.json")
     assert after["version"] == 2 and after["totals"]["worldwide"]["with_data"] == 2
     assert (await http.get(f"/transparency/{YEAR}.csv?version=1")).text == before[paths[2]]

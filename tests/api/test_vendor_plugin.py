@@ -9,7 +9,7 @@ import pytest
 import trustcenter_vendor_attestation.plugin as vendor_plugin
 from sqlalchemy import func, select
 
-from tests.helpers import RELEASE, approve_all
+from tests.helpers import OPERATOR, RELEASE, approve_all
 from trustcenter.db.models import Disclosure
 from trustcenter.domain.enums import InfoType
 from trustcenter.plugins.host import PluginHost
@@ -36,11 +36,11 @@ async def test_a_lapsing_attestation_refuses_release_and_a_lasting_one_notifies(
     notices, world, container, clock
 ):
     vendor = await create_vendor(
-        container.db, clock, name="Log archive", same_standards_clause=True, info_types=[InfoType.C]
+        container, OPERATOR, name="Log archive", same_standards_clause=True, info_types=[InfoType.C]
     )
     await record_attestation(
-        container.db,
-        clock,
+        container,
+        OPERATOR,
         vendor.id,
         reference="ATT-1",
         expires_at=clock.now() + timedelta(days=10),
@@ -55,8 +55,8 @@ async def test_a_lapsing_attestation_refuses_release_and_a_lasting_one_notifies(
     assert not notices.exists()
 
     await record_attestation(
-        container.db,
-        clock,
+        container,
+        OPERATOR,
         vendor.id,
         reference="ATT-2",
         expires_at=clock.now() + timedelta(days=365),

@@ -35,6 +35,7 @@ import pytest
 
 from tests.api.test_transparency_pages import attribute, shown
 from tests.conftest import TEST_DISCLOSURE_KEYS
+from tests.helpers import OPERATOR
 from trustcenter.bootstrap import build
 from trustcenter.clock import FixedClock
 from trustcenter.config import Settings
@@ -97,15 +98,15 @@ async def _prepare(settings: Settings) -> None:
     c = build(settings, clock)
     await c.start()
     try:
-        assert await load_demo(c.db, clock) is not None
+        assert await load_demo(c.db, clock, keys=c.disclosure_keys) is not None
         excluded = await c.report_exclusions()
-        await confirm_statement(c.db, clock, None, FIRST_STATEMENT)
-        await build_report(c.db, clock, None, YEAR, excluded)
-        await publish_report(c.db, clock, None, YEAR)
+        await confirm_statement(c, OPERATOR, FIRST_STATEMENT)
+        await build_report(c, OPERATOR, YEAR, excluded)
+        await publish_report(c, OPERATOR, YEAR)
         clock.advance(timedelta(days=1))
-        await confirm_statement(c.db, clock, None, STATEMENT)
-        await build_report(c.db, clock, None, YEAR, excluded)
-        await publish_report(c.db, clock, None, YEAR, CHANGELOG)
+        await confirm_statement(c, OPERATOR, STATEMENT)
+        await build_report(c, OPERATOR, YEAR, excluded)
+        await publish_report(c, OPERATOR, YEAR, CHANGELOG)
     finally:
         await c.close()
 

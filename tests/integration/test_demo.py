@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import re
+import shutil
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -16,13 +18,15 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import undefer
 
+from tests.helpers import OPERATOR
 from trustcenter.clock import FixedClock
 from trustcenter.db import migrate
 from trustcenter.db import models as m
 from trustcenter.db.session import Database
-from trustcenter.demo import load_demo
+from trustcenter.demo import DemoSummary, load_demo
+from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.domain.enums import IdentifierType, ReasonCode
-from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.lifecycle import TRANSITIONS, RequestStatus
 from trustcenter.domain.submission import normalise_identifier
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -40,19 +44,34 @@ async def _fresh(path: Path) -> Database:
     return db
 
 
+async def load(db: Database, clock: FixedClock) -> DemoSummary | None:
+    """The demo, loaded through the services."""
+    return await load_demo(db, clock, keys=KeyRing({"demo": bytes(32)}, "demo"))
+
+
+@pytest.fixture(scope="module")
+async def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSummary]:
+    """The demo loaded once (it plays every request through the services); each test reads a
+    copy of the database file."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    database = await _fresh(path)
+    try:
+        summary = await load(database, FixedClock(NOW))
+    finally:
+        await database.dispose()
+    assert summary is not None
+    return path, summary
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await _fresh(tmp_path / "t.db")
+async def loaded(template: tuple[Path, DemoSummary], tmp_path: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "t.db"
+    shutil.copyfile(template[0], path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
     try:
         yield database
     finally:
         await database.dispose()
-
-
-@pytest.fixture
-async def loaded(db: Database) -> Database:
-    assert await load_demo(db, FixedClock(NOW)) is not None
-    return db
 
 
 async def _counts(db: Database) -> dict[str, int]:
@@ -68,10 +87,11 @@ async def _all(db: Database, model: type[m.Base]) -> list[Any]:
         return list(await session.scalars(select(model)))
 
 
-async def test_summary_counts_match_the_rows(db: Database) -> None:
-    summary = await load_demo(db, FixedClock(NOW))
-    assert summary is not None
-    counts = await _counts(db)
+async def test_summary_counts_match_the_rows(
+    template: tuple[Path, DemoSummary], loaded: Database
+) -> None:
+    summary = template[1]
+    counts = await _counts(loaded)
     assert summary.agencies == counts["agencies"] >= 8
     assert summary.accounts == counts["accounts"] >= 35
     assert summary.products == counts["products"] > summary.accounts
@@ -85,7 +105,7 @@ async def test_summary_counts_match_the_rows(db: Database) -> None:
 
 async def test_a_second_load_returns_none_and_adds_nothing(loaded: Database) -> None:
     before = await _counts(loaded)
-    assert await load_demo(loaded, FixedClock(NOW + timedelta(days=3))) is None
+    assert await load(loaded, FixedClock(NOW + timedelta(days=3))) is None
     assert await _counts(loaded) == before
 
 
@@ -96,7 +116,7 @@ def _fingerprint(r: m.Request) -> tuple[object, ...]:
 async def test_the_same_seed_gives_the_same_data(loaded: Database, tmp_path: Path) -> None:
     other = await _fresh(tmp_path / "other.db")
     try:
-        await load_demo(other, FixedClock(NOW))
+        await load(other, FixedClock(NOW))
         mine, theirs = await _all(loaded, m.Request), await _all(other, m.Request)
         assert sorted(map(_fingerprint, mine)) == sorted(map(_fingerprint, theirs))
     finally:
@@ -149,6 +169,32 @@ async def test_every_superseded_request_has_a_revision(loaded: Database) -> None
     for old_id, revision in revised.items():
         assert revision.received_at > requests[old_id].received_at
         assert revision.agency_id == requests[old_id].agency_id
+
+
+async def test_every_status_was_reached_through_the_lifecycle(loaded: Database) -> None:
+    """The demo plays its requests through the services: each request's audit trail walks
+    from RECEIVED to where it is by the lifecycle's transitions, in the order of time, and
+    every release is a sealed package."""
+    async with loaded.reader() as session:
+        stmt = select(m.AuditEvent).where(m.AuditEvent.request_id.is_not(None))
+        events = list(await session.scalars(stmt.order_by(m.AuditEvent.seq)))
+    assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
+    reached: dict[uuid.UUID, RequestStatus] = {}
+    for event in events:
+        data = json.loads(event.data)
+        if event.action == "request.submitted":
+            reached[event.request_id] = RequestStatus.RECEIVED
+        elif "from" in data and data["from"] != data["to"]:
+            before, after = RequestStatus(data["from"]), RequestStatus(data["to"])
+            assert reached[event.request_id] is before
+            assert any(before in sources and after is to for sources, to in TRANSITIONS.values())
+            reached[event.request_id] = after
+    requests = await _all(loaded, m.Request)
+    assert {r.id: r.status for r in requests} == {i: s.value for i, s in reached.items()}
+    disclosures = await _all(loaded, m.Disclosure)
+    released = {r.id for r in requests if r.status == "disclosed"}
+    assert released <= {d.request_id for d in disclosures}
+    assert all(d.chunk_count >= 1 and d.size > 0 and d.released_by for d in disclosures)
 
 
 async def test_d_is_never_approved_without_premium(loaded: Database) -> None:
@@ -241,6 +287,7 @@ async def test_legal_bases_are_complete(loaded: Database) -> None:
 async def test_the_worker_shows_the_whole_notice_path_on_the_demo(loaded: Database) -> None:
     """Due notices go out, a court order that ended lets its notice go, and every kind of
     exception still in force keeps its notices back; a second pass sends nothing."""
+    from trustcenter.db.repositories.outbox import SqlOutbox
     from trustcenter.plugins.builtin.outbox import OutboxChannel
     from trustcenter.plugins.host import PluginHost
     from trustcenter.services.notice_worker import NoticeWorker
@@ -259,9 +306,9 @@ async def test_the_worker_shows_the_whole_notice_path_on_the_demo(loaded: Databa
     assert any(n.due_at > NOW for n in notices)  # and some are not due yet
 
     worker = NoticeWorker(
-        loaded, FixedClock(NOW), PluginHost.from_settings(""), [OutboxChannel(loaded)]
+        loaded, FixedClock(NOW), PluginHost.from_settings(""), [OutboxChannel(SqlOutbox(loaded))]
     )
-    result = await worker.run_once()
+    result = await worker.run_once(OPERATOR)
     freed = {n.id for n in notices if n.request_id == ended[0].request_id}
     assert result.resumed == len(freed) and result.delivered == len(due | freed)
     after = {n.id: n for n in await _all(loaded, m.Notice)}
@@ -270,7 +317,7 @@ async def test_the_worker_shows_the_whole_notice_path_on_the_demo(loaded: Databa
     assert all(n.status == "suppressed" for n in after.values() if n.request_id in held)
     outbox = [o.notice_id for o in await _all(loaded, m.OutboxMessage)]
     assert sorted(outbox) == sorted(delivered_before | due | freed)  # each exactly once
-    assert (await worker.run_once()).delivered == 0
+    assert (await worker.run_once(OPERATOR)).delivered == 0
 
 
 async def test_a_database_in_use_upgrades_from_the_first_revision_keeping_every_row(

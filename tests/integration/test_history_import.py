@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
+from tests.helpers import OPERATOR
 from trustcenter.bootstrap import Container
 from trustcenter.cli import main
 from trustcenter.db.models import (
@@ -26,7 +27,6 @@ from trustcenter.db.models import (
     RequestedItem,
     Target,
 )
-from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import AgencyKind, VerificationState
 from trustcenter.services.agencies import create_agency
 from trustcenter.services.history_import import (
@@ -37,7 +37,6 @@ from trustcenter.services.history_import import (
 )
 from trustcenter.services.reports import build_report
 
-OPERATOR = Actor("operator", "cli:test")
 BERLIN = {"name": "LKA Berlin", "kind": "LAW_ENFORCEMENT", "country": "DE"}
 PARIS = {"name": "Police Paris", "kind": "law_enforcement", "country": "fr"}
 BEIJING = {"name": "Beijing PSB", "kind": "LAW_ENFORCEMENT", "country": "CN"}
@@ -113,7 +112,7 @@ HISTORY = [
 
 
 async def run(container: Container, data: bytes) -> ImportResult:
-    return await import_history(container.db, container.clock, data, actor=OPERATOR)
+    return await import_history(container, OPERATOR, data)
 
 
 async def count(container: Container, model: type[Any]) -> int:
@@ -151,10 +150,9 @@ async def test_a_good_file_imports_every_request_as_its_history_says(
 ) -> None:
     steps: list[tuple[str, int, int]] = []
     result = await import_history(
-        container.db,
-        container.clock,
+        container,
+        OPERATOR,
         jsonl(*HISTORY),
-        actor=OPERATOR,
         on_progress=lambda *step: steps.append(step),
     )
     assert (result.lines, result.imported, result.skipped) == (11, 11, 0)
@@ -257,7 +255,7 @@ async def test_a_later_file_adds_to_the_history_and_may_revise_it(container: Con
 
 async def test_an_existing_agency_is_matched_by_name_and_country(container: Container) -> None:
     existing = await create_agency(
-        container.db, container.clock, name="LKA Berlin", kind=AgencyKind.JUDICIAL, country="DE"
+        container, OPERATOR, name="LKA Berlin", kind=AgencyKind.JUDICIAL, country="DE"
     )
     other_country = entry("R-20", "2025-01-01T00:00:00Z", None, "PENDING",
                           agency={**BERLIN, "country": "AT"}, jurisdiction="AT")  # fmt: skip
@@ -455,7 +453,7 @@ def figures(
 
 async def test_an_imported_history_gives_the_reports_figures(container: Container) -> None:
     await run(container, jsonl(*HISTORY))
-    row = await build_report(container.db, container.clock, None, 2025, ["CN"])
+    row = await build_report(container, OPERATOR, 2025, ["CN"])
     document = json.loads(row.figures)
     # Counted units in 2025, CN left out and R-10 received in 2024:
     #   R-1+R-2  DE account    data        4 days   2 accounts (same warrant W-1: one request)
@@ -483,7 +481,5 @@ async def test_an_imported_history_gives_the_reports_figures(container: Containe
         ("FR", "ACCOUNT"): figures(2, 1, 0, 0.0, 2, 0, 3.0),
         ("FR", "TRANSACTION"): figures(1, 1, 0, 0.0, 1, 0, 10.0),
     }
-    earlier = json.loads(
-        (await build_report(container.db, container.clock, None, 2024, [])).figures
-    )
+    earlier = json.loads((await build_report(container, OPERATOR, 2024, [])).figures)
     assert earlier["totals"]["worldwide"]["requests"] == 1

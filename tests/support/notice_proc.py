@@ -32,13 +32,17 @@ from typing import Any
 
 from trustcenter.bootstrap import build
 from trustcenter.config import Settings
+from trustcenter.db.repositories.outbox import SqlOutbox
 from trustcenter.plugins import NoticeView, hookimpl
 from trustcenter.plugins.builtin.outbox import OutboxChannel
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
+from trustcenter.services.access import operator
 from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
 
 BARRIER_TIMEOUT = 30.0
+#: who runs the worker, as the command line does
+OPERATOR = operator("notice-proc", frozenset({"notices"}))
 
 
 class RecordingChannel:
@@ -49,7 +53,7 @@ class RecordingChannel:
     def __init__(
         self, db: Any, log: Path, *, crash_after: int | None = None, delay_ms: int = 0
     ) -> None:
-        self.outbox = OutboxChannel(db)
+        self.outbox = OutboxChannel(SqlOutbox(db))
         self.log = log
         self.crash_after = crash_after
         self.delay = delay_ms / 1000
@@ -109,7 +113,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if not await container.db.ping():
             raise SystemExit(f"the database does not answer: {container.db.url}")
         barrier(args.ready, args.wait_for)
-        result = await worker.run_once()
+        result = await worker.run_once(OPERATOR)
         return {
             "token": worker.token,
             "pid": os.getpid(),

@@ -4,25 +4,24 @@ Several API processes share the database, so a key made by one is found by the o
 unknown ``kid`` makes the store reload once before the token is refused. With a secret key
 (``TRUSTCENTER_SECRET_KEY``) the private keys are stored encrypted (``auth.key_sealing``); keys
 stored in clear before it was set are encrypted when the store loads. A key rotated out is
-removed for good by ``retire`` once no token it signed can still be valid.
+removed for good by ``retire`` once no token it signed can still be valid. The rows are read
+and written by ``db.repositories.keys``, one transaction per change.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from joserfc.jwk import ECKey, KeySet
-from sqlalchemy import select
 
 from trustcenter.auth.key_sealing import is_sealed, open_sealed, seal
 from trustcenter.db.models import SigningKey
-from trustcenter.db.repositories.audit import record
+from trustcenter.db.repositories import keys as stored_keys
 from trustcenter.db.session import Database
-from trustcenter.domain.audit import SYSTEM
 
 ALG = "ES256"
 #: How long a process keeps signing with the key it loaded before looking for a newer one.
@@ -38,22 +37,32 @@ class KeyRetirementRefused(Exception):
     """``retire`` refused: the message says why and, if waiting helps, until when."""
 
 
-class _At:
-    """A clock stopped at the moment the caller gave."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-
 @dataclass(frozen=True, slots=True)
 class StoredKey:
     kid: str
     created_at: datetime
     retired_at: datetime | None
     encrypted: bool
+
+
+def _retirement_check(kid: str, now: datetime) -> Callable[[SigningKey | None], None]:
+    """Refuses to retire a key that is missing, current, or may still verify a valid token."""
+
+    def check(row: SigningKey | None) -> None:
+        if row is None:
+            raise KeyRetirementRefused(f"there is no signing key {kid!r}")
+        if row.retired_at is None:
+            raise KeyRetirementRefused(
+                f"{kid} is the current signing key: run 'trustcenter keys rotate' first"
+            )
+        usable_until = row.retired_at + RETIRE_AFTER
+        if now < usable_until:
+            raise KeyRetirementRefused(
+                f"tokens signed with {kid} can still be valid until "
+                f"{usable_until:%Y-%m-%d %H:%M:%S} UTC: retire it after that"
+            )
+
+    return check
 
 
 class KeyStore:
@@ -66,29 +75,24 @@ class KeyStore:
 
     async def load(self, now: datetime) -> None:
         """Read the keys; generate the first one if there is none."""
-        async with self._db.reader() as session:
-            rows = (await session.scalars(select(SigningKey))).all()
+        rows = await stored_keys.all_keys(self._db)
         if not any(r.retired_at is None for r in rows):
             await self.rotate(now)
             return
-        if self._secret is not None and any(not is_sealed(r.private_jwk) for r in rows):
-            await self._seal_stored()
-            async with self._db.reader() as session:
-                rows = (await session.scalars(select(SigningKey))).all()
+        reseal = self._reseal()
+        if reseal is not None and any(not is_sealed(r.private_jwk) for r in rows):
+            # encrypt the keys stored in clear (from before the secret key was set)
+            await stored_keys.reseal_all(self._db, reseal)
+            rows = await stored_keys.all_keys(self._db)
         self._install(rows)
         self._loaded_at = now
 
-    async def _seal_stored(self) -> None:
-        """Encrypt the keys stored in clear (from before the secret key was set)."""
-        assert self._secret is not None
-        async with self._db.transaction() as session:
-            rows = (await session.scalars(select(SigningKey).with_for_update())).all()
-            for row in rows:
-                if not is_sealed(row.private_jwk):
-                    row.private_jwk = seal(self._secret, row.kid, row.private_jwk)
-
-    def _stored(self, kid: str, private_jwk: str) -> str:
-        return seal(self._secret, kid, private_jwk) if self._secret is not None else private_jwk
+    def _reseal(self) -> stored_keys.Reseal | None:
+        """How stored keys are kept at rest: sealed under the secret key, if there is one."""
+        secret = self._secret
+        if secret is None:
+            return None
+        return lambda kid, stored: stored if is_sealed(stored) else seal(secret, kid, stored)
 
     async def reload_if_stale(self, now: datetime) -> None:
         """Pick up a key rotated by another process (``trustcenter keys rotate``)."""
@@ -108,31 +112,17 @@ class KeyStore:
         """Make a new signing key; the previous ones are retired but still verify."""
         kid = f"{now:%Y%m%d}-{secrets.token_hex(4)}"
         key = ECKey.generate_key("P-256", parameters={"kid": kid, "alg": ALG, "use": "sig"})
-        async with self._db.transaction() as session:
-            for row in (await session.scalars(select(SigningKey))).all():
-                if row.retired_at is None:
-                    row.retired_at = now
-                if self._secret is not None and not is_sealed(row.private_jwk):
-                    row.private_jwk = seal(self._secret, row.kid, row.private_jwk)
-            session.add(
-                SigningKey(
-                    kid=kid,
-                    alg=ALG,
-                    private_jwk=self._stored(kid, json.dumps(key.as_dict(private=True))),
-                    created_at=now,
-                    retired_at=None,
-                )
-            )
-            await record(
-                session,
-                _At(now),
-                SYSTEM,
-                "signing_key.created",
-                ("signing_key", kid),
-                data={"alg": ALG},
-            )
-        async with self._db.reader() as session:
-            self._install((await session.scalars(select(SigningKey))).all())
+        reseal = self._reseal()
+        private_jwk = json.dumps(key.as_dict(private=True))
+        await stored_keys.add_current(
+            self._db,
+            now,
+            kid=kid,
+            alg=ALG,
+            private_jwk=reseal(kid, private_jwk) if reseal is not None else private_jwk,
+            reseal=reseal,
+        )
+        self._install(await stored_keys.all_keys(self._db))
         self._loaded_at = now
         return kid
 
@@ -152,42 +142,18 @@ class KeyStore:
         return kid in self._keys
 
     async def refresh(self) -> None:
-        async with self._db.reader() as session:
-            rows = (await session.scalars(select(SigningKey))).all()
+        rows = await stored_keys.all_keys(self._db)
         if rows:
             self._install(rows)
 
     async def retire(self, kid: str, now: datetime) -> None:
         """Remove a rotated-out key for good, once no token it signed can still be valid."""
-        async with self._db.transaction() as session:
-            row = await session.get(SigningKey, kid, with_for_update=True)
-            if row is None:
-                raise KeyRetirementRefused(f"there is no signing key {kid!r}")
-            if row.retired_at is None:
-                raise KeyRetirementRefused(
-                    f"{kid} is the current signing key: run 'trustcenter keys rotate' first"
-                )
-            usable_until = row.retired_at + RETIRE_AFTER
-            if now < usable_until:
-                raise KeyRetirementRefused(
-                    f"tokens signed with {kid} can still be valid until "
-                    f"{usable_until:%Y-%m-%d %H:%M:%S} UTC: retire it after that"
-                )
-            await session.delete(row)
-            await record(
-                session,
-                _At(now),
-                SYSTEM,
-                "signing_key.retired",
-                ("signing_key", kid),
-                data={"rotated_out_at": row.retired_at.isoformat()},
-            )
+        await stored_keys.delete_key(self._db, kid, now, _retirement_check(kid, now))
         self._keys.pop(kid, None)
 
     async def stored(self) -> list[StoredKey]:
         """The keys in the database, oldest first (never their private part)."""
-        async with self._db.reader() as session:
-            rows = (await session.scalars(select(SigningKey).order_by(SigningKey.created_at))).all()
+        rows = await stored_keys.all_keys(self._db, oldest_first=True)
         return [
             StoredKey(r.kid, r.created_at, r.retired_at, is_sealed(r.private_jwk)) for r in rows
         ]

@@ -6,8 +6,6 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from trustcenter.auth.scopes import READ_ALL_REQUESTS
-
 
 class PrincipalKind(StrEnum):
     ANONYMOUS = "anonymous"
@@ -38,14 +36,6 @@ class Principal:
 
     def has_any(self, scopes: frozenset[str] | set[str]) -> bool:
         return bool(self.scopes & scopes)
-
-    def request_visibility(self) -> uuid.UUID | bool | None:
-        """None: every agency's requests; a UUID: that agency's only; False: none at all."""
-        if self.is_staff and self.has_any(READ_ALL_REQUESTS):
-            return None
-        if self.kind is PrincipalKind.AGENCY and self.agency_id is not None:
-            return self.agency_id
-        return False
 
 
 ANONYMOUS = Principal(PrincipalKind.ANONYMOUS)

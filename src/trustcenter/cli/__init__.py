@@ -6,6 +6,7 @@ audit, signing keys); importing them here registers them on ``main``."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import sys
@@ -16,10 +17,13 @@ from typing import Any, TypeVar
 
 import click
 
+from trustcenter.auth.principal import Principal
 from trustcenter.bootstrap import Container, build
 from trustcenter.config import Settings
 from trustcenter.db import migrate
+from trustcenter.domain.audit import Actor
 from trustcenter.domain.errors import DomainError
+from trustcenter.services import access
 
 T = TypeVar("T")
 
@@ -74,6 +78,20 @@ def _uuid(value: str) -> uuid.UUID:
         raise click.BadParameter(f"{value!r} is not an id printed by this tool") from None
 
 
+def _operator() -> str:
+    """Who runs this command: the system user (the audit names them "cli:<user>")."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _acting(*scopes: str) -> Principal:
+    """The operator at the command line as the services see them, with exactly the scopes
+    this command needs (``services.access.operator``)."""
+    return access.operator(_operator(), frozenset(scopes))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="trustcenter")
 def main() -> None:
@@ -106,7 +124,12 @@ def serve(host: str, port: int, demo: bool) -> None:
         if demo:
             from trustcenter.demo import load_demo
 
-            summary = await load_demo(container.db, container.clock)
+            summary = await load_demo(
+                container.db,
+                container.clock,
+                keys=container.disclosure_keys,
+                operator=Actor.operator(_operator()),
+            )
             click.echo(summary.describe() if summary else "demo data already present")
 
     _run(prepare, settings=settings)
@@ -142,7 +165,12 @@ def demo() -> None:
     from trustcenter.demo import load_demo
 
     async def work(container: Container) -> str:
-        summary = await load_demo(container.db, container.clock)
+        summary = await load_demo(
+            container.db,
+            container.clock,
+            keys=container.disclosure_keys,
+            operator=Actor.operator(_operator()),
+        )
         return summary.describe() if summary else "demo data already present; nothing changed"
 
     click.echo(_run(work))

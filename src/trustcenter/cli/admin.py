@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from trustcenter.auth.scopes import parse_scopes
+from trustcenter.auth.scopes import ADMIN, parse_scopes
 from trustcenter.bootstrap import Container
-from trustcenter.cli import _emit, _run, _uuid, main
+from trustcenter.cli import _acting, _emit, _run, _uuid, main
 from trustcenter.domain.enums import AgencyKind, VerificationState
 
 
@@ -32,8 +32,8 @@ def agency_create(
 
     async def work(c: Container) -> Any:
         return await create_agency(
-            c.db,
-            c.clock,
+            c,
+            _acting(ADMIN),
             name=name,
             kind=AgencyKind(kind),
             country=country,
@@ -58,8 +58,8 @@ def _set_state(
 
     async def work(c: Container) -> Any:
         return await set_verification(
-            c.db,
-            c.clock,
+            c,
+            _acting(ADMIN),
             _uuid(agency_id),
             state,
             jurisdictions=[jurisdictions] if jurisdictions is not None else None,
@@ -133,7 +133,7 @@ def agency_list(as_json: bool) -> None:
     from trustcenter.services.agencies import list_agencies
 
     async def work(c: Container) -> Any:
-        return await list_agencies(c.db)
+        return await list_agencies(c, _acting(ADMIN))
 
     rows = _run(work)
     data = [
@@ -215,8 +215,8 @@ def client_create(
 
     async def work(c: Container) -> Any:
         return await create_client(
-            c.db,
-            c.clock,
+            c,
+            _acting(ADMIN),
             scopes=parse_scopes(scopes),
             agency_id=_uuid(agency_id) if agency_id else None,
             name=name,
@@ -265,7 +265,9 @@ def client_list(agency_id: str | None, as_json: bool) -> None:
     from trustcenter.services.clients import list_clients
 
     async def work(c: Container) -> Any:
-        return await list_clients(c.db, agency_id=_uuid(agency_id) if agency_id else None)
+        return await list_clients(
+            c, _acting(ADMIN), agency_id=_uuid(agency_id) if agency_id else None
+        )
 
     data = [_client_data(row) for row in _run(work)]
     text = (
@@ -287,7 +289,7 @@ def client_revoke(client_id: str, as_json: bool) -> None:
     from trustcenter.services.clients import revoke_client
 
     async def work(c: Container) -> Any:
-        return await revoke_client(c.db, c.clock, client_id)
+        return await revoke_client(c, _acting(ADMIN), client_id)
 
     row = _run(work)
     _emit(_client_data(row), as_json, f"client {row.client_id} revoked")
@@ -309,7 +311,7 @@ def client_rotate_secret(client_id: str, grace_seconds: int, as_json: bool) -> N
     from trustcenter.services.clients import rotate_secret
 
     async def work(c: Container) -> Any:
-        return await rotate_secret(c.db, c.clock, client_id, grace_seconds=grace_seconds)
+        return await rotate_secret(c, _acting(ADMIN), client_id, grace_seconds=grace_seconds)
 
     done = _run(work)
     until = done.previous_valid_until

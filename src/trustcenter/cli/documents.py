@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from trustcenter.auth.scopes import ADMIN
 from trustcenter.bootstrap import Container
-from trustcenter.cli import _emit, _run, main
-from trustcenter.domain.audit import Actor
-from trustcenter.services.documents import purge_expired
+from trustcenter.cli import _acting, _emit, _run, main
+from trustcenter.services.notice_worker import purge_documents
 
 
 @main.group()
@@ -22,7 +22,7 @@ def purge_cmd(as_json: bool) -> None:
     also purges them; run this from cron where uploads are rare). Audited."""
 
     async def work(c: Container) -> int:
-        return await purge_expired(c.db, c.clock, Actor.operator())
+        return await purge_documents(c, _acting(ADMIN))
 
     count = _run(work)
     _emit({"purged": count}, as_json, f"{count} expired upload{'s' if count != 1 else ''} deleted")

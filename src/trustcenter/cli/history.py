@@ -8,8 +8,9 @@ from typing import IO, Any
 
 import click
 
+from trustcenter.auth.scopes import ADMIN
 from trustcenter.bootstrap import Container
-from trustcenter.cli import _emit, _run, main
+from trustcenter.cli import _acting, _emit, _run, main
 
 
 @main.group()
@@ -55,13 +56,7 @@ def requests_import(file: IO[bytes], as_json: bool) -> None:
     async def work(c: Container) -> Any:
         bars = _Bars()
         try:
-            return await import_history(
-                c.db,
-                c.clock,
-                data,
-                basis_kinds=c.plugins.legal_basis_kinds,
-                on_progress=bars,
-            )
+            return await import_history(c, _acting(ADMIN), data, on_progress=bars)
         finally:
             bars.close()
 

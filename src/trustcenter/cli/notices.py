@@ -14,12 +14,15 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
+from trustcenter.auth.principal import Principal
+from trustcenter.auth.scopes import NOTICES
 from trustcenter.bootstrap import Container
-from trustcenter.cli import _emit, _run, main
+from trustcenter.cli import _acting, _emit, _run, main
+from trustcenter.domain.notice_states import NoticeStatus
 from trustcenter.plugins.manager import PluginLoadError
 from trustcenter.services.notice_worker import NoticeWorker, PassResult
 
-STATUSES = ("scheduled", "suppressed", "delivered", "failed")
+STATUSES = tuple(s.value for s in NoticeStatus)
 
 
 @contextlib.contextmanager
@@ -64,7 +67,7 @@ def _describe(result: PassResult) -> str:
     )
 
 
-async def _loop(worker: NoticeWorker, poll: float) -> PassResult:
+async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassResult:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -72,7 +75,7 @@ async def _loop(worker: NoticeWorker, poll: float) -> PassResult:
     total = PassResult()
     click.echo(f"notice worker {worker.token} running; SIGTERM or Ctrl-C stops it")
     while not stop.is_set():
-        result = await worker.run_once(max_batches=1)
+        result = await worker.run_once(operator, max_batches=1)
         total.add(result)
         if result.delivered or result.failed or result.resumed:
             click.echo(_describe(result))
@@ -113,10 +116,11 @@ def worker_cmd(
             worker = c.notice_worker(**overrides)
         except PluginLoadError as error:
             raise click.ClickException(str(error)) from None
+        operator = _acting(NOTICES)
         with _single_sqlite_worker(c) as alone:
             if alone:
                 await worker.release_claims()
-            return await (worker.run_once() if once else _loop(worker, poll))
+            return await (worker.run_once(operator) if once else _loop(worker, operator, poll))
 
     result = _run(work)
     _emit(_summary(result), as_json, _describe(result))
@@ -135,7 +139,7 @@ def notices_list(status: str | None, as_json: bool) -> None:
     from trustcenter.services.notices import notice_listing
 
     async def work(c: Container) -> list[dict[str, Any]]:
-        return await notice_listing(c.db, c.clock, status)
+        return await notice_listing(c, _acting(NOTICES), NoticeStatus(status) if status else None)
 
     rows = _run(work)
     lines = [

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
+from trustcenter.auth.scopes import ADMIN, AUDIT
 from trustcenter.bootstrap import Container
-from trustcenter.cli import _emit, _run, _uuid, main
+from trustcenter.cli import _acting, _emit, _run, _uuid, main
 
 
 @main.group()
@@ -37,8 +38,8 @@ def vendor_create(name: str, info_types: str, same_standards: bool, as_json: boo
 
     async def work(c: Container) -> Any:
         return await create_vendor(
-            c.db,
-            c.clock,
+            c,
+            _acting(ADMIN),
             name=name,
             info_types=[t for t in parsed if t is not None],
             same_standards_clause=same_standards,
@@ -66,8 +67,8 @@ def vendor_attest(vendor_id: str, reference: str, expires: Any, as_json: bool) -
 
     async def work(c: Container) -> Any:
         return await record_attestation(
-            c.db,
-            c.clock,
+            c,
+            _acting(ADMIN),
             _uuid(vendor_id),
             reference=reference,
             expires_at=expires.replace(tzinfo=UTC),
@@ -89,7 +90,7 @@ def vendor_list(as_json: bool) -> None:
 
     async def work(c: Container) -> Any:
         now = c.clock.now()
-        return [(s, s.blocks(now)) for s in await list_vendors(c.db)]
+        return [(s, s.blocks(now)) for s in await list_vendors(c, _acting(ADMIN))]
 
     rows = _run(work)
     data = [
@@ -125,7 +126,7 @@ def audit_verify(as_json: bool) -> None:
     from trustcenter.services.audit import verify
 
     async def work(c: Container) -> Any:
-        return await verify(c.db)
+        return await verify(c, _acting(AUDIT))
 
     result = _run(work)
     if result.broken is None:
@@ -225,7 +226,8 @@ def plugins_cmd(as_json: bool) -> None:
     from trustcenter.config import Settings
     from trustcenter.plugins.host import PluginHost
 
-    host = PluginHost.from_settings(Settings.from_env().plugins)
+    settings = Settings.from_env()
+    host = PluginHost.from_settings(settings.plugins, folder=settings.plugins_dir or None)
     routes = host.jurisdictions()
     data: list[dict[str, Any]] = []
     lines: list[str] = []

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
+from trustcenter.auth.scopes import ADMIN, REPORTS
 from trustcenter.bootstrap import Container
-from trustcenter.cli import _emit, _run, main
+from trustcenter.cli import _acting, _emit, _run, main
 
 STEPS = ("figures", "store", "done")
 
@@ -50,7 +51,7 @@ def report_build(year: int, as_json: bool) -> None:
             def advance(_step: str) -> None:
                 bar.update(1)
 
-            return await build_report(c.db, c.clock, None, year, excluded, on_step=advance)
+            return await build_report(c, _acting(REPORTS), year, excluded, on_step=advance)
 
     row = _run(work)
     s = _summary(row)
@@ -73,7 +74,7 @@ def report_publish(year: int, changelog: str | None, as_json: bool) -> None:
     from trustcenter.services.reports import publish_report
 
     async def work(c: Container) -> Any:
-        return await publish_report(c.db, c.clock, None, year, changelog)
+        return await publish_report(c, _acting(REPORTS), year, changelog)
 
     row = _run(work)
     _emit(
@@ -92,8 +93,8 @@ def report_show(year: int, want_draft: bool) -> None:
 
     async def work(c: Container) -> Any:
         if want_draft:
-            return await reports.draft(c.db, None, year)
-        found = await reports.published(c.db, year)
+            return await reports.draft(c, _acting(REPORTS), year)
+        found = await reports.published(c, _acting(REPORTS), year)
         return found.row if found else None
 
     row = _run(work)
@@ -109,7 +110,7 @@ def report_confirm_statement(text: str) -> None:
     from trustcenter.services.reports import confirm_statement
 
     async def work(c: Container) -> Any:
-        return await confirm_statement(c.db, c.clock, None, text)
+        return await confirm_statement(c, _acting(ADMIN), text)
 
     row = _run(work)
     click.echo(f"statement confirmed on {row.confirmed_at:%Y-%m-%d}")

@@ -3,7 +3,6 @@ content, so any later edit, deletion or reordering breaks the chain at a nameabl
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -23,15 +22,16 @@ class Actor:
     id: str
 
     @classmethod
-    def operator(cls) -> Actor:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "unknown"
-        return cls("operator", f"cli:{user}")
+    def operator(cls, name: str) -> Actor:
+        """An operator at the command line, by the name the command line gives (the user it
+        runs as; it reads that name, the domain never asks the system)."""
+        return cls("operator", f"cli:{name}")
 
 
 SYSTEM = Actor("system", "trustcenter")
+#: an operator nobody named: a use case called without a principal or an actor (directly, as
+#: the test kits do); the command line always names its operator
+UNNAMED_OPERATOR = Actor.operator("unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,8 @@ class Break:
 
 
 class ChainVerifier:
-    """Checks events one at a time, in stored order, so a long chain needs no memory."""
+    """Checks events one at a time, in stored order, so a long chain needs no memory
+    (``verify_chain`` feeds it; the store only reads the events, streaming)."""
 
     def __init__(self) -> None:
         self.checked = 0
@@ -116,7 +117,9 @@ class ChainVerifier:
 def verify_chain(
     events: Iterable[AuditRecord], head: tuple[int, str] | None
 ) -> tuple[int, Break | None]:
-    """Check a whole chain; return how many events were read and the first break."""
+    """Check a whole chain, in stored order, against the store's recorded ``head``; return
+    how many events were read and the first break (None: the chain holds). ``events`` may be
+    a lazy stream: they are read one at a time and reading stops at the first break."""
     verifier = ChainVerifier()
     for event in events:
         broken = verifier.feed(event)

@@ -9,8 +9,6 @@ from enum import StrEnum
 class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     INVALID_IDENTIFIER = "invalid_identifier"
-    UNKNOWN_IDENTIFIER_TYPE = "unknown_identifier_type"
-    UNKNOWN_INFO_TYPE = "unknown_info_type"
     EMPTY_TARGETS = "empty_targets"
     EMPTY_INFO_TYPES = "empty_info_types"
     INVALID_TIME_RANGE = "invalid_time_range"
@@ -22,7 +20,6 @@ class ErrorCode(StrEnum):
     AGENCY_NOT_VERIFIED = "agency_not_verified"
     INVALID_TRANSITION = "invalid_transition"
     NOT_FOUND = "not_found"
-    FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
     NOT_PREMIUM = "not_premium"
     VENDOR_NOT_ATTESTED = "vendor_not_attested"

@@ -4,14 +4,26 @@ An agency may submit for its own country and that country's ISO 3166-2 subdivisi
 codes granted when it was verified (a federal agency, a European body); a granted country covers
 its subdivisions too. A request for any other jurisdiction is cross-border: the requested
 jurisdiction's rules decide whether its legal-basis kind is accepted from abroad.
+
+Registering an agency (its name, country, subdivision and contact address) and verifying it
+(the grants, who verified it and the evidence for grants beyond its country) are checked here
+too: nothing is stored when any of it is wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from trustcenter.domain.errors import ErrorCode, Problem
-from trustcenter.domain.submission import region_code, valid_region_code
+from trustcenter.domain.enums import IdentifierType, VerificationState
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.domain.submission import (
+    MAX_NAME,
+    MAX_TEXT,
+    normalise_identifier,
+    region_code,
+    valid_region_code,
+)
 
 MAX_GRANTS = 100
 
@@ -87,3 +99,112 @@ def cross_border_refusal(jurisdiction: str, country: str, kind: str) -> Problem:
         "legal assistance, or ask the company to extend the agency's verification",
         ErrorCode.JURISDICTION,
     )
+
+
+# --- registering and verifying an agency ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyDetails:
+    """A new agency's details, normalised."""
+
+    name: str
+    country: str
+    region: str | None
+    contact_email: str | None
+
+
+def checked_agency(
+    name: str, country: str, region: str | None, contact_email: str | None
+) -> AgencyDetails:
+    """The details of an agency to register, normalised; every problem at once otherwise."""
+    problems: list[Problem] = []
+    country = region_code(country)
+    if not name.strip():
+        problems.append(Problem("name", "is required", ErrorCode.INVALID_INPUT))
+    elif len(name.strip()) > MAX_NAME:
+        problems.append(
+            Problem("name", f"is longer than {MAX_NAME} characters", ErrorCode.INVALID_INPUT)
+        )
+    if len(country) != 2 or not valid_region_code(country):
+        problems.append(
+            Problem("country", "is not an ISO 3166-1 alpha-2 code", ErrorCode.INVALID_JURISDICTION)
+        )
+    if region is not None:
+        region = region_code(region)
+        if not region.startswith(f"{country}-") or not valid_region_code(region):
+            problems.append(
+                Problem(
+                    "region",
+                    f"is not an ISO 3166-2 subdivision of {country}",
+                    ErrorCode.INVALID_JURISDICTION,
+                )
+            )
+    email = None
+    if contact_email:
+        email = normalise_identifier(IdentifierType.EMAIL, contact_email)
+        if email is None:
+            problems.append(
+                Problem("contactEmail", "is not an e-mail address", ErrorCode.INVALID_INPUT)
+            )
+    if problems:
+        raise DomainError(problems)
+    return AgencyDetails(name.strip(), country, region, email)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationChange:
+    """A change of an agency's verification, checked: the state it moves to, the codes granted
+    (None: earlier grants stay), who verified it and the evidence (None: not given)."""
+
+    state: VerificationState
+    grants: list[str] | None
+    verified_by: str | None
+    evidence: str | None
+
+
+def checked_verification(
+    state: VerificationState,
+    jurisdictions: Sequence[str] | None,
+    verified_by: str | None,
+    evidence: str | None,
+) -> VerificationChange:
+    """The change asked for, normalised; every problem at once otherwise."""
+    problems: list[Problem] = []
+    codes: list[str] | None = None
+    if jurisdictions is not None:
+        if state is not VerificationState.VERIFIED:
+            problems.append(
+                Problem(
+                    "jurisdictions",
+                    "jurisdictions are granted when verifying an agency",
+                    ErrorCode.INVALID_INPUT,
+                )
+            )
+        codes, invalid = parse_grants(jurisdictions)
+        problems += invalid
+    person = (verified_by or "").strip() or None
+    if person is not None and len(person) > MAX_NAME:
+        problems.append(
+            Problem("verifiedBy", f"is longer than {MAX_NAME} characters", ErrorCode.INVALID_INPUT)
+        )
+    note = (evidence or "").strip() or None
+    if note is not None and len(note) > MAX_TEXT:
+        problems.append(
+            Problem("evidence", f"is longer than {MAX_TEXT} characters", ErrorCode.INVALID_INPUT)
+        )
+    if problems:
+        raise DomainError(problems)
+    return VerificationChange(state, codes, person, note)
+
+
+def require_evidence(country: str, change: VerificationChange) -> None:
+    """Granting codes beyond the agency's own ``country`` needs the evidence that justifies it."""
+    abroad = beyond_own_country(country, change.grants or [])
+    if change.grants is not None and abroad and change.evidence is None:
+        raise DomainError.single(
+            "evidence",
+            f"granting {', '.join(abroad)} reaches beyond {country}: state the "
+            "evidence (the law or agreement that gives the agency that competence)",
+            ErrorCode.INVALID_INPUT,
+        )

@@ -4,7 +4,9 @@
              -> approved | partially_approved | objected | rejected -> disclosed -> closed
     withdrawn from any state before disclosed; superseded when a revision replaces the request.
 
-Every change of status goes through :func:`transition`; nothing else assigns a status.
+Every change of status goes through :func:`transition`; nothing else assigns a status. What
+else depends on the status (deciding items, reclassifying) is an :class:`Activity` checked here
+too (:func:`check`).
 """
 
 from __future__ import annotations
@@ -140,8 +142,53 @@ class TransitionRefused(DomainError):
         self.current = current
 
 
+class Activity(StrEnum):
+    """What is done to a request in some statuses only, without being a transition of its own:
+    deciding items (the transition then follows from the decisions,
+    ``domain.decisions.operation_for``) and moving the request to another report category."""
+
+    DECIDE = "decide"
+    RECLASSIFY = "reclassify"
+
+
+#: activity -> the statuses it is allowed in
+ALLOWED_IN: dict[Activity, frozenset[RequestStatus]] = {
+    Activity.DECIDE: frozenset({S.IN_REVIEW}),
+    # a disclosed, closed, withdrawn or superseded request keeps the category it was answered
+    # (or replaced) under
+    Activity.RECLASSIFY: BEFORE_DISCLOSURE,
+}
+
+
+class ActivityRefused(DomainError):
+    """The activity is not allowed in the request's current status."""
+
+    def __init__(self, activity: Activity, current: RequestStatus) -> None:
+        if activity is Activity.DECIDE:
+            allowed = " or ".join(sorted(s.name for s in ALLOWED_IN[activity]))
+            message = f"decisions are made while a request is {allowed}; this one is {current.name}"
+        else:
+            message = (
+                f"cannot reclassify a request that is {current.name}: it keeps the category "
+                "it was answered under"
+            )
+        super().__init__([Problem("requestId", message, ErrorCode.INVALID_TRANSITION)])
+        self.activity = activity
+        self.current = current
+
+
 def can(operation: Operation, current: RequestStatus) -> bool:
     return current in TRANSITIONS[operation][0]
+
+
+def check(step: Operation | Activity, current: RequestStatus) -> None:
+    """Refuse ``step`` in ``current``: :class:`TransitionRefused` for an operation,
+    :class:`ActivityRefused` for an activity."""
+    if isinstance(step, Operation):
+        if not can(step, current):
+            raise TransitionRefused(step, current)
+    elif current not in ALLOWED_IN[step]:
+        raise ActivityRefused(step, current)
 
 
 def transition(current: RequestStatus, operation: Operation) -> RequestStatus:

@@ -4,12 +4,17 @@
     scheduled <-> suppressed                 (an exception holds it back; lifting it ends the hold)
     failed -> scheduled                      (an operator retries it)
 
-A notice is *open* while it may still be sent: scheduled or suppressed.
+A notice is *open* while it may still be sent: scheduled or suppressed. A failed attempt that
+will be retried leaves the notice scheduled (no change of state; only its back-off moves).
+
+Changes applied to many notices at once (a bulk UPDATE) are declared as ``Transition``s, which
+the machine checks when they are declared.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 from trustcenter.domain.errors import DomainError, ErrorCode
 
@@ -50,3 +55,26 @@ def move(current: NoticeStatus, to: NoticeStatus) -> NoticeStatus:
             ErrorCode.INVALID_TRANSITION,
         )
     return to
+
+
+class Transition(NamedTuple):
+    """A change of state applied to every notice in ``source`` that a bulk update selects."""
+
+    source: NoticeStatus
+    target: NoticeStatus
+
+
+def transition(source: NoticeStatus, target: NoticeStatus) -> Transition:
+    """A bulk change of state, refused (at import) unless the machine allows it."""
+    move(source, target)
+    return Transition(source, target)
+
+
+#: an exception holds the request's scheduled notices back
+SUPPRESS = transition(NoticeStatus.SCHEDULED, NoticeStatus.SUPPRESSED)
+#: the worker's outcome: every channel accepted the notice
+DELIVER = transition(NoticeStatus.SCHEDULED, NoticeStatus.DELIVERED)
+#: the worker's outcome: the last attempt allowed failed too
+GIVE_UP = transition(NoticeStatus.SCHEDULED, NoticeStatus.FAILED)
+#: no exception holds any more: the suppressed notices are due again
+RESUME = transition(NoticeStatus.SUPPRESSED, NoticeStatus.SCHEDULED)

@@ -15,6 +15,7 @@ from typing import Any
 
 from trustcenter.domain.lifecycle import RequestStatus
 from trustcenter.domain.report_policy import Exclusion
+from trustcenter.domain.rules import category_code
 
 #: bumped whenever a counting rule changes; every published report carries the version it used
 #: (2026.2: "with data" means at least one record; accounts and products are the subjects the
@@ -148,4 +149,4 @@ def shape(
 
 
 def _category(raw: Mapping[str, Any]) -> str:
-    return str(raw["category"]).upper()
+    return category_code(str(raw["category"]))

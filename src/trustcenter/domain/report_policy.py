@@ -127,3 +127,32 @@ def publishing_refusals(
             )
         )
     return problems
+
+
+def no_draft_refusals(year: int, now: datetime) -> list[Problem]:
+    """Why ``year`` cannot be published when no draft of it was built: the year's own refusal
+    (not ended yet), if any, then the missing draft."""
+    missing = [p for p in publishing_refusals(year, now, now) if p.field == "year"]
+    return [*missing, Problem("year", f"no draft for {year}: build it first", ErrorCode.NOT_FOUND)]
+
+
+def correction_changelog(
+    changelog: str | None, previous_version: int | None, unchanged: bool
+) -> str | None:
+    """The changelog a version is published with (None: none given). A correction — a version
+    after ``previous_version`` — needs one, and is refused when ``unchanged`` (the same figures
+    and statement as the previous version)."""
+    note = (changelog or "").strip() or None
+    if previous_version is None:
+        return note
+    if unchanged:
+        raise DomainError.single(
+            "year", f"version {previous_version} already has these figures", ErrorCode.CONFLICT
+        )
+    if note is None:
+        raise DomainError.single(
+            "changelog",
+            "a correction needs a changelog saying what changed",
+            ErrorCode.INVALID_INPUT,
+        )
+    return note

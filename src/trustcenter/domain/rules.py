@@ -64,21 +64,22 @@ def category_hint_problem(
     """The requester's category is only a hint: a hint that disagrees with the product's
     classification (``classified``) is refused, saying what the product classifies it as and
     why. None when there is no hint or it agrees."""
-    if hint is None or hint.upper() == classified.upper():
+    if hint is None or category_code(hint) == category_code(classified):
         return None
+    hint, classified = category_code(hint), category_code(classified)
     materialised = [(kind, set(infos)) for kind, infos in targets]
-    if derive_category(emergency, materialised).name == classified.upper():
+    if derive_category(emergency, materialised).name == classified:
         why = _why(emergency, materialised)
     else:
-        why = f"is classified as {classified.upper()} by a plugin's rules"
-    if hint.upper() == Category.EMERGENCY.name and not emergency:
+        why = f"is classified as {classified} by a plugin's rules"
+    if hint == Category.EMERGENCY.name and not emergency:
         why = (
             "is not flagged as an emergency (send emergency: true with an "
             f"emergencyDescription for one); it {why}"
         )
     return Problem(
         "category",
-        f"the request {why}, not {hint.upper()}; leave category out or send {classified.upper()}",
+        f"the request {why}, not {hint}; leave category out or send {classified}",
         ErrorCode.CATEGORY_MISMATCH,
     )
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
@@ -17,8 +18,9 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from trustcenter.domain.enums import IdentifierType, InfoType, IssuerRole
-from trustcenter.domain.errors import ErrorCode, Problem
+from trustcenter.domain.enums import IdentifierType, InfoType, IssuerRole, LegalBasisKind
+from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.domain.rules import category_code
 
 MAX_TARGETS = 100
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
@@ -26,6 +28,7 @@ MAX_TEXT = 4000
 MAX_NAME = 200  # names, titles, references
 MAX_AUTHORITY = 300  # the issuing authority
 MAX_PHONE = 32
+MAX_IDEMPOTENCY_KEY = 200
 _USERNAME = re.compile(r"^[\w.\-@+]{1,128}$")
 _SERIAL = re.compile(r"^[A-Z0-9\-]{4,64}$")
 _ORDER = re.compile(r"^[A-Za-z0-9\-_]{3,64}$")
@@ -41,7 +44,7 @@ class Officer:
 
 @dataclass(frozen=True, slots=True)
 class LegalBasisDraft:
-    #: a LegalBasisKind value, or a kind a plugin registered (lower case)
+    #: a LegalBasisKind value, or a kind a plugin registered (any case; checked: lower case)
     kind: str
     reference: str
     issued_by: str
@@ -255,11 +258,62 @@ def _check_target(index: int, target: TargetDraft, problems: list[Problem]) -> T
     )
 
 
+def known_basis_kinds(extra: Iterable[str]) -> frozenset[str]:
+    """The legal-basis kinds accepted here: the built-in ones and ``extra`` (those plugins
+    registered), as stored (lower case)."""
+    return frozenset(k.value for k in LegalBasisKind) | {basis_kind(k) for k in extra}
+
+
+def basis_kind(raw: str) -> str:
+    """A legal-basis kind as stored (``court_order``), however it was written."""
+    return raw.strip().lower()
+
+
+def vocabulary_problem(
+    draft: SubmissionDraft, kinds: Collection[str], categories: Collection[str]
+) -> Problem | None:
+    """The legal-basis kind (``kinds``: :func:`known_basis_kinds`), then the category (codes)
+    must be known here; the first that is not, or None."""
+    kind = basis_kind(draft.legal_basis.kind)
+    if kind not in kinds:
+        return Problem(
+            "legalBasis.kind",
+            f"{kind.upper()} is not a kind of legal basis here; "
+            f"known: {', '.join(sorted(k.upper() for k in kinds))}",
+            ErrorCode.UNKNOWN_LEGAL_BASIS_KIND,
+        )
+    given = category_code(draft.category) if draft.category else None
+    if given is not None and given not in categories:
+        return Problem(
+            "category",
+            f"{given} is not a category here; known: {', '.join(sorted(categories))}",
+            ErrorCode.UNKNOWN_CATEGORY,
+        )
+    return None
+
+
+def checked_submission(draft: SubmissionDraft, today: date) -> SubmissionDraft:
+    """The submission normalised, or :class:`DomainError` with every problem found."""
+    normalised, problems = validate_submission(draft, today)
+    if problems:
+        raise DomainError(problems)
+    return normalised
+
+
 def validate_submission(
     draft: SubmissionDraft, today: date
 ) -> tuple[SubmissionDraft, list[Problem]]:
     """Check a submission; return it normalised together with every problem found."""
     problems: list[Problem] = []
+    idempotency_key = draft.idempotency_key
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        problems.append(
+            Problem(
+                "idempotencyKey",
+                f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                ErrorCode.INVALID_INPUT,
+            )
+        )
     jurisdiction = region_code(draft.jurisdiction)
     if not valid_region_code(jurisdiction):
         problems.append(
@@ -295,7 +349,10 @@ def validate_submission(
                 )
             )
         seen.add(key)
-    normalised = replace(draft, jurisdiction=jurisdiction, officer=officer, targets=targets)
+    basis = replace(draft.legal_basis, kind=basis_kind(draft.legal_basis.kind))
+    normalised = replace(
+        draft, jurisdiction=jurisdiction, officer=officer, legal_basis=basis, targets=targets
+    )
     return normalised, problems
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from trustcenter.domain.errors import DomainError
-from trustcenter.graphql.errors import UserError, user_errors
-from trustcenter.graphql.mutations_review import node_uuid
-from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.access_text import described
+from trustcenter.graphql.errors import UserError
+from trustcenter.graphql.nodes import MISSING, ctx, parse_id
+from trustcenter.graphql.payloads import payload
 from trustcenter.graphql.types_access import AgencyType
 from trustcenter.services.agencies import verify_agency
-
-_MISSING = uuid.UUID(int=0)  # an id no agency has: "no such agency", like any unseen id
+from trustcenter.services.views import agency_view
 
 
 @strawberry.input
@@ -46,23 +45,30 @@ class AgencyPayload:
 @strawberry.type
 class AgencyMutation:
     @strawberry.mutation(
-        description="Verify an agency and record the jurisdictions granted to it, with the "
-        "verifying person and the evidence, in the audit (scope admin)."
+        description=described(
+            "verify_agency",
+            "Verify an agency and record the jurisdictions granted to it, with the verifying "
+            "person and the evidence, in the audit.",
+        )
     )
     async def verify_agency(self, info: Info, input: VerifyAgencyInput) -> AgencyPayload | None:
         c = ctx(info)
-        agency_id = node_uuid(input.agency_id, "Agency") or _MISSING
-        try:
-            row = await verify_agency(
-                c.app.db,
-                c.app.clock,
+        agency_id = parse_id(input.agency_id, "Agency") or MISSING
+
+        def verified(row: Any) -> AgencyPayload:
+            view = agency_view(row, c.principal)
+            c.loaders.agency.prime(view.id, view)
+            return AgencyPayload(agency=AgencyType(view=view))
+
+        return await payload(
+            AgencyPayload,
+            lambda: verify_agency(
+                c.app,
                 c.principal,
                 agency_id,
                 jurisdictions=input.jurisdictions,
                 verified_by=input.verified_by,
                 evidence=input.evidence,
-            )
-        except DomainError as error:
-            return AgencyPayload(user_errors=user_errors(error))
-        c.loaders.agency.prime(row.id, row)
-        return AgencyPayload(agency=AgencyType(row=row))
+            ),
+            verified,
+        )

@@ -6,8 +6,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from trustcenter.graphql.access_text import described
 from trustcenter.graphql.enums import Category
-from trustcenter.graphql.mutations_review import RequestPayload, _run, request_uuid
+from trustcenter.graphql.mutations_review import RequestPayload, named_request, request_payload
 from trustcenter.graphql.nodes import ctx
 from trustcenter.services.classification import reclassify
 
@@ -25,23 +26,24 @@ class ReclassifyRequestInput:
 @strawberry.type
 class ClassificationMutation:
     @strawberry.mutation(
-        description="Move a request to another report category, with a reason; possible until "
-        "it is disclosed (scope review)."
+        description=described(
+            "reclassify",
+            "Move a request to another report category, with a reason; possible until it is "
+            "disclosed.",
+        )
     )
     async def reclassify_request(
         self, info: Info, input: ReclassifyRequestInput
     ) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
             lambda: reclassify(
-                c.app.db,
-                c.app.clock,
+                c.app,
                 c.principal,
-                request_uuid(input.request_id),
+                named_request(input.request_id),
                 input.version,
                 str(input.category),
                 input.reason,
-                c.app.plugins,
             ),
         )

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from trustcenter.auth.principal import Principal
 
 if TYPE_CHECKING:
-    from trustcenter.bootstrap import Container
     from trustcenter.graphql.loaders import Loaders
+    from trustcenter.services.deps import AppParts
 
 
 @dataclass
 class Context:
     principal: Principal
-    app: Container
+    app: AppParts
     loaders: Loaders
     request: Any = None
     response: Any = None

@@ -48,7 +48,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from strawberry.extensions import SchemaExtension
 
 from trustcenter.auth.principal import Principal
-from trustcenter.config import Settings
+from trustcenter.services.deps import GraphQLLimits
 
 log = logging.getLogger("trustcenter.graphql")
 
@@ -127,7 +127,7 @@ def query_cost(
     document: DocumentNode,
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
-    settings: Settings,
+    limits: GraphQLLimits,
 ) -> int:
     """The static cost of the operation ``operation_name`` names in ``document``."""
     operation = get_operation_ast(document, operation_name)
@@ -141,8 +141,8 @@ def query_cost(
         schema,
         fragments,
         _coerced_variables(schema, operation, variables or {}),
-        settings.default_page_size,
-        settings.max_page_size,
+        limits.default_page_size,
+        limits.max_page_size,
     )
     return coster.selections(operation.selection_set, root, None)
 
@@ -182,20 +182,20 @@ class Spent:
 class Budget:
     """Each caller's requests and summed cost per minute, in the shared rate-limit storage."""
 
-    def __init__(self, settings: Settings, storage: Storage) -> None:
-        self.settings = settings
+    def __init__(self, limits: GraphQLLimits, storage: Storage) -> None:
+        self.limits = limits
         self.limiter = FixedWindowRateLimiter(storage)
-        s = settings
+        s = limits
         cost, requests = f"{s.rate_limit_prefix}-graphql-cost", f"{s.rate_limit_prefix}-graphql-req"
         per_minute = RateLimitItemPerMinute
         #: by whether the caller has a token (its client) or not (its address)
         self.cost_items = {
-            True: per_minute(s.graphql_cost_per_minute, namespace=cost),
-            False: per_minute(s.graphql_anonymous_cost_per_minute, namespace=cost),
+            True: per_minute(s.cost_per_minute, namespace=cost),
+            False: per_minute(s.anonymous_cost_per_minute, namespace=cost),
         }
         self.request_items = {
-            True: per_minute(s.graphql_requests_per_minute, namespace=requests),
-            False: per_minute(s.graphql_anonymous_requests_per_minute, namespace=requests),
+            True: per_minute(s.requests_per_minute, namespace=requests),
+            False: per_minute(s.anonymous_requests_per_minute, namespace=requests),
         }
 
     @staticmethod
@@ -248,8 +248,8 @@ class CostBudget(SchemaExtension):
     caller's budget (429 ``RATE_LIMITED``) before it runs; report the budget in
     ``extensions.cost``."""
 
-    def __init__(self, *, settings: Settings, budget: Budget | None = None) -> None:
-        self.settings = settings
+    def __init__(self, *, limits: GraphQLLimits, budget: Budget | None = None) -> None:
+        self.limits = limits
         self.budget = budget
         self.spent: Spent | None = None
 
@@ -261,7 +261,7 @@ class CostBudget(SchemaExtension):
             ctx.graphql_document,
             ctx.operation_name,
             ctx.variables,
-            self.settings,
+            self.limits,
         )
         error = self._refusal(cost)
         refused_already = ctx.result is not None  # another limit refused it: charge nothing
@@ -288,7 +288,7 @@ class CostBudget(SchemaExtension):
         yield
 
     def _refusal(self, cost: int) -> GraphQLError | None:
-        maximum = self.settings.max_query_cost
+        maximum = self.limits.max_query_cost
         if cost <= maximum:
             return None
         return GraphQLError(

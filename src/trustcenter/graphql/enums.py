@@ -13,6 +13,8 @@ from strawberry.types.scalar import ScalarDefinition
 from trustcenter.domain import enums as d
 from trustcenter.domain.lifecycle import Operation
 from trustcenter.domain.lifecycle import RequestStatus as _RequestStatus
+from trustcenter.domain.notice_policy import ExceptionKind
+from trustcenter.domain.notice_states import NoticeStatus as _NoticeStatus
 
 InfoType = strawberry.enum(d.InfoType, description="Information types A to E of the policy.")
 IdentifierType = strawberry.enum(d.IdentifierType, description="How a target is named.")
@@ -111,16 +113,13 @@ class PrincipalKind(Enum):
     STAFF = "staff"
 
 
-@strawberry.enum(description="Where a user notice stands.")
-class NoticeStatus(Enum):
-    SCHEDULED = "scheduled"
-    SUPPRESSED = "suppressed"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
-
-@strawberry.enum(description="A lawful reason to hold a user notice back.")
-class NoticeExceptionKind(Enum):
-    COURT_ORDER_OR_LAW = "court_order_or_law"
-    RISK_OF_HARM = "risk_of_harm"
-    CHILD_ABUSE = "child_abuse"
+# strawberry marks the domain enums and returns them unchanged; naming them plainly lets type
+# checkers see the domain enum itself where these are used as types
+strawberry.enum(_NoticeStatus, description="Where a user notice stands.")
+strawberry.enum(
+    ExceptionKind,
+    name="NoticeExceptionKind",
+    description="A lawful reason to hold a user notice back.",
+)
+NoticeStatus = _NoticeStatus
+NoticeExceptionKind = ExceptionKind

@@ -18,10 +18,10 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
-from trustcenter.db.repositories.requests import BadCursor
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.plugins.host import PluginFailure
 from trustcenter.services.access import AccessDenied, NotAuthenticated
+from trustcenter.services.reads import BadCursor
 
 log = logging.getLogger("trustcenter.graphql")
 

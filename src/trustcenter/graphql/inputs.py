@@ -1,4 +1,4 @@
-"""Mutation inputs (SPEC section 10 names) and their translation into domain drafts."""
+"""Mutation inputs (SPEC section 10 names) and their conversion into domain drafts."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from trustcenter.graphql.enums import (
     IssuerRole,
     LegalBasisKind,
 )
+from trustcenter.graphql.nodes import MISSING, parse_id
 
 
 @strawberry.input
@@ -98,25 +99,14 @@ def _document(raw: str | None) -> bytes | None:
         ) from None
 
 
-_NO_DOCUMENT = uuid.UUID(int=0)  # an id no upload has: "no such document", like any other
-
-
 def document_uuids(raw: list[strawberry.ID] | None) -> tuple[uuid.UUID, ...]:
     """The documents' ids; one that is not a UUID is answered like an unknown one."""
-    out = []
-    for value in raw or []:
-        try:
-            out.append(uuid.UUID(str(value)))
-        except ValueError:
-            out.append(_NO_DOCUMENT)
-    return tuple(out)
+    return tuple(parse_id(value) or MISSING for value in raw or [])
 
 
 def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
-    if data.idempotency_key is not None and not 1 <= len(data.idempotency_key) <= 200:
-        raise DomainError.single(
-            "idempotencyKey", "must be 1 to 200 characters", ErrorCode.INVALID_INPUT
-        )
+    """The input as the domain's draft, converted only: every rule (lengths, required fields,
+    normal forms, the known kinds) is ``domain.submission``'s, checked by the service."""
     basis = data.legal_basis
     return SubmissionDraft(
         jurisdiction=data.jurisdiction,
@@ -127,7 +117,7 @@ def to_draft(data: SubmitRequestInput) -> SubmissionDraft:
             phone=data.officer.phone,
         ),
         legal_basis=LegalBasisDraft(
-            kind=str(basis.kind).lower(),
+            kind=str(basis.kind),
             reference=basis.reference,
             issued_by=basis.issued_by,
             issued_at=basis.issued_at,

@@ -1,37 +1,38 @@
 """DataLoaders, made anew for every GraphQL request so nothing leaks between principals.
 
-Each loader batches the keys of one execution step into one query in its own short session,
-so a page of 100 requests costs the same number of statements as a page of 10.
+Each loader batches the keys of one execution step into one read of ``services.reads`` in its
+own short session, so a page of 100 requests costs the same number of statements as a page of
+10. Every read is made as the request's principal, and the service applies what it may see
+(parts of a request included). They hold views (``services.views``), never rows.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from trustcenter.auth.principal import Principal
-from trustcenter.clock import Clock
-from trustcenter.db.models import (
-    Account,
-    Agency,
-    AuditEvent,
-    Disclosure,
-    Document,
-    Finding,
-    LegalBasis,
-    Message,
-    Notice,
-    NoticeException,
-    Product,
-    Request,
-    RequestedItem,
-    Target,
+from trustcenter.services import reads
+from trustcenter.services.view_records import FindingView, NoticeExceptionView, NoticeView
+from trustcenter.services.views import (
+    AccountView,
+    AgencyView,
+    AuditEventView,
+    DisclosureView,
+    DocumentView,
+    ItemView,
+    LegalBasisView,
+    MessageView,
+    ProductView,
+    RequestView,
+    TargetView,
 )
-from trustcenter.db.session import Database
-from trustcenter.services import audit, document_rules, findings, notices, reads
+
+if TYPE_CHECKING:
+    from trustcenter.services.deps import AppParts
 
 K = TypeVar("K")
 
@@ -47,57 +48,42 @@ def _loader(
 
 
 def _key(k: Any) -> Any:
-    return k.id if isinstance(k, Target) else k
+    return k.id if isinstance(k, TargetView) else k
 
 
 class Loaders:
-    def __init__(self, db: Database, principal: Principal, clock: Clock) -> None:
-        p = principal
-        self.request: DataLoader[uuid.UUID, Request | None] = _loader(
-            lambda ids: reads.requests_by_ids(db, p, ids)
+    """Every loader reads as the principal: the services apply its visibility to each batch."""
+
+    def __init__(self, app: AppParts, principal: Principal) -> None:
+        def read(
+            fetch: Callable[[AppParts, Principal, Sequence[Any]], Awaitable[Mapping[Any, Any]]],
+            default: Any = None,
+        ) -> DataLoader[Any, Any]:
+            return _loader(lambda keys: fetch(app, principal, keys), default)
+
+        self.request: DataLoader[uuid.UUID, RequestView | None] = read(reads.requests_by_ids)
+        self.agency: DataLoader[uuid.UUID, AgencyView | None] = read(reads.agencies_by_ids)
+        self.legal_basis: DataLoader[uuid.UUID, LegalBasisView | None] = read(
+            reads.legal_bases_by_ids
         )
-        self.agency: DataLoader[uuid.UUID, Agency | None] = _loader(
-            lambda ids: reads.agencies_by_ids(db, p, ids)
+        self.targets: DataLoader[uuid.UUID, list[TargetView]] = read(reads.targets_of, [])
+        self.items: DataLoader[uuid.UUID, list[ItemView]] = read(reads.items_of, [])
+        self.target: DataLoader[uuid.UUID, TargetView | None] = read(reads.targets_by_ids)
+        self.item: DataLoader[uuid.UUID, ItemView | None] = read(reads.items_by_ids)
+        self.messages: DataLoader[uuid.UUID, list[MessageView]] = read(reads.messages_of, [])
+        self.audit: DataLoader[uuid.UUID, list[AuditEventView]] = read(reads.audit_trails, [])
+        self.disclosure: DataLoader[uuid.UUID, DisclosureView | None] = read(reads.disclosures_of)
+        self.findings: DataLoader[uuid.UUID, list[FindingView]] = read(reads.findings_of, [])
+        self.notices: DataLoader[uuid.UUID, list[NoticeView]] = read(reads.notices_of, [])
+        self.notice_hold: DataLoader[uuid.UUID, NoticeExceptionView | None] = read(
+            reads.notice_holds
         )
-        self.legal_basis: DataLoader[uuid.UUID, LegalBasis | None] = _loader(
-            lambda ids: reads.legal_bases_by_ids(db, ids)
+        self.basis_documents: DataLoader[uuid.UUID, list[DocumentView]] = read(
+            reads.documents_of_bases, []
         )
-        self.targets: DataLoader[uuid.UUID, list[Target]] = _loader(
-            lambda ids: reads.targets_of(db, ids), default=[]
+        self.message_documents: DataLoader[uuid.UUID, list[DocumentView]] = read(
+            reads.documents_of_messages, []
         )
-        self.items: DataLoader[uuid.UUID, list[RequestedItem]] = _loader(
-            lambda ids: reads.items_of(db, ids), default=[]
-        )
-        self.target: DataLoader[uuid.UUID, Any] = _loader(
-            lambda ids: reads.children_by_ids(db, p, Target, ids)
-        )
-        self.item: DataLoader[uuid.UUID, Any] = _loader(
-            lambda ids: reads.children_by_ids(db, p, RequestedItem, ids)
-        )
-        self.messages: DataLoader[uuid.UUID, list[Message]] = _loader(
-            lambda ids: reads.messages_of(db, ids), default=[]
-        )
-        self.audit: DataLoader[uuid.UUID, list[AuditEvent]] = _loader(
-            lambda ids: audit.trails(db, p, ids), default=[]
-        )
-        self.disclosure: DataLoader[uuid.UUID, Disclosure | None] = _loader(
-            lambda ids: reads.disclosures_of(db, ids)
-        )
-        self.findings: DataLoader[uuid.UUID, list[Finding]] = _loader(
-            lambda ids: findings.findings_of(db, p, ids), default=[]
-        )
-        self.notices: DataLoader[uuid.UUID, list[Notice]] = _loader(
-            lambda ids: notices.notices_of(db, p, ids), default=[]
-        )
-        self.notice_hold: DataLoader[uuid.UUID, NoticeException | None] = _loader(
-            lambda ids: notices.holds_of(db, clock, p, ids)
-        )
-        self.basis_documents: DataLoader[uuid.UUID, list[Document]] = _loader(
-            lambda ids: document_rules.documents_by(db, "legal_basis_id", ids), default=[]
-        )
-        self.message_documents: DataLoader[uuid.UUID, list[Document]] = _loader(
-            lambda ids: document_rules.documents_by(db, "message_id", ids), default=[]
-        )
-        self.subject: DataLoader[Target, Account | Product | None] = _loader(
-            lambda targets: reads.subjects_of_targets(db, p, targets)
+        self.subject: DataLoader[TargetView, AccountView | ProductView | None] = read(
+            reads.subjects_of_targets
         )

@@ -5,20 +5,22 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from trustcenter.domain.errors import DomainError
+from trustcenter.graphql.access_text import described
 from trustcenter.graphql.agencies import AgencyMutation
 from trustcenter.graphql.classification import ClassificationMutation
 from trustcenter.graphql.clients import ClientMutation
-from trustcenter.graphql.errors import UserError, user_errors
+from trustcenter.graphql.errors import UserError
 from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
 from trustcenter.graphql.mutations_review import ReviewMutation
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.notice_exceptions import NoticeExceptionMutation
+from trustcenter.graphql.payloads import payload
 from trustcenter.graphql.plugins import PluginMutation
 from trustcenter.graphql.reports import ReportMutation
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.vendors import VendorMutation
-from trustcenter.services.requests import submit_request
+from trustcenter.services.requests import Submitted, submit_request
+from trustcenter.services.views import request_view
 
 
 @strawberry.type
@@ -41,16 +43,19 @@ class Mutation(
     ClassificationMutation,
     ClientMutation,
 ):
-    @strawberry.mutation(description="Send a request for user data (scope requests:submit).")
+    @strawberry.mutation(description=described("submit_request", "Send a request for user data."))
     async def submit_request(
         self, info: Info, input: SubmitRequestInput
     ) -> SubmitRequestPayload | None:
         c = ctx(info)
-        try:
-            done = await submit_request(
-                c.app.db, c.app.clock, c.principal, to_draft(input), plugins=c.app.plugins
-            )
-        except DomainError as error:
-            return SubmitRequestPayload(user_errors=user_errors(error))
-        c.loaders.request.prime(done.request.id, done.request)
-        return SubmitRequestPayload(request=RequestType(row=done.request), replayed=done.replayed)
+
+        def submitted(done: Submitted) -> SubmitRequestPayload:
+            view = request_view(done.request)
+            c.loaders.request.prime(view.id, view)
+            return SubmitRequestPayload(request=RequestType(view=view), replayed=done.replayed)
+
+        return await payload(
+            SubmitRequestPayload,
+            lambda: submit_request(c.app, c.principal, to_draft(input)),
+            submitted,
+        )

@@ -5,53 +5,35 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from trustcenter.db.models import Request as RequestRow
 from trustcenter.domain import enums as d
-from trustcenter.domain.errors import DomainError
+from trustcenter.graphql.access_text import described
 from trustcenter.graphql.enums import DecisionOutcome, ReasonCode
-from trustcenter.graphql.errors import UserError, user_errors
+from trustcenter.graphql.errors import UserError
 from trustcenter.graphql.inputs import SubmitRequestInput, document_uuids, to_draft
-from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.nodes import MISSING, ctx, parse_id
+from trustcenter.graphql.payloads import payload
 from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_request import RequestType
-from trustcenter.services import agency_actions, disclosure, findings, review
-from trustcenter.services.requests import submit_request
+from trustcenter.services import agency_actions, disclosure, reads, review
+from trustcenter.services.requests import revise
+from trustcenter.services.views import request_view
 
 
-def node_uuid(gid: relay.GlobalID, type_name: str) -> uuid.UUID | None:
-    if gid.type_name != type_name:
-        return None
-    try:
-        return uuid.UUID(gid.node_id)
-    except ValueError:
-        return None
-
-
-_MISSING = uuid.UUID(int=0)  # an id no row has: "no such request", like any unseen id
-
-
-def request_uuid(gid: relay.GlobalID) -> uuid.UUID:
-    return node_uuid(gid, "Request") or _MISSING
+def named_request(gid: relay.GlobalID) -> uuid.UUID:
+    """The request a mutation names; an id of another type or no UUID names none."""
+    return parse_id(gid, "Request") or MISSING
 
 
 @strawberry.type(description="The request after the change, or why nothing changed.")
 class RequestPayload:
     request: RequestType | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-async def _run(info: Info, work: Callable[[], Awaitable[RequestRow]]) -> RequestPayload:
-    try:
-        row = await work()
-    except DomainError as error:
-        return RequestPayload(user_errors=user_errors(error))
-    ctx(info).loaders.request.prime(row.id, row)
-    return RequestPayload(request=RequestType(row=row))
 
 
 @strawberry.type(description="The request after the decisions, or why nothing changed.")
@@ -66,9 +48,27 @@ class DecideRequestPayload:
     async def findings(self, info: Info) -> list[FindingType] | None:
         if self.request is None:
             return None
-        c, request_id = ctx(info), self.request.row.id
-        now = await findings.findings_of(c.app.db, c.principal, [request_id])
-        return [FindingType(row=f) for f in now[request_id]]
+        c, request_id = ctx(info), self.request.view.id
+        now = await reads.findings_of(c.app, c.principal, [request_id])
+        return [FindingType(view=f) for f in now[request_id]]
+
+
+P = TypeVar("P", RequestPayload, DecideRequestPayload)
+
+
+async def _changed(info: Info, work: Callable[[], Awaitable[Any]], answer: type[P]) -> P:
+    def done(row: Any) -> P:
+        view = request_view(row)
+        ctx(info).loaders.request.prime(view.id, view)
+        return answer(request=RequestType(view=view))
+
+    return await payload(answer, work, done)
+
+
+async def request_payload(info: Info, work: Callable[[], Awaitable[Any]]) -> RequestPayload:
+    """The request a lifecycle service changed (the row it returns), primed for the rest of
+    the query, or the service's userErrors."""
+    return await _changed(info, work, RequestPayload)
 
 
 @strawberry.input
@@ -155,59 +155,52 @@ class CloseRequestInput:
 
 @strawberry.type
 class ReviewMutation:
-    @strawberry.mutation(description="Begin reviewing a received request (scope review).")
+    @strawberry.mutation(
+        description=described("start_review", "Begin reviewing a received request.")
+    )
     async def start_review(self, info: Info, input: StartReviewInput) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
             lambda: review.start_review(
-                c.app.db,
-                c.app.clock,
-                c.principal,
-                request_uuid(input.request_id),
-                input.version,
-                c.app.plugins,
+                c.app, c.principal, named_request(input.request_id), input.version
             ),
         )
 
-    @strawberry.mutation(description="Ask the agency a question (scope review).")
+    @strawberry.mutation(description=described("ask_clarification", "Ask the agency a question."))
     async def ask_clarification(
         self, info: Info, input: AskClarificationInput
     ) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
             lambda: review.ask_clarification(
-                c.app.db,
-                c.app.clock,
-                c.principal,
-                request_uuid(input.request_id),
-                input.message,
-                input.version,
+                c.app, c.principal, named_request(input.request_id), input.message, input.version
             ),
         )
 
-    @strawberry.mutation(description="Answer the reviewer's question (scope requests:submit).")
+    @strawberry.mutation(
+        description=described("answer_clarification", "Answer the reviewer's question.")
+    )
     async def answer_clarification(
         self, info: Info, input: AnswerClarificationInput
     ) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
             lambda: agency_actions.answer_clarification(
-                c.app.db,
-                c.app.clock,
+                c.app,
                 c.principal,
-                request_uuid(input.request_id),
+                named_request(input.request_id),
                 input.message,
-                plugins=c.app.plugins,
                 document_ids=document_uuids(input.document_ids),
             ),
         )
 
     @strawberry.mutation(
-        description="Decide requested items: APPROVE, NARROW, QUESTION, OBJECT "
-        "or REJECT (scope review)."
+        description=described(
+            "decide", "Decide requested items: APPROVE, NARROW, QUESTION, OBJECT or REJECT."
+        )
     )
     async def decide_request(
         self, info: Info, input: DecideRequestInput
@@ -215,7 +208,7 @@ class ReviewMutation:
         c = ctx(info)
         decisions = [
             review.ItemDecision(
-                node_uuid(x.item_id, "RequestedItem"),
+                parse_id(x.item_id, "RequestedItem"),
                 review.decision_from(
                     d.DecisionOutcome(x.outcome),
                     x.reason_code,
@@ -227,101 +220,84 @@ class ReviewMutation:
             )
             for x in input.decisions
         ]
-        payload = await _run(
+        return await _changed(
             info,
             lambda: review.decide(
-                c.app.db,
-                c.app.clock,
-                c.principal,
-                request_uuid(input.request_id),
-                input.version,
-                decisions,
-                c.app.plugins,
+                c.app, c.principal, named_request(input.request_id), input.version, decisions
             ),
+            DecideRequestPayload,
         )
-        return DecideRequestPayload(request=payload.request, user_errors=payload.user_errors)
 
     @strawberry.mutation(
-        description="Replace a request by a revised one; the old one becomes "
-        "SUPERSEDED (scope requests:submit)."
+        description=described(
+            "revise_request",
+            "Replace a request by a revised one; the old one becomes SUPERSEDED.",
+        )
     )
     async def revise_request(self, info: Info, input: ReviseRequestInput) -> RequestPayload | None:
         c = ctx(info)
 
-        async def work() -> RequestRow:
-            done = await submit_request(
-                c.app.db,
-                c.app.clock,
-                c.principal,
-                to_draft(input.revision),
-                revises=request_uuid(input.request_id),
-                plugins=c.app.plugins,
+        async def work() -> Any:
+            done = await revise(
+                c.app, c.principal, named_request(input.request_id), to_draft(input.revision)
             )
             return done.request
 
-        return await _run(info, work)
+        return await request_payload(info, work)
 
     @strawberry.mutation(
-        description="Withdraw a request before disclosure (scope requests:submit)."
+        description=described("withdraw_request", "Withdraw a request before disclosure.")
     )
     async def withdraw_request(
         self, info: Info, input: WithdrawRequestInput
     ) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
             lambda: agency_actions.withdraw(
-                c.app.db, c.app.clock, c.principal, request_uuid(input.request_id), input.reason
+                c.app, c.principal, named_request(input.request_id), input.reason
             ),
         )
 
     @strawberry.mutation(
-        description="Keep the named data longer, as far as the plugin that set the hold "
-        "allows (scope review)."
+        description=described(
+            "extend_hold",
+            "Keep the named data longer, as far as the plugin that set the hold allows.",
+        )
     )
     async def extend_hold(self, info: Info, input: ExtendHoldInput) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
             lambda: review.extend_hold(
-                c.app.db,
-                c.app.clock,
-                c.principal,
-                request_uuid(input.request_id),
-                input.justification,
-                c.app.plugins,
+                c.app, c.principal, named_request(input.request_id), input.justification
             ),
         )
 
     @strawberry.mutation(
-        description="Assemble exactly the approved scope into the sealed package and release "
-        "it to the agency (scope review)."
+        description=described(
+            "release",
+            "Assemble exactly the approved scope into the sealed package and release it to the "
+            "agency.",
+        )
     )
     async def release_disclosure(
         self, info: Info, input: ReleaseDisclosureInput
     ) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
-            lambda: disclosure.release(
-                c.app.db,
-                c.app.clock,
-                c.principal,
-                c.app.disclosure_keys,
-                c.app.data_source,
-                request_uuid(input.request_id),
-                c.app.plugins,
-            ),
+            lambda: disclosure.release(c.app, c.principal, named_request(input.request_id)),
         )
 
     @strawberry.mutation(
-        description="Close a disclosed, objected or rejected request (scope review)."
+        description=described("close", "Close a disclosed, objected or rejected request.")
     )
     async def close_request(self, info: Info, input: CloseRequestInput) -> RequestPayload | None:
         c = ctx(info)
-        return await _run(
+        return await request_payload(
             info,
             lambda: review.close(
-                c.app.db, c.app.clock, c.principal, request_uuid(input.request_id), input.version
+                c.app, c.principal, named_request(input.request_id), input.version
             ),
         )

@@ -1,21 +1,24 @@
-"""Notice exceptions over GraphQL (scope notices)."""
+"""Notice exceptions over GraphQL (scope notices, checked by the services)."""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from trustcenter.domain.errors import DomainError
+from trustcenter.graphql.access_text import described
 from trustcenter.graphql.enums import NoticeExceptionKind
-from trustcenter.graphql.errors import UserError, user_errors
-from trustcenter.graphql.mutations_review import request_uuid
-from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.errors import UserError
+from trustcenter.graphql.mutations_review import named_request
+from trustcenter.graphql.nodes import MISSING, ctx, parse_id
+from trustcenter.graphql.payloads import payload
 from trustcenter.graphql.types_notice import NoticeExceptionType
 from trustcenter.services import notice_exceptions as service
+from trustcenter.services.view_records import notice_exception_view
 
 
 @strawberry.input
@@ -39,49 +42,48 @@ class NoticeExceptionPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _uuid(raw: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        return uuid.UUID(int=0)
-
-
-async def _run(work: object) -> NoticeExceptionPayload:
-    try:
-        row = await work  # type: ignore[misc]
-    except DomainError as error:
-        return NoticeExceptionPayload(user_errors=user_errors(error))
-    return NoticeExceptionPayload(exception=NoticeExceptionType(row=row))
+async def _run(work: Callable[[], Awaitable[Any]]) -> NoticeExceptionPayload:
+    return await payload(
+        NoticeExceptionPayload,
+        work,
+        lambda row: NoticeExceptionPayload(
+            exception=NoticeExceptionType(view=notice_exception_view(row))
+        ),
+    )
 
 
 @strawberry.type
 class NoticeExceptionQuery:
     @strawberry.field(
-        description="Exceptions without an end date due for re-review (notices), the most "
-        "overdue first; each names its request, and its id is what liftNoticeException and "
-        "confirmNoticeException take."
+        description=described(
+            "notice_exceptions_due",
+            "Exceptions without an end date due for re-review, the most overdue first; each "
+            "names its request, and its id is what liftNoticeException and "
+            "confirmNoticeException take.",
+        )
     )
     async def notice_exceptions_due_for_review(self, info: Info) -> list[NoticeExceptionType]:
         c = ctx(info)
-        rows = await service.due_for_review(c.app.db, c.app.clock, c.principal)
-        return [NoticeExceptionType(row=r) for r in rows]
+        rows = await service.due_for_review(c.app, c.principal)
+        return [NoticeExceptionType(view=notice_exception_view(r)) for r in rows]
 
 
 @strawberry.type
 class NoticeExceptionMutation:
     @strawberry.mutation(
-        description="Hold a request's user notices back for a lawful reason (scope notices)."
+        description=described(
+            "record_notice_exception", "Hold a request's user notices back for a lawful reason."
+        )
     )
     async def record_notice_exception(
         self, info: Info, input: RecordNoticeExceptionInput
     ) -> NoticeExceptionPayload | None:
         c = ctx(info)
         return await _run(
-            service.record_exception(
-                c.app.db,
-                c.app.clock,
+            lambda: service.record_exception(
+                c.app,
                 c.principal,
-                request_uuid(input.request_id),
+                named_request(input.request_id),
                 service.ExceptionKind(input.kind.value),
                 input.justification,
                 input.reference,
@@ -90,28 +92,30 @@ class NoticeExceptionMutation:
         )
 
     @strawberry.mutation(
-        description="End an exception; the notices become due again (scope notices)."
+        description=described(
+            "lift_notice_exception", "End an exception; the notices become due again."
+        )
     )
     async def lift_notice_exception(
         self, info: Info, input: ChangeNoticeExceptionInput
     ) -> NoticeExceptionPayload | None:
         c = ctx(info)
+        exception_id = parse_id(input.exception_id) or MISSING
         return await _run(
-            service.lift_exception(
-                c.app.db, c.app.clock, c.principal, _uuid(input.exception_id), input.justification
-            )
+            lambda: service.lift_exception(c.app, c.principal, exception_id, input.justification)
         )
 
     @strawberry.mutation(
-        description="Re-review: the exception still holds; it comes up again "
-        "in 90 days (scope notices)."
+        description=described(
+            "confirm_notice_exception",
+            "Re-review: the exception still holds; it comes up again in 90 days.",
+        )
     )
     async def confirm_notice_exception(
         self, info: Info, input: ChangeNoticeExceptionInput
     ) -> NoticeExceptionPayload | None:
         c = ctx(info)
+        exception_id = parse_id(input.exception_id) or MISSING
         return await _run(
-            service.confirm_exception(
-                c.app.db, c.app.clock, c.principal, _uuid(input.exception_id), input.justification
-            )
+            lambda: service.confirm_exception(c.app, c.principal, exception_id, input.justification)
         )

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
-from trustcenter.auth.scopes import ADMIN, READ_ALL_REQUESTS
-from trustcenter.db.models import Finding as FindingRow
-from trustcenter.domain.errors import DomainError
-from trustcenter.graphql.errors import UserError, user_errors
-from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.access_text import described
+from trustcenter.graphql.errors import UserError
+from trustcenter.graphql.nodes import MISSING, ctx, parse_id
+from trustcenter.graphql.payloads import payload
 from trustcenter.plugins.api import Severity
-from trustcenter.services import findings
-from trustcenter.services.access import require_any_scope, require_authenticated
+from trustcenter.services import catalogue, findings
+from trustcenter.services.view_records import FindingView, finding_view
 
 FindingSeverity = strawberry.enum(
     Severity,
@@ -26,50 +24,50 @@ FindingSeverity = strawberry.enum(
 
 @strawberry.type(name="Finding", description="A plugin rule's finding on a request (staff).")
 class FindingType:
-    row: strawberry.Private[FindingRow]
+    view: strawberry.Private[FindingView]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+        return strawberry.ID(str(self.view.id))
 
     @strawberry.field(description="The plugin whose rule found it.")
     def plugin(self) -> str:
-        return self.row.plugin
+        return self.view.plugin
 
     @strawberry.field
     def severity(self) -> FindingSeverity:  # type: ignore[valid-type]
-        return Severity(self.row.severity)
+        return self.view.severity
 
     @strawberry.field
     def code(self) -> str:
-        return self.row.code
+        return self.view.code
 
     @strawberry.field
     def message(self) -> str:
-        return self.row.message
+        return self.view.message
 
     @strawberry.field(description="The legal source of the rule.")
     def citation(self) -> str:
-        return self.row.citation
+        return self.view.citation
 
     @strawberry.field
     def overridden_at(self) -> datetime | None:
-        return self.row.overridden_at
+        return self.view.overridden_at
 
     @strawberry.field
     def override_justification(self) -> str | None:
-        return self.row.override_justification
+        return self.view.override_justification
 
     @strawberry.field(
         description="When it stopped applying to the items still in play; a resolved finding "
         "stops nothing and reopens if it applies again."
     )
     def resolved_at(self) -> datetime | None:
-        return self.row.resolved_at
+        return self.view.resolved_at
 
     @strawberry.field
     def resolved_reason(self) -> str | None:
-        return self.row.resolved_reason
+        return self.view.resolved_reason
 
 
 @strawberry.type(name="Plugin", description="A loaded plugin.")
@@ -108,59 +106,62 @@ class OverrideFindingPayload:
 
 @strawberry.type
 class PluginQuery:
-    @strawberry.field(description="The request categories known here, built-in and from plugins.")
+    @strawberry.field(
+        description=described(
+            "list_categories", "The request categories known here, built-in and from plugins."
+        )
+    )
     def categories(self, info: Info) -> list[CategoryInfo]:
         c = ctx(info)
-        require_authenticated(c.principal)
         return [
             CategoryInfo(code=s.code, label=s.label, description=s.description)
-            for s in c.app.plugins.categories.values()
+            for s in catalogue.categories(c.app, c.principal)
         ]
 
-    @strawberry.field(description="The reason codes known here, built-in and from plugins.")
+    @strawberry.field(
+        description=described(
+            "list_reason_codes", "The reason codes known here, built-in and from plugins."
+        )
+    )
     def reason_codes(self, info: Info) -> list[ReasonCodeInfo]:
         c = ctx(info)
-        require_authenticated(c.principal)
         return [
             ReasonCodeInfo(code=s.code, description=s.description)
-            for s in c.app.plugins.reason_codes.values()
+            for s in catalogue.reason_codes(c.app, c.principal)
         ]
 
-    @strawberry.field(description="Loaded plugins, their versions and hooks (staff).")
+    @strawberry.field(
+        description=described("list_plugins", "Loaded plugins, their versions and hooks.")
+    )
     def plugins(self, info: Info) -> list[PluginType]:
         c = ctx(info)
-        require_any_scope(c.principal, READ_ALL_REQUESTS | {ADMIN}, "review, audit or admin")
-        routes = c.app.plugins.jurisdictions()
         return [
             PluginType(
                 name=p.name,
                 version=p.version,
                 builtin=p.builtin,
                 hooks=list(p.hooks),
-                jurisdictions=sorted(code for code, owner in routes.items() if owner == p.name),
+                jurisdictions=list(p.jurisdictions),
             )
-            for p in c.app.plugins.describe()
+            for p in catalogue.plugins(c.app, c.principal)
         ]
 
 
 @strawberry.type
 class PluginMutation:
     @strawberry.mutation(
-        description="Let a release go ahead despite a BLOCK finding (scope "
-        "admin); the justification is recorded."
+        description=described(
+            "override_finding",
+            "Let a release go ahead despite a BLOCK finding; the justification is recorded.",
+        )
     )
     async def override_finding(
         self, info: Info, input: OverrideFindingInput
     ) -> OverrideFindingPayload | None:
         c = ctx(info)
-        try:
-            finding_id = uuid.UUID(str(input.finding_id))
-        except ValueError:
-            finding_id = uuid.UUID(int=0)
-        try:
-            row = await findings.override(
-                c.app.db, c.app.clock, c.principal, finding_id, input.justification
-            )
-        except DomainError as error:
-            return OverrideFindingPayload(user_errors=user_errors(error))
-        return OverrideFindingPayload(finding=FindingType(row=row))
+        finding_id = parse_id(input.finding_id) or MISSING
+        return await payload(
+            OverrideFindingPayload,
+            lambda: findings.override(c.app, c.principal, finding_id, input.justification),
+            lambda row: OverrideFindingPayload(finding=FindingType(view=finding_view(row))),
+        )

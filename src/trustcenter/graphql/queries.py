@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -11,20 +10,20 @@ from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import Info
 
-from trustcenter.db.repositories.requests import Order, RequestFilter, encode_cursor
 from trustcenter.domain.lifecycle import RequestStatus as _Status
+from trustcenter.graphql.access_text import described
 from trustcenter.graphql.clients import ClientQuery
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
 from trustcenter.graphql.errors import BadInput
-from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.nodes import ctx, parse_id
 from trustcenter.graphql.notice_exceptions import NoticeExceptionQuery
 from trustcenter.graphql.plugins import PluginQuery
 from trustcenter.graphql.reports import ReportQuery
 from trustcenter.graphql.types_access import Viewer
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.vendors import VendorQuery
-from trustcenter.services import reads
-from trustcenter.services.access import require_authenticated
+from trustcenter.services import catalogue, reads
+from trustcenter.services.reads import Order, RequestFilter, encode_cursor
 
 
 @strawberry.enum(description="How requests are ordered.")
@@ -60,7 +59,7 @@ class RequestFilterInput:
             raise BadInput("receivedTo is before receivedFrom")
         return RequestFilter(
             statuses=tuple(_Status(s).value for s in self.status or ()),
-            categories=tuple(str(c).lower() for c in self.category or ()),
+            categories=tuple(str(c) for c in self.category or ()),
             countries=tuple(c.strip().upper() for c in self.country or ()),
             emergency=self.emergency,
             received_from=self.received_from,
@@ -79,7 +78,7 @@ class RequestConnection(relay.Connection[RequestType]):
     @strawberry.field(description="How many requests match the filter, on every page.")
     async def total_count(self, info: Info) -> int:
         c = ctx(info)
-        return await reads.count_requests(c.app.db, c.principal, self.where)
+        return await reads.count_requests(c.app, c.principal, self.where)
 
 
 def _page_size(info: Info, first: int | None) -> int:
@@ -93,44 +92,57 @@ def _page_size(info: Info, first: int | None) -> int:
 @strawberry.type
 class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery, ClientQuery):
     @strawberry.field(
-        description="Any object by its global id; null when it does not exist for you."
+        description=described(
+            "read_requests", "Any object by its global id; null when it does not exist for you."
+        )
     )
     async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
-        reads.request_scope(ctx(info).principal)
-        try:
-            id.resolve_type(info)
-        except (GlobalIDValueError, ValueError):
-            return None  # like an unseen id: which names are node types tells nothing
-        found: relay.Node | None = await id.resolve_node(info, required=False)
-        return found
+        async def find() -> relay.Node | None:
+            try:
+                id.resolve_type(info)
+            except (GlobalIDValueError, ValueError):
+                return None  # like an unseen id: which names are node types tells nothing
+            found: relay.Node | None = await id.resolve_node(info, required=False)
+            return found
 
-    @strawberry.field(description="The client calling, its scopes and its agency.")
+        return await reads.look_up(ctx(info).principal, find)
+
+    @strawberry.field(
+        description=described("read_me", "The client calling, its scopes and its agency.")
+    )
     async def me(self, info: Info) -> Viewer:
         c = ctx(info)
-        p = c.principal
-        require_authenticated(p)
-        agency = await c.loaders.agency.load(p.agency_id) if p.agency_id else None
+        me = catalogue.me(c.app, c.principal)
+        agency = await c.loaders.agency.load(me.agency_id) if me.agency_id else None
         return Viewer(
-            client_id=p.client_id or "",
-            kind=PrincipalKind.STAFF if p.is_staff else PrincipalKind.AGENCY,
-            scopes=sorted(p.scopes),
-            agency_row=agency,
+            client_id=me.client_id,
+            kind=PrincipalKind.STAFF if me.is_staff else PrincipalKind.AGENCY,
+            scopes=list(me.scopes),
+            agency_view=agency,
         )
 
-    @strawberry.field(description="One request; null when it does not exist for you.")
+    @strawberry.field(
+        description=described("read_requests", "One request; null when it does not exist for you.")
+    )
     async def request(self, info: Info, id: relay.GlobalID) -> RequestType | None:
         c = ctx(info)
-        reads.request_scope(c.principal)
-        if id.type_name != "Request":
-            raise BadInput(f"id is the id of a {id.type_name[:40]}, not of a Request")
-        try:
-            key = uuid.UUID(id.node_id)
-        except ValueError:
-            raise BadInput("id is not the id of a Request") from None
-        row = await c.loaders.request.load(key)
-        return RequestType(row=row) if row is not None else None
 
-    @strawberry.field(description="Requests you may see, newest first, paged by cursor.")
+        async def find() -> RequestType | None:
+            if id.type_name != "Request":
+                raise BadInput(f"id is the id of a {id.type_name[:40]}, not of a Request")
+            key = parse_id(id, "Request")
+            if key is None:
+                raise BadInput("id is not the id of a Request")
+            view = await c.loaders.request.load(key)
+            return RequestType(view=view) if view is not None else None
+
+        return await reads.look_up(c.principal, find)
+
+    @strawberry.field(
+        description=described(
+            "read_requests", "Requests you may see, newest first, paged by cursor."
+        )
+    )
     async def requests(
         self,
         info: Info,
@@ -144,11 +156,11 @@ class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery, ClientQ
         s = c.app.settings
         where = filter.to_filter(c.app.clock.now(), s.due_soon_hours) if filter else RequestFilter()
         order = Order(order_by.value)
-        page = await reads.page_requests(c.app.db, c.principal, where, size, after, order)
-        for row in page.rows:
-            c.loaders.request.prime(row.id, row)
+        page = await reads.page_requests(c.app, c.principal, where, size, after, order)
+        for view in page.rows:
+            c.loaders.request.prime(view.id, view)
         edges = [
-            relay.Edge(cursor=encode_cursor(r, order), node=RequestType(row=r)) for r in page.rows
+            relay.Edge(cursor=encode_cursor(v, order), node=RequestType(view=v)) for v in page.rows
         ]
         return RequestConnection(
             where=where,

@@ -3,19 +3,20 @@ building and publishing for staff with scope ``reports``, the statement for admi
 
 from __future__ import annotations
 
-import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from trustcenter.db.models import ReportStatement as StatementRow
-from trustcenter.db.models import TransparencyReport as ReportRow
-from trustcenter.domain.errors import DomainError
-from trustcenter.graphql.errors import UserError, user_errors
+from trustcenter.domain.rules import category_code
+from trustcenter.graphql.access_text import described
+from trustcenter.graphql.errors import UserError
 from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.payloads import payload
 from trustcenter.services import reports as service
+from trustcenter.services.view_records import ReportView, report_view, statement_view
 
 
 @strawberry.type(description="The figures of one country and category, or of a total.")
@@ -39,7 +40,7 @@ def _figures(d: dict[str, Any]) -> ReportFigures:
     return ReportFigures(
         country=d.get("country"),
         # reports built under method 2026.1 stored lower-case codes; the API reads them alike
-        category=d["category"].upper() if d.get("category") else None,
+        category=category_code(d["category"]) if d.get("category") else None,
         requests=d["requests"],
         challenged_or_rejected=d["challenged_or_rejected"],
         with_data=d["with_data"],
@@ -67,53 +68,53 @@ class ReportStatementType:
 
 @strawberry.type(name="TransparencyReport", description="One version of a year's report.")
 class TransparencyReportType:
-    row: strawberry.Private[ReportRow]
+    view: strawberry.Private[ReportView]
 
     @strawberry.field
     def year(self) -> int:
-        return self.row.year
+        return self.view.year
 
     @strawberry.field(description="1 for the first publication; each correction adds one.")
     def version(self) -> int:
-        return self.row.version
+        return self.view.version
 
     @strawberry.field(description="DRAFT or PUBLISHED (only staff see drafts).")
     def status(self) -> str:
-        return self.row.status.upper()
+        return self.view.status.upper()
 
     @strawberry.field(
         description="The counting method's version the figures were computed with "
         "(docs/transparency-method.md); a report keeps it for good."
     )
     def method_version(self) -> str:
-        return self.row.method_version
+        return self.view.method_version
 
     @strawberry.field(description="SHA-256 of the figures' canonical JSON.")
     def figures_sha256(self) -> str:
-        return self.row.figures_sha256
+        return self.view.figures_sha256
 
     @strawberry.field
     def built_at(self) -> datetime:
-        return self.row.built_at
+        return self.view.built_at
 
     @strawberry.field
     def published_at(self) -> datetime | None:
-        return self.row.published_at
+        return self.view.published_at
 
     @strawberry.field(description="What this correction changed (null for the first version).")
     def changelog(self) -> str | None:
-        return self.row.changelog
+        return self.view.changelog
 
     @strawberry.field(description="The codes of the excluded countries (see excluded).")
     def excluded_countries(self) -> list[str]:
-        return list(json.loads(self.row.figures)["excluded_countries"])
+        return list(self.view.figures["excluded_countries"])
 
     @strawberry.field(
         description="Countries or regions left out of every figure, each with its reason "
         "(CN always)."
     )
     def excluded(self) -> list[ReportExclusion]:
-        figures = json.loads(self.row.figures)
+        figures = self.view.figures
         if "exclusions" in figures:
             return [ReportExclusion(country=e["country"], reason=e["reason"])
                     for e in figures["exclusions"]]  # fmt: skip
@@ -121,23 +122,20 @@ class TransparencyReportType:
 
     @strawberry.field(description="One row per country and category.")
     def rows(self) -> list[ReportFigures]:
-        return [_figures(r) for r in json.loads(self.row.figures)["rows"]]
+        return [_figures(r) for r in self.view.figures["rows"]]
 
     @strawberry.field(description="Worldwide, per category.")
     def category_totals(self) -> list[ReportFigures]:
-        return [_figures(r) for r in json.loads(self.row.figures)["totals"]["categories"]]
+        return [_figures(r) for r in self.view.figures["totals"]["categories"]]
 
     @strawberry.field
     def worldwide(self) -> ReportFigures:
-        return _figures(json.loads(self.row.figures)["totals"]["worldwide"])
+        return _figures(self.view.figures["totals"]["worldwide"])
 
     @strawberry.field
     def statement(self) -> ReportStatementType | None:
-        if self.row.statement is None or self.row.statement_confirmed_at is None:
-            return None
-        return ReportStatementType(
-            text=self.row.statement, confirmed_at=self.row.statement_confirmed_at
-        )
+        s = self.view.statement
+        return ReportStatementType(text=s.text, confirmed_at=s.confirmed_at) if s else None
 
 
 @strawberry.input
@@ -170,77 +168,93 @@ class TransparencyStatementPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _report(work: Any) -> TransparencyReportPayload:
-    try:
-        row = await work
-    except DomainError as error:
-        return TransparencyReportPayload(user_errors=user_errors(error))
-    return TransparencyReportPayload(report=TransparencyReportType(row=row))
+async def _report(work: Callable[[], Awaitable[Any]]) -> TransparencyReportPayload:
+    return await payload(
+        TransparencyReportPayload,
+        work,
+        lambda row: TransparencyReportPayload(report=TransparencyReportType(view=report_view(row))),
+    )
 
 
 @strawberry.type
 class ReportQuery:
     @strawberry.field(
-        description="A published transparency report (public): the newest version, or the one "
-        "asked for; null when the year has none."
+        description=described(
+            "read_published_report",
+            "A published transparency report: the newest version, or the one asked for; null "
+            "when the year has none.",
+        )
     )
     async def transparency_report(
         self, info: Info, year: int, version: int | None = None
     ) -> TransparencyReportType | None:
-        found = await service.published(ctx(info).app.db, year, version)
-        return TransparencyReportType(row=found.row) if found else None
+        c = ctx(info)
+        found = await service.published(c.app, c.principal, year, version)
+        return TransparencyReportType(view=report_view(found.row)) if found else None
 
-    @strawberry.field(description="Years with a published report, newest first (public).")
+    @strawberry.field(
+        description=described(
+            "read_published_report", "Years with a published report, newest first."
+        )
+    )
     async def transparency_report_years(self, info: Info) -> list[int]:
-        return await service.published_years(ctx(info).app.db)
+        c = ctx(info)
+        return await service.published_years(c.app, c.principal)
 
-    @strawberry.field(description="The year's unpublished draft (scope reports).")
+    @strawberry.field(description=described("read_draft_report", "The year's unpublished draft."))
     async def transparency_report_draft(
         self, info: Info, year: int
     ) -> TransparencyReportType | None:
         c = ctx(info)
-        row = await service.draft(c.app.db, c.principal, year)
-        return TransparencyReportType(row=row) if row else None
+        row = await service.draft(c.app, c.principal, year)
+        return TransparencyReportType(view=report_view(row)) if row else None
 
 
 @strawberry.type
 class ReportMutation:
     @strawberry.mutation(
-        description="Compute the year's figures in the database as its draft (scope reports)."
+        description=described(
+            "build_report", "Compute the year's figures in the database as its draft."
+        )
     )
     async def build_transparency_report(
         self, info: Info, input: BuildTransparencyReportInput
     ) -> TransparencyReportPayload | None:
         c = ctx(info)
         excluded = await c.app.report_exclusions()
-        return await _report(
-            service.build_report(c.app.db, c.app.clock, c.principal, input.year, excluded)
-        )
+        return await _report(lambda: service.build_report(c.app, c.principal, input.year, excluded))
 
     @strawberry.mutation(
-        description="Publish the year's draft as a new immutable version (scope reports)."
+        description=described(
+            "publish_report", "Publish the year's draft as a new immutable version."
+        )
     )
     async def publish_transparency_report(
         self, info: Info, input: PublishTransparencyReportInput
     ) -> TransparencyReportPayload | None:
         c = ctx(info)
         return await _report(
-            service.publish_report(c.app.db, c.app.clock, c.principal, input.year, input.changelog)
+            lambda: service.publish_report(c.app, c.principal, input.year, input.changelog)
         )
 
     @strawberry.mutation(
-        description="Confirm the public statement; the next draft carries it (scope admin)."
+        description=described(
+            "confirm_report_statement", "Confirm the public statement; the next draft carries it."
+        )
     )
     async def confirm_transparency_statement(
         self, info: Info, input: ConfirmTransparencyStatementInput
     ) -> TransparencyStatementPayload | None:
         c = ctx(info)
-        try:
-            row: StatementRow = await service.confirm_statement(
-                c.app.db, c.app.clock, c.principal, input.text
+
+        def confirmed(row: Any) -> TransparencyStatementPayload:
+            view = statement_view(row)
+            return TransparencyStatementPayload(
+                statement=ReportStatementType(text=view.text, confirmed_at=view.confirmed_at)
             )
-        except DomainError as error:
-            return TransparencyStatementPayload(user_errors=user_errors(error))
-        return TransparencyStatementPayload(
-            statement=ReportStatementType(text=row.text, confirmed_at=row.confirmed_at)
+
+        return await payload(
+            TransparencyStatementPayload,
+            lambda: service.confirm_statement(c.app, c.principal, input.text),
+            confirmed,
         )

@@ -15,7 +15,6 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from trustcenter.config import Settings
 from trustcenter.graphql.caps import ListCaps
 from trustcenter.graphql.cost import Budget, CostBudget
 from trustcenter.graphql.document_cache import DocumentCache, Documents, TokenLimit
@@ -31,6 +30,7 @@ from trustcenter.graphql.errors import ErrorPolicy, ensure_code
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
 from trustcenter.graphql.types_userdata import AccountType, ProductType
+from trustcenter.services.deps import GraphQLLimits
 
 
 class Schema(strawberry.Schema):
@@ -49,20 +49,21 @@ class Schema(strawberry.Schema):
         return result
 
 
-def build_schema(settings: Settings | None = None, budget: Budget | None = None) -> Schema:
-    """``budget``: the callers' budgets per minute (the app's); without one only the
+def build_schema(limits: GraphQLLimits | None = None, budget: Budget | None = None) -> Schema:
+    """``limits``: the configured ones (the app builds them from its settings), else the
+    defaults; ``budget``: the callers' budgets per minute (the app's); without one only the
     per-request maximum cost applies."""
-    settings = settings or Settings()
+    limits = limits or GraphQLLimits()
     extensions: list[object] = [
         partial(DocumentCache, documents=Documents()),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        partial(TokenLimit, max_tokens=settings.max_tokens),
+        partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+        partial(TokenLimit, max_tokens=limits.max_tokens),
         ListCaps,
         ErrorPolicy,
-        partial(CostBudget, settings=settings, budget=budget),
+        partial(CostBudget, limits=limits, budget=budget),
     ]
-    if settings.production:
+    if limits.production:
         extensions.append(DisableIntrospection)
     return Schema(
         query=Query,

@@ -10,21 +10,18 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from trustcenter.db.models import Agency as AgencyRow
-from trustcenter.domain import enums as d
-from trustcenter.domain.jurisdiction import stored_grants
 from trustcenter.graphql.enums import AgencyKind, PrincipalKind, VerificationState
 from trustcenter.graphql.nodes import ctx, load_nodes
-from trustcenter.services import visible
+from trustcenter.services.views import AgencyView
 
 
 @strawberry.type(name="Agency", description="A government body that sends requests.")
 class AgencyType(relay.Node):
-    row: strawberry.Private[AgencyRow]
+    view: strawberry.Private[AgencyView]
 
     @classmethod
     def resolve_id(cls, root: AgencyType, *, info: Info) -> str:
-        return str(root.row.id)
+        return str(root.view.id)
 
     @classmethod
     async def resolve_nodes(
@@ -33,32 +30,32 @@ class AgencyType(relay.Node):
         return await load_nodes(ctx(info).loaders.agency, node_ids, cls.wrap, required)
 
     @classmethod
-    def wrap(cls, row: AgencyRow | None) -> AgencyType:
-        return cls(row=row)  # type: ignore[arg-type]
+    def wrap(cls, view: AgencyView | None) -> AgencyType:
+        return cls(view=view)  # type: ignore[arg-type]
 
     @strawberry.field
     def name(self) -> str:
-        return self.row.name
+        return self.view.name
 
     @strawberry.field
     def kind(self) -> AgencyKind:  # type: ignore[valid-type]
-        return d.AgencyKind(self.row.kind)
+        return self.view.kind
 
     @strawberry.field(description="ISO 3166-1 alpha-2 code of the agency's country or region.")
     def country(self) -> str:
-        return self.row.country
+        return self.view.country
 
     @strawberry.field(description="ISO 3166-2 subdivision, when the agency is sub-national.")
     def region(self) -> str | None:
-        return self.row.region
+        return self.view.region
 
     @strawberry.field
     def verification(self) -> VerificationState:  # type: ignore[valid-type]
-        return d.VerificationState(self.row.verification)
+        return self.view.verification
 
     @strawberry.field
     def created_at(self) -> datetime:
-        return self.row.created_at
+        return self.view.created_at
 
     @strawberry.field(
         description="Codes granted at verification beyond the agency's own country and its "
@@ -66,15 +63,15 @@ class AgencyType(relay.Node):
         "subdivisions). Staff and the agency itself read them."
     )
     def granted_jurisdictions(self) -> list[str]:
-        return stored_grants(self.row.granted_jurisdictions)
+        return list(self.view.granted_jurisdictions)
 
     @strawberry.field(description="When the agency was last verified; null unless verified.")
     def verified_at(self) -> datetime | None:
-        return self.row.verified_at
+        return self.view.verified_at
 
     @strawberry.field(description="Who verified the agency (staff only; null for agencies).")
-    def verified_by(self, info: Info) -> str | None:
-        return visible.verified_by(ctx(info).principal, self.row)
+    def verified_by(self) -> str | None:
+        return self.view.verified_by
 
 
 @strawberry.type(description="The client behind the access token of this call.")
@@ -82,8 +79,8 @@ class Viewer:
     client_id: str
     kind: PrincipalKind
     scopes: list[str]
-    agency_row: strawberry.Private[AgencyRow | None]
+    agency_view: strawberry.Private[AgencyView | None]
 
     @strawberry.field(description="The agency the client belongs to; null for staff.")
     def agency(self) -> AgencyType | None:
-        return AgencyType(row=self.agency_row) if self.agency_row is not None else None
+        return AgencyType(view=self.agency_view) if self.agency_view is not None else None

@@ -10,13 +10,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from trustcenter.db.models import LegalBasis as LegalBasisRow
-from trustcenter.db.models import Request as RequestRow
-from trustcenter.db.models import RequestedItem as ItemRow
-from trustcenter.db.models import Target as TargetRow
-from trustcenter.domain import enums as d
 from trustcenter.domain.decisions import Reading
-from trustcenter.domain.lifecycle import RequestStatus as _Status
 from trustcenter.graphql.enums import (
     Category,
     DecisionOutcome,
@@ -36,58 +30,59 @@ from trustcenter.graphql.types_notice import NoticeType
 from trustcenter.graphql.types_thread import AuditEventType, DisclosureType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
 from trustcenter.services import visible
+from trustcenter.services.views import ItemView, LegalBasisView, RequestView, TargetView
 
 SubjectType = Annotated[AccountType | ProductType, strawberry.union("Subject")]
 
 
 @strawberry.type(description="The legal instrument a request relies on.")
 class LegalBasis:
-    row: strawberry.Private[LegalBasisRow]
+    view: strawberry.Private[LegalBasisView]
 
     @strawberry.field
     def kind(self) -> LegalBasisKind:
-        return LegalBasisKind(self.row.kind.upper())
+        return LegalBasisKind(self.view.kind)
 
     @strawberry.field
     def reference(self) -> str:
-        return self.row.reference
+        return self.view.reference
 
     @strawberry.field
     def issued_by(self) -> str:
-        return self.row.issued_by
+        return self.view.issued_by
 
     @strawberry.field
     def issuer_role(self) -> IssuerRole | None:  # type: ignore[valid-type]
-        return d.IssuerRole(self.row.issuer_role) if self.row.issuer_role else None
+        return self.view.issuer_role
 
     @strawberry.field
     def issued_at(self) -> date:
-        return self.row.issued_at
+        return self.view.issued_at
 
     @strawberry.field
     def expires_at(self) -> date | None:
-        return self.row.expires_at
+        return self.view.expires_at
 
     @strawberry.field(description="End of a non-disclosure (gag) clause, if any.")
     def non_disclosure_until(self) -> date | None:
-        return self.row.non_disclosure_until
+        return self.view.non_disclosure_until
 
     @strawberry.field(
         description="SHA-256 of the document sent inline (base64, deprecated), hex; uploaded "
         "documents are listed in documents."
     )
     def document_sha256(self) -> str | None:
-        return self.row.document_sha256
+        return self.view.document_sha256
 
     @strawberry.field
     def document_size(self) -> int | None:
-        return self.row.document_size
+        return self.view.document_size
 
     @strawberry.field(
         description="The documents attached to the legal basis (POST /documents, documentIds)."
     )
     async def documents(self, info: Info) -> list[DocumentType]:
-        return wrap_documents(await ctx(info).loaders.basis_documents.load(self.row.id))
+        return wrap_documents(await ctx(info).loaders.basis_documents.load(self.view.id))
 
 
 @strawberry.type(description="The officer on whose behalf the request was sent.")
@@ -100,11 +95,11 @@ class Officer:
 
 @strawberry.type(name="RequestedItem", description="One target x one information type.")
 class RequestedItemType(relay.Node):
-    row: strawberry.Private[ItemRow]
+    view: strawberry.Private[ItemView]
 
     @classmethod
     def resolve_id(cls, root: RequestedItemType, *, info: Info) -> str:
-        return str(root.row.id)
+        return str(root.view.id)
 
     @classmethod
     async def resolve_nodes(
@@ -113,24 +108,24 @@ class RequestedItemType(relay.Node):
         return await load_nodes(ctx(info).loaders.item, node_ids, cls.wrap, required)
 
     @classmethod
-    def wrap(cls, row: ItemRow | None) -> RequestedItemType:
-        return cls(row=row)  # type: ignore[arg-type]
+    def wrap(cls, view: ItemView | None) -> RequestedItemType:
+        return cls(view=view)  # type: ignore[arg-type]
 
     @strawberry.field
     def info_type(self) -> InfoType:  # type: ignore[valid-type]
-        return d.InfoType(self.row.info_type)
+        return self.view.info_type
 
     @strawberry.field(name="from", description="Start of the requested time range.")
     def range_from(self) -> date | None:
-        return self.row.range_from
+        return self.view.range_from
 
     @strawberry.field(name="to", description="End of the requested time range.")
     def range_to(self) -> date | None:
-        return self.row.range_to
+        return self.view.range_to
 
     def _reading(self, info: Info) -> Reading:
         c = ctx(info)
-        return visible.item_decision(c.principal, self.row, c.app.plugins.reason_vocabulary())
+        return visible.item_decision(c.principal, self.view, c.app.plugins.reason_vocabulary())
 
     @strawberry.field(
         description="A reviewer's decision, once a person made one (never automatic)."
@@ -152,33 +147,34 @@ class RequestedItemType(relay.Node):
 
     @strawberry.field(description="NARROW: the approved range's start.")
     def approved_from(self) -> date | None:
-        return self.row.approved_from
+        return self.view.approved_from
 
     @strawberry.field(description="NARROW: the approved range's end.")
     def approved_to(self) -> date | None:
-        return self.row.approved_to
+        return self.view.approved_to
 
     @strawberry.field(description="NARROW: the only fields that may be provided.")
     def approved_fields(self) -> list[str] | None:
-        return self.row.approved_fields.split() if self.row.approved_fields is not None else None
+        fields = self.view.approved_fields
+        return list(fields) if fields is not None else None
 
     @strawberry.field
     def decided_at(self) -> datetime | None:
-        return self.row.decided_at
+        return self.view.decided_at
 
     @strawberry.field
     async def target(self, info: Info) -> TargetType | None:
-        row = await ctx(info).loaders.target.load(self.row.target_id)
-        return TargetType(row=row) if row is not None else None
+        view = await ctx(info).loaders.target.load(self.view.target_id)
+        return TargetType(view=view) if view is not None else None
 
 
 @strawberry.type(name="Target", description="An account, product or order a request names.")
 class TargetType(relay.Node):
-    row: strawberry.Private[TargetRow]
+    view: strawberry.Private[TargetView]
 
     @classmethod
     def resolve_id(cls, root: TargetType, *, info: Info) -> str:
-        return str(root.row.id)
+        return str(root.view.id)
 
     @classmethod
     async def resolve_nodes(
@@ -187,37 +183,37 @@ class TargetType(relay.Node):
         return await load_nodes(ctx(info).loaders.target, node_ids, cls.wrap, required)
 
     @classmethod
-    def wrap(cls, row: TargetRow | None) -> TargetType:
-        return cls(row=row)  # type: ignore[arg-type]
+    def wrap(cls, view: TargetView | None) -> TargetType:
+        return cls(view=view)  # type: ignore[arg-type]
 
     @strawberry.field
     def identifier_type(self) -> IdentifierType:  # type: ignore[valid-type]
-        return d.IdentifierType(self.row.identifier_type)
+        return self.view.identifier_type
 
     @strawberry.field(description="The identifier, normalised (e-mail lower case, phone E.164).")
     def identifier(self) -> str:
-        return self.row.identifier
+        return self.view.identifier
 
     @strawberry.field
     async def items(self, info: Info) -> list[RequestedItemType]:
-        rows = await ctx(info).loaders.items.load(self.row.request_id)
-        return [RequestedItemType(row=r) for r in rows if r.target_id == self.row.id]
+        items = await ctx(info).loaders.items.load(self.view.request_id)
+        return [RequestedItemType(view=i) for i in items if i.target_id == self.view.id]
 
     @strawberry.field(
         description="Staff only: the account or product the company holds for "
         "this identifier, or null when it holds none."
     )
     async def subject(self, info: Info) -> SubjectType | None:
-        return wrap_subject(await ctx(info).loaders.subject.load(self.row))
+        return wrap_subject(await ctx(info).loaders.subject.load(self.view))
 
 
 @strawberry.type(name="Request", description="A government request for user data.")
 class RequestType(relay.Node):
-    row: strawberry.Private[RequestRow]
+    view: strawberry.Private[RequestView]
 
     @classmethod
     def resolve_id(cls, root: RequestType, *, info: Info) -> str:
-        return str(root.row.id)
+        return str(root.view.id)
 
     @classmethod
     async def resolve_nodes(
@@ -226,105 +222,105 @@ class RequestType(relay.Node):
         return await load_nodes(ctx(info).loaders.request, node_ids, cls.wrap, required)
 
     @classmethod
-    def wrap(cls, row: RequestRow | None) -> RequestType:
-        return cls(row=row)  # type: ignore[arg-type]
+    def wrap(cls, view: RequestView | None) -> RequestType:
+        return cls(view=view)  # type: ignore[arg-type]
 
     @strawberry.field
     def status(self) -> RequestStatus:  # type: ignore[valid-type]
-        return _Status(self.row.status)
+        return self.view.status
 
     @strawberry.field
     def category(self) -> Category:
-        return Category(self.row.category.upper())
+        return Category(self.view.category)
 
     @strawberry.field(description="ISO 3166 code of the jurisdiction whose law applies.")
     def jurisdiction(self) -> str:
-        return self.row.jurisdiction
+        return self.view.jurisdiction
 
     @strawberry.field
     def emergency(self) -> bool:
-        return self.row.emergency
+        return self.view.emergency
 
     @strawberry.field
     def emergency_description(self) -> str | None:
-        return self.row.emergency_description
+        return self.view.emergency_description
 
     @strawberry.field
     def reason(self) -> str:
-        return self.row.reason
+        return self.view.reason
 
     @strawberry.field
     def received_at(self) -> datetime:
-        return self.row.received_at
+        return self.view.received_at
 
     @strawberry.field(description="When the company's response is due.")
     def deadline(self) -> datetime:
-        return self.row.deadline
+        return self.view.deadline
 
     @strawberry.field(description="Until when the named data is preserved (PRESERVATION).")
     def hold_until(self) -> datetime | None:
-        return self.row.hold_until
+        return self.view.hold_until
 
     @strawberry.field(description="How often the hold has been extended.")
     def hold_extensions(self) -> int:
-        return self.row.hold_extensions
+        return self.view.hold_extensions
 
     @strawberry.field(description="Increases with every change; send it back with decisions.")
     def version(self) -> int:
-        return self.row.version
+        return self.view.version
 
     @strawberry.field
     def officer(self) -> Officer:
-        r = self.row
+        r = self.view
         return Officer(
             name=r.officer_name, title=r.officer_title, email=r.officer_email, phone=r.officer_phone
         )
 
     @strawberry.field
     async def agency(self, info: Info) -> AgencyType:
-        row = await ctx(info).loaders.agency.load(self.row.agency_id)
-        return AgencyType(row=row)
+        view = await ctx(info).loaders.agency.load(self.view.agency_id)
+        return AgencyType(view=view)
 
     @strawberry.field
     async def legal_basis(self, info: Info) -> LegalBasis:
-        return LegalBasis(row=await ctx(info).loaders.legal_basis.load(self.row.legal_basis_id))
+        return LegalBasis(view=await ctx(info).loaders.legal_basis.load(self.view.legal_basis_id))
 
     @strawberry.field
     async def targets(self, info: Info) -> list[TargetType]:
-        return [TargetType(row=t) for t in await ctx(info).loaders.targets.load(self.row.id)]
+        return [TargetType(view=t) for t in await ctx(info).loaders.targets.load(self.view.id)]
 
     @strawberry.field
     async def items(self, info: Info) -> list[RequestedItemType]:
-        return [RequestedItemType(row=i) for i in await ctx(info).loaders.items.load(self.row.id)]
+        return [RequestedItemType(view=i) for i in await ctx(info).loaders.items.load(self.view.id)]
 
     @strawberry.field(description="Staff: the plugin rules' findings, most severe first.")
     async def findings(self, info: Info) -> list[FindingType]:
-        return [FindingType(row=f) for f in await ctx(info).loaders.findings.load(self.row.id)]
+        return [FindingType(view=f) for f in await ctx(info).loaders.findings.load(self.view.id)]
 
     @strawberry.field(description="Staff: the delayed notices owed to the affected users.")
     async def notices(self, info: Info) -> list[NoticeType]:
-        return [NoticeType(row=n) for n in await ctx(info).loaders.notices.load(self.row.id)]
+        return [NoticeType(view=n) for n in await ctx(info).loaders.notices.load(self.view.id)]
 
     @strawberry.field(description="The released package, once there is one.")
     async def disclosure(self, info: Info) -> DisclosureType | None:
-        row = await ctx(info).loaders.disclosure.load(self.row.id)
-        return DisclosureType(row=row) if row is not None else None
+        view = await ctx(info).loaders.disclosure.load(self.view.id)
+        return DisclosureType(view=view) if view is not None else None
 
     @strawberry.field(description="The clarification thread, oldest first.")
     async def messages(self, info: Info) -> list[MessageType]:
-        return [MessageType(row=m) for m in await ctx(info).loaders.messages.load(self.row.id)]
+        return [MessageType(view=m) for m in await ctx(info).loaders.messages.load(self.view.id)]
 
     @strawberry.field(description="Staff with the audit scope: every recorded step, in order.")
     async def audit_trail(self, info: Info) -> list[AuditEventType]:
-        return [AuditEventType(row=e) for e in await ctx(info).loaders.audit.load(self.row.id)]
+        return [AuditEventType(view=e) for e in await ctx(info).loaders.audit.load(self.view.id)]
 
     @strawberry.field(description="What you may do next from the current status.")
     def next_operations(self, info: Info) -> list[RequestOperation]:  # type: ignore[valid-type]
-        return visible.next_operations(ctx(info).principal, _Status(self.row.status))
+        return visible.next_operations(ctx(info).principal, self.view.status)
 
     @strawberry.field(description="The request this one revises, if any.")
     async def revision_of(self, info: Info) -> RequestType | None:
-        if self.row.revision_of_id is None:
+        if self.view.revision_of_id is None:
             return None
-        row = await ctx(info).loaders.request.load(self.row.revision_of_id)
-        return RequestType(row=row) if row is not None else None
+        view = await ctx(info).loaders.request.load(self.view.revision_of_id)
+        return RequestType(view=view) if view is not None else None

@@ -2,119 +2,116 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from trustcenter.db.models import AuditEvent as AuditRow
-from trustcenter.db.models import Disclosure as DisclosureRow
-from trustcenter.db.models import Message as MessageRow
 from trustcenter.graphql.enums import PrincipalKind
 from trustcenter.graphql.nodes import ctx
 from trustcenter.graphql.types_document import DocumentType, wrap_documents
+from trustcenter.services.views import AuditEventView, DisclosureView, MessageView
 
 
 @strawberry.type(name="Message", description="One message in a request's clarification thread.")
 class MessageType:
-    row: strawberry.Private[MessageRow]
+    view: strawberry.Private[MessageView]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+        return strawberry.ID(str(self.view.id))
 
     @strawberry.field(description="Whether the agency or the company wrote it.")
     def author(self) -> PrincipalKind:
-        return PrincipalKind(self.row.author_kind)
+        return PrincipalKind(self.view.author_kind)
 
     @strawberry.field
     def body(self) -> str:
-        return self.row.body
+        return self.view.body
 
     @strawberry.field
     def created_at(self) -> datetime:
-        return self.row.created_at
+        return self.view.created_at
 
     @strawberry.field(description="Documents the agency attached to this message.")
     async def documents(self, info: Info) -> list[DocumentType]:
-        return wrap_documents(await ctx(info).loaders.message_documents.load(self.row.id))
+        return wrap_documents(await ctx(info).loaders.message_documents.load(self.view.id))
 
 
 @strawberry.type(name="AuditEvent", description="One link of the hash-chained audit log.")
 class AuditEventType:
-    row: strawberry.Private[AuditRow]
+    view: strawberry.Private[AuditEventView]
 
     @strawberry.field
     def seq(self) -> int:
-        return self.row.seq
+        return self.view.seq
 
     @strawberry.field
     def occurred_at(self) -> datetime:
-        return self.row.occurred_at
+        return self.view.occurred_at
 
     @strawberry.field(description="agency, staff, operator, client or system.")
     def actor_kind(self) -> str:
-        return self.row.actor_kind
+        return self.view.actor_kind
 
     @strawberry.field
     def actor_id(self) -> str:
-        return self.row.actor_id
+        return self.view.actor_id
 
     @strawberry.field(description="What happened, such as request.decided.")
     def action(self) -> str:
-        return self.row.action
+        return self.view.action
 
     @strawberry.field
     def data(self) -> JSON:
-        return json.loads(self.row.data)  # type: ignore[no-any-return]
+        return self.view.data  # type: ignore[no-any-return]
 
     @strawberry.field
     def hash(self) -> str:
-        return self.row.hash
+        return self.view.hash
 
 
 @strawberry.type(name="Disclosure", description="The package released to the agency.")
 class DisclosureType:
-    row: strawberry.Private[DisclosureRow]
+    view: strawberry.Private[DisclosureView]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+        return strawberry.ID(str(self.view.id))
 
     @strawberry.field(description="SHA-256 of the package, hex: compare after downloading.")
     def sha256(self) -> str:
-        return self.row.sha256
+        return self.view.sha256
 
     @strawberry.field(description="Bytes.")
     def size(self) -> int:
-        return self.row.size
+        return self.view.size
 
     @strawberry.field(description="How many records the package holds (0: no responsive records).")
     def record_count(self) -> int:
-        return self.row.record_count
+        return self.view.record_count
 
     @strawberry.field(
         description="False when the package holds no record: the request was answered, but "
         "nothing responsive was found to disclose."
     )
     def has_records(self) -> bool:
-        return self.row.record_count > 0
+        return self.view.record_count > 0
 
     @strawberry.field(description="What the package holds, in a sentence.")
     def summary(self) -> str:
-        n = self.row.record_count
+        n = self.view.record_count
         if n == 0:
             return "No responsive records: the request was answered, nothing was disclosed."
         return f"{n} record{'s' if n != 1 else ''} disclosed."
 
     @strawberry.field
     def released_at(self) -> datetime:
-        return self.row.released_at
+        return self.view.released_at
 
     @strawberry.field(
         description="Where the requesting agency downloads it (bearer token with disclosures:read)."
     )
     def download_path(self) -> str:
-        return f"/disclosures/{self.row.id}"
+        return f"/disclosures/{self.view.id}"

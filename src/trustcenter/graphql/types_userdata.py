@@ -3,63 +3,61 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
-from trustcenter.db.models import Account as AccountRow
-from trustcenter.db.models import Product as ProductRow
+from trustcenter.services.views import AccountView, ProductView
 
 
 @strawberry.type(name="Account", description="A user account (staff only).")
 class AccountType:
-    row: strawberry.Private[AccountRow]
+    view: strawberry.Private[AccountView]
 
     @strawberry.field
     def username(self) -> str:
-        return self.row.username
+        return self.view.username
 
     @strawberry.field
     def email(self) -> str | None:
-        return self.row.email
+        return self.view.email
 
     @strawberry.field
     def phone(self) -> str | None:
-        return self.row.phone
+        return self.view.phone
 
     @strawberry.field
     def region(self) -> str:
-        return self.row.region
+        return self.view.region
 
     @strawberry.field
     def registered_at(self) -> datetime:
-        return self.row.registered_at
+        return self.view.registered_at
 
 
 @strawberry.type(name="Product", description="A device bound to an account (staff only).")
 class ProductType:
-    row: strawberry.Private[ProductRow]
+    view: strawberry.Private[ProductView]
 
     @strawberry.field
     def serial_number(self) -> str:
-        return self.row.serial_number
+        return self.view.serial_number
 
     @strawberry.field
     def name(self) -> str:
-        return self.row.name
+        return self.view.name
 
     @strawberry.field
     def model(self) -> str:
-        return self.row.model
+        return self.view.model
 
     @strawberry.field
     def bound_at(self) -> datetime | None:
-        return self.row.bound_at
+        return self.view.bound_at
 
 
-def wrap_subject(row: Any) -> AccountType | ProductType | None:
-    if isinstance(row, AccountRow):
-        return AccountType(row=row)
-    if isinstance(row, ProductRow):
-        return ProductType(row=row)
+def wrap_subject(view: AccountView | ProductView | None) -> AccountType | ProductType | None:
+    if isinstance(view, AccountView):
+        return AccountType(view=view)
+    if isinstance(view, ProductView):
+        return ProductType(view=view)
     return None

@@ -4,53 +4,48 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from trustcenter.auth.scopes import ADMIN, REVIEW
 from trustcenter.domain import enums as d
-from trustcenter.domain.errors import DomainError
+from trustcenter.graphql.access_text import described
 from trustcenter.graphql.enums import InfoType
-from trustcenter.graphql.errors import UserError, user_errors
-from trustcenter.graphql.nodes import ctx
-from trustcenter.services.access import require_any_scope
-from trustcenter.services.vendors import (
-    VendorStatus,
-    create_vendor,
-    list_vendors,
-    record_attestation,
-)
+from trustcenter.graphql.errors import UserError
+from trustcenter.graphql.nodes import MISSING, ctx, parse_id
+from trustcenter.graphql.payloads import payload
+from trustcenter.services.vendors import create_vendor, list_vendors, record_attestation
+from trustcenter.services.view_records import VendorView, vendor_view
 
 
 @strawberry.type(name="Vendor", description="A third party holding some of the data.")
 class VendorType:
-    status: strawberry.Private[VendorStatus]
-    now: strawberry.Private[datetime]
+    view: strawberry.Private[VendorView]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.status.vendor.id))
+        return strawberry.ID(str(self.view.id))
 
     @strawberry.field
     def name(self) -> str:
-        return self.status.vendor.name
+        return self.view.name
 
     @strawberry.field(description="The information types it holds.")
     def info_types(self) -> list[InfoType]:  # type: ignore[valid-type]
-        return [d.InfoType(t) for t in self.status.vendor.info_types.split()]
+        return list(self.view.info_types)
 
     @strawberry.field(description="Its contract binds it to the same standards.")
     def same_standards_clause(self) -> bool:
-        return self.status.vendor.same_standards_clause
+        return self.view.same_standards_clause
 
     @strawberry.field(description="Until when its newest attestation holds.")
     def attested_until(self) -> datetime | None:
-        return self.status.valid_until
+        return self.view.attested_until
 
     @strawberry.field(description="Why its data may not be disclosed now; null when it may.")
     def blocked_because(self) -> str | None:
-        return self.status.blocks(self.now)
+        return self.view.blocked_because
 
 
 @strawberry.input
@@ -74,61 +69,68 @@ class VendorPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _vendor(info: Info, vendor_id: uuid.UUID) -> VendorType | None:
+async def _vendors(info: Info) -> list[VendorView]:
     c = ctx(info)
-    for status in await list_vendors(c.app.db):
-        if status.vendor.id == vendor_id:
-            return VendorType(status=status, now=c.app.clock.now())
-    return None
+    now = c.app.clock.now()
+    return [vendor_view(status, now) for status in await list_vendors(c.app, c.principal)]
+
+
+async def _vendor(info: Info, vendor_id: uuid.UUID) -> VendorType | None:
+    found = [v for v in await _vendors(info) if v.id == vendor_id]
+    return VendorType(view=found[0]) if found else None
 
 
 @strawberry.type
 class VendorQuery:
-    @strawberry.field(description="Every vendor and whether its data may be used (staff).")
+    @strawberry.field(
+        description=described("list_vendors", "Every vendor and whether its data may be used.")
+    )
     async def vendors(self, info: Info) -> list[VendorType]:
-        c = ctx(info)
-        require_any_scope(c.principal, frozenset({REVIEW, ADMIN}), "review or admin")
-        now = c.app.clock.now()
-        return [VendorType(status=s, now=now) for s in await list_vendors(c.app.db)]
+        return [VendorType(view=v) for v in await _vendors(info)]
 
 
 @strawberry.type
 class VendorMutation:
-    @strawberry.mutation(description="Register a vendor (scope admin).")
+    @strawberry.mutation(description=described("create_vendor", "Register a vendor."))
     async def create_vendor(self, info: Info, input: CreateVendorInput) -> VendorPayload | None:
         c = ctx(info)
-        try:
-            vendor = await create_vendor(
-                c.app.db,
-                c.app.clock,
+
+        async def created(vendor: Any) -> VendorPayload:
+            return VendorPayload(vendor=await _vendor(info, vendor.id))
+
+        return await payload(
+            VendorPayload,
+            lambda: create_vendor(
+                c.app,
+                c.principal,
                 name=input.name,
                 info_types=[d.InfoType(t) for t in input.info_types],
                 same_standards_clause=input.same_standards_clause,
-                principal=c.principal,
-            )
-        except DomainError as error:
-            return VendorPayload(user_errors=user_errors(error))
-        return VendorPayload(vendor=await _vendor(info, vendor.id))
+            ),
+            created,
+        )
 
-    @strawberry.mutation(description="Record a vendor's attestation (scope admin).")
+    @strawberry.mutation(
+        description=described("record_vendor_attestation", "Record a vendor's attestation.")
+    )
     async def record_vendor_attestation(
         self, info: Info, input: RecordVendorAttestationInput
     ) -> VendorPayload | None:
         c = ctx(info)
-        try:
-            vendor_id = uuid.UUID(str(input.vendor_id))
-        except ValueError:
-            vendor_id = uuid.UUID(int=0)
-        try:
-            await record_attestation(
-                c.app.db,
-                c.app.clock,
+        vendor_id = parse_id(input.vendor_id) or MISSING
+
+        async def recorded(_: Any) -> VendorPayload:
+            return VendorPayload(vendor=await _vendor(info, vendor_id))
+
+        return await payload(
+            VendorPayload,
+            lambda: record_attestation(
+                c.app,
+                c.principal,
                 vendor_id,
                 reference=input.reference,
                 expires_at=input.expires_at,
                 note=input.note,
-                principal=c.principal,
-            )
-        except DomainError as error:
-            return VendorPayload(user_errors=user_errors(error))
-        return VendorPayload(vendor=await _vendor(info, vendor_id))
+            ),
+            recorded,
+        )

@@ -1,6 +1,8 @@
 """The extension surface: hook contract (``hookspecs``), loading (``manager``), the only caller
-of hooks (``host``), the core's defaults written as plugins (``builtin``), and the values that
-cross the boundary (``api``)."""
+of hooks (``host``, which has pluggy call them through ``calls``), the core's defaults written as
+plugins (``builtin``), and the values that cross the boundary (``api``). It imports the domain
+and nothing else of the product: what a hook needs from the application (the outbox writer, the
+built-in data source) is handed to it by the host, which the composition root builds."""
 
 import pluggy
 
@@ -12,6 +14,7 @@ from trustcenter.plugins.api import (
     ItemView,
     LegalBasisView,
     NoticeView,
+    OutboxWriter,
     Problem,
     ReasonCodeSpec,
     RequestView,
@@ -29,6 +32,7 @@ __all__ = [
     "ItemView",
     "LegalBasisView",
     "NoticeView",
+    "OutboxWriter",
     "Problem",
     "ReasonCodeSpec",
     "RequestView",

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 #: what trustcenter_report_exclusions returns (a plain value of the domain, re-exported)
 from trustcenter.domain.report_policy import Exclusion as Exclusion
@@ -91,6 +92,17 @@ class NoticeView:
     language: str
     subject: str
     body: str
+
+
+class OutboxWriter(Protocol):
+    """Where the built-in ``outbox`` channel keeps the notices it accepts (trustcenter's
+    ``notice_outbox`` table): the host hands it to ``trustcenter_notice_channels``, so no plugin
+    opens the product's database itself."""
+
+    async def put(self, notice: NoticeView, idempotency_key: str) -> None:
+        """Keep the notice once: a second put with the same key (a retry, or a concurrent one)
+        changes nothing and succeeds."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

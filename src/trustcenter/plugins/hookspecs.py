@@ -29,6 +29,7 @@ from trustcenter.plugins.api import (
     Exclusion,
     Finding,
     HoldDecision,
+    OutboxWriter,
     Problem,
     ReasonCodeSpec,
     RequestView,
@@ -239,26 +240,29 @@ def trustcenter_vendor_notify(
 
 
 @hookspec
-def trustcenter_notice_channels(db: Any) -> list[Any]:
+def trustcenter_notice_channels(db: Any, outbox: OutboxWriter | None) -> list[Any]:
     """Notice channels this plugin provides: objects with a unique ``name`` and an async
     ``deliver(notice: NoticeView, idempotency_key: str)`` that returns once the channel has
     accepted the notice and raises otherwise (the notice is then retried). The key is the same
     for every retry of one notice: a channel passes it on so that a retry is never a second
     notice to the user.
 
-    ``db`` is trustcenter's own ``Database``, for channels that write to it (the built-in
-    outbox does).
+    ``db`` is trustcenter's own ``Database``; ``outbox`` is the product's outbox table as an
+    ``OutboxWriter`` (``await outbox.put(notice, idempotency_key)``), which the built-in
+    ``outbox`` channel writes to (None when the caller has no database).
 
     All. Called once at start-up; two channels with one name stop start-up.
     """
 
 
 @hookspec(firstresult=True)
-def trustcenter_data_source(db: Any) -> Any:
+def trustcenter_data_source(db: Any, sql_source: Any) -> Any:
     """The data source that fetches information types A to E for a target: an object with
     ``records(target, scope)``, an async iterator of plain dicts (field name to value). ``db``
-    is trustcenter's own ``Database``, for sources that read it. Whatever a source returns, only
-    the approved fields and time range reach a package. The built-in SQL source answers last.
+    is trustcenter's own ``Database``, for sources that read it; ``sql_source`` is the built-in
+    source over trustcenter's own tables, for a source that adds to it. Whatever a source
+    returns, only the approved fields and time range reach a package. The built-in plugin
+    answers last, with ``sql_source``.
 
     firstresult. Called once at start-up.
     """

@@ -1,18 +1,21 @@
-"""The host: the only code that calls hooks.
+"""The host: the only code that has hooks called.
 
-It awaits async results in one place, routes each jurisdiction to the one plugin that claims
-it, and turns any exception a plugin raises into a ``PluginFailure`` naming the plugin and the
-hook — which the calling use case lets propagate, so its transaction rolls back.
+pluggy calls every implementation (``calls.HookCalls``: one plugin at a time, through subset
+callers, so its monitoring and tracing see every call); the host awaits async results in one
+place, routes each jurisdiction to the one plugin that claims it, checks answers before they are
+applied (``answers``), and turns any exception a plugin raises into a ``PluginFailure`` naming
+the plugin and the hook — which the calling use case lets propagate, so its transaction rolls
+back.
 """
 
 from __future__ import annotations
 
-import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pluggy
@@ -26,29 +29,20 @@ from trustcenter.plugins.api import (
     Exclusion,
     Finding,
     HoldDecision,
+    OutboxWriter,
     Problem,
     ReasonCodeSpec,
     RequestView,
     VendorView,
 )
+from trustcenter.plugins.calls import HookCalls, PluginFailure, trace_hook_calls
 from trustcenter.plugins.manager import Loaded, PluginLoadError, load
+
+__all__ = ["PluginFailure", "PluginHost", "PluginInfo", "builtin_host"]
 
 _REASON_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
 T = TypeVar("T")
-
-
-class PluginFailure(Exception):
-    """A plugin raised; nothing of the change it took part in remains."""
-
-    def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
-        super().__init__(f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}")
-        self.plugin = plugin
-        self.hook = hook
-
-
-async def _await_me_maybe(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +54,23 @@ class PluginInfo:
 
 
 class PluginHost:
-    def __init__(self, pm: pluggy.PluginManager, loaded: list[Loaded]) -> None:
+    """``outbox``: the writer the built-in notice channel is handed when ``notice_channels``
+    is not given one. ``trace``: log every hook call (``TRUSTCENTER_TRACE_PLUGINS``)."""
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        loaded: list[Loaded],
+        *,
+        outbox: OutboxWriter | None = None,
+        trace: bool = False,
+    ) -> None:
         self._pm = pm
         self._loaded = loaded
+        self._outbox = outbox
+        if trace:
+            trace_hook_calls(pm)
+        self._calls = HookCalls(pm, trace=trace)
         self._routes = self._route_table()
         self.categories: dict[str, CategorySpec] = self._collect_categories()
         self.reason_codes: dict[str, ReasonCodeSpec] = self._collect_reason_codes()
@@ -71,28 +79,23 @@ class PluginHost:
         )
 
     @classmethod
-    def from_settings(cls, allow: str | None) -> PluginHost:
-        pm, loaded = load(allow)
-        return cls(pm, loaded)
+    def from_settings(
+        cls,
+        allow: str | None,
+        *,
+        folder: Path | str | None = None,
+        extra: Sequence[tuple[str, Any]] = (),
+        outbox: OutboxWriter | None = None,
+        trace: bool = False,
+    ) -> PluginHost:
+        """The allow-listed installed plugins, the plugins folder's files and ``extra``."""
+        pm, loaded = load(allow, extra=list(extra), folder=folder)
+        return cls(pm, loaded, outbox=outbox, trace=trace)
 
     # --- start-up ---------------------------------------------------------------------------
     def _each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a start-up hook on every implementation, keeping who answered what."""
-        out = []
-        for impl in getattr(self._pm.hook, hook).get_hookimpls():
-            try:
-                value = impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
-            except Exception as exc:
-                raise PluginFailure(impl.plugin_name, hook, exc) from exc
-            if inspect.isawaitable(value):
-                if hasattr(value, "close"):
-                    value.close()
-                raise PluginLoadError(
-                    f"plugin {impl.plugin_name!r}: {hook} is called at "
-                    "start-up and must be a plain function, not async"
-                )
-            out.append((impl.plugin_name, value))
-        return out
+        return self._calls.at_start_up(hook, **kwargs)
 
     def _route_table(self) -> dict[str, str]:
         table: dict[str, str] = {}
@@ -153,28 +156,20 @@ class PluginHost:
         code = jurisdiction.upper()
         return self._routes.get(code) or self._routes.get(code[:2]) or self._routes["*"]
 
-    def _only(self, hook: str, plugin: str) -> Any:
-        others = [p for n, p in self._pm.list_name_plugin() if n != plugin]
-        return self._pm.subset_hook_caller(hook, remove_plugins=others)
-
-    async def _call_one(self, hook: str, plugin: str, **kwargs: Any) -> Any:
-        try:
-            results = self._only(hook, plugin)(**kwargs)
-            values = [await _await_me_maybe(r) for r in results]
-        except Exception as exc:
-            raise PluginFailure(plugin, hook, exc) from exc
-        answered = [v for v in values if v is not None]
-        return answered[0] if answered else None
-
     async def _routed(self, hook: str, request: RequestView, **kwargs: Any) -> tuple[str, Any]:
         """The answer of the plugin governing the request's jurisdiction, and who gave it: the
         built-in defaults answer when that plugin does not (implement the hook)."""
         plugin = self.plugin_for(request.jurisdiction)
-        value = await self._call_one(hook, plugin, request=request, **kwargs)
+        value = await self._calls.answer(hook, plugin, request=request, **kwargs)
         default = self._routes["*"]
         if value is None and plugin != default:
-            return default, await self._call_one(hook, default, request=request, **kwargs)
+            return default, await self._calls.answer(hook, default, request=request, **kwargs)
         return plugin, value
+
+    async def _all_named(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """(plugin, answer) for every answer that is not None, in pluggy's calling order (the
+        first alone for a firstresult hook)."""
+        return await self._calls.answers(hook, **kwargs)
 
     async def _all(self, hook: str, **kwargs: Any) -> list[Any]:
         return [value for _, value in await self._all_named(hook, **kwargs)]
@@ -243,15 +238,17 @@ class PluginHost:
         ]
 
     async def classify(self, request: RequestView) -> str:
+        """The first answer in pluggy's order (the hook is firstresult; the built-in
+        classification answers last)."""
         hook = "trustcenter_classify"
-        for plugin, result in await self._all_named(hook, first_only=True, request=request):
+        for plugin, result in await self._all_named(hook, request=request):
             return self._checked(plugin, hook, answers.category, result, self.categories, request)
         raise PluginLoadError("no plugin classified the request")
 
     async def release_refusals(self, request: RequestView) -> list[tuple[str, str]]:
         """(plugin, reason) for every plugin that refuses to let this request be released."""
-        answers = await self._all_named("trustcenter_release_check", request=request)
-        return [(plugin, str(reason)) for plugin, reason in answers if reason]
+        refusals = await self._all_named("trustcenter_release_check", request=request)
+        return [(plugin, str(reason)) for plugin, reason in refusals if reason]
 
     async def vendor_refusals(
         self, vendor: VendorView, info_types: list[str], now: datetime
@@ -268,24 +265,6 @@ class PluginHost:
             "trustcenter_vendor_notify", vendor=vendor, request=request, info_types=info_types
         )
 
-    async def _all_named(
-        self, hook: str, *, first_only: bool = False, **kwargs: Any
-    ) -> list[tuple[str, Any]]:
-        """Call every implementation in pluggy's order (tryfirst first, trylast last), keeping
-        who answered; ``first_only`` stops at the first answer that is not None."""
-        out = []
-        for impl in reversed(getattr(self._pm.hook, hook).get_hookimpls()):
-            try:
-                params = {k: v for k, v in kwargs.items() if k in impl.argnames}
-                value = await _await_me_maybe(impl.function(**params))
-            except Exception as exc:
-                raise PluginFailure(impl.plugin_name, hook, exc) from exc
-            if first_only and value is not None:
-                return [(impl.plugin_name, value)]
-            if not first_only:
-                out.append((impl.plugin_name, value))
-        return out
-
     async def hold_until(self, request: RequestView) -> datetime | None:
         answers = [u for u in await self._all("trustcenter_hold_until", request=request) if u]
         return max(answers) if answers else None
@@ -293,20 +272,21 @@ class PluginHost:
     async def extend_hold(
         self, request: RequestView, hold_until: datetime, extensions: int
     ) -> tuple[str, HoldDecision] | None:
-        for plugin, decision in await self._all_named(
+        """The first answer in pluggy's order (every plugin is asked)."""
+        answered = await self._all_named(
             "trustcenter_extend_hold",
             request=request,
             hold_until=hold_until,
             extensions=extensions,
-        ):
-            if decision is not None:
-                return plugin, decision
-        return None
+        )
+        return answered[0] if answered else None
 
-    def notice_channels(self, db: Any = None) -> dict[str, Any]:
-        """Every channel the plugins provide, by name."""
+    def notice_channels(self, db: Any = None, outbox: OutboxWriter | None = None) -> dict[str, Any]:
+        """Every channel the plugins provide, by name. ``outbox`` (else the host's own) is the
+        writer handed to the built-in outbox channel; without one it offers none."""
         out: dict[str, Any] = {}
-        for plugin, channels in self._each("trustcenter_notice_channels", db=db):
+        writer = outbox if outbox is not None else self._outbox
+        for plugin, channels in self._each("trustcenter_notice_channels", db=db, outbox=writer):
             for channel in channels or []:
                 name = getattr(channel, "name", None)
                 if not name or not hasattr(channel, "deliver"):
@@ -320,15 +300,15 @@ class PluginHost:
                 out[name] = channel
         return out
 
-    def data_source(self, db: Any) -> Any:
-        """The source that fetches A to E: the first plugin's that offers one, else the
-        built-in SQL source."""
-        # in pluggy's calling order: tryfirst first, the built-in (trylast) last
-        for plugin, source in reversed(self._each("trustcenter_data_source", db=db)):
-            if source is not None:
-                if not hasattr(source, "records"):
-                    raise PluginLoadError(f"plugin {plugin!r}: its data source has no records()")
-                return source
+    def data_source(self, db: Any, sql_source: Any = None) -> Any:
+        """The source that fetches A to E: the first plugin's that offers one (the hook is
+        firstresult), else ``sql_source``, the built-in source over trustcenter's own tables,
+        which the built-in plugin answers with last."""
+        hook = "trustcenter_data_source"
+        for plugin, source in self._each(hook, db=db, sql_source=sql_source):
+            if not hasattr(source, "records"):
+                raise PluginLoadError(f"plugin {plugin!r}: its data source has no records()")
+            return source
         raise PluginLoadError("no data source")
 
     async def report_exclusions(self) -> list[Exclusion]:
@@ -338,8 +318,6 @@ class PluginHost:
         hook = "trustcenter_report_exclusions"
         out = []
         for plugin, answer in await self._all_named(hook):
-            if answer is None:
-                continue
             for item in self._checked(plugin, hook, answers.exclusions, answer):
                 out.append(replace(item, source=f"plugin {plugin!r}"))
         return out

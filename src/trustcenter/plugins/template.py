@@ -28,6 +28,15 @@ where = ["src"]
 [tool.pytest.ini_options]
 pythonpath = ["src"]
 testpaths = ["tests"]
+
+[tool.ruff]
+line-length = 100
+target-version = "py311"
+src = ["src", "tests"]
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "B", "UP", "SIM", "ASYNC", "S", "RUF"]
+ignore = ["S101"]  # pytest asserts
 """,
     "README.md": """\
 # trustcenter-{name}
@@ -36,6 +45,7 @@ Jurisdiction rules for {jurisdiction}, as a trustcenter plugin.
 
 ```sh
 pytest                      # the plugin's own tests (trustcenter's test kit is a pytest plugin)
+ruff format --check . && ruff check .
 pip install -e .            # then allow it: TRUSTCENTER_PLUGINS="{name}" (or "*")
 trustcenter plugins         # shows it and the jurisdictions it governs
 ```
@@ -73,20 +83,26 @@ def trustcenter_response_deadline(request: RequestView) -> datetime:
 def trustcenter_review_findings(request: RequestView) -> list[Finding]:
     findings = []
     if "E" in request.info_types and request.legal_basis.issuer_role not in ("judge", "court"):
-        findings.append(Finding(Severity.BLOCK, "{code}_JUDGE_REQUIRED",
-                                "customer-service content needs an order of a judge or court",
-                                f"{{LAW}}, section 1"))
+        findings.append(
+            Finding(
+                Severity.BLOCK,
+                "{code}_JUDGE_REQUIRED",
+                "customer-service content needs an order of a judge or court",
+                f"{{LAW}}, section 1",
+            )
+        )
     return findings
 ''',
     "tests/test_plugin.py": '''\
 """The plugin's own tests, using trustcenter's test kit (fixtures trustcenter_host and
-trustcenter_request come from the trustcenter pytest plugin)."""
+trustcenter_request come from the trustcenter pytest plugin, ``trustcenter.testing``)."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from trustcenter.testing import assert_conforms
 
-from trustcenter.plugins.testing import assert_conforms
 from trustcenter_{module} import plugin
 
 
@@ -99,25 +115,23 @@ def test_it_governs_its_jurisdiction(trustcenter_host):
     assert host.plugin_for("{jurisdiction}") == plugin.__name__
 
 
-@pytest.mark.parametrize(("emergency", "delay"), [(False, timedelta(days=20)),
-                                                  (True, timedelta(hours=24))])
+@pytest.mark.parametrize(
+    ("emergency", "delay"), [(False, timedelta(days=20)), (True, timedelta(hours=24))]
+)
 def test_deadline(trustcenter_host, trustcenter_request, emergency, delay):
-    import asyncio
-
     request = trustcenter_request("{jurisdiction}", emergency=emergency)
     due = asyncio.run(trustcenter_host(plugin).response_deadline(request))
     assert due == request.received_at + delay
 
 
 def test_content_needs_a_judge(trustcenter_host, trustcenter_request):
-    import asyncio
-
     host = trustcenter_host(plugin)
-    found = asyncio.run(host.findings(trustcenter_request("{jurisdiction}", info_types="E",
-                                                          issuer_role="prosecutor")))
+    asked = trustcenter_request("{jurisdiction}", info_types="E", issuer_role="prosecutor")
+    found = asyncio.run(host.findings(asked))
     assert [f.code for _, f in found] == ["{code}_JUDGE_REQUIRED"]
     assert all(f.citation for _, f in found)
-    assert asyncio.run(host.findings(trustcenter_request("{jurisdiction}", info_types="A"))) == []
+    other = trustcenter_request("{jurisdiction}", info_types="A")
+    assert asyncio.run(host.findings(other)) == []
 ''',
 }
 

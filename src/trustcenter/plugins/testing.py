@@ -1,48 +1,28 @@
-"""The plugin author's test kit, shipped as a pytest plugin (entry point ``pytest11``).
+"""The contract checks of the plugin author's kit: no application, no database.
 
-Fixtures (all prefixed ``trustcenter_`` so they never clash with yours):
+- ``assert_conforms(plugin)`` / ``conformance_problems(plugin)``: the plugin's hooks match the
+  contract (names, parameters, the marker, what the start-up hooks return);
+- ``make_request(...)``: a ``RequestView`` with sensible defaults, to call hooks the way the
+  product does.
 
-- ``trustcenter_host``: a function ``make(*plugins)`` returning the real plugin host with the
-  built-ins and the given plugin modules or objects registered, exactly as the product loads
-  them (so a misspelt hook or a clashing jurisdiction fails here as it would at start-up).
-- ``trustcenter_request``: a function building a ``RequestView`` with sensible defaults, to call
-  your hooks the way the product does.
-- ``trustcenter_app``: ``async with trustcenter_app(plugin) as app:`` starts the whole
-  application on a fresh SQLite file with your plugin registered, and gives you ``app.http``
-  (an httpx client on the ASGI app), ``await app.agency_token("DE")``,
-  ``await app.staff_token()`` and ``await app.graphql(query, variables, token)`` — to test your
-  plugin end to end through the real API (needs pytest-asyncio or ``asyncio.run``).
-
-And ``assert_conforms(plugin)``: the plugin's hooks match the contract (names, parameters,
-return values of the start-up hooks).
+The pytest plugin with the fixtures (``trustcenter_host``, ``trustcenter_request``,
+``trustcenter_app``, which starts the whole application) is ``trustcenter.testing``; it
+re-exports these.
 """
 
 from __future__ import annotations
 
-import base64
 import inspect
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pluggy
-import pytest
 
-from trustcenter.domain.enums import AgencyKind, VerificationState
 from trustcenter.plugins import hookspecs
 from trustcenter.plugins.api import CategorySpec, ItemView, LegalBasisView, RequestView
-from trustcenter.plugins.host import PluginHost
-from trustcenter.plugins.manager import load
-from trustcenter.services.agencies import create_agency, set_verification
-from trustcenter.services.clients import create_client
+from trustcenter.plugins.manager import HOOKS, unknown_hooks
 
-HOOKS = {
-    name
-    for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
-    if name.startswith("trustcenter_")
-}
+__all__ = ["HOOKS", "assert_conforms", "conformance_problems", "make_request"]
 
 
 def conformance_problems(plugin: Any) -> list[str]:
@@ -51,8 +31,9 @@ def conformance_problems(plugin: Any) -> list[str]:
     names = [n for n in dir(plugin) if n.startswith("trustcenter_")]
     if not names:
         problems.append("implements no trustcenter_* hook")
+    unknown = unknown_hooks(plugin)
     for name in names:
-        if name not in HOOKS:
+        if name in unknown:
             problems.append(f"{name} is not a hook of the contract (misspelt?)")
             continue
         impl = getattr(plugin, name)
@@ -123,106 +104,3 @@ def make_request(
         ),
         items=tuple(ItemView(identifier_type, identifier, t, None, None) for t in info_types),
     )
-
-
-@pytest.fixture
-def trustcenter_host() -> Callable[..., PluginHost]:
-    def make(*plugins: Any) -> PluginHost:
-        extra = [(getattr(p, "__name__", type(p).__name__), p) for p in plugins]
-        return PluginHost(*load("", extra=extra))
-
-    return make
-
-
-@pytest.fixture
-def trustcenter_request() -> Callable[..., RequestView]:
-    return make_request
-
-
-AGENCY_SCOPES = ("requests:submit", "requests:read", "disclosures:read")
-STAFF = ("review", "notices", "reports", "audit", "admin")
-
-
-class TrustcenterApp:
-    """The running application, with helpers to act as an agency or as staff."""
-
-    def __init__(self, container: Any, http: Any) -> None:
-        self.container = container
-        self.http = http
-
-    async def _token(self, client_id: str, secret: str) -> str:
-        r = await self.http.post(
-            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
-        )
-        r.raise_for_status()
-        return str(r.json()["access_token"])
-
-    async def agency_token(
-        self, country: str = "DE", scopes: tuple[str, ...] = AGENCY_SCOPES
-    ) -> str:
-        c = self.container
-        agency = await create_agency(
-            c.db,
-            c.clock,
-            name=f"Test agency {country}",
-            kind=AgencyKind.LAW_ENFORCEMENT,
-            country=country,
-        )
-        await set_verification(c.db, c.clock, agency.id, VerificationState.VERIFIED)
-        client = await create_client(c.db, c.clock, scopes=list(scopes), agency_id=agency.id)
-        assert client.client_secret is not None  # a secret client, not private_key_jwt
-        return await self._token(client.client_id, client.client_secret)
-
-    async def staff_token(self, scopes: tuple[str, ...] = STAFF) -> str:
-        c = self.container
-        client = await create_client(c.db, c.clock, scopes=list(scopes), agency_id=None)
-        assert client.client_secret is not None  # a secret client, not private_key_jwt
-        return await self._token(client.client_id, client.client_secret)
-
-    async def graphql(
-        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-    ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        r = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-        body: dict[str, Any] = r.json()
-        return body
-
-
-@pytest.fixture
-def trustcenter_app(tmp_path: Path) -> Callable[..., Any]:
-    started = 0
-
-    @asynccontextmanager
-    async def start(*plugins: Any) -> AsyncIterator[TrustcenterApp]:
-        nonlocal started
-        import httpx
-
-        from trustcenter.bootstrap import build
-        from trustcenter.config import Settings
-        from trustcenter.web.app import create_app
-
-        started += 1
-        folder = tmp_path / f"trustcenter-app-{started}"
-        folder.mkdir()
-        settings = Settings.from_env(
-            {},
-            database_url=f"sqlite+aiosqlite:///{folder}/trustcenter.db",
-            issuer="http://localhost",
-            plugins="",
-            disclosure_keys="test:" + base64.b64encode(bytes(32)).decode(),
-        )
-        container = build(settings)
-        extra = [(getattr(p, "__name__", type(p).__name__), p) for p in plugins]
-        container.plugins = PluginHost(*load("", extra=extra))
-        container.data_source = container.plugins.data_source(container.db)
-        await container.start()
-        transport = httpx.ASGITransport(app=create_app(container))
-        try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as h:
-                yield TrustcenterApp(container, h)
-        finally:
-            await container.close()
-
-    return start

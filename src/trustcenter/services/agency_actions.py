@@ -10,42 +10,32 @@ from collections.abc import Sequence
 
 from sqlalchemy import update
 
-from trustcenter.auth.principal import Principal, PrincipalKind
-from trustcenter.auth.scopes import REQUESTS_SUBMIT
-from trustcenter.clock import Clock
+from trustcenter.auth.principal import Principal
 from trustcenter.db.models import Request, RequestedItem
-from trustcenter.db.session import Database
 from trustcenter.domain.enums import DecisionOutcome
 from trustcenter.domain.lifecycle import Operation
-from trustcenter.plugins.host import PluginHost, builtin_host
 from trustcenter.services import findings
-from trustcenter.services.access import AccessDenied, require_scope
+from trustcenter.services.access import authorize
 from trustcenter.services.changes import apply, lock_request, post_message, require_text
+from trustcenter.services.deps import AppParts
 from trustcenter.services.document_rules import attach as attach_documents
 
 
-def _require_agency(principal: Principal) -> None:
-    require_scope(principal, REQUESTS_SUBMIT)
-    if principal.kind is not PrincipalKind.AGENCY:
-        raise AccessDenied(REQUESTS_SUBMIT)
-
-
 async def answer_clarification(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
     principal: Principal,
     request_id: uuid.UUID,
     message: str,
-    plugins: PluginHost | None = None,
     document_ids: Sequence[uuid.UUID] = (),
 ) -> Request:
     """CLARIFICATION_REQUESTED -> IN_REVIEW with the agency's answer in the thread; the items
     that were questioned go back to undecided for the reviewer, and the findings are
     recomputed on the items now in play. ``document_ids``: the agency's uploads attached to
     the answer (a court order asked for), without revising the request."""
-    _require_agency(principal)
+    authorize(principal, "answer_clarification")
     body = require_text("message", message)
-    async with db.transaction() as session:
+    clock = app.clock
+    async with app.db.transaction() as session:
         row = await lock_request(session, principal, request_id, None, agency_only=True)
         await apply(
             session, clock, principal, row, Operation.ANSWER_CLARIFICATION, "clarification.answered"
@@ -70,20 +60,17 @@ async def answer_clarification(
                 outcome=None, reason_code=None, explanation=None, decided_at=None, decided_by=None
             )
         )
-        await findings.recompute(session, clock, principal, row, plugins or builtin_host())
+        await findings.recompute(session, clock, principal, row, app.plugins)
     return row
 
 
 async def withdraw(
-    db: Database,
-    clock: Clock,
-    principal: Principal,
-    request_id: uuid.UUID,
-    reason: str | None = None,
+    app: AppParts, principal: Principal, request_id: uuid.UUID, reason: str | None = None
 ) -> Request:
     """Any state before DISCLOSED -> WITHDRAWN."""
-    _require_agency(principal)
-    async with db.transaction() as session:
+    authorize(principal, "withdraw_request")
+    clock = app.clock
+    async with app.db.transaction() as session:
         row = await lock_request(session, principal, request_id, None, agency_only=True)
         await apply(
             session,

@@ -7,20 +7,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import AUDIT
 from trustcenter.db.models import AuditEvent, AuditHead
 from trustcenter.db.repositories.audit import HEAD_ID, as_record
 from trustcenter.db.repositories.audit import record as record
 from trustcenter.db.session import Database
 from trustcenter.domain.audit import SYSTEM as SYSTEM
-from trustcenter.domain.audit import Actor, Break, ChainVerifier
-from trustcenter.services.access import require_scope
+from trustcenter.domain.audit import Actor, Break, verify_chain
+from trustcenter.services.access import OPERATOR_PREFIX, authorize
+from trustcenter.services.deps import AppParts
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(principal.kind.value, principal.client_id or "anonymous")
+    """Who the audit names for a principal: the client acting, or the operator at the command
+    line (``access.operator``) as ``Actor.operator`` names them ("cli:<user>")."""
+    client_id = principal.client_id or "anonymous"
+    if principal.is_staff and principal.client_pk is None and client_id.startswith(OPERATOR_PREFIX):
+        return Actor.operator(client_id.removeprefix(OPERATOR_PREFIX))
+    return Actor(principal.kind.value, client_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,27 +35,32 @@ class Verification:
     broken: Break | None
 
 
-async def verify(db: Database) -> Verification:
-    """Recompute the whole chain, streaming it in order."""
-    verifier = ChainVerifier()
-    async with db.reader() as session:
-        head_row = await session.get(AuditHead, HEAD_ID)
-        head = (head_row.seq, head_row.hash) if head_row and head_row.seq else None
-        result = await session.stream_scalars(
-            select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
-        )
-        async for row in result:
-            broken = verifier.feed(as_record(row))
-            if broken is not None:
-                return Verification(verifier.checked, broken)
-    return Verification(verifier.checked, verifier.finish(head))
+async def verify(app: AppParts, principal: Principal) -> Verification:
+    """Recompute the whole chain, streaming it in order (the check is
+    ``domain.audit.verify_chain``; this only reads the rows)."""
+    authorize(principal, "verify_audit")
+    async with app.db.reader() as session:
+        checked, broken = await session.run_sync(_verify_stored)
+    return Verification(checked, broken)
+
+
+def _verify_stored(session: Session) -> tuple[int, Break | None]:
+    head_row = session.get(AuditHead, HEAD_ID)
+    head = (head_row.seq, head_row.hash) if head_row and head_row.seq else None
+    rows = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+    )
+    try:
+        return verify_chain((as_record(row) for row in rows), head)
+    finally:
+        rows.close()
 
 
 async def trails(
     db: Database, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[AuditEvent]]:
     """Each request's events, oldest first (staff with the audit scope)."""
-    require_scope(principal, AUDIT)
+    authorize(principal, "read_audit")
     out: dict[uuid.UUID, list[AuditEvent]] = {i: [] for i in request_ids}
     async with db.reader() as session:
         stmt = select(AuditEvent).where(AuditEvent.request_id.in_(request_ids))

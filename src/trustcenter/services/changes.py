@@ -14,7 +14,7 @@ from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Message, Request
 from trustcenter.domain.errors import DomainError, ErrorCode
-from trustcenter.domain.lifecycle import Operation, RequestStatus, transition
+from trustcenter.domain.lifecycle import Activity, Operation, RequestStatus, check, transition
 from trustcenter.domain.report import RESPONSES, Outcome, outcome_after
 from trustcenter.services.audit import actor_of, record
 
@@ -30,9 +30,12 @@ async def lock_request(
     version: int | None,
     *,
     agency_only: bool,
+    operation: Operation | Activity | None = None,
 ) -> Request:
     """The request, locked for this transaction. An agency only finds its own; a request it
-    cannot see is 'no such request', exactly like one that does not exist."""
+    cannot see is 'no such request', exactly like one that does not exist. With ``operation``
+    (or an activity), the request's status must allow it (``domain.lifecycle.check``): the one
+    check before the use case does anything; :func:`apply` then moves it."""
     stmt = select(Request).where(Request.id == request_id).with_for_update()
     if agency_only:
         stmt = stmt.where(Request.agency_id == principal.agency_id)
@@ -46,6 +49,8 @@ async def lock_request(
             "read it again and decide on what it is now",
             ErrorCode.CONFLICT,
         )
+    if operation is not None:
+        check(operation, RequestStatus(row.status))
     return row
 
 

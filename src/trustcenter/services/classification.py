@@ -18,16 +18,15 @@ import uuid
 from dataclasses import replace
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import REVIEW
-from trustcenter.clock import Clock
 from trustcenter.db.models import Request
-from trustcenter.db.session import Database
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
-from trustcenter.domain.lifecycle import BEFORE_DISCLOSURE, RequestStatus
-from trustcenter.plugins.host import PluginHost, builtin_host
+from trustcenter.domain.lifecycle import Activity
+from trustcenter.domain.rules import category_code, stored_category
+from trustcenter.plugins.host import PluginHost
 from trustcenter.services import findings
-from trustcenter.services.access import require_scope
+from trustcenter.services.access import authorize
 from trustcenter.services.changes import apply, lock_request
+from trustcenter.services.deps import AppParts
 from trustcenter.services.plugin_views import view_of_request
 
 MAX_REASON = 4000
@@ -56,34 +55,27 @@ def _input_problems(code: str, reason: str, host: PluginHost) -> list[Problem]:
 
 
 async def reclassify(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
     principal: Principal,
     request_id: uuid.UUID,
     version: int,
     category: str,
     reason: str,
-    plugins: PluginHost | None = None,
 ) -> Request:
-    """Move the request to ``category`` (scope review); refused on a stale ``version``."""
-    require_scope(principal, REVIEW)
-    host = plugins or builtin_host()
-    code = category.strip().upper()
+    """Move the request to ``category``; refused on a stale ``version``."""
+    authorize(principal, "reclassify")
+    host = app.plugins
+    code = category_code(category)
     text = (reason or "").strip()
     problems = _input_problems(code, text, host)
     if problems:
         raise DomainError(problems)
-    async with db.transaction() as session:
-        row = await lock_request(session, principal, request_id, version, agency_only=False)
-        status = RequestStatus(row.status)
-        if status not in BEFORE_DISCLOSURE:
-            raise DomainError.single(
-                "requestId",
-                f"cannot reclassify a request that is {status.name}: it keeps the category "
-                "it was answered under",
-                ErrorCode.INVALID_TRANSITION,
-            )
-        before = row.category.upper()
+    async with app.db.transaction() as session:
+        row = await lock_request(
+            session, principal, request_id, version, agency_only=False,
+            operation=Activity.RECLASSIFY,
+        )  # fmt: skip
+        before = category_code(row.category)
         if before == code:
             raise DomainError.single(
                 "category", f"the request already is {code}", ErrorCode.INVALID_INPUT
@@ -98,15 +90,15 @@ async def reclassify(
                     for p in refused
                 ]
             )
-        row.category = code.lower()
+        row.category = stored_category(code)
         await apply(
             session,
-            clock,
+            app.clock,
             principal,
             row,
             None,
             "request.reclassified",
             {"from": before, "to": code, "reason": text},
         )
-        await findings.recompute(session, clock, principal, row, host)
+        await findings.recompute(session, app.clock, principal, row, host)
     return row

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from joserfc.errors import JoseError
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.client_auth import PRIVATE_KEY_JWT, jwks_from_uri, storable
 from trustcenter.auth.principal import Principal, PrincipalKind
-from trustcenter.auth.scopes import ADMIN, AGENCY_SCOPES, STAFF_SCOPES
+from trustcenter.auth.scopes import AGENCY_SCOPES, STAFF_SCOPES
 from trustcenter.auth.server import ClientRecord, hash_secret
 from trustcenter.auth.tokens import AccessClaims
 from trustcenter.clock import Clock
@@ -26,8 +26,11 @@ from trustcenter.db.session import Database
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode
-from trustcenter.services.access import require_scope
+from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of, record
+
+if TYPE_CHECKING:
+    from trustcenter.services.deps import AppParts
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +43,12 @@ class NewClient:
 
 
 async def create_client(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
+    principal: Principal,
     *,
     scopes: list[str],
     agency_id: uuid.UUID | None,
     name: str | None = None,
-    actor: Actor | None = None,
     jwks: dict[str, Any] | None = None,
     jwks_uri: str | None = None,
 ) -> NewClient:
@@ -54,7 +56,48 @@ async def create_client(
 
     With ``jwks`` (its public keys) or ``jwks_uri`` (where it publishes them) the client
     authenticates with private_key_jwt (RFC 7523 assertions) and has no secret at all."""
+    authorize(principal, "create_client")
+    clock = app.clock
     keys = _public_jwks(jwks, jwks_uri)
+    granted = _checked_scopes(scopes, agency_id)
+    # a private_key_jwt client gets a random secret digest nobody knows the secret of
+    secret = secrets.token_urlsafe(32)
+    method = PRIVATE_KEY_JWT if keys or jwks_uri else "client_secret"
+    client = OAuthClient(
+        client_id=f"tc_{secrets.token_urlsafe(12)}",
+        secret_sha256=hash_secret(secret),
+        name=name or ("staff client" if agency_id is None else "agency client"),
+        agency_id=agency_id,
+        scopes=" ".join(granted),
+        created_at=clock.now(),
+        auth_method=method,
+        jwks=keys,
+        jwks_uri=jwks_uri,
+    )
+    async with app.db.transaction() as session:
+        if agency_id is not None and await session.get(Agency, agency_id) is None:
+            raise DomainError.single("agency", "no such agency", ErrorCode.NOT_FOUND)
+        session.add(client)
+        await record(
+            session,
+            clock,
+            actor_of(principal),
+            "client.created",
+            ("client", client.client_id),
+            data={
+                "agency_id": str(agency_id) if agency_id else None,
+                "scopes": list(granted),
+                "auth_method": method,
+                "jwks_uri": jwks_uri,
+            },
+        )
+    shown = secret if method == "client_secret" else None
+    return NewClient(client.client_id, shown, granted, agency_id)
+
+
+def _checked_scopes(scopes: list[str], agency_id: uuid.UUID | None) -> tuple[str, ...]:
+    """The scopes asked for, each once in the order given: at least one, and only those an
+    agency client (with ``agency_id``) or a staff client may hold."""
     if not scopes:
         raise DomainError.single("scopes", "name at least one scope", ErrorCode.INVALID_INPUT)
     allowed = AGENCY_SCOPES if agency_id is not None else STAFF_SCOPES
@@ -66,41 +109,7 @@ async def create_client(
             f"{' '.join(wrong)} cannot be given to {who}; allowed: {' '.join(allowed)}",
             ErrorCode.INVALID_INPUT,
         )
-    client_id = f"tc_{secrets.token_urlsafe(12)}"
-    # a private_key_jwt client gets a random secret digest nobody knows the secret of
-    secret = secrets.token_urlsafe(32)
-    method = PRIVATE_KEY_JWT if keys or jwks_uri else "client_secret"
-    async with db.transaction() as session:
-        if agency_id is not None and await session.get(Agency, agency_id) is None:
-            raise DomainError.single("agency", "no such agency", ErrorCode.NOT_FOUND)
-        session.add(
-            OAuthClient(
-                client_id=client_id,
-                secret_sha256=hash_secret(secret),
-                name=name or ("staff client" if agency_id is None else "agency client"),
-                agency_id=agency_id,
-                scopes=" ".join(dict.fromkeys(scopes)),
-                created_at=clock.now(),
-                auth_method=method,
-                jwks=keys,
-                jwks_uri=jwks_uri,
-            )
-        )
-        await record(
-            session,
-            clock,
-            actor or Actor.operator(),
-            "client.created",
-            ("client", client_id),
-            data={
-                "agency_id": str(agency_id) if agency_id else None,
-                "scopes": list(dict.fromkeys(scopes)),
-                "auth_method": method,
-                "jwks_uri": jwks_uri,
-            },
-        )
-    shown = secret if method == "client_secret" else None
-    return NewClient(client_id, shown, tuple(dict.fromkeys(scopes)), agency_id)
+    return tuple(dict.fromkeys(scopes))
 
 
 def _public_jwks(jwks: dict[str, Any] | None, jwks_uri: str | None) -> str | None:
@@ -256,23 +265,15 @@ async def record_token_issued(db: Database, clock: Clock, claims: dict[str, obje
 MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600
 
 
-def _acting(principal: Principal | None) -> Actor:
-    """The CLI acts as the operator; the API needs an admin."""
-    if principal is None:
-        return Actor.operator()
-    require_scope(principal, ADMIN)
-    return actor_of(principal)
-
-
 async def list_clients(
-    db: Database, *, agency_id: uuid.UUID | None = None, principal: Principal | None = None
+    app: AppParts, principal: Principal, *, agency_id: uuid.UUID | None = None
 ) -> list[OAuthClient]:
     """Every client (or one agency's), oldest first, revoked ones included."""
-    _acting(principal)
+    authorize(principal, "list_clients")
     query = select(OAuthClient).order_by(OAuthClient.created_at, OAuthClient.client_id)
     if agency_id is not None:
         query = query.where(OAuthClient.agency_id == agency_id)
-    async with db.reader() as session:
+    async with app.db.reader() as session:
         return list(await session.scalars(query))
 
 
@@ -293,13 +294,12 @@ async def _client_for_change(session: AsyncSession, client_id: str) -> OAuthClie
     return client
 
 
-async def revoke_client(
-    db: Database, clock: Clock, client_id: str, *, principal: Principal | None = None
-) -> OAuthClient:
+async def revoke_client(app: AppParts, principal: Principal, client_id: str) -> OAuthClient:
     """Revoke one client for good: it gets no more tokens, and the tokens it holds stop working
     at once (every call looks its client up)."""
-    actor = _acting(principal)
-    async with db.transaction() as session:
+    authorize(principal, "revoke_client")
+    actor, clock = actor_of(principal), app.clock
+    async with app.db.transaction() as session:
         client = await _client_for_change(session, client_id)
         client.revoked_at = clock.now()
         await record(session, clock, actor, "client.revoked", ("client", client_id), data={})
@@ -315,16 +315,12 @@ class RotatedSecret:
 
 
 async def rotate_secret(
-    db: Database,
-    clock: Clock,
-    client_id: str,
-    *,
-    grace_seconds: int = 0,
-    principal: Principal | None = None,
+    app: AppParts, principal: Principal, client_id: str, *, grace_seconds: int = 0
 ) -> RotatedSecret:
     """Give the client a new secret (returned here once); the previous one keeps working for
     ``grace_seconds`` (0: it stops at once), so the client's deployments can be updated."""
-    actor = _acting(principal)
+    authorize(principal, "rotate_client_secret")
+    actor, clock = actor_of(principal), app.clock
     if not 0 <= grace_seconds <= MAX_ROTATION_GRACE_SECONDS:
         raise DomainError.single(
             "graceSeconds",
@@ -334,7 +330,7 @@ async def rotate_secret(
     secret = secrets.token_urlsafe(32)
     now = clock.now()
     until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         client = await _client_for_change(session, client_id)
         client.previous_secret_sha256 = client.secret_sha256 if until else None
         client.previous_secret_until = until

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trustcenter.auth.principal import Principal, PrincipalKind
-from trustcenter.auth.scopes import DISCLOSURES_READ, REVIEW
-from trustcenter.clock import Clock
+from trustcenter.auth.principal import Principal
 from trustcenter.db.models import (
     Disclosure,
     DisclosureChunk,
@@ -27,7 +26,6 @@ from trustcenter.db.models import (
     Target,
 )
 from trustcenter.db.repositories.userdata import premium_by_target
-from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter, Section, TargetSection, write_package
 from trustcenter.disclosure.sealing import associated_data, seal
@@ -35,13 +33,14 @@ from trustcenter.disclosure.sources import DataSource, TargetRef
 from trustcenter.domain.decisions import APPROVING
 from trustcenter.domain.enums import IdentifierType, InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
-from trustcenter.domain.lifecycle import Operation, RequestStatus, TransitionRefused, can
+from trustcenter.domain.lifecycle import Operation
 from trustcenter.domain.minimization import Scope, minimise, scope_for
 from trustcenter.domain.report import outcome_of_release
 from trustcenter.plugins.api import VendorView
-from trustcenter.plugins.host import PluginHost, builtin_host
-from trustcenter.services.access import require_scope
+from trustcenter.plugins.host import PluginHost
+from trustcenter.services.access import AccessDenied, NotAuthenticated, authorize
 from trustcenter.services.changes import apply, lock_request
+from trustcenter.services.deps import AppParts
 from trustcenter.services.findings import refuse_unresolved_blocks
 from trustcenter.services.notices import schedule as schedule_notices
 from trustcenter.services.plugin_views import view_of_request
@@ -173,129 +172,148 @@ def _sections(
     return out
 
 
-async def release(
-    db: Database,
-    clock: Clock,
-    principal: Principal,
-    keys: KeyRing,
-    source: DataSource,
-    request_id: uuid.UUID,
-    plugins: PluginHost | None = None,
-) -> Request:
-    require_scope(principal, REVIEW)
-    async with db.transaction() as session:
-        row = await lock_request(session, principal, request_id, None, agency_only=False)
-        if not can(Operation.RELEASE, RequestStatus(row.status)):
-            raise TransitionRefused(Operation.RELEASE, RequestStatus(row.status))
+async def release(app: AppParts, principal: Principal, request_id: uuid.UUID) -> Request:
+    """APPROVED or PARTIALLY_APPROVED -> DISCLOSED: the approved scope sealed into a package
+    (from the application's data source, under its current disclosure key), the user notices
+    scheduled, the vendors told, in one transaction."""
+    authorize(principal, "release")
+    clock, plugins = app.clock, app.plugins
+    async with app.db.transaction() as session:
+        row = await lock_request(
+            session, principal, request_id, None, agency_only=False, operation=Operation.RELEASE
+        )
         now = clock.now()
-        host = plugins or builtin_host()
-        refusals = await host.release_refusals(await view_of_request(session, row))
-        if refusals:
-            raise DomainError(
-                [
-                    Problem("requestId", f"{plugin}: {reason}", ErrorCode.RELEASE_REFUSED)
-                    for plugin, reason in refusals
-                ]
-            )
-        await refuse_unresolved_blocks(session, row.id)
+        await _refuse_release(session, plugins, row)
         targets, items = await _releasable_items(session, row)
-        vendors = await _vendors_for(session, host, items, now)
-        basis = await session.get(LegalBasis, row.legal_basis_id)
-        assert basis is not None
-        disclosure = Disclosure(
-            request_id=row.id,
-            agency_id=row.agency_id,
-            sha256="",
-            size=0,
-            record_count=0,
-            chunk_count=0,
-            key_id=keys.current_id,
-            released_at=now,
-            released_by=principal.client_id or "",
-        )
-        session.add(disclosure)
-        await session.flush()
-
-        async def sink(index: int, plaintext: bytes, last: bool) -> None:
-            aad = associated_data(row.id, row.agency_id, index, last)
-            nonce, ciphertext = seal(keys.current, plaintext, aad)
-            await session.execute(
-                insert(DisclosureChunk).values(
-                    disclosure_id=disclosure.id, idx=index, nonce=nonce, ciphertext=ciphertext
-                )
-            )
-
-        header = {
-            "request": {
-                "id": str(row.id),
-                "jurisdiction": row.jurisdiction,
-                "received_at": row.received_at.isoformat(),
-                "legal_basis": {
-                    "kind": basis.kind,
-                    "reference": basis.reference,
-                    "issued_by": basis.issued_by,
-                },
-            },
-            "released_at": now.isoformat(),
-        }
-        writer = ChunkWriter(sink)
-        disclosure.record_count = await write_package(
-            writer, header, _sections(source, targets, items)
-        )
-        disclosure.sha256 = await writer.close()
-        disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
+        vendors = await _vendors_for(session, plugins, items, now)
+        package = Package(row, targets, items, now)
+        disclosure = await _seal(session, principal, app.disclosure_keys, app.data_source, package)
         view = await view_of_request(session, row)
-        await schedule_notices(
-            session,
-            clock,
-            principal,
-            row,
-            disclosure.id,
-            targets,
-            items,
-            await host.notice_delay(view),
-        )
+        delay = await plugins.notice_delay(view)
+        await schedule_notices(session, clock, principal, row, disclosure.id, targets, items, delay)
         for vendor, held in vendors:
-            await host.vendor_notify(vendor, view, held)
-        await host.after_release(view, disclosure.sha256)
+            await plugins.vendor_notify(vendor, view, held)
+        await plugins.after_release(view, disclosure.sha256)
+        released = {
+            "disclosure": str(disclosure.id),
+            "sha256": disclosure.sha256,
+            "size": disclosure.size,
+            "records": disclosure.record_count,
+            "items": [str(i.id) for i in items],
+        }
         await apply(
-            session,
-            clock,
-            principal,
-            row,
-            Operation.RELEASE,
-            "disclosure.released",
-            {
-                "disclosure": str(disclosure.id),
-                "sha256": disclosure.sha256,
-                "size": disclosure.size,
-                "records": disclosure.record_count,
-                "items": [str(i.id) for i in items],
-            },
+            session, clock, principal, row, Operation.RELEASE, "disclosure.released", released
         )
         # answered either way; counted "with data" only when the package holds a record
         row.report_outcome = outcome_of_release(disclosure.record_count).value
     return row
 
 
+async def _refuse_release(session: AsyncSession, host: PluginHost, row: Request) -> None:
+    """A plugin's refusal, or a block finding still in force, stops the release."""
+    refusals = await host.release_refusals(await view_of_request(session, row))
+    if refusals:
+        raise DomainError(
+            [
+                Problem("requestId", f"{plugin}: {reason}", ErrorCode.RELEASE_REFUSED)
+                for plugin, reason in refusals
+            ]
+        )
+    await refuse_unresolved_blocks(session, row.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """What one release puts in its package, and when."""
+
+    request: Request
+    targets: list[Target]
+    items: list[RequestedItem]
+    released_at: datetime
+
+
+async def _seal(
+    session: AsyncSession,
+    principal: Principal,
+    keys: KeyRing,
+    source: DataSource,
+    package: Package,
+) -> Disclosure:
+    """The package written from ``source`` and sealed chunk by chunk as it fills, under the
+    current key; its disclosure row with digest, size and counts."""
+    row = package.request
+    disclosure = Disclosure(
+        request_id=row.id,
+        agency_id=row.agency_id,
+        sha256="",
+        size=0,
+        record_count=0,
+        chunk_count=0,
+        key_id=keys.current_id,
+        released_at=package.released_at,
+        released_by=principal.client_id or "",
+    )
+    session.add(disclosure)
+    await session.flush()
+
+    async def sink(index: int, plaintext: bytes, last: bool) -> None:
+        aad = associated_data(row.id, row.agency_id, index, last)
+        nonce, ciphertext = seal(keys.current, plaintext, aad)
+        await session.execute(
+            insert(DisclosureChunk).values(
+                disclosure_id=disclosure.id, idx=index, nonce=nonce, ciphertext=ciphertext
+            )
+        )
+
+    writer = ChunkWriter(sink)
+    header = await _header(session, package)
+    sections = _sections(source, package.targets, package.items)
+    disclosure.record_count = await write_package(writer, header, sections)
+    disclosure.sha256 = await writer.close()
+    disclosure.size, disclosure.chunk_count = writer.length, writer.chunks
+    return disclosure
+
+
+async def _header(session: AsyncSession, package: Package) -> dict[str, Any]:
+    row = package.request
+    basis = await session.get(LegalBasis, row.legal_basis_id)
+    assert basis is not None
+    return {
+        "request": {
+            "id": str(row.id),
+            "jurisdiction": row.jurisdiction,
+            "received_at": row.received_at.isoformat(),
+            "legal_basis": {
+                "kind": basis.kind,
+                "reference": basis.reference,
+                "issued_by": basis.issued_by,
+            },
+        },
+        "released_at": package.released_at.isoformat(),
+    }
+
+
 async def open_for_download(
-    db: Database, clock: Clock, principal: Principal, keys: KeyRing, disclosure_id: uuid.UUID
+    app: AppParts, principal: Principal, disclosure_id: uuid.UUID
 ) -> tuple[Disclosure, AsyncIterator[bytes]]:
     """The package for the agency that asked, checked whole before a byte is sent.
 
     Anyone else — another agency, staff, a client without ``disclosures:read`` — learns
-    nothing: the answer is the same as for an id that does not exist."""
-    if principal.kind is not PrincipalKind.AGENCY or not principal.has(DISCLOSURES_READ):
-        raise DisclosureNotFound()
+    nothing: the refusal is answered exactly as an id that does not exist."""
+    try:
+        authorize(principal, "download_disclosure")
+    except (NotAuthenticated, AccessDenied):
+        raise DisclosureNotFound() from None
+    db = app.db
     async with db.reader() as session:
         disclosure = await session.get(Disclosure, disclosure_id)
     if disclosure is None or disclosure.agency_id != principal.agency_id:
         raise DisclosureNotFound()
     body = await read_checked(
         db,
-        clock,
+        app.clock,
         principal,
-        keys,
+        app.disclosure_keys,
         _sealed(disclosure),
         chunk_fetcher(db, DisclosureChunk, disclosure.id),
         "disclosure.downloaded",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,14 +19,12 @@ from trustcenter.clock import Clock
 from trustcenter.db.models import Document, LegalBasis, Request
 from trustcenter.db.session import Database
 from trustcenter.domain.decisions import APPROVING
+from trustcenter.domain.document_types import attachment_problems, check_attach_count
 from trustcenter.domain.enums import DecisionOutcome
-from trustcenter.domain.errors import DomainError, ErrorCode, Problem
+from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.plugins.host import PluginHost
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.plugin_views import view_of_request
-
-#: how many documents one legal basis or one answer may attach
-MAX_ATTACHED = 20
 
 
 async def attach(
@@ -46,10 +45,7 @@ async def attach(
     """
     if not ids:
         return []
-    if len(ids) > MAX_ATTACHED:
-        raise DomainError.single(
-            field, f"attach at most {MAX_ATTACHED} documents at once", ErrorCode.INVALID_INPUT
-        )
+    check_attach_count(ids, field)
     rows = (
         await session.scalars(
             select(Document)
@@ -59,36 +55,42 @@ async def attach(
     ).all()
     found = {d.id: d for d in rows}
     now = clock.now()
-    problems: list[Problem] = []
-    for n, document_id in enumerate(ids):
-        path = f"{field}[{n}]"
-        document = found.get(document_id)
-        if document is None or not document.sha256:
-            problems.append(Problem(path, "no such document", ErrorCode.NOT_FOUND))
-        elif ids.index(document_id) != n:
-            problems.append(Problem(path, "names a document twice", ErrorCode.INVALID_INPUT))
-        elif document.attached_at is not None:
-            problems.append(
-                Problem(
-                    path,
-                    "this document is already attached to a request; a document is attached "
-                    "once (upload it again to attach it here)",
-                    ErrorCode.DOCUMENT_ALREADY_ATTACHED,
-                )
-            )
-        elif document.expires_at is not None and document.expires_at <= now:
-            problems.append(
-                Problem(
-                    path,
-                    "this upload expired a day after it was made without being attached; "
-                    "upload it again",
-                    ErrorCode.DOCUMENT_EXPIRED,
-                )
-            )
+    problems = attachment_problems(ids, found, now, field)
     if problems:
         raise DomainError(problems)
-    # conditional on still being unattached: two submissions racing for one upload cannot both
-    # attach it, whatever the isolation (the row locks above make the loser wait and re-read)
+    await _mark_attached(
+        session, principal, ids, field, now, request_id, legal_basis_id, message_id
+    )
+    await record(
+        session,
+        clock,
+        actor_of(principal),
+        "documents.attached",
+        ("request", request_id),
+        request_id=request_id,
+        data={
+            "documents": [str(i) for i in ids],
+            "sha256": [found[i].sha256 for i in ids],
+            "to": "message" if message_id else "legal_basis",
+            "message": str(message_id) if message_id else None,
+        },
+    )
+    return [found[i] for i in ids]
+
+
+async def _mark_attached(
+    session: AsyncSession,
+    principal: Principal,
+    ids: Sequence[uuid.UUID],
+    field: str,
+    now: datetime,
+    request_id: uuid.UUID,
+    legal_basis_id: uuid.UUID | None,
+    message_id: uuid.UUID | None,
+) -> None:
+    """Attach the checked uploads for good: conditional on still being unattached, so two
+    submissions racing for one upload cannot both attach it, whatever the isolation (the row
+    locks taken when they were read make the loser wait and re-read)."""
     done = await session.execute(
         update(Document)
         .where(
@@ -112,21 +114,6 @@ async def attach(
             "document is attached once",
             ErrorCode.DOCUMENT_ALREADY_ATTACHED,
         )
-    await record(
-        session,
-        clock,
-        actor_of(principal),
-        "documents.attached",
-        ("request", request_id),
-        request_id=request_id,
-        data={
-            "documents": [str(i) for i in ids],
-            "sha256": [found[i].sha256 for i in ids],
-            "to": "message" if message_id else "legal_basis",
-            "message": str(message_id) if message_id else None,
-        },
-    )
-    return [found[i] for i in ids]
 
 
 async def holds_document(session: AsyncSession, request: Request) -> bool:

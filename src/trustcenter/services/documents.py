@@ -19,22 +19,22 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from trustcenter.auth.principal import Principal, PrincipalKind
-from trustcenter.auth.scopes import REQUESTS_READ, REQUESTS_SUBMIT, REVIEW
+from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Document, DocumentChunk
 from trustcenter.db.session import Database
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter
-from trustcenter.disclosure.sealing import AadFor, bound_data, sealing_sink
+from trustcenter.disclosure.sealing import AadFor, StoreChunk, bound_data, sealing_sink
 from trustcenter.domain.audit import SYSTEM, Actor
-from trustcenter.domain.document_types import HEAD, TAIL, incomplete, sniff
-from trustcenter.services.access import AccessDenied, require_scope
+from trustcenter.domain.document_types import HEAD, TAIL, DocumentType, incomplete, sniff
+from trustcenter.services.access import AccessDenied, NotAuthenticated, authorize
 from trustcenter.services.audit import actor_of, record
+from trustcenter.services.deps import AppParts
 from trustcenter.services.sealed import Sealed, chunk_fetcher, read_checked
 
 FORMAT = b"trustcenter-document/1"
@@ -77,13 +77,13 @@ def _aad(document: Document) -> AadFor:
     return lambda index, last: bound_data(FORMAT, (document.id, document.agency_id), index, last)
 
 
-def _require_uploader(principal: Principal) -> uuid.UUID:
-    require_scope(principal, REQUESTS_SUBMIT)
-    if principal.kind is not PrincipalKind.AGENCY or principal.agency_id is None:
-        raise AccessDenied(REQUESTS_SUBMIT)
+def _uploader(principal: Principal) -> uuid.UUID:
+    """The agency the upload is stored for: only a verified one uploads."""
+    agency_id = principal.agency_id
+    assert agency_id is not None  # authorize lets only an agency's client upload
     if not principal.agency_verified:
         raise AccessDenied("a verified agency")
-    return principal.agency_id
+    return agency_id
 
 
 async def _head(body: AsyncIterator[bytes], limit: int) -> bytes:
@@ -100,16 +100,14 @@ async def _head(body: AsyncIterator[bytes], limit: int) -> bytes:
 
 
 async def upload(
-    db: Database,
-    clock: Clock,
-    principal: Principal,
-    keys: KeyRing,
-    body: AsyncIterator[bytes],
-    limit: int,
+    app: AppParts, principal: Principal, body: AsyncIterator[bytes], limit: int
 ) -> Document:
-    """Store the streamed body as the agency's document; return it (``id``, ``sha256``,
-    ``size``, ``content_type``). Only one sealed chunk is in memory at a time."""
-    agency_id = _require_uploader(principal)
+    """Store the streamed body (at most ``limit`` bytes) as the agency's document; return it
+    (``id``, ``sha256``, ``size``, ``content_type``). Only one sealed chunk is in memory at a
+    time."""
+    authorize(principal, "upload_document")
+    agency_id = _uploader(principal)
+    db, clock, keys = app.db, app.clock, app.disclosure_keys
     await purge_expired(db, clock)
     head = await _head(body, limit)
     kind = sniff(head)
@@ -117,24 +115,41 @@ async def upload(
         raise UnsupportedDocument(
             UnsupportedDocument.UNSUPPORTED if head else UnsupportedDocument.EMPTY
         )
-    content_type = kind.content_type
-    now = clock.now()
-    document = Document(
+    document = _new_document(agency_id, principal, keys, kind, clock.now())
+    async with db.transaction() as session:
+        session.add(document)
+    writer = ChunkWriter(sealing_sink(keys.current, _aad(document), _chunk_store(db, document)))
+    try:
+        await _write_body(writer, kind, head, body, limit)
+        sha256 = await writer.close()
+        await _complete(db, clock, principal, document, sha256, writer)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await _delete(db, [document.id])
+        raise
+    document.sha256, document.size, document.chunk_count = sha256, writer.length, writer.chunks
+    return document
+
+
+def _new_document(
+    agency_id: uuid.UUID, principal: Principal, keys: KeyRing, kind: DocumentType, now: datetime
+) -> Document:
+    return Document(
         id=uuid.uuid4(),
         agency_id=agency_id,
         client_id=principal.client_pk,
         sha256="",  # still being written: invisible until its digest is recorded
         size=0,
-        content_type=content_type,
+        content_type=kind.content_type,
         chunk_count=0,
         key_id=keys.current_id,
         uploaded_at=now,
         expires_at=now + UNATTACHED_FOR,  # a crashed upload is purged with the expired ones
         attached_at=None,
     )
-    async with db.transaction() as session:
-        session.add(document)
 
+
+def _chunk_store(db: Database, document: Document) -> StoreChunk:
     async def store(index: int, nonce: bytes, ciphertext: bytes) -> None:
         # each chunk in a short transaction of its own: a slow upload holds no lock
         async with db.transaction() as session:
@@ -144,39 +159,49 @@ async def upload(
                 )
             )
 
-    writer = ChunkWriter(sealing_sink(keys.current, _aad(document), store))
-    try:
-        await writer.write(head)
-        tail = head[-TAIL:]
-        async for piece in body:
-            if writer.length + len(piece) > limit:
-                raise DocumentTooLarge(limit)
-            await writer.write(piece)
-            tail = (tail + piece)[-TAIL:]
-        cut_short = incomplete(kind, tail, writer.length)
-        if cut_short is not None:
-            raise UnsupportedDocument(UnsupportedDocument.INCOMPLETE, cut_short)
-        sha256 = await writer.close()
-        async with db.transaction() as session:
-            await session.execute(
-                update(Document)
-                .where(Document.id == document.id)
-                .values(sha256=sha256, size=writer.length, chunk_count=writer.chunks)
-            )
-            await record(
-                session,
-                clock,
-                actor_of(principal),
-                "document.uploaded",
-                ("document", document.id),
-                data={"sha256": sha256, "size": writer.length, "content_type": content_type},
-            )
-    except BaseException:
-        with contextlib.suppress(Exception):
-            await _delete(db, [document.id])
-        raise
-    document.sha256, document.size, document.chunk_count = sha256, writer.length, writer.chunks
-    return document
+    return store
+
+
+async def _write_body(
+    writer: ChunkWriter, kind: DocumentType, head: bytes, body: AsyncIterator[bytes], limit: int
+) -> None:
+    """Seal the rest of the body after its ``head``, refusing it past ``limit`` bytes or when
+    it lacks its type's end marker."""
+    await writer.write(head)
+    tail = head[-TAIL:]
+    async for piece in body:
+        if writer.length + len(piece) > limit:
+            raise DocumentTooLarge(limit)
+        await writer.write(piece)
+        tail = (tail + piece)[-TAIL:]
+    cut_short = incomplete(kind, tail, writer.length)
+    if cut_short is not None:
+        raise UnsupportedDocument(UnsupportedDocument.INCOMPLETE, cut_short)
+
+
+async def _complete(
+    db: Database,
+    clock: Clock,
+    principal: Principal,
+    document: Document,
+    sha256: str,
+    writer: ChunkWriter,
+) -> None:
+    """Record the digest (the document becomes visible) and audit the upload."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Document)
+            .where(Document.id == document.id)
+            .values(sha256=sha256, size=writer.length, chunk_count=writer.chunks)
+        )
+        await record(
+            session,
+            clock,
+            actor_of(principal),
+            "document.uploaded",
+            ("document", document.id),
+            data={"sha256": sha256, "size": writer.length, "content_type": document.content_type},
+        )
 
 
 async def _delete(db: Database, ids: list[uuid.UUID]) -> None:
@@ -212,28 +237,30 @@ async def purge_expired(db: Database, clock: Clock, actor: Actor = SYSTEM) -> in
 
 
 def _may_read(principal: Principal, document: Document, clock: Clock) -> bool:
+    """A complete upload, attached or still within its day, read by staff (``authorize`` let
+    only reviewers through) or by the agency that uploaded it."""
     if not document.sha256:
         return False
     if document.attached_at is None and (
         document.expires_at is None or document.expires_at <= clock.now()
     ):
         return False
-    if principal.kind is PrincipalKind.STAFF:
-        return principal.has(REVIEW)
-    return (
-        principal.kind is PrincipalKind.AGENCY
-        and principal.has_any({REQUESTS_READ, REQUESTS_SUBMIT})
-        and document.agency_id == principal.agency_id
+    return principal.is_staff or (
+        principal.agency_id is not None and document.agency_id == principal.agency_id
     )
 
 
 async def open_document(
-    db: Database, clock: Clock, principal: Principal, keys: KeyRing, document_id: uuid.UUID
+    app: AppParts, principal: Principal, document_id: uuid.UUID
 ) -> tuple[Document, AsyncIterator[bytes]]:
     """The document for a reviewer or its uploader, checked whole before a byte is sent;
-    the read is audited with who read it."""
-    if not principal.authenticated:
-        raise DocumentNotFound()
+    the read is audited with who read it. Anyone else's refusal is answered exactly as an id
+    that does not exist."""
+    try:
+        authorize(principal, "read_document")
+    except (NotAuthenticated, AccessDenied):
+        raise DocumentNotFound() from None
+    db, clock = app.db, app.clock
     async with db.reader() as session:
         document = await session.get(Document, document_id)
     if document is None or not _may_read(principal, document, clock):
@@ -242,7 +269,7 @@ async def open_document(
         db,
         clock,
         principal,
-        keys,
+        app.disclosure_keys,
         _sealed(document),
         chunk_fetcher(db, DocumentChunk, document.id),
         "document.read",

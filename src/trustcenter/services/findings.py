@@ -10,26 +10,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import ADMIN, READ_ALL_REQUESTS
 from trustcenter.clock import Clock
 from trustcenter.db.models import Finding, Request, RequestedItem, Target
 from trustcenter.db.repositories.userdata import premium_by_target
-from trustcenter.db.session import Database
 from trustcenter.domain.enums import DecisionOutcome, IdentifierType, InfoType, ReasonCode
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.plugins import api
 from trustcenter.plugins.api import Severity
 from trustcenter.plugins.host import PluginHost
-from trustcenter.services.access import require_any_scope, require_scope
+from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import require_text
-from trustcenter.services.plugin_views import view_of_request
+from trustcenter.services.deps import AppParts
+from trustcenter.services.plugin_views import target_items, view_of_request
 
 #: the name the policy's own findings carry (NOT_HELD, NOT_PREMIUM)
 POLICY = "trustcenter:policy"
@@ -40,12 +38,12 @@ _SEVERITY_ORDER = {Severity.BLOCK.value: 0, Severity.WARNING.value: 1, Severity.
 
 
 async def findings_of(
-    db: Database, principal: Principal, request_ids: Sequence[uuid.UUID]
+    app: AppParts, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Finding]]:
     """Staff only: the findings of each request, open ones first, most severe first."""
-    require_any_scope(principal, READ_ALL_REQUESTS, " or ".join(sorted(READ_ALL_REQUESTS)))
+    authorize(principal, "read_findings")
     out: dict[uuid.UUID, list[Finding]] = {i: [] for i in request_ids}
-    async with db.reader() as session:
+    async with app.db.reader() as session:
         rows = await session.scalars(select(Finding).where(Finding.request_id.in_(request_ids)))
         for f in sorted(rows.all(), key=_reading_order):
             out[f.request_id].append(f)
@@ -82,12 +80,13 @@ async def refuse_unresolved_blocks(session: AsyncSession, request_id: uuid.UUID)
 
 
 async def override(
-    db: Database, clock: Clock, principal: Principal, finding_id: uuid.UUID, justification: str
+    app: AppParts, principal: Principal, finding_id: uuid.UUID, justification: str
 ) -> Finding:
     """Lift a block finding (admin), with the justification on record."""
-    require_scope(principal, ADMIN)
+    authorize(principal, "override_finding")
     text = require_text("justification", justification)
-    async with db.transaction() as session:
+    clock = app.clock
+    async with app.db.transaction() as session:
         finding = await session.get(Finding, finding_id, with_for_update=True)
         if finding is None:
             raise DomainError.single("findingId", "no such finding", ErrorCode.NOT_FOUND)
@@ -124,23 +123,9 @@ async def recompute(
     """Bring the request's findings up to date with its items still in play, in the caller's
     transaction: plugin rules (``host.findings``) see only those items; the policy's findings
     are made once the targets were looked up at review."""
-    pairs = (
-        await session.execute(
-            select(Target, RequestedItem)
-            .join(RequestedItem, RequestedItem.target_id == Target.id)
-            .where(Target.request_id == row.id)
-            .order_by(Target.position, RequestedItem.info_type)
-        )
-    ).all()
+    pairs = await target_items(session, row.id)
     in_play = [(t, i) for t, i in pairs if i.outcome not in _OUT_OF_PLAY]
-    view = await view_of_request(session, row)
-    view = replace(
-        view,
-        items=tuple(
-            api.ItemView(t.identifier_type, t.identifier, i.info_type, i.range_from, i.range_to)
-            for t, i in in_play
-        ),
-    )
+    view = await view_of_request(session, row, in_play)
     found = await host.findings(view) if in_play else []
     found += [(POLICY, f) for f in await _policy_findings(session, in_play)]
     await _sync(session, clock, principal, row.id, found)

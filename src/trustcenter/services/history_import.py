@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Agency, Request
 from trustcenter.db.repositories.audit import record
 from trustcenter.db.session import Database
 from trustcenter.domain.audit import Actor
-from trustcenter.domain.enums import (
-    LegalBasisKind,
-)
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.history import (
     HistoricalOutcome,
@@ -40,7 +40,13 @@ from trustcenter.domain.history import (
     Progress,
 )
 from trustcenter.domain.history_lines import Plan, check_file, parse_line
+from trustcenter.domain.submission import known_basis_kinds
+from trustcenter.services.access import authorize
+from trustcenter.services.audit import actor_of
 from trustcenter.services.history_write import BATCH, LOOKUP_CHUNK, write_plan
+
+if TYPE_CHECKING:
+    from trustcenter.services.deps import AppParts
 
 # --- reading the file -----------------------------------------------------------------------
 
@@ -80,69 +86,57 @@ async def _imported(db: Database, external_ids: Collection[str]) -> dict[str, Im
     return out
 
 
-async def _audit(
-    session: AsyncSession,
-    clock: Clock,
-    actor: Actor | None,
-    file_sha256: str,
-    plan: Plan,
-    total: int,
-    agencies_created: int,
-    superseded: int,
-) -> None:
-    await record(
-        session,
-        clock,
-        actor or Actor.operator(),
-        "requests.imported",
-        ("history_import", file_sha256),
-        data={
-            "file_sha256": file_sha256,
-            "lines": total,
-            "imported": len(plan.new),
-            "skipped": len(plan.skipped),
-            "agencies_created": agencies_created,
-            "superseded": superseded,
-            "first_received_at": min(x.received_at for x in plan.new).isoformat(),
-            "last_received_at": max(x.received_at for x in plan.new).isoformat(),
-        },
-    )
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A file whose every line passed: what to write, and what it was checked against."""
+
+    file_sha256: str
+    lines: int
+    plan: Plan
+    imported: dict[str, Imported]
+    #: the time it was checked at, which the rows written record too
+    now: datetime
 
 
 async def import_history(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
+    principal: Principal,
     data: bytes,
     *,
-    actor: Actor | None = None,
-    basis_kinds: Collection[str] = (),
     on_progress: Progress | None = None,
 ) -> ImportResult:
     """Check every line of ``data`` (JSON lines), then write the new ones in one transaction.
 
     Raises :class:`HistoryImportRejected` with every problem (nothing is written) when any
-    line is bad. ``basis_kinds``: legal basis kinds plugins registered, besides the built-in
-    ones. One ``requests.imported`` audit event records each import that wrote anything."""
+    line is bad. Legal basis kinds are the built-in ones and those the plugins registered.
+    One ``requests.imported`` audit event records each import that wrote anything."""
+    authorize(principal, "import_history")
+    db, clock = app.db, app.clock
     report = on_progress or (lambda _phase, _done, _total: None)
     now = clock.now()
-    file_sha256 = hashlib.sha256(data).hexdigest()
-    try:
-        raw = _lines(data)
-    except UnicodeDecodeError as error:
-        raise HistoryImportRejected(
-            [LineProblem(data.count(b"\n", 0, error.start) + 1, "line", "is not UTF-8")]
-        ) from None
-    total = len(raw)
-    kinds = {k.value for k in LegalBasisKind} | {k.lower() for k in basis_kinds}
-    problems: list[LineProblem] = []
-    parsed: list[HistoryLine] = []
-    for done, (number, text) in enumerate(raw, start=1):
-        line, found = parse_line(number, text, now, kinds)
-        problems.extend(found)
-        if line is not None:
-            parsed.append(line)
-        if done % BATCH == 0 or done == total:
-            report("checking", done, total)
+    kinds = known_basis_kinds(app.plugins.legal_basis_kinds)
+    checked = await _check(db, data, now, kinds, report)
+    plan = checked.plan
+    created = superseded = 0
+    if plan.new:
+        created, superseded = await _write(db, clock, actor_of(principal), checked, report)
+    return ImportResult(
+        lines=checked.lines,
+        imported=len(plan.new),
+        skipped=len(plan.skipped),
+        agencies_created=created,
+        superseded=superseded,
+        file_sha256=checked.file_sha256,
+    )
+
+
+async def _check(
+    db: Database, data: bytes, now: datetime, kinds: Collection[str], report: Progress
+) -> _Checked:
+    """Every line checked, on its own and against the others and what was imported before;
+    :class:`HistoryImportRejected` with every problem found."""
+    raw = _decoded(data)
+    parsed, problems = _parsed(raw, now, kinds, report)
     wanted = {line.external_id for line in parsed} | {
         line.revision_of for line in parsed if line.revision_of
     }
@@ -151,37 +145,77 @@ async def import_history(
     problems.extend(cross)
     if problems:
         raise HistoryImportRejected(problems)
-    agencies_created = superseded = 0
-    if plan.new:
-        written = 0
+    return _Checked(hashlib.sha256(data).hexdigest(), len(raw), plan, imported, now)
 
-        def advance(count: int) -> None:
-            nonlocal written
-            written += count
-            report("writing", written, len(plan.new))
 
-        try:
-            async with db.transaction() as session:
-                agencies_created, superseded = await write_plan(
-                    session, plan, imported, now, advance
-                )
-                counts = (total, agencies_created, superseded)
-                await _audit(session, clock, actor, file_sha256, plan, *counts)
-        except IntegrityError:
-            raise DomainError.single(
-                "file",
-                "another import wrote some of these requests meanwhile; nothing was written by "
-                "this one: run it again",
-                ErrorCode.CONFLICT,
-            ) from None
-    return ImportResult(
-        lines=total,
-        imported=len(plan.new),
-        skipped=len(plan.skipped),
-        agencies_created=agencies_created,
-        superseded=superseded,
-        file_sha256=file_sha256,
-    )
+async def _write(
+    db: Database, clock: Clock, actor: Actor, checked: _Checked, report: Progress
+) -> tuple[int, int]:
+    """The plan written in one transaction with its audit event; (agencies created, requests
+    superseded)."""
+    plan, written = checked.plan, 0
+
+    def advance(count: int) -> None:
+        nonlocal written
+        written += count
+        report("writing", written, len(plan.new))
+
+    try:
+        async with db.transaction() as session:
+            created, superseded = await write_plan(
+                session, plan, checked.imported, checked.now, advance
+            )
+            await record(
+                session,
+                clock,
+                actor,
+                "requests.imported",
+                ("history_import", checked.file_sha256),
+                data={
+                    "file_sha256": checked.file_sha256,
+                    "lines": checked.lines,
+                    "imported": len(plan.new),
+                    "skipped": len(plan.skipped),
+                    "agencies_created": created,
+                    "superseded": superseded,
+                    "first_received_at": min(x.received_at for x in plan.new).isoformat(),
+                    "last_received_at": max(x.received_at for x in plan.new).isoformat(),
+                },
+            )
+    except IntegrityError:
+        raise DomainError.single(
+            "file",
+            "another import wrote some of these requests meanwhile; nothing was written by "
+            "this one: run it again",
+            ErrorCode.CONFLICT,
+        ) from None
+    return created, superseded
+
+
+def _decoded(data: bytes) -> list[tuple[int, str]]:
+    """The file's lines (:func:`_lines`), or the whole file refused when it is not UTF-8."""
+    try:
+        return _lines(data)
+    except UnicodeDecodeError as error:
+        raise HistoryImportRejected(
+            [LineProblem(data.count(b"\n", 0, error.start) + 1, "line", "is not UTF-8")]
+        ) from None
+
+
+def _parsed(
+    raw: list[tuple[int, str]], now: datetime, kinds: Collection[str], report: Progress
+) -> tuple[list[HistoryLine], list[LineProblem]]:
+    """Every line checked on its own: the good ones, and every problem found."""
+    problems: list[LineProblem] = []
+    parsed: list[HistoryLine] = []
+    for done, (number, text) in enumerate(raw, start=1):
+        line, found = parse_line(number, text, now, kinds)
+        problems.extend(found)
+        if line is not None:
+            parsed.append(line)
+        if done % BATCH == 0 or done == len(raw):
+            report("checking", done, len(raw))
+    return parsed, problems
 
 
 __all__ = [

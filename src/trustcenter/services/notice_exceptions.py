@@ -5,29 +5,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import date, timedelta
-from enum import StrEnum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import NOTICES
-from trustcenter.clock import Clock
 from trustcenter.db.models import Notice, NoticeException, Request
-from trustcenter.db.session import Database
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
-from trustcenter.services.access import require_scope
+from trustcenter.domain.notice_policy import REVIEW_EVERY as REVIEW_EVERY  # re-exported
+from trustcenter.domain.notice_policy import ExceptionKind as ExceptionKind  # re-exported
+from trustcenter.domain.notice_states import RESUME, SUPPRESS, NoticeStatus, move
+from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.changes import not_found, require_text
 
-REVIEW_EVERY = timedelta(days=90)
-
-
-class ExceptionKind(StrEnum):
-    COURT_ORDER_OR_LAW = "court_order_or_law"
-    RISK_OF_HARM = "risk_of_harm"
-    CHILD_ABUSE = "child_abuse"
+if TYPE_CHECKING:
+    from trustcenter.services.deps import AppParts
 
 
 async def active_exception(
@@ -74,9 +69,23 @@ async def exception_rows_holding(
     return out
 
 
+async def resume_notices(session: AsyncSession, request_id: uuid.UUID, now: datetime) -> int:
+    """The request's suppressed notices are scheduled again, due now at the latest; how many."""
+    rows = (
+        await session.scalars(
+            select(Notice).where(
+                Notice.request_id == request_id, Notice.status == RESUME.source.value
+            )
+        )
+    ).all()
+    for notice in rows:
+        notice.status = move(NoticeStatus(notice.status), RESUME.target).value
+        notice.due_at = max(notice.due_at, now)
+    return len(rows)
+
+
 async def record_exception(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
     principal: Principal,
     request_id: uuid.UUID,
     kind: ExceptionKind,
@@ -86,7 +95,8 @@ async def record_exception(
 ) -> NoticeException:
     """Hold the request's notices back; audited. Exceptions without an end date come up for
     re-review every 90 days."""
-    require_scope(principal, NOTICES)
+    authorize(principal, "record_notice_exception")
+    clock = app.clock
     now = clock.now()
     problems: list[Problem] = []
     if not justification.strip():
@@ -99,7 +109,7 @@ async def record_exception(
         problems.append(Problem("endsOn", "is in the past", ErrorCode.INVALID_INPUT))
     if problems:
         raise DomainError(problems)
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         if await session.get(Request, request_id) is None:
             raise not_found()
         exception = NoticeException(
@@ -115,8 +125,8 @@ async def record_exception(
         session.add(exception)
         await session.execute(
             update(Notice)
-            .where(Notice.request_id == request_id, Notice.status == "scheduled")
-            .values(status="suppressed")
+            .where(Notice.request_id == request_id, Notice.status == SUPPRESS.source.value)
+            .values(status=SUPPRESS.target.value)
         )
         await session.flush()
         await record(
@@ -137,17 +147,13 @@ async def record_exception(
 
 
 async def _change(
-    db: Database,
-    clock: Clock,
-    principal: Principal,
-    exception_id: uuid.UUID,
-    text: str,
-    action: str,
+    app: AppParts, principal: Principal, exception_id: uuid.UUID, text: str, action: str
 ) -> NoticeException:
-    require_scope(principal, NOTICES)
+    """Lift or confirm an active exception (the caller has authorized the principal)."""
+    clock = app.clock
     reason = require_text("justification", text)
     now = clock.now()
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         exception = await session.get(NoticeException, exception_id, with_for_update=True)
         if exception is None or exception.lifted_at is not None:
             raise DomainError.single("exceptionId", "no such active exception", ErrorCode.NOT_FOUND)
@@ -155,15 +161,7 @@ async def _change(
             exception.lifted_at, exception.lifted_by = now, principal.client_id
             exception.lift_reason = reason
             if await active_exception(session, exception.request_id, now.date()) is None:
-                for notice in (
-                    await session.scalars(
-                        select(Notice).where(
-                            Notice.request_id == exception.request_id, Notice.status == "suppressed"
-                        )
-                    )
-                ).all():
-                    notice.status = "scheduled"
-                    notice.due_at = max(notice.due_at, now)
+                await resume_notices(session, exception.request_id, now)
         else:
             if exception.review_due_at is None:
                 raise DomainError.single(
@@ -183,26 +181,30 @@ async def _change(
 
 
 async def lift_exception(
-    db: Database, clock: Clock, principal: Principal, exception_id: uuid.UUID, reason: str
+    app: AppParts, principal: Principal, exception_id: uuid.UUID, reason: str
 ) -> NoticeException:
     """End an exception; if none other holds, the notices are due again (not before now)."""
-    return await _change(db, clock, principal, exception_id, reason, "lifted")
+    authorize(principal, "lift_notice_exception")
+    return await _change(app, principal, exception_id, reason, "lifted")
 
 
 async def confirm_exception(
-    db: Database, clock: Clock, principal: Principal, exception_id: uuid.UUID, justification: str
+    app: AppParts, principal: Principal, exception_id: uuid.UUID, justification: str
 ) -> NoticeException:
     """Re-review: the exception still holds; it comes up again in 90 days."""
-    return await _change(db, clock, principal, exception_id, justification, "confirmed")
+    authorize(principal, "confirm_notice_exception")
+    return await _change(app, principal, exception_id, justification, "confirmed")
 
 
-async def due_for_review(db: Database, clock: Clock, principal: Principal) -> list[NoticeException]:
-    require_scope(principal, NOTICES)
-    async with db.reader() as session:
+async def due_for_review(app: AppParts, principal: Principal) -> list[NoticeException]:
+    """Exceptions without an end date whose re-review is due, the most overdue first."""
+    authorize(principal, "notice_exceptions_due")
+    async with app.db.reader() as session:
         rows = await session.scalars(
             select(NoticeException)
             .where(
-                NoticeException.lifted_at.is_(None), NoticeException.review_due_at <= clock.now()
+                NoticeException.lifted_at.is_(None),
+                NoticeException.review_due_at <= app.clock.now(),
             )
             .order_by(NoticeException.review_due_at)
         )

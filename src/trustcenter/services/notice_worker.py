@@ -15,7 +15,9 @@ Exactly once toward the user:
 * Marking a notice delivered is conditional on still holding its claim, so a worker whose lease
   ran out never counts a delivery twice.
 
-A failed delivery is retried with exponential back-off and ends as ``failed`` after the limit.
+A failed delivery is retried with exponential back-off (the notice stays scheduled) and ends as
+``failed`` after the limit. Every change of state is one the notice state machine allows
+(``trustcenter.domain.notice_states``).
 """
 
 from __future__ import annotations
@@ -28,23 +30,32 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Account, Agency, Notice, NoticeException, Request
 from trustcenter.db.repositories.audit import record
 from trustcenter.db.session import Database
 from trustcenter.domain.audit import Actor
+from trustcenter.domain.notice_states import DELIVER, GIVE_UP, RESUME, NoticeStatus
 from trustcenter.domain.notice_text import NoticeFacts, compose, language_for
 from trustcenter.plugins import NoticeView
 from trustcenter.plugins.host import PluginHost
+from trustcenter.services.access import authorize
+from trustcenter.services.audit import actor_of
 from trustcenter.services.documents import purge_expired
+from trustcenter.services.notice_exceptions import resume_notices
+
+if TYPE_CHECKING:
+    from trustcenter.services.deps import AppParts
 
 log = logging.getLogger(__name__)
 WORKER = Actor("system", "notice-worker")
+_SCHEDULED = NoticeStatus.SCHEDULED.value  # claimable, retried, or released from a claim
 
 
 @dataclass(frozen=True)
@@ -124,10 +135,12 @@ class NoticeWorker:
         self.settings = settings or WorkerSettings()
         self.token = token or new_token()
 
-    async def run_once(self, *, max_batches: int | None = None) -> PassResult:
+    async def run_once(self, principal: Principal, *, max_batches: int | None = None) -> PassResult:
         """Delete the uploaded documents nobody attached within their day, make notices whose
         exception ended due again, then deliver batches until nothing is due (or
-        ``max_batches`` were done)."""
+        ``max_batches`` were done). The operator who runs the worker starts it; what it does is
+        audited as the worker's own."""
+        authorize(principal, "run_notice_worker")
         purged = await purge_expired(self.db, self.clock, WORKER)
         result = PassResult(resumed=await self.resume_ended(), purged=purged)
         while max_batches is None or result.batches < max_batches:
@@ -145,22 +158,14 @@ class NoticeWorker:
             free = (
                 await session.scalars(
                     select(Notice.request_id)
-                    .where(Notice.status == "suppressed", ~holding_exception(now.date()))
+                    .where(Notice.status == RESUME.source.value, ~holding_exception(now.date()))
                     .distinct()
                 )
             ).all()
             resumed = 0
             for request_id in free:
-                rows = (
-                    await session.scalars(
-                        select(Notice).where(
-                            Notice.request_id == request_id, Notice.status == "suppressed"
-                        )
-                    )
-                ).all()
-                for notice in rows:
-                    notice.status, notice.due_at = "scheduled", max(notice.due_at, now)
-                resumed += len(rows)
+                count = await resume_notices(session, request_id, now)
+                resumed += count
                 await record(
                     session,
                     self.clock,
@@ -168,7 +173,7 @@ class NoticeWorker:
                     "notices.resumed",
                     ("request", request_id),
                     request_id=request_id,
-                    data={"notices": len(rows), "reason": "no exception holds any more"},
+                    data={"notices": count, "reason": "no exception holds any more"},
                 )
         return resumed
 
@@ -178,7 +183,7 @@ class NoticeWorker:
         async with self.db.transaction() as session:
             done = await session.execute(
                 update(Notice)
-                .where(Notice.status == "scheduled", Notice.claimed_by.is_not(None))
+                .where(Notice.status == _SCHEDULED, Notice.claimed_by.is_not(None))
                 .values(claimed_by=None, available_at=None)
             )
         return int(getattr(done, "rowcount", 0) or 0)
@@ -206,7 +211,7 @@ class NoticeWorker:
                 await session.scalars(
                     select(Notice.id)
                     .where(
-                        Notice.status == "scheduled",
+                        Notice.status == _SCHEDULED,
                         Notice.due_at <= now,
                         or_(Notice.available_at.is_(None), Notice.available_at <= now),
                         ~holding_exception(now.date()),
@@ -272,80 +277,89 @@ class NoticeWorker:
         now = self.clock.now()
         result = PassResult()
         async with self.db.transaction() as session:
-            kept: list[tuple[uuid.UUID, uuid.UUID]] = []
-            if delivered:
-                done = await session.execute(
-                    update(Notice)
-                    .where(
-                        Notice.id.in_([n.id for n in delivered]),
-                        Notice.claimed_by == self.token,
-                        Notice.status == "scheduled",
-                    )
-                    .values(
-                        status="delivered",
-                        delivered_at=now,
-                        deliveries=Notice.deliveries + len(self.channels),
-                        claimed_by=None,
-                        available_at=None,
-                        last_error=None,
-                    )
-                    .returning(Notice.id, Notice.request_id)
-                )
-                kept = [(row[0], row[1]) for row in done.all()]
-                result.delivered, result.lost = len(kept), len(delivered) - len(kept)
-            outcomes: list[tuple[uuid.UUID, str]] = [(r, "delivered") for _, r in kept]
+            kept = await self._mark_delivered(session, delivered, now)
+            result.delivered, result.lost = len(kept), len(delivered) - len(kept)
+            outcomes: list[tuple[uuid.UUID, str]] = [(r, DELIVER.target.value) for r in kept]
             for notice, error in failures:
                 status = await self._failed(session, notice, error, now)
                 if status is None:
                     result.lost += 1
                     continue
-                outcomes.append((notice.request_id, status))
+                outcomes.append((notice.request_id, status.value))
                 result.errors.append(error)
-                if status == "failed":
+                if status is GIVE_UP.target:
                     result.failed += 1
                 else:
                     result.retrying += 1
-            counts = Counter(outcomes)
-            for (request_id, status), count in sorted(counts.items(), key=str):
-                if status == "scheduled":
-                    continue  # a retry is not an event; the last error is on the notice
-                await record(
-                    session,
-                    self.clock,
-                    WORKER,
-                    f"notices.{status}",
-                    ("request", request_id),
-                    request_id=request_id,
-                    data={"notices": count, "channels": [c.name for c in self.channels]},
-                )
-            for request_id, status in outcomes:
-                if status != "scheduled":
-                    await self.host.after_notice(str(request_id), status)
+            await self._announce(session, outcomes)
         return result
 
-    async def _failed(
-        self, session: AsyncSession, notice: Notice, error: str, now: datetime
-    ) -> str | None:
-        """Back off for a retry, or end as failed; None when the claim was lost."""
-        attempts = notice.attempts  # read after the claim counted this attempt
-        final = attempts >= self.settings.max_attempts
+    async def _mark_delivered(
+        self, session: AsyncSession, delivered: list[Notice], now: datetime
+    ) -> list[uuid.UUID]:
+        """Mark delivered the notices whose claim this worker still holds; their requests."""
+        if not delivered:
+            return []
         done = await session.execute(
             update(Notice)
             .where(
-                Notice.id == notice.id,
+                Notice.id.in_([n.id for n in delivered]),
                 Notice.claimed_by == self.token,
-                Notice.status == "scheduled",
+                Notice.status == DELIVER.source.value,
             )
             .values(
-                status="failed" if final else "scheduled",
+                status=DELIVER.target.value,
+                delivered_at=now,
+                deliveries=Notice.deliveries + len(self.channels),
                 claimed_by=None,
-                available_at=None if final else now + self.settings.retry_after(attempts),
-                last_error=error,
+                available_at=None,
+                last_error=None,
             )
+            .returning(Notice.id, Notice.request_id)
         )
+        return [row[1] for row in done.all()]
+
+    async def _announce(self, session: AsyncSession, outcomes: list[tuple[uuid.UUID, str]]) -> None:
+        """Audit each request's delivered and failed notices, then tell the plugins; a retry is
+        not an event (the last error is on the notice)."""
+        retry = NoticeStatus.SCHEDULED.value
+        counts = Counter(outcomes)
+        for (request_id, status), count in sorted(counts.items(), key=str):
+            if status == retry:
+                continue
+            await record(
+                session,
+                self.clock,
+                WORKER,
+                f"notices.{status}",
+                ("request", request_id),
+                request_id=request_id,
+                data={"notices": count, "channels": [c.name for c in self.channels]},
+            )
+        for request_id, status in outcomes:
+            if status != retry:
+                await self.host.after_notice(str(request_id), status)
+
+    async def _failed(
+        self, session: AsyncSession, notice: Notice, error: str, now: datetime
+    ) -> NoticeStatus | None:
+        """Back off for a retry (the notice stays scheduled), or end as failed; None when the
+        claim was lost."""
+        attempts = notice.attempts  # read after the claim counted this attempt
+        final = attempts >= self.settings.max_attempts
+        claimed = update(Notice).where(
+            Notice.id == notice.id,
+            Notice.claimed_by == self.token,
+            Notice.status == GIVE_UP.source.value,
+        )
+        if final:
+            claimed = claimed.values(status=GIVE_UP.target.value, available_at=None)
+        else:  # retried: the notice stays scheduled, its back-off moves
+            claimed = claimed.values(available_at=now + self.settings.retry_after(attempts))
+        done = await session.execute(claimed.values(claimed_by=None, last_error=error))
         if not getattr(done, "rowcount", 0):
             return None
-        return "failed" if final else "scheduled"
+        return GIVE_UP.target if final else GIVE_UP.source
 
 
 async def due_count(db: Database, clock: Clock) -> int:
@@ -357,7 +371,7 @@ async def due_count(db: Database, clock: Clock) -> int:
                 select(func.count())
                 .select_from(Notice)
                 .where(
-                    Notice.status == "scheduled",
+                    Notice.status == _SCHEDULED,
                     Notice.due_at <= now,
                     or_(Notice.available_at.is_(None), Notice.available_at <= now),
                     ~holding_exception(now.date()),
@@ -365,3 +379,10 @@ async def due_count(db: Database, clock: Clock) -> int:
             )
             or 0
         )
+
+
+async def purge_documents(app: AppParts, principal: Principal) -> int:
+    """An operator deletes the uploads nobody attached within their day (the worker does it on
+    every pass too); audited as the operator's. Returns how many."""
+    authorize(principal, "purge_documents")
+    return await purge_expired(app.db, app.clock, actor_of(principal))

@@ -6,13 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import NOTICES, READ_ALL_REQUESTS
 from trustcenter.clock import Clock
 from trustcenter.db.models import (
     Account,
@@ -26,13 +25,17 @@ from trustcenter.db.models import (
 )
 from trustcenter.db.repositories.userdata import subjects_for
 from trustcenter.db.session import Database
-from trustcenter.services.access import require_any_scope
+from trustcenter.domain.notice_states import OPEN_NOTICE_STATES, NoticeStatus, move
+from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of, record
 from trustcenter.services.notice_exceptions import (
     active_exception,
     exception_rows_holding,
     exceptions_holding,
 )
+
+if TYPE_CHECKING:
+    from trustcenter.services.deps import AppParts
 
 
 def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) -> datetime:
@@ -82,12 +85,15 @@ async def schedule(
     now = clock.now()
     held = await active_exception(session, request.id, now.date()) is not None
     due = due_date(now, delay, basis.non_disclosure_until if basis else None)
+    # a new notice is scheduled; an exception already in force holds it back at once
+    new = NoticeStatus.SCHEDULED
+    status = move(new, NoticeStatus.SUPPRESSED) if held else new
     notices = [
         Notice(
             request_id=request.id,
             disclosure_id=disclosure_id,
             account_id=account,
-            status="suppressed" if held else "scheduled",
+            status=status.value,
             released_at=now,
             due_at=due,
             created_at=now,
@@ -115,7 +121,7 @@ async def notices_of(
     db: Database, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Notice]]:
     """Staff only: each request's notices."""
-    require_any_scope(principal, READ_ALL_REQUESTS | {NOTICES}, "notices, review, audit or admin")
+    authorize(principal, "read_notices")
     out: dict[uuid.UUID, list[Notice]] = {i: [] for i in request_ids}
     async with db.reader() as session:
         rows = await session.scalars(
@@ -131,12 +137,9 @@ async def holds_of(
 ) -> dict[uuid.UUID, NoticeException]:
     """Staff only: the exception holding each request's notices back today (the first one
     recorded when several do)."""
-    require_any_scope(principal, READ_ALL_REQUESTS | {NOTICES}, "notices, review, audit or admin")
+    authorize(principal, "read_notices")
     async with db.reader() as session:
         return await exception_rows_holding(session, request_ids, clock.now().date())
-
-
-OPEN = ("scheduled", "suppressed")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -144,12 +147,13 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def notice_listing(
-    db: Database, clock: Clock, status: str | None = None
+    app: AppParts, principal: Principal, status: NoticeStatus | None = None
 ) -> list[dict[str, Any]]:
     """Operators (CLI): every notice, the next due first, with the kind of the exception
     holding it back today (null when none does)."""
-    today = clock.now().date()
-    async with db.reader() as session:
+    authorize(principal, "read_notices")
+    today = app.clock.now().date()
+    async with app.db.reader() as session:
         query = (
             select(Notice, Request.jurisdiction)
             .join(Request, Request.id == Notice.request_id)
@@ -167,9 +171,7 @@ async def notice_listing(
             "status": n.status,
             "released_at": _iso(n.released_at),
             "due_at": _iso(n.due_at),
-            "exception": held.get(n.request_id)
-            if n.status in ("scheduled", "suppressed")
-            else None,
+            "exception": held.get(n.request_id) if n.status in OPEN_NOTICE_STATES else None,
             "deliveries": n.deliveries,
             "delivered_at": _iso(n.delivered_at),
             "attempts": n.attempts,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
+from trustcenter.domain.rules import category_code
 from trustcenter.domain.submission import SubmissionDraft
 from trustcenter.plugins.api import ItemView, LegalBasisView, RequestView
 
@@ -46,22 +48,35 @@ def view_of_draft(
     )
 
 
-async def view_of_request(session: AsyncSession, row: Request) -> RequestView:
+async def target_items(
+    session: AsyncSession, request_id: uuid.UUID
+) -> list[tuple[Target, RequestedItem]]:
+    """A request's targets, each with its requested items, in the order plugins see them."""
+    rows = await session.execute(
+        select(Target, RequestedItem)
+        .join(RequestedItem, RequestedItem.target_id == Target.id)
+        .where(Target.request_id == request_id)
+        .order_by(Target.position, RequestedItem.info_type)
+    )
+    return [(t, i) for t, i in rows.all()]
+
+
+async def view_of_request(
+    session: AsyncSession,
+    row: Request,
+    pairs: Sequence[tuple[Target, RequestedItem]] | None = None,
+) -> RequestView:
+    """The stored request as plugins see it; with ``pairs`` (from :func:`target_items`) only
+    those items are shown, else every item of the request."""
     agency = await session.get(Agency, row.agency_id)
     basis = await session.get(LegalBasis, row.legal_basis_id)
     assert agency is not None and basis is not None
-    pairs = (
-        await session.execute(
-            select(Target, RequestedItem)
-            .join(RequestedItem, RequestedItem.target_id == Target.id)
-            .where(Target.request_id == row.id)
-            .order_by(Target.position, RequestedItem.info_type)
-        )
-    ).all()
+    if pairs is None:
+        pairs = await target_items(session, row.id)
     return RequestView(
         id=row.id,
         jurisdiction=row.jurisdiction,
-        category=row.category.upper(),
+        category=category_code(row.category),
         emergency=row.emergency,
         received_at=row.received_at,
         agency_kind=agency.kind,

@@ -1,58 +1,161 @@
-"""What a principal may read: requests and everything hanging off them, scoped by agency.
+"""What a principal may read: requests and everything hanging off them, scoped by agency, as
+views (``services.views``, ``services.view_records``), never rows.
 
 Another agency's request is indistinguishable from one that does not exist: every read goes
-through the principal's visibility, and unseen ids simply come back empty.
+through the principal's visibility, and unseen ids simply come back empty. The request list's
+filter and orderings are the domain's (``domain.queries``, re-exported here); the cursor a page
+ends with is this module's.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import READ_ALL_REQUESTS, REQUESTS_READ
-from trustcenter.db.models import (
-    Account,
-    Agency,
-    Disclosure,
-    LegalBasis,
-    Message,
-    Product,
-    Request,
-    RequestedItem,
-    Target,
-)
+from trustcenter.auth.principal import Principal, PrincipalKind
+from trustcenter.db.models import Agency, Disclosure, Message, Request, RequestedItem, Target
 from trustcenter.db.repositories import requests as repo
 from trustcenter.db.repositories import userdata
-from trustcenter.db.repositories.requests import Order, RequestFilter
-from trustcenter.db.session import Database
-from trustcenter.services.access import AccessDenied, require_authenticated
+from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, RequestFilter
+from trustcenter.services import audit, document_rules, findings, notices
+from trustcenter.services.access import authorize, request_scope, require_authenticated
+from trustcenter.services.deps import AppParts
+from trustcenter.services.view_records import (
+    FindingView,
+    NoticeExceptionView,
+    NoticeView,
+    finding_view,
+    notice_exception_view,
+    notice_view,
+)
+from trustcenter.services.views import (
+    AccountView,
+    AgencyView,
+    AuditEventView,
+    DisclosureView,
+    DocumentView,
+    ItemView,
+    LegalBasisView,
+    MessageView,
+    ProductView,
+    RequestView,
+    TargetView,
+    agency_view,
+    audit_event_view,
+    disclosure_view,
+    document_view,
+    item_view,
+    legal_basis_view,
+    message_view,
+    request_view,
+    subject_view,
+    target_view,
+)
+
+__all__ = [
+    "BadCursor",
+    "Order",
+    "RequestFilter",
+    "RequestPage",
+    "agencies_by_ids",
+    "audit_trails",
+    "count_requests",
+    "decode_cursor",
+    "disclosures_of",
+    "documents_of_bases",
+    "documents_of_messages",
+    "encode_cursor",
+    "findings_of",
+    "items_by_ids",
+    "items_of",
+    "legal_bases_by_ids",
+    "look_up",
+    "messages_of",
+    "notice_holds",
+    "notices_of",
+    "page_requests",
+    "requests_by_ids",
+    "subjects_of_targets",
+    "targets_by_ids",
+    "targets_of",
+]
 
 
-def request_scope(principal: Principal) -> uuid.UUID | None:
-    """The agency whose requests the principal may read (None: all), or AccessDenied."""
-    require_authenticated(principal)
-    if principal.is_staff:
-        if principal.has_any(READ_ALL_REQUESTS):
-            return None
-        raise AccessDenied(" or ".join(sorted(READ_ALL_REQUESTS)))
-    if principal.agency_id is None or not principal.has(REQUESTS_READ):
-        raise AccessDenied(REQUESTS_READ)
-    return principal.agency_id
+T = TypeVar("T")
+
+
+def _parts_scope(principal: Principal) -> uuid.UUID | None:
+    """Whose requests' parts (targets, items, legal basis, messages, documents, disclosure) the
+    principal reads, None: every agency's. An agency reads its own requests' parts, also where
+    a change it made answers with the request (without ``requests:read``); everyone else what
+    ``request_scope`` lets them read."""
+    if principal.kind is PrincipalKind.AGENCY and principal.agency_id is not None:
+        return principal.agency_id
+    return request_scope(principal)
+
+
+# --- the request list and its cursors ---------------------------------------------------------
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(request: RequestView, order: Order = Order.NEWEST) -> str:
+    """The opaque cursor of a page that ends with ``request``."""
+    if order is Order.QUEUE:
+        keys: list[Any] = ["q", request.emergency, request.deadline.isoformat(), str(request.id)]
+    else:
+        keys = ["n", request.received_at.isoformat(), str(request.id)]
+    return base64.urlsafe_b64encode(json.dumps(keys).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: Order = Order.NEWEST) -> After:
+    """Where the page after ``cursor`` starts; BadCursor unless this service gave it out for
+    ``order``."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        keys = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        after: After
+        if order is Order.QUEUE and keys[0] == "q" and len(keys) == 4:
+            after = QueueAfter(bool(keys[1]), datetime.fromisoformat(keys[2]), uuid.UUID(keys[3]))
+            at = after.deadline
+        elif order is Order.NEWEST and keys[0] == "n" and len(keys) == 3:
+            after = NewestAfter(datetime.fromisoformat(keys[1]), uuid.UUID(keys[2]))
+            at = after.received_at
+        else:
+            raise ValueError("cursor of another ordering")
+        if at.tzinfo is None:
+            raise ValueError("naive")
+        return after
+    except (ValueError, TypeError, IndexError, KeyError, json.JSONDecodeError) as exc:
+        raise BadCursor("the cursor is not one this service gave out for this ordering") from exc
 
 
 @dataclass(frozen=True, slots=True)
 class RequestPage:
-    rows: list[Request]
+    rows: list[RequestView]
     has_next: bool
 
 
+async def look_up(principal: Principal, find: Callable[[], Awaitable[T]]) -> T:
+    """An object by its id (``node``, ``request``) for a reader of requests: the caller who may
+    read none is refused (``request_scope``: rule "read_requests") before the id is looked at,
+    so what an id names tells nobody anything; ``find`` then reads through the loaders, which
+    answer an unseen id like a missing one."""
+    request_scope(principal)
+    return await find()
+
+
 async def page_requests(
-    db: Database,
+    app: AppParts,
     principal: Principal,
     where: RequestFilter,
     first: int,
@@ -60,98 +163,191 @@ async def page_requests(
     order: Order = Order.NEWEST,
 ) -> RequestPage:
     scope = request_scope(principal)
-    async with db.reader() as session:
+    start = decode_cursor(after, order) if after else None
+    async with app.db.reader() as session:
         rows, more = await repo.page(
-            session, agency_id=scope, where=where, first=first, after=after, order=order
+            session, agency_id=scope, where=where, first=first, after=start, order=order
         )
-    return RequestPage(rows, more)
+    return RequestPage([request_view(r) for r in rows], more)
 
 
-async def count_requests(db: Database, principal: Principal, where: RequestFilter) -> int:
+async def count_requests(app: AppParts, principal: Principal, where: RequestFilter) -> int:
     scope = request_scope(principal)
-    async with db.reader() as session:
+    async with app.db.reader() as session:
         return await repo.count(session, agency_id=scope, where=where)
 
 
 async def requests_by_ids(
-    db: Database, principal: Principal, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Request]:
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, RequestView]:
     scope = request_scope(principal)
-    async with db.reader() as session:
-        return await repo.by_ids(session, ids, scope)
-
-
-# The loaders below are only reached from a request the principal could already see.
-
-
-async def targets_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Target]]:
-    async with db.reader() as session:
-        return await repo.targets_for(session, ids)
-
-
-async def items_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[RequestedItem]]:
-    async with db.reader() as session:
-        return await repo.items_for(session, ids)
-
-
-async def legal_bases_by_ids(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LegalBasis]:
-    async with db.reader() as session:
-        return await repo.legal_bases(session, ids)
+    async with app.db.reader() as session:
+        rows = await repo.by_ids(session, ids, scope)
+    return {i: request_view(r) for i, r in rows.items()}
 
 
 async def agencies_by_ids(
-    db: Database, principal: Principal, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Agency]:
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, AgencyView]:
     """Staff see every agency; an agency sees itself only."""
     require_authenticated(principal)
     wanted = [i for i in ids if principal.is_staff or i == principal.agency_id]
     if not wanted:
         return {}
-    async with db.reader() as session:
+    async with app.db.reader() as session:
         rows = await session.scalars(select(Agency).where(Agency.id.in_(wanted)))
-        return {a.id: a for a in rows.all()}
+        return {a.id: agency_view(a, principal) for a in rows.all()}
 
 
-async def children_by_ids(
-    db: Database,
-    principal: Principal,
-    model: type[Target] | type[RequestedItem],
-    ids: Sequence[uuid.UUID],
-) -> dict[uuid.UUID, Target | RequestedItem]:
-    """Targets or items by id, only where the principal may see their request."""
+async def targets_by_ids(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, TargetView]:
+    """Targets by id, only where the principal may see their request."""
     scope = request_scope(principal)
-    if not ids:
-        return {}
-    stmt = select(model).join(Request, Request.id == model.request_id).where(model.id.in_(ids))
-    if scope is not None:
-        stmt = stmt.where(Request.agency_id == scope)
-    async with db.reader() as session:
-        rows = cast(Sequence[Target | RequestedItem], (await session.scalars(stmt)).all())
-        return {row.id: row for row in rows}
+    async with app.db.reader() as session:
+        rows = await repo.children_by_ids(session, Target, ids, scope)
+    return {i: target_view(r) for i, r in rows.items()}
+
+
+async def items_by_ids(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ItemView]:
+    """Requested items by id, only where the principal may see their request."""
+    scope = request_scope(principal)
+    async with app.db.reader() as session:
+        rows = await repo.children_by_ids(session, RequestedItem, ids, scope)
+    return {i: item_view(r) for i, r in rows.items()}
 
 
 async def subjects_of_targets(
-    db: Database, principal: Principal, targets: Sequence[Target]
-) -> dict[uuid.UUID, Account | Product | None]:
+    app: AppParts, principal: Principal, targets: Sequence[TargetView]
+) -> dict[uuid.UUID, AccountView | ProductView | None]:
     """The account or product a target names, as the company holds it (staff only)."""
-    require_authenticated(principal)
-    if not (principal.is_staff and principal.has_any(READ_ALL_REQUESTS)):
-        raise AccessDenied(" or ".join(sorted(READ_ALL_REQUESTS)))
-    async with db.reader() as session:
-        return await userdata.subjects_for(session, targets)
+    authorize(principal, "read_subjects")
+    # the lookup reads what a target names; these rows are never added to a session
+    named = [
+        Target(id=t.id, identifier_type=t.identifier_type.value, identifier=t.identifier)
+        for t in targets
+    ]
+    async with app.db.reader() as session:
+        found = await userdata.subjects_for(session, named)
+    return {i: subject_view(s) for i, s in found.items()}
 
 
-async def messages_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Message]]:
-    out: dict[uuid.UUID, list[Message]] = {i: [] for i in ids}
-    async with db.reader() as session:
-        stmt = select(Message).where(Message.request_id.in_(ids)).order_by(Message.created_at)
-        for m in (await session.scalars(stmt)).all():
-            out[m.request_id].append(m)
+# --- what hangs off a request, by the request's (or its parts') ids ---------------------------
+# Each read keeps to the requests whose parts the principal reads (``_parts_scope``), in the
+# same one statement: an agency's filtered by the request's agency, staff's unfiltered.
+
+
+async def targets_of(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[TargetView]]:
+    scope = _parts_scope(principal)
+    async with app.db.reader() as session:
+        rows = await repo.targets_for(session, ids, scope)
+    return {i: [target_view(t) for t in ts] for i, ts in rows.items()}
+
+
+async def items_of(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ItemView]]:
+    scope = _parts_scope(principal)
+    async with app.db.reader() as session:
+        rows = await repo.items_for(session, ids, scope)
+    return {i: [item_view(t) for t in ts] for i, ts in rows.items()}
+
+
+async def legal_bases_by_ids(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LegalBasisView]:
+    scope = _parts_scope(principal)
+    async with app.db.reader() as session:
+        rows = await repo.legal_bases(session, ids, scope)
+    return {i: legal_basis_view(b) for i, b in rows.items()}
+
+
+async def messages_of(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[MessageView]]:
+    scope = _parts_scope(principal)
+    out: dict[uuid.UUID, list[MessageView]] = {i: [] for i in ids}
+    stmt = select(Message.__table__).where(Message.request_id.in_(ids))
+    if scope is not None:
+        stmt = stmt.join(Request, Request.id == Message.request_id).where(
+            Request.agency_id == scope
+        )
+    async with app.db.reader() as session:
+        rows = (await session.execute(stmt.order_by(Message.created_at))).all()
+    for m in rows:
+        out[m.request_id].append(message_view(m))
     return out
 
 
-async def disclosures_of(db: Database, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Disclosure]:
-    """Released packages by request id (only reached from a request the principal can see)."""
-    async with db.reader() as session:
-        rows = await session.scalars(select(Disclosure).where(Disclosure.request_id.in_(ids)))
-        return {d.request_id: d for d in rows.all()}
+async def disclosures_of(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, DisclosureView]:
+    """Released packages by request id."""
+    scope = _parts_scope(principal)
+    stmt = select(Disclosure.__table__).where(Disclosure.request_id.in_(ids))
+    if scope is not None:
+        stmt = stmt.where(Disclosure.agency_id == scope)
+    async with app.db.reader() as session:
+        rows = (await session.execute(stmt)).all()
+    return {d.request_id: disclosure_view(d) for d in rows}
+
+
+async def documents_of_bases(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DocumentView]]:
+    """The documents attached to each legal basis, oldest first."""
+    return await _documents(app, principal, "legal_basis_id", ids)
+
+
+async def documents_of_messages(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DocumentView]]:
+    """The documents attached to each message, oldest first."""
+    return await _documents(app, principal, "message_id", ids)
+
+
+async def _documents(
+    app: AppParts, principal: Principal, column: str, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DocumentView]]:
+    scope = _parts_scope(principal)
+    found = await document_rules.documents_by(app.db, column, ids)
+    return {
+        i: [document_view(d) for d in docs if scope is None or d.agency_id == scope]
+        for i, docs in found.items()
+    }
+
+
+# --- staff reads, each checked by the service that keeps the records --------------------------
+
+
+async def audit_trails(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[AuditEventView]]:
+    found = await audit.trails(app.db, principal, ids)
+    return {i: [audit_event_view(e) for e in events] for i, events in found.items()}
+
+
+async def findings_of(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[FindingView]]:
+    found = await findings.findings_of(app, principal, ids)
+    return {i: [finding_view(f) for f in rows] for i, rows in found.items()}
+
+
+async def notices_of(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[NoticeView]]:
+    found = await notices.notices_of(app.db, principal, ids)
+    return {i: [notice_view(n) for n in rows] for i, rows in found.items()}
+
+
+async def notice_holds(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, NoticeExceptionView]:
+    """The exception holding each request's notices back today."""
+    found = await notices.holds_of(app.db, app.clock, principal, ids)
+    return {i: notice_exception_view(e) for i, e in found.items()}

@@ -1,47 +1,44 @@
 """Transparency reports: build a draft from the database, publish it as an immutable version,
 read published versions (public), and keep the dated statement.
 
-``principal`` None means an operator at the CLI; otherwise the scope ``reports`` is needed to
-build or publish and ``admin`` to confirm the statement."""
+Building, publishing and reading the draft need the scope ``reports``, confirming the statement
+``admin`` (``services.access.RULES``); the command line acts as an operator with those."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import ADMIN, REPORTS
 from trustcenter.clock import Clock
 from trustcenter.db.models import ReportStatement, TransparencyReport
 from trustcenter.db.repositories.audit import record
 from trustcenter.db.repositories.report import compute
-from trustcenter.db.session import Database
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.report import METHOD_VERSION, canonical, figures_sha256, shape
 from trustcenter.domain.report_policy import (
     Exclusion,
+    correction_changelog,
+    no_draft_refusals,
     publishing_refusals,
     settle_exclusions,
     year_end,
 )
-from trustcenter.services.access import require_scope
+from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
+
+if TYPE_CHECKING:
+    from trustcenter.db.session import Database
+    from trustcenter.services.deps import AppParts
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_STATEMENT = 4000
-
-
-def _actor(principal: Principal | None, scope: str) -> Actor:
-    if principal is None:
-        return Actor.operator()
-    require_scope(principal, scope)
-    return actor_of(principal)
 
 
 def _check_year(year: int, clock: Clock) -> None:
@@ -62,9 +59,8 @@ class PublishedReport:
 
 
 async def build_report(
-    db: Database,
-    clock: Clock,
-    principal: Principal | None,
+    app: AppParts,
+    principal: Principal,
     year: int,
     excluded: Collection[Exclusion | str],
     on_step: Callable[[str], None] | None = None,
@@ -72,9 +68,11 @@ async def build_report(
     """Compute ``year``'s figures in the database and store them as the year's draft (a draft
     built before is replaced; published versions are never touched).
 
-    ``excluded``: the exclusions from configuration and plugins; CN is added whatever they say,
-    and any other without a written reason (a bare code) stops the build."""
-    actor = _actor(principal, REPORTS)
+    ``excluded``: the exclusions from configuration and plugins (``app.report_exclusions()``);
+    CN is added whatever they say, and any other without a written reason (a bare code) stops
+    the build."""
+    authorize(principal, "build_report")
+    db, clock, actor = app.db, app.clock, actor_of(principal)
     _check_year(year, clock)
     exclusions = settle_exclusions(excluded)
     step = on_step or (lambda _name: None)
@@ -136,19 +134,16 @@ async def _store_draft(
 
 
 async def publish_report(
-    db: Database,
-    clock: Clock,
-    principal: Principal | None,
-    year: int,
-    changelog: str | None = None,
+    app: AppParts, principal: Principal, year: int, changelog: str | None = None
 ) -> TransparencyReport:
     """Publish the year's draft as the next version: only once the year has ended (UTC) and
     with the statement confirmed after it ended (carried by the draft). A correction (any
     version after the first) needs a changelog saying what changed; identical figures are not
     published twice."""
-    actor = _actor(principal, REPORTS)
+    authorize(principal, "publish_report")
+    clock, actor = app.clock, actor_of(principal)
     _check_year(year, clock)
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         draft = await session.scalar(
             select(TransparencyReport)
             .where(TransparencyReport.year == year, TransparencyReport.status == "draft")
@@ -156,31 +151,18 @@ async def publish_report(
         )
         now = clock.now()
         if draft is None:
-            missing = [p for p in publishing_refusals(year, now, now) if p.field == "year"]
-            raise DomainError(
-                [*missing, Problem("year", f"no draft for {year}: build it first",
-                                   ErrorCode.NOT_FOUND)]
-            )  # fmt: skip
+            raise DomainError(no_draft_refusals(year, now))
         refusals = publishing_refusals(year, now, draft.statement_confirmed_at)
         if refusals:
             raise DomainError(await _explained(session, year, draft, refusals))
         previous = await _newest_published(session, year)
-        note = (changelog or "").strip() or None
-        if previous is not None:
-            if previous.figures_sha256 == draft.figures_sha256 and (
-                previous.statement == draft.statement
-            ):
-                raise DomainError.single(
-                    "year",
-                    f"version {previous.version} already has these figures",
-                    ErrorCode.CONFLICT,
-                )
-            if note is None:
-                raise DomainError.single(
-                    "changelog",
-                    "a correction needs a changelog saying what changed",
-                    ErrorCode.INVALID_INPUT,
-                )
+        note = correction_changelog(
+            changelog,
+            previous.version if previous is not None else None,
+            previous is not None
+            and previous.figures_sha256 == draft.figures_sha256
+            and previous.statement == draft.statement,
+        )
         draft.status, draft.published_at, draft.published_by = "published", clock.now(), actor.id
         draft.changelog = note
         await record(
@@ -230,8 +212,15 @@ async def _newest_published(session: Any, year: int) -> TransparencyReport | Non
     return found
 
 
-async def published(db: Database, year: int, version: int | None = None) -> PublishedReport | None:
+async def published(
+    app: AppParts, principal: Principal, year: int, version: int | None = None
+) -> PublishedReport | None:
     """Public: the newest published version of ``year`` (or the one asked for)."""
+    authorize(principal, "read_published_report")
+    return await _published(app.db, year, version)
+
+
+async def _published(db: Database, year: int, version: int | None) -> PublishedReport | None:
     async with db.reader() as session:
         if version is None:
             row = await _newest_published(session, year)
@@ -246,9 +235,10 @@ async def published(db: Database, year: int, version: int | None = None) -> Publ
     return PublishedReport(row) if row else None
 
 
-async def versions(db: Database, year: int) -> list[TransparencyReport]:
+async def versions(app: AppParts, principal: Principal, year: int) -> list[TransparencyReport]:
     """Public: every published version of ``year``, oldest first."""
-    async with db.reader() as session:
+    authorize(principal, "read_published_report")
+    async with app.db.reader() as session:
         rows = await session.scalars(
             select(TransparencyReport)
             .where(TransparencyReport.year == year, TransparencyReport.status == "published")
@@ -257,9 +247,10 @@ async def versions(db: Database, year: int) -> list[TransparencyReport]:
         return list(rows.all())
 
 
-async def published_years(db: Database) -> list[int]:
+async def published_years(app: AppParts, principal: Principal) -> list[int]:
     """Public: the years with a published report, newest first."""
-    async with db.reader() as session:
+    authorize(principal, "read_published_report")
+    async with app.db.reader() as session:
         rows = await session.scalars(
             select(TransparencyReport.year)
             .distinct()
@@ -269,9 +260,10 @@ async def published_years(db: Database) -> list[int]:
         return list(rows.all())
 
 
-async def draft(db: Database, principal: Principal | None, year: int) -> TransparencyReport | None:
-    _actor(principal, REPORTS)
-    async with db.reader() as session:
+async def draft(app: AppParts, principal: Principal, year: int) -> TransparencyReport | None:
+    """The year's unpublished draft, if one was built."""
+    authorize(principal, "read_draft_report")
+    async with app.db.reader() as session:
         found: TransparencyReport | None = await session.scalar(
             select(TransparencyReport).where(
                 TransparencyReport.year == year, TransparencyReport.status == "draft"
@@ -287,18 +279,17 @@ async def _current_statement(session: Any) -> ReportStatement | None:
     return found
 
 
-async def confirm_statement(
-    db: Database, clock: Clock, principal: Principal | None, text: str
-) -> ReportStatement:
+async def confirm_statement(app: AppParts, principal: Principal, text: str) -> ReportStatement:
     """An admin confirms (or rewords) the public statement; the next draft carries it with the
     date of this confirmation."""
-    actor = _actor(principal, ADMIN)
+    authorize(principal, "confirm_report_statement")
+    clock, actor = app.clock, actor_of(principal)
     text = text.strip()
     if not text or len(text) > MAX_STATEMENT:
         raise DomainError.single(
             "text", f"must be 1 to {MAX_STATEMENT} characters", ErrorCode.INVALID_INPUT
         )
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         statement = ReportStatement(text=text, confirmed_at=clock.now(), confirmed_by=actor.id)
         session.add(statement)
         await session.flush()

@@ -1,7 +1,8 @@
 """What reviewers do: start a review, ask the agency to clarify, decide item by item, close.
 
-Each use case needs the ``review`` scope, runs in one transaction, checks the request's state
-through the lifecycle and, where the caller sends one, its version."""
+Each use case is authorized first (``services.access``: the ``review`` scope), runs in one
+transaction, checks the request's state through the lifecycle and, where the caller sends one,
+its version."""
 
 from __future__ import annotations
 
@@ -14,24 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import REVIEW
 from trustcenter.clock import Clock
 from trustcenter.db.models import Request, RequestedItem, Target
 from trustcenter.db.repositories.userdata import premium_by_target, resolve_subjects
-from trustcenter.db.session import Database
-from trustcenter.domain.decisions import (
-    Decision,
-    ItemView,
-    check_decision,
-    operation_for,
-)
+from trustcenter.domain.deciding import check_decisions, questions, stored_reason
+from trustcenter.domain.decisions import Decision, ItemView, ReasonVocabulary, operation_for
 from trustcenter.domain.enums import DecisionOutcome, InfoType
-from trustcenter.domain.errors import DomainError, ErrorCode, Problem
-from trustcenter.domain.lifecycle import Operation, RequestStatus
-from trustcenter.plugins.host import PluginHost, builtin_host
+from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.lifecycle import Activity, Operation
+from trustcenter.plugins.host import PluginHost
 from trustcenter.services import findings
-from trustcenter.services.access import require_scope
+from trustcenter.services.access import authorize
 from trustcenter.services.changes import apply, lock_request, post_message, require_text
+from trustcenter.services.deps import AppParts
 from trustcenter.services.document_rules import refuse_approval_without_document
 from trustcenter.services.plugin_views import view_of_request
 
@@ -44,7 +40,7 @@ class ItemDecision:
 
 def _store(item: RequestedItem, decision: Decision, by: str, clock: Clock) -> None:
     item.outcome = decision.outcome.value
-    item.reason_code = decision.reason_code.strip().lower() if decision.reason_code else None
+    item.reason_code = stored_reason(decision.reason_code)
     item.explanation = (decision.explanation or "").strip() or None
     item.approved_from = decision.approved_from
     item.approved_to = decision.approved_to
@@ -94,20 +90,19 @@ async def _resolve_targets(session: AsyncSession, clock: Clock, request_id: uuid
 
 
 async def start_review(
-    db: Database,
-    clock: Clock,
-    principal: Principal,
-    request_id: uuid.UUID,
-    version: int | None = None,
-    plugins: PluginHost | None = None,
+    app: AppParts, principal: Principal, request_id: uuid.UUID, version: int | None = None
 ) -> Request:
     """RECEIVED -> IN_REVIEW. Every target is looked up once and what it names is recorded.
     What the lookup tells (an identifier naming nothing, D asked of an account without a
     premium service) becomes a finding for the reviewer, never an answer: only a person
     decides an item."""
-    require_scope(principal, REVIEW)
-    async with db.transaction() as session:
-        row = await lock_request(session, principal, request_id, version, agency_only=False)
+    authorize(principal, "start_review")
+    clock = app.clock
+    async with app.db.transaction() as session:
+        row = await lock_request(
+            session, principal, request_id, version, agency_only=False,
+            operation=Operation.START_REVIEW,
+        )  # fmt: skip
         looked_up = await _resolve_targets(session, clock, row.id)
         await apply(
             session,
@@ -118,88 +113,54 @@ async def start_review(
             "review.started",
             {"targets_looked_up": looked_up},
         )
-        await findings.recompute(session, clock, principal, row, plugins or builtin_host())
+        await findings.recompute(session, clock, principal, row, app.plugins)
     return row
 
 
 async def ask_clarification(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
     principal: Principal,
     request_id: uuid.UUID,
     message: str,
     version: int | None = None,
 ) -> Request:
     """IN_REVIEW -> CLARIFICATION_REQUESTED, with the question in the request's thread."""
-    require_scope(principal, REVIEW)
+    authorize(principal, "ask_clarification")
     body = require_text("message", message)
-    async with db.transaction() as session:
-        row = await lock_request(session, principal, request_id, version, agency_only=False)
-        await apply(
-            session, clock, principal, row, Operation.ASK_CLARIFICATION, "clarification.requested"
+    clock = app.clock
+    async with app.db.transaction() as session:
+        operation = Operation.ASK_CLARIFICATION
+        row = await lock_request(
+            session, principal, request_id, version, agency_only=False, operation=operation
         )
+        await apply(session, clock, principal, row, operation, "clarification.requested")
         await post_message(session, clock, principal, row, body)
     return row
 
 
 async def decide(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
     principal: Principal,
     request_id: uuid.UUID,
     version: int,
     decisions: Sequence[ItemDecision],
-    plugins: PluginHost | None = None,
 ) -> Request:
     """Record one decision per item; once every item is decided the request's status follows
     from them (any QUESTION asks the agency to clarify, with the explanations as the message)."""
-    require_scope(principal, REVIEW)
+    authorize(principal, "decide")
     if not decisions:
         raise DomainError.single("decisions", "decide at least one item", ErrorCode.INVALID_INPUT)
-    host = plugins or builtin_host()
-    reasons = host.reason_vocabulary()
-    async with db.transaction() as session:
-        row = await lock_request(session, principal, request_id, version, agency_only=False)
-        if RequestStatus(row.status) is not RequestStatus.IN_REVIEW:
-            raise DomainError.single(
-                "requestId",
-                f"decisions are made while a request is IN_REVIEW; this one is "
-                f"{RequestStatus(row.status).name}",
-                ErrorCode.INVALID_TRANSITION,
-            )
-        items, premium = await _items_with_premium(session, row.id)
-        by_id = {i.id: i for i in items}
-        problems: list[Problem] = []
-        seen: set[uuid.UUID] = set()
-        for n, d in enumerate(decisions):
-            path = f"decisions[{n}]"
-            item = by_id.get(d.item_id) if d.item_id else None
-            if item is None or d.item_id in seen:
-                problems.append(
-                    Problem(
-                        f"{path}.itemId",
-                        "not an item of this request, or named twice",
-                        ErrorCode.NOT_FOUND,
-                    )
-                )
-                continue
-            seen.add(item.id)
-            view = ItemView(
-                InfoType(item.info_type),
-                item.range_from,
-                item.range_to,
-                premium.get(item.target_id),
-            )
-            problems += check_decision(path, d.decision, view, reasons)
-        if problems:
-            raise DomainError(problems)
-        await refuse_approval_without_document(
-            session, host, row, [d.decision.outcome for d in decisions]
+    clock, plugins = app.clock, app.plugins
+    reasons = plugins.reason_vocabulary()
+    async with app.db.transaction() as session:
+        row = await lock_request(
+            session, principal, request_id, version, agency_only=False, operation=Activity.DECIDE
         )
-        for d in decisions:
-            _store(by_id[d.item_id], d.decision, principal.client_id or "", clock)  # type: ignore[index]
-        outcomes = [DecisionOutcome(i.outcome) if i.outcome else None for i in items]
-        operation = operation_for(outcomes)
+        items = await _record_decisions(session, clock, principal, plugins, row, decisions, reasons)
+        operation = operation_for(
+            [DecisionOutcome(i.outcome) if i.outcome else None for i in items]
+        )
+        by_id = {i.id: i for i in items}
         summary = {
             "decisions": [
                 {
@@ -211,30 +172,52 @@ async def decide(
             ]
         }
         await apply(session, clock, principal, row, operation, "request.decided", summary)
-        await findings.recompute(session, clock, principal, row, host)
-        await host.after_decision(await view_of_request(session, row), row.status.upper())
+        await findings.recompute(session, clock, principal, row, plugins)
+        await plugins.after_decision(await view_of_request(session, row), row.status.upper())
         if operation is Operation.ASK_CLARIFICATION:
-            questions = [
-                i.explanation
-                for i in items
-                if i.outcome == DecisionOutcome.QUESTION.value and i.explanation
-            ]
-            await post_message(session, clock, principal, row, "\n\n".join(questions))
+            asked = questions((i.outcome, i.explanation) for i in items)
+            await post_message(session, clock, principal, row, asked)
     return row
 
 
-async def close(
-    db: Database,
+async def _record_decisions(
+    session: AsyncSession,
     clock: Clock,
     principal: Principal,
-    request_id: uuid.UUID,
-    version: int | None = None,
+    host: PluginHost,
+    row: Request,
+    decisions: Sequence[ItemDecision],
+    reasons: ReasonVocabulary,
+) -> list[RequestedItem]:
+    """Check the decisions against the request's items and store them; every item of the
+    request, locked, with its decision as it stands now."""
+    items, premium = await _items_with_premium(session, row.id)
+    views = {
+        i.id: ItemView(InfoType(i.info_type), i.range_from, i.range_to, premium.get(i.target_id))
+        for i in items
+    }
+    problems = check_decisions([(d.item_id, d.decision) for d in decisions], views, reasons)
+    if problems:
+        raise DomainError(problems)
+    await refuse_approval_without_document(
+        session, host, row, [d.decision.outcome for d in decisions]
+    )
+    by_id = {i.id: i for i in items}
+    for d in decisions:
+        _store(by_id[d.item_id], d.decision, principal.client_id or "", clock)  # type: ignore[index]
+    return items
+
+
+async def close(
+    app: AppParts, principal: Principal, request_id: uuid.UUID, version: int | None = None
 ) -> Request:
     """DISCLOSED, OBJECTED or REJECTED -> CLOSED."""
-    require_scope(principal, REVIEW)
-    async with db.transaction() as session:
-        row = await lock_request(session, principal, request_id, version, agency_only=False)
-        await apply(session, clock, principal, row, Operation.CLOSE, "request.closed")
+    authorize(principal, "close")
+    async with app.db.transaction() as session:
+        row = await lock_request(
+            session, principal, request_id, version, agency_only=False, operation=Operation.CLOSE
+        )
+        await apply(session, app.clock, principal, row, Operation.CLOSE, "request.closed")
     return row
 
 
@@ -257,17 +240,12 @@ def decision_from(
 
 
 async def extend_hold(
-    db: Database,
-    clock: Clock,
-    principal: Principal,
-    request_id: uuid.UUID,
-    justification: str,
-    plugins: PluginHost | None = None,
+    app: AppParts, principal: Principal, request_id: uuid.UUID, justification: str
 ) -> Request:
     """Extend how long the named data is preserved, as the plugin that set the hold allows."""
-    require_scope(principal, REVIEW)
+    authorize(principal, "extend_hold")
     reason = require_text("justification", justification)
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         row = await lock_request(session, principal, request_id, None, agency_only=False)
         if row.hold_until is None:
             raise DomainError.single(
@@ -275,7 +253,7 @@ async def extend_hold(
                 "this request holds no data to extend",
                 ErrorCode.HOLD_EXTENSION_REFUSED,
             )
-        answer = await (plugins or builtin_host()).extend_hold(
+        answer = await app.plugins.extend_hold(
             await view_of_request(session, row), row.hold_until, row.hold_extensions
         )
         if answer is None or answer[1].until is None:
@@ -290,7 +268,7 @@ async def extend_hold(
         row.hold_extensions += 1
         await apply(
             session,
-            clock,
+            app.clock,
             principal,
             row,
             None,

@@ -7,41 +7,34 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
-from trustcenter.auth.scopes import ADMIN
-from trustcenter.clock import Clock
 from trustcenter.db.models import Vendor, VendorAttestation
-from trustcenter.db.session import Database
-from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.submission import MAX_NAME
-from trustcenter.services.access import require_scope
+from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of, record
 
-
-def _actor(principal: Principal | None) -> Actor:
-    if principal is None:
-        return Actor.operator()
-    require_scope(principal, ADMIN)
-    return actor_of(principal)
+if TYPE_CHECKING:
+    from trustcenter.services.deps import AppParts
 
 
 async def create_vendor(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
+    principal: Principal,
     *,
     name: str,
     info_types: Iterable[InfoType],
     same_standards_clause: bool,
-    principal: Principal | None = None,
 ) -> Vendor:
-    """Register a vendor (admin; ``principal`` None means an operator at the CLI)."""
-    actor = _actor(principal)
+    """Register a vendor (admin)."""
+    authorize(principal, "create_vendor")
+    clock = app.clock
     types = sorted({t.value for t in info_types})
     problems: list[Problem] = []
     if not name.strip() or len(name.strip()) > MAX_NAME:
@@ -62,7 +55,7 @@ async def create_vendor(
         same_standards_clause=same_standards_clause,
         created_at=clock.now(),
     )
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         if await session.scalar(select(Vendor.id).where(Vendor.name == vendor.name)):
             raise DomainError.single("name", "a vendor with this name exists", ErrorCode.CONFLICT)
         session.add(vendor)
@@ -70,7 +63,7 @@ async def create_vendor(
         await record(
             session,
             clock,
-            actor,
+            actor_of(principal),
             "vendor.created",
             ("vendor", vendor.id),
             data={
@@ -83,17 +76,17 @@ async def create_vendor(
 
 
 async def record_attestation(
-    db: Database,
-    clock: Clock,
+    app: AppParts,
+    principal: Principal,
     vendor_id: uuid.UUID,
     *,
     reference: str,
     expires_at: datetime,
     note: str | None = None,
-    principal: Principal | None = None,
 ) -> VendorAttestation:
     """Record the vendor's confirmation that it follows the same standards, until expiry."""
-    actor = _actor(principal)
+    authorize(principal, "record_vendor_attestation")
+    actor, clock = actor_of(principal), app.clock
     now = clock.now()
     if not reference.strip():
         raise DomainError.single("reference", "is required", ErrorCode.INVALID_INPUT)
@@ -103,7 +96,7 @@ async def record_attestation(
         )
     if expires_at <= now:
         raise DomainError.single("expiresAt", "must be in the future", ErrorCode.INVALID_INPUT)
-    async with db.transaction() as session:
+    async with app.db.transaction() as session:
         vendor = await session.get(Vendor, vendor_id)
         if vendor is None:
             raise DomainError.single("vendorId", "no such vendor", ErrorCode.NOT_FOUND)
@@ -160,8 +153,10 @@ async def vendor_statuses(session: AsyncSession) -> list[VendorStatus]:
     return [VendorStatus(v, until) for v, until in rows]
 
 
-async def list_vendors(db: Database) -> list[VendorStatus]:
-    async with db.reader() as session:
+async def list_vendors(app: AppParts, principal: Principal) -> list[VendorStatus]:
+    """Every vendor with its newest attestation (staff reviewing or administering)."""
+    authorize(principal, "list_vendors")
+    async with app.db.reader() as session:
         return await vendor_statuses(session)
 
 

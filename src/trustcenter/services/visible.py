@@ -4,14 +4,19 @@ verified an agency."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.auth.scopes import REQUESTS_SUBMIT, REVIEW
-from trustcenter.db.models import Agency, RequestedItem
+from trustcenter.db.models import Agency
 from trustcenter.domain.decisions import Reading, ReasonVocabulary, read_decision
 from trustcenter.domain.lifecycle import Operation, Party, RequestStatus, allowed_operations
 
+if TYPE_CHECKING:
+    from trustcenter.services.views import ItemView
 
-def item_decision(principal: Principal, item: RequestedItem, reasons: ReasonVocabulary) -> Reading:
+
+def item_decision(principal: Principal, item: ItemView, reasons: ReasonVocabulary) -> Reading:
     """The item's outcome, reason code and explanation as ``principal`` reads them: staff read
     what the reviewer decided; anyone else reads NO_RESPONSIVE_DATA, with one fixed sentence,
     for an item refused because of the account's state (unknown identifier, data not held, no

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
+from trustcenter.services.clients import principal_for
 from trustcenter.web import disclosures, documents, oauth, oauth_endpoints, transparency
 from trustcenter.web.authentication import BearerBackend, on_auth_error
 from trustcenter.web.graphql_app import GraphQLApp
@@ -70,7 +72,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             ),
             Middleware(
                 AuthenticationMiddleware,
-                backend=BearerBackend(container.validator, container.db),
+                backend=BearerBackend(container.validator, partial(principal_for, container.db)),
                 on_error=on_auth_error,
             ),
         ],

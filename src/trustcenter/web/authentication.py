@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.authentication import (
     AuthCredentials,
@@ -14,11 +15,13 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
 from trustcenter.auth.principal import ANONYMOUS, Principal
-from trustcenter.auth.tokens import InvalidToken, TokenValidator
-from trustcenter.db.session import Database
-from trustcenter.services.clients import principal_for
+from trustcenter.auth.tokens import AccessClaims, InvalidToken, TokenValidator
 
 log = logging.getLogger("trustcenter.auth")
+
+#: who a valid token speaks for as of now, None for no one (``services.clients.principal_for``
+#: bound to the database)
+PrincipalLookup = Callable[[AccessClaims], Awaitable[Principal | None]]
 
 
 class PrincipalUser(BaseUser):
@@ -35,9 +38,9 @@ class PrincipalUser(BaseUser):
 
 
 class BearerBackend(AuthenticationBackend):
-    def __init__(self, validator: TokenValidator, db: Database) -> None:
+    def __init__(self, validator: TokenValidator, principal_for: PrincipalLookup) -> None:
         self.validator = validator
-        self.db = db
+        self.principal_for = principal_for
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser]:
         header = conn.headers.get("authorization")
@@ -52,7 +55,7 @@ class BearerBackend(AuthenticationBackend):
         except InvalidToken as exc:
             log.info("token refused: %s", exc.reason)
             raise AuthenticationError("the access token is invalid or expired") from exc
-        principal = await principal_for(self.db, claims)
+        principal = await self.principal_for(claims)
         if principal is None:
             log.info("token refused: client %s revoked or suspended", claims.client_id)
             raise AuthenticationError("the client of this token may no longer call the service")

@@ -18,6 +18,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from trustcenter.domain.rules import stored_category
+
 #: vertical layout of one bar, in px: its label's baseline, the bar's top and height, the row
 ROW, LABEL_Y, BAR_Y, BAR_H, PAD = 46, 15, 22, 16, 4
 #: the share of the width (%) the longest bar takes; the rest holds its value label
@@ -102,7 +104,8 @@ def bar_chart(
 
 
 def category_colour(category: str) -> str:
-    return CATEGORY_COLOURS.get(category.lower(), GREY)  # upper case since method 2026.2
+    """Codes are upper case since method 2026.2, lower case in reports built before."""
+    return CATEGORY_COLOURS.get(stored_category(category), GREY)
 
 
 def requests_by_category(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from trustcenter.auth.principal import Principal
 from trustcenter.bootstrap import Container
 from trustcenter.services.disclosure import DisclosureNotFound, open_for_download
-from trustcenter.web.sealed import SealedRoute, serve
+from trustcenter.web.sealed import Opened, SealedRoute, serve
 
 ROUTE = SealedRoute(
     what="disclosure",
@@ -23,7 +25,10 @@ ROUTE = SealedRoute(
 
 
 def routes(container: Container) -> list[Route]:
+    async def opener(principal: Principal, disclosure_id: uuid.UUID) -> Opened:
+        return await open_for_download(container, principal, disclosure_id)
+
     async def download(request: Request) -> Response:
-        return await serve(request, ROUTE, container, open_for_download)
+        return await serve(request, ROUTE, opener)
 
     return [Route("/disclosures/{id}", download, methods=["GET"])]

@@ -9,11 +9,13 @@ stream through ``web.sealed``, like disclosure packages."""
 from __future__ import annotations
 
 import logging
+import uuid
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from trustcenter.auth.principal import Principal
 from trustcenter.bootstrap import Container
 from trustcenter.services.access import AccessDenied, NotAuthenticated
 from trustcenter.services.documents import (
@@ -25,7 +27,7 @@ from trustcenter.services.documents import (
 )
 from trustcenter.web.authentication import principal_of
 from trustcenter.web.limits import BodyTooLarge
-from trustcenter.web.sealed import SealedRoute, serve, unauthenticated
+from trustcenter.web.sealed import Opened, SealedRoute, serve, unauthenticated
 
 #: the refusal of a body that is not an acceptable document: (error, status)
 REFUSED = {
@@ -68,14 +70,7 @@ def routes(container: Container) -> list[Route]:
         if not principal.authenticated:
             return unauthenticated("requests:submit")
         try:
-            document = await upload(
-                container.db,
-                container.clock,
-                principal,
-                container.disclosure_keys,
-                request.stream(),
-                limit,
-            )
+            document = await upload(container, principal, request.stream(), limit)
         except NotAuthenticated:
             return unauthenticated("requests:submit")
         except AccessDenied:
@@ -106,8 +101,11 @@ def routes(container: Container) -> list[Route]:
             headers={"Location": f"/documents/{document.id}"},
         )
 
+    async def opener(principal: Principal, document_id: uuid.UUID) -> Opened:
+        return await open_document(container, principal, document_id)
+
     async def get(request: Request) -> Response:
-        return await serve(request, ROUTE, container, open_document)
+        return await serve(request, ROUTE, opener)
 
     return [
         Route("/documents", post, methods=["POST"]),

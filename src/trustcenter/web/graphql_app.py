@@ -21,10 +21,12 @@ from strawberry.http import GraphQLRequestData
 
 from trustcenter.auth.throttle import storage_for
 from trustcenter.bootstrap import Container
+from trustcenter.config import Settings
 from trustcenter.graphql.context import Context
 from trustcenter.graphql.cost import Budget, rate_limited
 from trustcenter.graphql.loaders import Loaders
 from trustcenter.graphql.schema import build_schema
+from trustcenter.services.deps import GraphQLLimits
 from trustcenter.web.authentication import principal_of
 from trustcenter.web.graphql_gate import ClientGone, GateLimits, Refused, admit, read_body
 
@@ -32,13 +34,32 @@ from trustcenter.web.graphql_gate import ClientGone, GateLimits, Refused, admit,
 _ADMITTED: ContextVar[GraphQLRequestData | None] = ContextVar("admitted", default=None)
 
 
+def graphql_limits(settings: Settings) -> GraphQLLimits:
+    """The GraphQL schema's limits and the callers' budgets, as configured."""
+    return GraphQLLimits(
+        production=settings.production,
+        max_query_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        default_page_size=settings.default_page_size,
+        max_page_size=settings.max_page_size,
+        max_query_cost=settings.max_query_cost,
+        cost_per_minute=settings.graphql_cost_per_minute,
+        requests_per_minute=settings.graphql_requests_per_minute,
+        anonymous_cost_per_minute=settings.graphql_anonymous_cost_per_minute,
+        anonymous_requests_per_minute=settings.graphql_anonymous_requests_per_minute,
+        rate_limit_prefix=settings.rate_limit_prefix,
+    )
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, container: Container) -> None:
         production = container.settings.production
+        limits = graphql_limits(container.settings)
         #: each caller's requests and query cost per minute (``trustcenter.graphql.cost``)
-        self.budget = Budget(container.settings, storage_for(container.settings.rate_limit_storage))
+        self.budget = Budget(limits, storage_for(container.settings.rate_limit_storage))
         super().__init__(
-            build_schema(container.settings, budget=self.budget),
+            build_schema(limits, budget=self.budget),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=False,
             multipart_uploads_enabled=False,
@@ -55,7 +76,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             principal=principal,
             app=self.container,
-            loaders=Loaders(self.container.db, principal, self.container.clock),
+            loaders=Loaders(self.container, principal),
             request=request,
             response=response,
         )

@@ -18,19 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from trustcenter.auth.principal import Principal
-from trustcenter.bootstrap import Container
-from trustcenter.clock import Clock
-from trustcenter.db.session import Database
-from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sealing import PackageIntegrityError
 from trustcenter.web.authentication import principal_of
 
-#: the service opening the object for the principal: (its row, with ``id``, ``sha256`` and
-#: ``size``; the plaintext), or raising the route's "not found"
-Opener = Callable[
-    [Database, Clock, Principal, KeyRing, uuid.UUID],
-    Awaitable[tuple[Any, AsyncIterator[bytes]]],
-]
+#: the service opening the object for the principal (bound to the application's parts by the
+#: route): (its row, with ``id``, ``sha256`` and ``size``; the plaintext), or raising the
+#: route's "not found"
+Opened = tuple[Any, AsyncIterator[bytes]]
+Opener = Callable[[Principal, uuid.UUID], Awaitable[Opened]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +47,7 @@ def unauthenticated(needs: str) -> JSONResponse:
     )
 
 
-async def serve(
-    request: Request, route: SealedRoute, container: Container, opener: Opener
-) -> Response:
+async def serve(request: Request, route: SealedRoute, opener: Opener) -> Response:
     principal = principal_of(request)
     if not principal.authenticated:
         return unauthenticated(route.needs)
@@ -64,9 +57,7 @@ async def serve(
     except ValueError:
         return JSONResponse(missing, status_code=404)
     try:
-        row, body = await opener(
-            container.db, container.clock, principal, container.disclosure_keys, object_id
-        )
+        row, body = await opener(principal, object_id)
     except route.not_found:
         return JSONResponse(missing, status_code=404)
     except PackageIntegrityError as exc:

@@ -30,10 +30,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from trustcenter.auth.principal import ANONYMOUS
 from trustcenter.bootstrap import Container
-from trustcenter.db.models import TransparencyReport
 from trustcenter.domain.report import FIGURES, Figure
-from trustcenter.services import reports
+from trustcenter.domain.rules import stored_category
+from trustcenter.services import transparency_pages
+from trustcenter.services.transparency_pages import PublishedVersion
 from trustcenter.web import charts
 
 #: the columns of a row in the JSON and the CSV, in this order
@@ -90,7 +92,8 @@ def country_name(code: str) -> str:
 def category_label(category: str) -> str:
     """A category code as the page names it (codes are upper case since method 2026.2, lower
     case in reports built before)."""
-    return CATEGORY_LABELS.get(category.lower()) or category.replace("_", " ").capitalize()
+    label = CATEGORY_LABELS.get(stored_category(category))
+    return label or category.replace("_", " ").capitalize()
 
 
 #: shown for a figure there is nothing to compute from (an en dash)
@@ -149,7 +152,7 @@ def _ordered(row: Mapping[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
     return {**{k: row[k] for k in first if k in row}, **row}
 
 
-def _version_entry(row: TransparencyReport) -> dict[str, Any]:
+def _version_entry(row: PublishedVersion) -> dict[str, Any]:
     return {
         "version": row.version,
         "published_at": _iso(row.published_at),
@@ -158,11 +161,9 @@ def _version_entry(row: TransparencyReport) -> dict[str, Any]:
     }
 
 
-def document(
-    report: reports.PublishedReport, all_versions: list[TransparencyReport]
-) -> dict[str, Any]:
+def document(row: PublishedVersion, all_versions: list[PublishedVersion]) -> dict[str, Any]:
     """What ``/transparency/{year}.json`` says about one published version."""
-    row, figures = report.row, report.figures
+    figures = row.figures
     totals = figures["totals"]
     statement = None
     if row.statement:
@@ -270,7 +271,7 @@ def _version_of(request: Request) -> tuple[bool, int | None]:
     return True, int(given)
 
 
-def _summary(row: TransparencyReport, figures: Mapping[str, Any]) -> dict[str, Any]:
+def _summary(row: PublishedVersion, figures: Mapping[str, Any]) -> dict[str, Any]:
     year = row.year
     return {
         "year": year,
@@ -285,12 +286,9 @@ def _summary(row: TransparencyReport, figures: Mapping[str, Any]) -> dict[str, A
 
 
 def routes(container: Container) -> list[Route]:
-    db = container.db
-
     async def index(request: Request) -> Response:
-        years = await reports.published_years(db)
-        newest = [found for year in years if (found := await reports.published(db, year))]
-        summaries = [_summary(r.row, r.figures) for r in newest]
+        years, newest = await transparency_pages.newest_per_year(container, ANONYMOUS)
+        summaries = [_summary(r, r.figures) for r in newest]
         if request.query_params.get("format") == "json":
             body = {"years": years, "reports": summaries}
             return Response(
@@ -299,7 +297,7 @@ def routes(container: Container) -> list[Route]:
                 headers={**DATA_HEADERS, "Cache-Control": CACHE},
             )
         for summary, found in zip(summaries, newest, strict=True):
-            summary["published_on"] = long_date(found.row.published_at)
+            summary["published_on"] = long_date(found.published_at)
         return _page("transparency_index.html", reports=summaries, missing=None)
 
     async def year(request: Request) -> Response:
@@ -312,12 +310,12 @@ def routes(container: Container) -> list[Route]:
         number = int(matched["year"])
         if not valid:
             return _not_found(kind, f"There is no such version of the {number} report.")
-        found = await reports.published(db, number, version)
+        found = await transparency_pages.published(container, ANONYMOUS, number, version)
         if found is None:
             if version is None:
                 return _not_found(kind, f"No report for {number} has been published.")
             return _not_found(kind, f"Version {version} of the {number} report is not published.")
-        doc = document(found, await reports.versions(db, number))
+        doc = document(found, await transparency_pages.versions(container, ANONYMOUS, number))
         etag = _etag(doc, kind or "html")
         headers = {"ETag": etag, "Cache-Control": CACHE}
         if _unchanged(request, etag):

@@ -62,7 +62,6 @@ SUBSCRIBER = frozenset({"A", "B", "D"})
 TRAFFIC = frozenset({"C"})
 CONTENT = frozenset({"E"})
 JUDICIAL = frozenset({"judge", "court"})
-MAY_ORDER_SUBSCRIBER_DATA = JUDICIAL | {"prosecutor"}
 
 PRODUCTION_TIME = timedelta(days=10)
 EMERGENCY_TIME = timedelta(hours=8)

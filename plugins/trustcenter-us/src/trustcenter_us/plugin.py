@@ -20,7 +20,6 @@ from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
 
 SCA = "18 U.S.C."
 SUBSCRIBER = frozenset({"A", "C"})  # C only as login times and IP addresses
-RECORDS = frozenset({"A", "B", "C", "D"})
 CONTENT = frozenset({"E"})
 LOGIN_FIELDS = "occurred_at, kind, ip_address"
 #: an order of a foreign government with which the United States has an agreement in force

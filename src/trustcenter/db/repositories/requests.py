@@ -1,82 +1,50 @@
-"""Reading and writing requests with their legal basis, targets and items."""
+"""Reading and writing requests with their legal basis, targets and items.
+
+The reads return Core rows (attribute access by column name, no ORM identity map): readers turn
+them into views. The filter, the orderings and where a page starts are the domain's
+(``trustcenter.domain.queries``); this module turns them into SQL.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
 from trustcenter.domain.lifecycle import OPEN
+from trustcenter.domain.new_request import NewRequest
+from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, RequestFilter
+from trustcenter.domain.rules import stored_category
 
-
-@dataclass(frozen=True, slots=True)
-class RequestFilter:
-    statuses: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    emergency: bool | None = None
-    received_from: datetime | None = None
-    received_to: datetime | None = None
-    #: True: open requests past their deadline as of ``now``; False: every other request
-    overdue: bool | None = None
-    #: True: open requests due before ``due_horizon`` and not yet overdue; False: all others
-    due_soon: bool | None = None
-    due_horizon: datetime | None = None
-    now: datetime | None = None
-
-
-class Order(StrEnum):
-    NEWEST = "newest"  # received_at desc: the agency's and the archive's view
-    QUEUE = "queue"  # emergencies first, then the nearest deadline: the reviewers' view
-
-
-class BadCursor(ValueError):
-    pass
-
-
-def encode_cursor(row: Request, order: Order = Order.NEWEST) -> str:
-    if order is Order.QUEUE:
-        keys: list[Any] = ["q", row.emergency, row.deadline.isoformat(), str(row.id)]
-    else:
-        keys = ["n", row.received_at.isoformat(), str(row.id)]
-    return base64.urlsafe_b64encode(json.dumps(keys).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, order: Order = Order.NEWEST) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        keys = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if order is Order.QUEUE and keys[0] == "q" and len(keys) == 4:
-            out: list[Any] = [bool(keys[1]), datetime.fromisoformat(keys[2]), uuid.UUID(keys[3])]
-        elif order is Order.NEWEST and keys[0] == "n" and len(keys) == 3:
-            out = [datetime.fromisoformat(keys[1]), uuid.UUID(keys[2])]
-        else:
-            raise ValueError("cursor of another ordering")
-        if any(isinstance(k, datetime) and k.tzinfo is None for k in out):
-            raise ValueError("naive")
-        return out
-    except (ValueError, TypeError, IndexError, KeyError, json.JSONDecodeError) as exc:
-        raise BadCursor("the cursor is not one this service gave out for this ordering") from exc
+#: every column of a request, target and item; a legal basis without its inline document
+_REQUEST = Request.__table__
+_TARGET = Target.__table__
+_ITEM = RequestedItem.__table__
+_BASIS_COLUMNS = [c for c in LegalBasis.__table__.c if c.key != "document"]
 
 
 def _visible(stmt: Select[Any], agency_id: uuid.UUID | None) -> Select[Any]:
     return stmt if agency_id is None else stmt.where(Request.agency_id == agency_id)
 
 
+def _of_agency(
+    stmt: Select[Any], child: type[Target] | type[RequestedItem], agency_id: uuid.UUID | None
+) -> Select[Any]:
+    """Only the rows of that agency's requests (``None``: every agency's)."""
+    if agency_id is None:
+        return stmt
+    return stmt.join(Request, Request.id == child.request_id).where(Request.agency_id == agency_id)
+
+
 def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
     if f.statuses:
         stmt = stmt.where(Request.status.in_(f.statuses))
     if f.categories:
-        stmt = stmt.where(Request.category.in_(f.categories))
+        stmt = stmt.where(Request.category.in_([stored_category(c) for c in f.categories]))
     if f.countries:
         stmt = stmt.where(Request.country.in_(f.countries))
     if f.emergency is not None:
@@ -98,56 +66,62 @@ def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
     return stmt
 
 
+def _after_in_queue(after: QueueAfter) -> ColumnElement[bool]:
+    same_kind = Request.emergency.is_(after.emergency)
+    later = or_(
+        Request.deadline > after.deadline,
+        and_(Request.deadline == after.deadline, Request.id > after.id),
+    )
+    # emergencies come first: after an emergency come the later emergencies and then every
+    # ordinary request; after an ordinary request, only the later ordinary ones
+    after_cursor = and_(same_kind, later)
+    return or_(after_cursor, Request.emergency.is_(False)) if after.emergency else after_cursor
+
+
+def _after_newest(after: NewestAfter) -> ColumnElement[bool]:
+    return or_(
+        Request.received_at < after.received_at,
+        and_(Request.received_at == after.received_at, Request.id < after.id),
+    )
+
+
 async def page(
     session: AsyncSession,
     *,
     agency_id: uuid.UUID | None,
     where: RequestFilter,
     first: int,
-    after: str | None,
+    after: After | None,
     order: Order = Order.NEWEST,
-) -> tuple[list[Request], bool]:
-    """Keyset-paged in SQL; returns the rows and whether more follow."""
-    stmt = _filtered(_visible(select(Request), agency_id), where)
+) -> tuple[list[Row[Any]], bool]:
+    """Keyset-paged in SQL; returns the rows and whether more follow. ``after`` must be a
+    position of ``order`` (the reader checks that when it reads the cursor)."""
+    stmt = _filtered(_visible(select(_REQUEST), agency_id), where)
     if order is Order.QUEUE:
-        if after:
-            emergency, deadline, ident = decode_cursor(after, order)
-            same_kind = Request.emergency.is_(emergency)
-            later = or_(
-                Request.deadline > deadline,
-                and_(Request.deadline == deadline, Request.id > ident),
-            )
-            # emergencies come first: after an emergency come the later emergencies and then
-            # every ordinary request; after an ordinary request, only the later ordinary ones
-            after_cursor = and_(same_kind, later)
-            stmt = stmt.where(
-                or_(after_cursor, Request.emergency.is_(False)) if emergency else after_cursor
-            )
+        if isinstance(after, QueueAfter):
+            stmt = stmt.where(_after_in_queue(after))
         stmt = stmt.order_by(Request.emergency.desc(), Request.deadline.asc(), Request.id.asc())
     else:
-        if after:
-            at, ident = decode_cursor(after, order)
-            stmt = stmt.where(
-                or_(Request.received_at < at, and_(Request.received_at == at, Request.id < ident))
-            )
+        if isinstance(after, NewestAfter):
+            stmt = stmt.where(_after_newest(after))
         stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc())
-    rows = list((await session.scalars(stmt.limit(first + 1))).all())
+    rows = list((await session.execute(stmt.limit(first + 1))).all())
     return rows[:first], len(rows) > first
 
 
 async def count(session: AsyncSession, *, agency_id: uuid.UUID | None, where: RequestFilter) -> int:
-    stmt = _filtered(_visible(select(Request), agency_id), where)
+    stmt = _filtered(_visible(select(Request.id), agency_id), where)
     total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
     return int(total or 0)
 
 
 async def by_ids(
     session: AsyncSession, ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None
-) -> dict[uuid.UUID, Request]:
+) -> dict[uuid.UUID, Row[Any]]:
     if not ids:
         return {}
-    stmt = _visible(select(Request).where(Request.id.in_(ids)), agency_id)
-    return {r.id: r for r in (await session.scalars(stmt)).all()}
+    stmt = _visible(select(_REQUEST).where(Request.id.in_(ids)), agency_id)
+    return {r.id: r for r in (await session.execute(stmt)).all()}
 
 
 async def by_idempotency_key(
@@ -158,40 +132,180 @@ async def by_idempotency_key(
 
 
 async def targets_for(
-    session: AsyncSession, request_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Target]]:
-    out: dict[uuid.UUID, list[Target]] = {i: [] for i in request_ids}
+    session: AsyncSession, request_ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Each request's targets; with ``agency_id``, only where the request is that agency's."""
+    out: dict[uuid.UUID, list[Row[Any]]] = {i: [] for i in request_ids}
     if request_ids:
         stmt = (
-            select(Target)
+            select(_TARGET)
             .where(Target.request_id.in_(request_ids))
             .order_by(Target.request_id, Target.position)
         )
-        for t in (await session.scalars(stmt)).all():
+        for t in (await session.execute(_of_agency(stmt, Target, agency_id))).all():
             out[t.request_id].append(t)
     return out
 
 
 async def items_for(
-    session: AsyncSession, request_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[RequestedItem]]:
-    out: dict[uuid.UUID, list[RequestedItem]] = {i: [] for i in request_ids}
+    session: AsyncSession, request_ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Each request's items; with ``agency_id``, only where the request is that agency's."""
+    out: dict[uuid.UUID, list[Row[Any]]] = {i: [] for i in request_ids}
     if request_ids:
         stmt = (
-            select(RequestedItem, Target.position)
+            select(_ITEM)
             .join(Target, Target.id == RequestedItem.target_id)
             .where(RequestedItem.request_id.in_(request_ids))
             .order_by(RequestedItem.request_id, Target.position, RequestedItem.info_type)
         )
-        for item, _pos in (await session.execute(stmt)).all():
+        for item in (await session.execute(_of_agency(stmt, RequestedItem, agency_id))).all():
             out[item.request_id].append(item)
     return out
 
 
 async def legal_bases(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, LegalBasis]:
+    session: AsyncSession, ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, Row[Any]]:
+    """Legal bases by id; with ``agency_id``, only those of that agency's requests."""
     if not ids:
         return {}
-    stmt = select(LegalBasis).where(LegalBasis.id.in_(ids))
-    return {b.id: b for b in (await session.scalars(stmt)).all()}
+    stmt = select(*_BASIS_COLUMNS).where(LegalBasis.id.in_(ids))
+    if agency_id is not None:
+        owned = select(Request.legal_basis_id).where(Request.agency_id == agency_id)
+        stmt = stmt.where(LegalBasis.id.in_(owned))
+    return {b.id: b for b in (await session.execute(stmt)).all()}
+
+
+async def children_by_ids(
+    session: AsyncSession,
+    child: type[Target] | type[RequestedItem],
+    ids: Sequence[uuid.UUID],
+    agency_id: uuid.UUID | None,
+) -> dict[uuid.UUID, Row[Any]]:
+    """Targets or items by id, only where their request is visible."""
+    if not ids:
+        return {}
+    stmt = (
+        select(child.__table__)
+        .join(Request, Request.id == child.request_id)
+        .where(child.id.in_(ids))
+    )
+    return {row.id: row for row in (await session.execute(_visible(stmt, agency_id))).all()}
+
+
+# --- new requests ---------------------------------------------------------------------------
+
+_Rows = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _rows(new: NewRequest) -> _Rows:
+    """The rows of a new request (``domain.new_request``): its legal basis, itself, its targets
+    and their items; the one place the value becomes rows."""
+    basis = new.legal_basis
+    request = {
+        "id": new.id,
+        "agency_id": new.agency_id,
+        "client_id": new.client_id,
+        "legal_basis_id": basis.id,
+        "revision_of_id": new.revision_of_id,
+        "jurisdiction": new.jurisdiction,
+        "country": new.country,
+        "category": stored_category(new.category),
+        "status": new.status.value,
+        "emergency": new.emergency,
+        "emergency_description": new.emergency_description,
+        "reason": new.reason,
+        "officer_name": new.officer.name,
+        "officer_title": new.officer.title,
+        "officer_email": new.officer.email,
+        "officer_phone": new.officer.phone,
+        "received_at": new.received_at,
+        "deadline": new.deadline,
+        "updated_at": new.recorded_at,
+        "version": 1,
+        "idempotency_key": new.idempotency_key,
+        "hold_until": new.hold_until,
+        "hold_extensions": 0,
+        "payload_sha256": new.payload_sha256,
+        "report_outcome": new.report_outcome.value,
+        "responded_at": new.responded_at,
+        "external_id": new.external_id,
+    }
+    basis_row = {
+        "id": basis.id,
+        "kind": basis.kind,
+        "reference": basis.reference,
+        "issued_by": basis.issued_by,
+        "issuer_role": basis.issuer_role,
+        "issued_at": basis.issued_at,
+        "expires_at": basis.expires_at,
+        "non_disclosure_until": basis.non_disclosure_until,
+        "document": basis.document,
+        "document_sha256": basis.document_sha256,
+        "document_size": basis.document_size,
+        "created_at": new.recorded_at,
+    }
+    targets = [
+        {
+            "id": t.id,
+            "request_id": new.id,
+            "position": t.position,
+            "identifier_type": t.identifier_type.value,
+            "identifier": t.identifier,
+        }
+        for t in new.targets
+    ]
+    items = [
+        {
+            "id": i.id,
+            "request_id": new.id,
+            "target_id": t.id,
+            "info_type": i.info_type.value,
+            "range_from": i.range_from,
+            "range_to": i.range_to,
+            "outcome": i.decided.outcome.value if i.decided else None,
+            "reason_code": i.decided.reason_code if i.decided else None,
+            "explanation": i.decided.explanation if i.decided else None,
+            "approved_from": None,
+            "approved_to": None,
+            "approved_fields": None,
+            "decided_at": i.decided.decided_at if i.decided else None,
+            "decided_by": i.decided.decided_by if i.decided else None,
+        }
+        for t in new.targets
+        for i in t.items
+    ]
+    return basis_row, request, targets, items
+
+
+async def add_new(session: AsyncSession, new: NewRequest) -> Request:
+    """Store one new request in the session; its row, flushed."""
+    basis, request, targets, items = _rows(new)
+    row = Request(**request)
+    # parents first: the unit of work knows no relationships to order these by
+    stages: list[list[Any]] = [
+        [LegalBasis(**basis)],
+        [row],
+        [Target(**t) for t in targets],
+        [RequestedItem(**i) for i in items],
+    ]
+    for stage in stages:
+        session.add_all(stage)
+        await session.flush()
+    return row
+
+
+async def insert_new(session: AsyncSession, news: Sequence[NewRequest]) -> None:
+    """Store many new requests at once: one multi-row INSERT per table, without the ORM's
+    per-row bookkeeping (the history import)."""
+    rows = [_rows(new) for new in news]
+    batches: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
+        (LegalBasis.__table__, [r[0] for r in rows]),
+        (Request.__table__, [r[1] for r in rows]),
+        (Target.__table__, [t for r in rows for t in r[2]]),
+        (RequestedItem.__table__, [i for r in rows for i in r[3]]),
+    )
+    for table, batch in batches:
+        if batch:  # a plain Core INSERT: executemany without the ORM's per-row bookkeeping
+            await session.execute(insert(table), batch)

@@ -10,14 +10,19 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from trustcenter.domain.report import counting_key
-
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 5_000
+
+
+def counting_key(text: str) -> str:
+    """Frozen copy of ``domain.report.counting_key`` as of this revision (a migration never
+    imports live code): runs of whitespace collapsed, surrounding whitespace dropped, Unicode
+    case folded."""
+    return " ".join(text.split()).casefold()
 
 
 def _backfill(table: str, column: str) -> None:

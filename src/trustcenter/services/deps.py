@@ -1,0 +1,83 @@
+"""What the shells (GraphQL, the web routes) are handed by the composition root, typed here so
+they never import it: the application's parts (:class:`AppParts`, which
+``trustcenter.bootstrap.Container`` satisfies as it is) and the GraphQL limits
+(:class:`GraphQLLimits`, built from the configuration where the app is made)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from trustcenter.clock import Clock
+from trustcenter.db.session import Database
+from trustcenter.disclosure.keyring import KeyRing
+from trustcenter.disclosure.sources import DataSource
+from trustcenter.domain.report_policy import Exclusion
+from trustcenter.plugins.host import PluginHost
+
+
+class SettingsView(Protocol):
+    """The configuration values the GraphQL layer reads while it serves."""
+
+    @property
+    def issuer(self) -> str: ...
+
+    @property
+    def default_page_size(self) -> int: ...
+
+    @property
+    def max_page_size(self) -> int: ...
+
+    @property
+    def due_soon_hours(self) -> int: ...
+
+
+class AppParts(Protocol):
+    """The application's parts a request is served with."""
+
+    @property
+    def settings(self) -> SettingsView: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def plugins(self) -> PluginHost: ...
+
+    @property
+    def data_source(self) -> DataSource: ...
+
+    @property
+    def disclosure_keys(self) -> KeyRing: ...
+
+    async def report_exclusions(self) -> list[Exclusion]:
+        """The exclusions configuration and plugins ask for."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLLimits:
+    """The GraphQL schema's limits and the callers' budgets. The defaults are the
+    configuration's (``trustcenter.config.Settings``; a test keeps them equal)."""
+
+    #: production: no introspection
+    production: bool = False
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    #: the most lexical tokens in a query text, counted before it is parsed
+    max_tokens: int = 2000
+    default_page_size: int = 20
+    max_page_size: int = 100
+    #: the largest static cost of one operation
+    max_query_cost: int = 25_000
+    #: each client's summed cost and requests per minute
+    cost_per_minute: int = 100_000
+    requests_per_minute: int = 600
+    #: the same for callers without a token, per source address
+    anonymous_cost_per_minute: int = 5_000
+    anonymous_requests_per_minute: int = 60
+    #: prefixes the rate-limit keys
+    rate_limit_prefix: str = "trustcenter"

@@ -1,0 +1,319 @@
+"""What readers are given: frozen views of a request, its parts and its agency.
+
+The API's types wrap these, never rows. Each view carries exactly what a reader is shown, in
+the domain's words (enums, upper-case category codes); the converters take an ORM row (a
+service's result) or a Core row of the same columns (``services.reads``), alike.
+Notices, findings, clients, reports and vendors are in ``services.view_records``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from trustcenter.auth.principal import Principal
+from trustcenter.db.models import (
+    Account,
+    Agency,
+    AuditEvent,
+    Disclosure,
+    Document,
+    LegalBasis,
+    Message,
+    Product,
+    Request,
+    RequestedItem,
+    Target,
+)
+from trustcenter.domain.enums import (
+    AgencyKind,
+    IdentifierType,
+    InfoType,
+    IssuerRole,
+    VerificationState,
+)
+from trustcenter.domain.jurisdiction import stored_grants
+from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.rules import category_code
+from trustcenter.services import visible
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    id: uuid.UUID
+    agency_id: uuid.UUID
+    legal_basis_id: uuid.UUID
+    revision_of_id: uuid.UUID | None
+    status: RequestStatus
+    #: the category code, upper case (``ACCOUNT``)
+    category: str
+    jurisdiction: str
+    emergency: bool
+    emergency_description: str | None
+    reason: str
+    officer_name: str
+    officer_title: str
+    officer_email: str
+    officer_phone: str
+    received_at: datetime
+    deadline: datetime
+    hold_until: datetime | None
+    hold_extensions: int
+    version: int
+
+
+def request_view(row: Request | Row[Any]) -> RequestView:
+    return RequestView(
+        id=row.id,
+        agency_id=row.agency_id,
+        legal_basis_id=row.legal_basis_id,
+        revision_of_id=row.revision_of_id,
+        status=RequestStatus(row.status),
+        category=category_code(row.category),
+        jurisdiction=row.jurisdiction,
+        emergency=row.emergency,
+        emergency_description=row.emergency_description,
+        reason=row.reason,
+        officer_name=row.officer_name,
+        officer_title=row.officer_title,
+        officer_email=row.officer_email,
+        officer_phone=row.officer_phone,
+        received_at=row.received_at,
+        deadline=row.deadline,
+        hold_until=row.hold_until,
+        hold_extensions=row.hold_extensions,
+        version=row.version,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasisView:
+    id: uuid.UUID
+    #: the kind's code, upper case (``WARRANT``)
+    kind: str
+    reference: str
+    issued_by: str
+    issuer_role: IssuerRole | None
+    issued_at: date
+    expires_at: date | None
+    non_disclosure_until: date | None
+    document_sha256: str | None
+    document_size: int | None
+
+
+def legal_basis_view(row: LegalBasis | Row[Any]) -> LegalBasisView:
+    return LegalBasisView(
+        id=row.id,
+        kind=row.kind.upper(),
+        reference=row.reference,
+        issued_by=row.issued_by,
+        issuer_role=IssuerRole(row.issuer_role) if row.issuer_role else None,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        non_disclosure_until=row.non_disclosure_until,
+        document_sha256=row.document_sha256,
+        document_size=row.document_size,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TargetView:
+    id: uuid.UUID
+    request_id: uuid.UUID
+    identifier_type: IdentifierType
+    identifier: str
+
+
+def target_view(row: Target | Row[Any]) -> TargetView:
+    return TargetView(
+        id=row.id,
+        request_id=row.request_id,
+        identifier_type=IdentifierType(row.identifier_type),
+        identifier=row.identifier,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """A requested item; its decision as stored (``visible.item_decision`` reads it for the
+    caller)."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    target_id: uuid.UUID
+    info_type: InfoType
+    range_from: date | None
+    range_to: date | None
+    outcome: str | None
+    reason_code: str | None
+    explanation: str | None
+    approved_from: date | None
+    approved_to: date | None
+    approved_fields: tuple[str, ...] | None
+    decided_at: datetime | None
+
+
+def item_view(row: RequestedItem | Row[Any]) -> ItemView:
+    fields = row.approved_fields
+    return ItemView(
+        id=row.id,
+        request_id=row.request_id,
+        target_id=row.target_id,
+        info_type=InfoType(row.info_type),
+        range_from=row.range_from,
+        range_to=row.range_to,
+        outcome=row.outcome,
+        reason_code=row.reason_code,
+        explanation=row.explanation,
+        approved_from=row.approved_from,
+        approved_to=row.approved_to,
+        approved_fields=tuple(fields.split()) if fields is not None else None,
+        decided_at=row.decided_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    id: uuid.UUID
+    name: str
+    kind: AgencyKind
+    country: str
+    region: str | None
+    verification: VerificationState
+    created_at: datetime
+    granted_jurisdictions: tuple[str, ...]
+    verified_at: datetime | None
+    #: who verified it, as the reader may know it (staff; None for the agency)
+    verified_by: str | None
+
+
+def agency_view(row: Agency, reader: Principal) -> AgencyView:
+    """The agency as ``reader`` sees it."""
+    return AgencyView(
+        id=row.id,
+        name=row.name,
+        kind=AgencyKind(row.kind),
+        country=row.country,
+        region=row.region,
+        verification=VerificationState(row.verification),
+        created_at=row.created_at,
+        granted_jurisdictions=tuple(stored_grants(row.granted_jurisdictions)),
+        verified_at=row.verified_at,
+        verified_by=visible.verified_by(reader, row),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    id: uuid.UUID
+    #: agency or staff
+    author_kind: str
+    body: str
+    created_at: datetime
+
+
+def message_view(row: Message | Row[Any]) -> MessageView:
+    return MessageView(
+        id=row.id, author_kind=row.author_kind, body=row.body, created_at=row.created_at
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureView:
+    id: uuid.UUID
+    sha256: str
+    size: int
+    record_count: int
+    released_at: datetime
+
+
+def disclosure_view(row: Disclosure | Row[Any]) -> DisclosureView:
+    return DisclosureView(
+        id=row.id,
+        sha256=row.sha256,
+        size=row.size,
+        record_count=row.record_count,
+        released_at=row.released_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEventView:
+    seq: int
+    occurred_at: datetime
+    actor_kind: str
+    actor_id: str
+    action: str
+    #: the event's data, parsed
+    data: Any
+    hash: str
+
+
+def audit_event_view(row: AuditEvent) -> AuditEventView:
+    return AuditEventView(
+        seq=row.seq,
+        occurred_at=row.occurred_at,
+        actor_kind=row.actor_kind,
+        actor_id=row.actor_id,
+        action=row.action,
+        data=json.loads(row.data),
+        hash=row.hash,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    id: uuid.UUID
+    sha256: str
+    size: int
+    content_type: str
+    uploaded_at: datetime
+
+
+def document_view(row: Document) -> DocumentView:
+    return DocumentView(
+        id=row.id,
+        sha256=row.sha256,
+        size=row.size,
+        content_type=row.content_type,
+        uploaded_at=row.uploaded_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    username: str
+    email: str | None
+    phone: str | None
+    region: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProductView:
+    serial_number: str
+    name: str
+    model: str
+    bound_at: datetime | None
+
+
+def subject_view(row: Account | Product | None) -> AccountView | ProductView | None:
+    """The account or product a target names, or None."""
+    if isinstance(row, Account):
+        return AccountView(
+            username=row.username,
+            email=row.email,
+            phone=row.phone,
+            region=row.region,
+            registered_at=row.registered_at,
+        )
+    if isinstance(row, Product):
+        return ProductView(
+            serial_number=row.serial_number, name=row.name, model=row.model, bound_at=row.bound_at
+        )
+    return None

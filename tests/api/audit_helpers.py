@@ -1,0 +1,25 @@
+"""Reading the audit log directly, for the audit tests."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from trustcenter.bootstrap import Container
+from trustcenter.db.models import AuditEvent, AuditHead
+
+
+async def event_count(container: Container) -> int:
+    async with container.db.reader() as session:
+        return int(await session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+async def head(container: Container) -> tuple[int, str]:
+    async with container.db.reader() as session:
+        row = await session.get(AuditHead, 1)
+        assert row is not None
+        return row.seq, row.hash
+
+
+async def all_events(container: Container) -> list[AuditEvent]:
+    async with container.db.reader() as session:
+        return list((await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all())
