@@ -18,6 +18,7 @@ from trustcenter.config import Settings
 from trustcenter.db import migrate
 from trustcenter.db.repositories.outbox import SqlOutbox
 from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource, SqlDataSource
 from trustcenter.domain.report_policy import Exclusion, parse_configured
@@ -30,6 +31,7 @@ from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
 class Container:
     settings: Settings
     db: Database
+    uow: UnitOfWorks
     clock: Clock
     keys: KeyStore
     auth_server: AuthorizationServer
@@ -82,7 +84,7 @@ class Container:
         }
         values.update(overrides)
         return NoticeWorker(
-            self.db,
+            self.uow,
             self.clock,
             self.plugins,
             [offered[n] for n in wanted],
@@ -149,6 +151,7 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     return Container(
         settings=settings,
         db=db,
+        uow=UnitOfWorks(db),
         clock=clock,
         keys=keys,
         auth_server=auth_server,

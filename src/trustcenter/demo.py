@@ -24,6 +24,7 @@ from trustcenter.clock import Clock, FixedClock
 from trustcenter.db import models as m
 from trustcenter.db.repositories.audit import record
 from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWorks
 from trustcenter.demo_notices import add_notices
 from trustcenter.demo_requests import Planner, Player, seeded_ids
 from trustcenter.disclosure.keyring import KeyRing
@@ -77,7 +78,7 @@ class DemoParts:
     ``services.deps.AppParts``): the core's own rules, the demo users' own tables as the data
     source, and a clock the player sets to each step."""
 
-    db: Database
+    uow: UnitOfWorks
     clock: FixedClock
     plugins: PluginHost
     data_source: DataSource
@@ -114,7 +115,7 @@ async def load_demo(
             await session.flush()
     plans = Planner(world).plans()
     start = FixedClock(datetime(2000, 1, 1, tzinfo=UTC))
-    parts = DemoParts(db, start, builtin_host(), SqlDataSource(db), keys)
+    parts = DemoParts(UnitOfWorks(db), start, builtin_host(), SqlDataSource(db), keys)
     player = Player(parts, seeded_ids(seed + 2))
     await player.play(plans)
     async with db.transaction() as session:

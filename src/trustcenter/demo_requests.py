@@ -286,7 +286,7 @@ class Player:
     it): the agencies' steps as the agency's client, the company's as its reviewer."""
 
     def __init__(self, app: DemoParts, new_id: Callable[[], uuid.UUID]) -> None:
-        self.app, self.db, self.clock = app, app.db, app.clock
+        self.app, self.clock = app, app.clock
         self.new_id = new_id
 
     async def play(self, plans: list[Plan]) -> None:
@@ -328,7 +328,8 @@ class Player:
         plan.request_id, plan.version = done.request.id, done.request.version
 
     async def _decisions(self, plan: Plan, request_id: uuid.UUID) -> list[review.ItemDecision]:
-        async with self.db.reader() as session:
+        async with self.app.uow.read() as uow:
+            session = uow.session
             items = await session.execute(
                 select(m.RequestedItem.id, m.RequestedItem.info_type, m.Target.position)
                 .join(m.Target, m.Target.id == m.RequestedItem.target_id)

@@ -273,7 +273,7 @@ async def test_an_exception_recorded_after_the_due_date_still_holds(case, contai
 async def test_a_failing_channel_is_retried_with_back_off_then_given_up(case, container, clock):
     channel = Broken()
     settings = WorkerSettings(max_attempts=3, backoff=timedelta(minutes=1))
-    worker = NoticeWorker(container.db, clock, container.plugins, [channel], settings)
+    worker = NoticeWorker(container.uow, clock, container.plugins, [channel], settings)
     await later(clock, case, DUE)
     result = await worker.run_once(OPERATOR)
     assert (result.delivered, result.retrying, channel.calls) == (0, 2, 2)
@@ -309,7 +309,7 @@ async def test_a_failing_channel_is_retried_with_back_off_then_given_up(case, co
 
 async def test_failed_notices_are_listed_by_the_cli(case, container, clock):
     settings = WorkerSettings(max_attempts=1)
-    worker = NoticeWorker(container.db, clock, container.plugins, [Broken()], settings)
+    worker = NoticeWorker(container.uow, clock, container.plugins, [Broken()], settings)
     await later(clock, case, DUE)
     await worker.run_once(OPERATOR)
     ids = sorted(n["id"] for n in await notices(case))
@@ -333,7 +333,7 @@ async def test_failed_notices_are_listed_by_the_cli(case, container, clock):
 async def test_a_channel_that_fails_once_delivers_on_the_retry(case, container, clock):
     channel = Broken(failures=2)  # both notices fail the first time
     settings = WorkerSettings(max_attempts=3, backoff=timedelta(minutes=1))
-    worker = NoticeWorker(container.db, clock, container.plugins, [channel], settings)
+    worker = NoticeWorker(container.uow, clock, container.plugins, [channel], settings)
     await later(clock, case, DUE)
     await worker.run_once(OPERATOR)
     await later(clock, case, timedelta(minutes=1))
@@ -363,7 +363,7 @@ async def test_plugins_hear_of_each_delivered_notice_once(case, container, clock
     container.plugins = PluginHost(*load("", extra=[("spy", spy)]))
     channel = Broken(failures=2)  # the first attempt fails: a retry is no event
     settings = WorkerSettings(backoff=timedelta(minutes=1))
-    worker = NoticeWorker(container.db, clock, container.plugins, [channel], settings)
+    worker = NoticeWorker(container.uow, clock, container.plugins, [channel], settings)
     await later(clock, case, DUE)
     await worker.run_once(OPERATOR)
     assert (channel.calls, spy.calls) == (2, [])

@@ -23,6 +23,7 @@ from trustcenter.clock import FixedClock
 from trustcenter.db import migrate
 from trustcenter.db import models as m
 from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWorks
 from trustcenter.demo import DemoSummary, load_demo
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.domain.enums import IdentifierType, ReasonCode
@@ -306,7 +307,10 @@ async def test_the_worker_shows_the_whole_notice_path_on_the_demo(loaded: Databa
     assert any(n.due_at > NOW for n in notices)  # and some are not due yet
 
     worker = NoticeWorker(
-        loaded, FixedClock(NOW), PluginHost.from_settings(""), [OutboxChannel(SqlOutbox(loaded))]
+        UnitOfWorks(loaded),
+        FixedClock(NOW),
+        PluginHost.from_settings(""),
+        [OutboxChannel(SqlOutbox(loaded))],
     )
     result = await worker.run_once(OPERATOR)
     freed = {n.id for n in notices if n.request_id == ended[0].request_id}

@@ -23,7 +23,7 @@ from trustcenter.domain.jurisdiction import (
     stored_grants,
 )
 from trustcenter.services.access import authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 
 if TYPE_CHECKING:
     from trustcenter.services.deps import AppParts
@@ -52,11 +52,10 @@ async def create_agency(
         verification=VerificationState.PENDING.value,
         created_at=clock.now(),
     )
-    async with app.db.transaction() as session:
-        session.add(agency)
-        await session.flush()
-        await record(
-            session,
+    async with app.uow() as uow:
+        uow.session.add(agency)
+        await uow.session.flush()
+        await uow.audit.record(
             clock,
             actor_of(principal),
             "agency.created",
@@ -90,14 +89,13 @@ async def _change_verification(
     app: AppParts, actor: Actor, agency_id: uuid.UUID, change: VerificationChange
 ) -> Agency:
     clock = app.clock
-    async with app.db.transaction() as session:
-        agency = await session.get(Agency, agency_id)
+    async with app.uow() as uow:
+        agency = await uow.session.get(Agency, agency_id)
         if agency is None:
             raise DomainError.single("id", "no such agency", ErrorCode.NOT_FOUND)
         require_evidence(agency.country, change)
         data = _apply_verification(agency, change, actor, clock.now())
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             actor,
             f"agency.{change.state.value}",
@@ -164,6 +162,6 @@ async def verify_agency(
 async def list_agencies(app: AppParts, principal: Principal) -> list[Agency]:
     """Every agency, by country and name (admins)."""
     authorize(principal, "list_agencies")
-    async with app.db.reader() as session:
-        rows = await session.scalars(select(Agency).order_by(Agency.country, Agency.name))
+    async with app.uow.read() as uow:
+        rows = await uow.session.scalars(select(Agency).order_by(Agency.country, Agency.name))
         return list(rows)

@@ -35,14 +35,14 @@ async def answer_clarification(
     authorize(principal, "answer_clarification")
     body = require_text("message", message)
     clock = app.clock
-    async with app.db.transaction() as session:
-        row = await lock_request(session, principal, request_id, None, agency_only=True)
+    async with app.uow() as uow:
+        row = await lock_request(uow, principal, request_id, None, agency_only=True)
         await apply(
-            session, clock, principal, row, Operation.ANSWER_CLARIFICATION, "clarification.answered"
+            uow, clock, principal, row, Operation.ANSWER_CLARIFICATION, "clarification.answered"
         )
-        answer = await post_message(session, clock, principal, row, body)
+        answer = await post_message(uow, clock, principal, row, body)
         await attach_documents(
-            session,
+            uow,
             clock,
             principal,
             list(document_ids),
@@ -50,7 +50,7 @@ async def answer_clarification(
             request_id=row.id,
             message_id=answer.id,
         )
-        await session.execute(
+        await uow.session.execute(
             update(RequestedItem)
             .where(
                 RequestedItem.request_id == row.id,
@@ -60,7 +60,7 @@ async def answer_clarification(
                 outcome=None, reason_code=None, explanation=None, decided_at=None, decided_by=None
             )
         )
-        await findings.recompute(session, clock, principal, row, app.plugins)
+        await findings.recompute(uow, clock, principal, row, app.plugins)
     return row
 
 
@@ -70,10 +70,10 @@ async def withdraw(
     """Any state before DISCLOSED -> WITHDRAWN."""
     authorize(principal, "withdraw_request")
     clock = app.clock
-    async with app.db.transaction() as session:
-        row = await lock_request(session, principal, request_id, None, agency_only=True)
+    async with app.uow() as uow:
+        row = await lock_request(uow, principal, request_id, None, agency_only=True)
         await apply(
-            session,
+            uow,
             clock,
             principal,
             row,
@@ -82,5 +82,5 @@ async def withdraw(
             {"reason": (reason or "").strip()[:500] or None},
         )
         if reason and reason.strip():
-            await post_message(session, clock, principal, row, f"Withdrawn: {reason.strip()}")
+            await post_message(uow, clock, principal, row, f"Withdrawn: {reason.strip()}")
     return row

@@ -13,7 +13,7 @@ from trustcenter.auth.principal import Principal
 from trustcenter.db.models import AuditEvent, AuditHead
 from trustcenter.db.repositories.audit import HEAD_ID, as_record
 from trustcenter.db.repositories.audit import record as record
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWorks
 from trustcenter.domain.audit import SYSTEM as SYSTEM
 from trustcenter.domain.audit import Actor, Break, verify_chain
 from trustcenter.services.access import OPERATOR_PREFIX, authorize
@@ -39,8 +39,8 @@ async def verify(app: AppParts, principal: Principal) -> Verification:
     """Recompute the whole chain, streaming it in order (the check is
     ``domain.audit.verify_chain``; this only reads the rows)."""
     authorize(principal, "verify_audit")
-    async with app.db.reader() as session:
-        checked, broken = await session.run_sync(_verify_stored)
+    async with app.uow.read() as uow:
+        checked, broken = await uow.session.run_sync(_verify_stored)
     return Verification(checked, broken)
 
 
@@ -57,14 +57,14 @@ def _verify_stored(session: Session) -> tuple[int, Break | None]:
 
 
 async def trails(
-    db: Database, principal: Principal, request_ids: Sequence[uuid.UUID]
+    work: UnitOfWorks, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[AuditEvent]]:
     """Each request's events, oldest first (staff with the audit scope)."""
     authorize(principal, "read_audit")
     out: dict[uuid.UUID, list[AuditEvent]] = {i: [] for i in request_ids}
-    async with db.reader() as session:
+    async with work.read() as uow:
         stmt = select(AuditEvent).where(AuditEvent.request_id.in_(request_ids))
-        for event in (await session.scalars(stmt.order_by(AuditEvent.seq))).all():
+        for event in (await uow.session.scalars(stmt.order_by(AuditEvent.seq))).all():
             if event.request_id is not None:
                 out[event.request_id].append(event)
     return out

@@ -8,15 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Message, Request
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.lifecycle import Activity, Operation, RequestStatus, check, transition
 from trustcenter.domain.report import RESPONSES, Outcome, outcome_after
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 
 
 def not_found() -> DomainError:
@@ -24,7 +24,7 @@ def not_found() -> DomainError:
 
 
 async def lock_request(
-    session: AsyncSession,
+    uow: UnitOfWork,
     principal: Principal,
     request_id: uuid.UUID,
     version: int | None,
@@ -39,7 +39,7 @@ async def lock_request(
     stmt = select(Request).where(Request.id == request_id).with_for_update()
     if agency_only:
         stmt = stmt.where(Request.agency_id == principal.agency_id)
-    row = (await session.scalars(stmt)).first()
+    row = (await uow.session.scalars(stmt)).first()
     if row is None:
         raise not_found()
     if version is not None and version != row.version:
@@ -55,7 +55,7 @@ async def lock_request(
 
 
 async def apply(
-    session: AsyncSession,
+    uow: UnitOfWork,
     clock: Clock,
     principal: Principal,
     row: Request,
@@ -74,8 +74,7 @@ async def apply(
             row.responded_at = now
     row.version += 1
     row.updated_at = now
-    await record(
-        session,
+    await uow.audit.record(
         clock,
         actor_of(principal),
         action,
@@ -86,7 +85,7 @@ async def apply(
 
 
 async def post_message(
-    session: AsyncSession, clock: Clock, principal: Principal, row: Request, body: str
+    uow: UnitOfWork, clock: Clock, principal: Principal, row: Request, body: str
 ) -> Message:
     message = Message(
         request_id=row.id,
@@ -95,10 +94,9 @@ async def post_message(
         body=body.strip(),
         created_at=clock.now(),
     )
-    session.add(message)
-    await session.flush()
-    await record(
-        session,
+    uow.session.add(message)
+    await uow.session.flush()
+    await uow.audit.record(
         clock,
         actor_of(principal),
         "message.posted",

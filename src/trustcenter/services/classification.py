@@ -70,9 +70,9 @@ async def reclassify(
     problems = _input_problems(code, text, host)
     if problems:
         raise DomainError(problems)
-    async with app.db.transaction() as session:
+    async with app.uow() as uow:
         row = await lock_request(
-            session, principal, request_id, version, agency_only=False,
+            uow, principal, request_id, version, agency_only=False,
             operation=Activity.RECLASSIFY,
         )  # fmt: skip
         before = category_code(row.category)
@@ -80,7 +80,7 @@ async def reclassify(
             raise DomainError.single(
                 "category", f"the request already is {code}", ErrorCode.INVALID_INPUT
             )
-        refused = await host.validate(replace(await view_of_request(session, row), category=code))
+        refused = await host.validate(replace(await view_of_request(uow, row), category=code))
         if refused:
             raise DomainError(
                 [
@@ -92,7 +92,7 @@ async def reclassify(
             )
         row.category = stored_category(code)
         await apply(
-            session,
+            uow,
             app.clock,
             principal,
             row,
@@ -100,5 +100,5 @@ async def reclassify(
             "request.reclassified",
             {"from": before, "to": code, "reason": text},
         )
-        await findings.recompute(session, app.clock, principal, row, host)
+        await findings.recompute(uow, app.clock, principal, row, host)
     return row

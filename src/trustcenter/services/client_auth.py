@@ -15,14 +15,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from trustcenter.auth.client_auth import ASSERTION_LEEWAY, cut
 from trustcenter.clock import Clock
 from trustcenter.db.models import ClientAuthFailures, UsedClientAssertion
-from trustcenter.db.session import Database
+from trustcenter.db.uow import Conflict, UnitOfWorks
 from trustcenter.domain.audit import SYSTEM
-from trustcenter.services.audit import record
 
 log = logging.getLogger("trustcenter.auth")
 
@@ -35,7 +33,7 @@ def _minute(moment: datetime) -> datetime:
 
 
 async def record_auth_failure(
-    db: Database, clock: Clock, client_id: str | None, address: str, reason: str
+    work: UnitOfWorks, clock: Clock, client_id: str | None, address: str, reason: str
 ) -> None:
     """Log one failed client authentication and count it against the claimed client id."""
     claimed = cut(client_id)
@@ -48,7 +46,7 @@ async def record_auth_failure(
     if not claimed:
         return  # nothing to count it against; the address budget and the log have it
     values = {"client_id": claimed, "window_start": _minute(clock.now()), "failures": 1}
-    insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+    insert = pg_insert if work.dialect == "postgresql" else sqlite_insert
     statement = (
         insert(ClientAuthFailures)
         .values(**values)
@@ -57,27 +55,27 @@ async def record_auth_failure(
             set_={"failures": ClientAuthFailures.failures + 1},
         )
     )
-    async with db.transaction() as session:
-        await session.execute(statement)
+    async with work() as uow:
+        await uow.session.execute(statement)
 
 
-async def audit_auth_failures(db: Database, clock: Clock) -> int:
+async def audit_auth_failures(work: UnitOfWorks, clock: Clock) -> int:
     """Write one ``oauth.client_auth_failed`` event for each closed minute of failures of each
     client id not yet audited; returns how many were written."""
     now = clock.now()
     pending = (ClientAuthFailures.audited_at.is_(None)) & (
         ClientAuthFailures.window_start < _minute(now)
     )
-    async with db.reader() as session:
+    async with work.read() as uow:
         waiting = (
-            await session.execute(select(ClientAuthFailures.client_id).where(pending).limit(1))
+            await uow.session.execute(select(ClientAuthFailures.client_id).where(pending).limit(1))
         ).first()
     if waiting is None:
         return 0
     written = 0
-    async with db.transaction() as session:
+    async with work() as uow:
         rows = (
-            await session.scalars(
+            await uow.session.scalars(
                 select(ClientAuthFailures)
                 .where(pending)
                 .order_by(ClientAuthFailures.window_start, ClientAuthFailures.client_id)
@@ -85,7 +83,7 @@ async def audit_auth_failures(db: Database, clock: Clock) -> int:
             )
         ).all()
         for row in rows:
-            claimed = await session.execute(
+            claimed = await uow.session.execute(
                 update(ClientAuthFailures)
                 .where(
                     ClientAuthFailures.client_id == row.client_id,
@@ -97,8 +95,7 @@ async def audit_auth_failures(db: Database, clock: Clock) -> int:
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue  # another process audited this minute
-            await record(
-                session,
+            await uow.audit.record(
                 clock,
                 SYSTEM,
                 "oauth.client_auth_failed",
@@ -113,15 +110,17 @@ async def audit_auth_failures(db: Database, clock: Clock) -> int:
     return written
 
 
-async def use_assertion(db: Database, clock: Clock, client_id: str, jti: str, exp: int) -> bool:
+async def use_assertion(
+    work: UnitOfWorks, clock: Clock, client_id: str, jti: str, exp: int
+) -> bool:
     """Record a client assertion as used; False when it was used before (by any process)."""
     now = clock.now()
     try:
-        async with db.transaction() as session:
-            await session.execute(
+        async with work() as uow:
+            await uow.session.execute(
                 delete(UsedClientAssertion).where(UsedClientAssertion.expires_at < now)
             )
-            session.add(
+            uow.session.add(
                 UsedClientAssertion(
                     client_id=client_id,
                     jti=jti,
@@ -129,6 +128,6 @@ async def use_assertion(db: Database, clock: Clock, client_id: str, jti: str, ex
                     + timedelta(seconds=ASSERTION_LEEWAY + 60),
                 )
             )
-    except IntegrityError:
+    except Conflict:
         return False
     return True

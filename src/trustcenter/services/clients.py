@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import exists, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.client_auth import PRIVATE_KEY_JWT, jwks_from_uri, storable
 from trustcenter.auth.principal import Principal, PrincipalKind
@@ -22,12 +21,12 @@ from trustcenter.auth.server import ClientRecord, hash_secret
 from trustcenter.auth.tokens import AccessClaims
 from trustcenter.clock import Clock
 from trustcenter.db.models import Agency, OAuthClient, RevokedToken
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.services.access import authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 
 if TYPE_CHECKING:
     from trustcenter.services.deps import AppParts
@@ -74,12 +73,11 @@ async def create_client(
         jwks=keys,
         jwks_uri=jwks_uri,
     )
-    async with app.db.transaction() as session:
-        if agency_id is not None and await session.get(Agency, agency_id) is None:
+    async with app.uow() as uow:
+        if agency_id is not None and await uow.session.get(Agency, agency_id) is None:
             raise DomainError.single("agency", "no such agency", ErrorCode.NOT_FOUND)
-        session.add(client)
-        await record(
-            session,
+        uow.session.add(client)
+        await uow.audit.record(
             clock,
             actor_of(principal),
             "client.created",
@@ -154,16 +152,16 @@ def _public_jwks(jwks: dict[str, Any] | None, jwks_uri: str | None) -> str | Non
 
 
 async def _active_client(
-    db: Database, client_id: str, jti: str | None = None
+    work: UnitOfWorks, client_id: str, jti: str | None = None
 ) -> tuple[OAuthClient, Agency | None] | None:
     """The client if it may still act; with ``jti``, also None when that token was revoked
     (asked in the same query)."""
     revoked = (
         exists().where(RevokedToken.jti == jti) if jti is not None else literal(False)
     ).label("revoked")
-    async with db.reader() as session:
+    async with work.read() as uow:
         row = (
-            await session.execute(
+            await uow.session.execute(
                 select(OAuthClient, Agency, revoked)
                 .outerjoin(Agency, Agency.id == OAuthClient.agency_id)
                 .where(OAuthClient.client_id == client_id)
@@ -180,7 +178,7 @@ async def _active_client(
 
 
 async def client_for_token_request(
-    db: Database, client_id: str | None, now: datetime | None = None
+    work: UnitOfWorks, client_id: str | None, now: datetime | None = None
 ) -> ClientRecord | None:
     """The client a request to an OAuth endpoint names, for authlib to authenticate; with the
     secret before its last rotation while the grace period chosen then lasts (as of ``now``),
@@ -192,9 +190,9 @@ async def client_for_token_request(
         return None
     if len(client_id) > 64 or not storable(client_id):  # no client has such an id
         return ClientRecord.refused(client_id, "unknown client")
-    async with db.reader() as session:
+    async with work.read() as uow:
         row = (
-            await session.execute(
+            await uow.session.execute(
                 select(OAuthClient, Agency)
                 .outerjoin(Agency, Agency.id == OAuthClient.agency_id)
                 .where(OAuthClient.client_id == client_id)
@@ -225,12 +223,12 @@ async def client_for_token_request(
     )
 
 
-async def principal_for(db: Database, claims: AccessClaims) -> Principal | None:
+async def principal_for(work: UnitOfWorks, claims: AccessClaims) -> Principal | None:
     """Who a valid token speaks for, as of now: a revoked token or client, or a suspended
     agency, is no one.
 
     Scopes are those of the token, narrowed to what the client still holds."""
-    found = await _active_client(db, claims.client_id, claims.token_id)
+    found = await _active_client(work, claims.client_id, claims.token_id)
     if found is None:
         return None
     client, agency = found
@@ -247,12 +245,11 @@ async def principal_for(db: Database, claims: AccessClaims) -> Principal | None:
     )
 
 
-async def record_token_issued(db: Database, clock: Clock, claims: dict[str, object]) -> None:
+async def record_token_issued(work: UnitOfWorks, clock: Clock, claims: dict[str, object]) -> None:
     """Every issued token is on record: who, which scopes, its id and expiry (never the token)."""
     client_id = str(claims.get("client_id"))
-    async with db.transaction() as session:
-        await record(
-            session,
+    async with work() as uow:
+        await uow.audit.record(
             clock,
             Actor("client", client_id),
             "token.issued",
@@ -273,13 +270,13 @@ async def list_clients(
     query = select(OAuthClient).order_by(OAuthClient.created_at, OAuthClient.client_id)
     if agency_id is not None:
         query = query.where(OAuthClient.agency_id == agency_id)
-    async with app.db.reader() as session:
-        return list(await session.scalars(query))
+    async with app.uow.read() as uow:
+        return list(await uow.session.scalars(query))
 
 
-async def _client_for_change(session: AsyncSession, client_id: str) -> OAuthClient:
+async def _client_for_change(uow: UnitOfWork, client_id: str) -> OAuthClient:
     client = (
-        await session.scalars(
+        await uow.session.scalars(
             select(OAuthClient).where(OAuthClient.client_id == client_id).with_for_update()
         )
     ).first()
@@ -299,10 +296,10 @@ async def revoke_client(app: AppParts, principal: Principal, client_id: str) -> 
     at once (every call looks its client up)."""
     authorize(principal, "revoke_client")
     actor, clock = actor_of(principal), app.clock
-    async with app.db.transaction() as session:
-        client = await _client_for_change(session, client_id)
+    async with app.uow() as uow:
+        client = await _client_for_change(uow, client_id)
         client.revoked_at = clock.now()
-        await record(session, clock, actor, "client.revoked", ("client", client_id), data={})
+        await uow.audit.record(clock, actor, "client.revoked", ("client", client_id), data={})
     return client
 
 
@@ -330,14 +327,13 @@ async def rotate_secret(
     secret = secrets.token_urlsafe(32)
     now = clock.now()
     until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
-    async with app.db.transaction() as session:
-        client = await _client_for_change(session, client_id)
+    async with app.uow() as uow:
+        client = await _client_for_change(uow, client_id)
         client.previous_secret_sha256 = client.secret_sha256 if until else None
         client.previous_secret_until = until
         client.secret_sha256 = hash_secret(secret)
         client.secret_rotated_at = now
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             actor,
             "client.secret_rotated",

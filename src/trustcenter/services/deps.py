@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from trustcenter.clock import Clock
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource
 from trustcenter.domain.report_policy import Exclusion
@@ -39,7 +39,9 @@ class AppParts(Protocol):
     def settings(self) -> SettingsView: ...
 
     @property
-    def db(self) -> Database: ...
+    def uow(self) -> UnitOfWorks:
+        """Opens the units of work the services read and write in."""
+        ...
 
     @property
     def clock(self) -> Clock: ...

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.db.models import (
@@ -25,7 +24,7 @@ from trustcenter.db.models import (
     RequestedItem,
     Target,
 )
-from trustcenter.db.repositories.userdata import premium_by_target
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter, Section, TargetSection, write_package
 from trustcenter.disclosure.sealing import associated_data, seal
@@ -81,13 +80,13 @@ def _decision(item: RequestedItem, scope: Scope) -> dict[str, Any]:
 
 
 async def _releasable_items(
-    session: AsyncSession, request: Request
+    uow: UnitOfWork, request: Request
 ) -> tuple[list[Target], list[RequestedItem]]:
     """The request's targets and its approved or narrowed items — D only for premium accounts,
     whatever was decided."""
     items = list(
         (
-            await session.scalars(
+            await uow.session.scalars(
                 select(RequestedItem).where(
                     RequestedItem.request_id == request.id,
                     RequestedItem.outcome.in_([o.value for o in APPROVING]),
@@ -97,12 +96,12 @@ async def _releasable_items(
     )
     targets = list(
         (
-            await session.scalars(
+            await uow.session.scalars(
                 select(Target).where(Target.request_id == request.id).order_by(Target.position)
             )
         ).all()
     )
-    premium = await premium_by_target(session, targets)
+    premium = await uow.userdata.premium_by_target(targets)
     kept = [i for i in items if i.info_type != InfoType.D.value or premium.get(i.target_id) is True]
     return targets, kept
 
@@ -115,7 +114,7 @@ def _vendor_view(status: VendorStatus) -> VendorView:
 
 
 async def _vendors_for(
-    session: AsyncSession, host: PluginHost, items: list[RequestedItem], now: datetime
+    uow: UnitOfWork, host: PluginHost, items: list[RequestedItem], now: datetime
 ) -> list[tuple[VendorView, list[str]]]:
     """The vendors whose data the package needs, once every check lets them be used."""
     needed = {i.info_type for i in items}
@@ -126,10 +125,10 @@ async def _vendors_for(
             f"{reason}; an admin must record a valid attestation first",
             ErrorCode.VENDOR_NOT_ATTESTED,
         )
-        for status, held, reason in await blocking_vendors(session, needed, now)
+        for status, held, reason in await blocking_vendors(uow, needed, now)
     ]
     used = []
-    for status in await vendor_statuses(session):
+    for status in await vendor_statuses(uow):
         held = sorted(set(status.vendor.info_types.split()) & needed)
         if not held:
             continue
@@ -178,19 +177,19 @@ async def release(app: AppParts, principal: Principal, request_id: uuid.UUID) ->
     scheduled, the vendors told, in one transaction."""
     authorize(principal, "release")
     clock, plugins = app.clock, app.plugins
-    async with app.db.transaction() as session:
+    async with app.uow() as uow:
         row = await lock_request(
-            session, principal, request_id, None, agency_only=False, operation=Operation.RELEASE
+            uow, principal, request_id, None, agency_only=False, operation=Operation.RELEASE
         )
         now = clock.now()
-        await _refuse_release(session, plugins, row)
-        targets, items = await _releasable_items(session, row)
-        vendors = await _vendors_for(session, plugins, items, now)
+        await _refuse_release(uow, plugins, row)
+        targets, items = await _releasable_items(uow, row)
+        vendors = await _vendors_for(uow, plugins, items, now)
         package = Package(row, targets, items, now)
-        disclosure = await _seal(session, principal, app.disclosure_keys, app.data_source, package)
-        view = await view_of_request(session, row)
+        disclosure = await _seal(uow, principal, app.disclosure_keys, app.data_source, package)
+        view = await view_of_request(uow, row)
         delay = await plugins.notice_delay(view)
-        await schedule_notices(session, clock, principal, row, disclosure.id, targets, items, delay)
+        await schedule_notices(uow, clock, principal, row, disclosure.id, targets, items, delay)
         for vendor, held in vendors:
             await plugins.vendor_notify(vendor, view, held)
         await plugins.after_release(view, disclosure.sha256)
@@ -201,17 +200,15 @@ async def release(app: AppParts, principal: Principal, request_id: uuid.UUID) ->
             "records": disclosure.record_count,
             "items": [str(i.id) for i in items],
         }
-        await apply(
-            session, clock, principal, row, Operation.RELEASE, "disclosure.released", released
-        )
+        await apply(uow, clock, principal, row, Operation.RELEASE, "disclosure.released", released)
         # answered either way; counted "with data" only when the package holds a record
         row.report_outcome = outcome_of_release(disclosure.record_count).value
     return row
 
 
-async def _refuse_release(session: AsyncSession, host: PluginHost, row: Request) -> None:
+async def _refuse_release(uow: UnitOfWork, host: PluginHost, row: Request) -> None:
     """A plugin's refusal, or a block finding still in force, stops the release."""
-    refusals = await host.release_refusals(await view_of_request(session, row))
+    refusals = await host.release_refusals(await view_of_request(uow, row))
     if refusals:
         raise DomainError(
             [
@@ -219,7 +216,7 @@ async def _refuse_release(session: AsyncSession, host: PluginHost, row: Request)
                 for plugin, reason in refusals
             ]
         )
-    await refuse_unresolved_blocks(session, row.id)
+    await refuse_unresolved_blocks(uow, row.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +230,7 @@ class Package:
 
 
 async def _seal(
-    session: AsyncSession,
+    uow: UnitOfWork,
     principal: Principal,
     keys: KeyRing,
     source: DataSource,
@@ -253,20 +250,20 @@ async def _seal(
         released_at=package.released_at,
         released_by=principal.client_id or "",
     )
-    session.add(disclosure)
-    await session.flush()
+    uow.session.add(disclosure)
+    await uow.session.flush()
 
     async def sink(index: int, plaintext: bytes, last: bool) -> None:
         aad = associated_data(row.id, row.agency_id, index, last)
         nonce, ciphertext = seal(keys.current, plaintext, aad)
-        await session.execute(
+        await uow.session.execute(
             insert(DisclosureChunk).values(
                 disclosure_id=disclosure.id, idx=index, nonce=nonce, ciphertext=ciphertext
             )
         )
 
     writer = ChunkWriter(sink)
-    header = await _header(session, package)
+    header = await _header(uow, package)
     sections = _sections(source, package.targets, package.items)
     disclosure.record_count = await write_package(writer, header, sections)
     disclosure.sha256 = await writer.close()
@@ -274,9 +271,9 @@ async def _seal(
     return disclosure
 
 
-async def _header(session: AsyncSession, package: Package) -> dict[str, Any]:
+async def _header(uow: UnitOfWork, package: Package) -> dict[str, Any]:
     row = package.request
-    basis = await session.get(LegalBasis, row.legal_basis_id)
+    basis = await uow.session.get(LegalBasis, row.legal_basis_id)
     assert basis is not None
     return {
         "request": {
@@ -304,18 +301,18 @@ async def open_for_download(
         authorize(principal, "download_disclosure")
     except (NotAuthenticated, AccessDenied):
         raise DisclosureNotFound() from None
-    db = app.db
-    async with db.reader() as session:
-        disclosure = await session.get(Disclosure, disclosure_id)
+    work = app.uow
+    async with work.read() as uow:
+        disclosure = await uow.session.get(Disclosure, disclosure_id)
     if disclosure is None or disclosure.agency_id != principal.agency_id:
         raise DisclosureNotFound()
     body = await read_checked(
-        db,
+        work,
         app.clock,
         principal,
         app.disclosure_keys,
         _sealed(disclosure),
-        chunk_fetcher(db, DisclosureChunk, disclosure.id),
+        chunk_fetcher(work, DisclosureChunk, disclosure.id),
         "disclosure.downloaded",
         {"sha256": disclosure.sha256, "size": disclosure.size},
     )

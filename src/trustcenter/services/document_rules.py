@@ -12,23 +12,22 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Document, LegalBasis, Request
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.decisions import APPROVING
 from trustcenter.domain.document_types import attachment_problems, check_attach_count
 from trustcenter.domain.enums import DecisionOutcome
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.plugins.host import PluginHost
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 from trustcenter.services.plugin_views import view_of_request
 
 
 async def attach(
-    session: AsyncSession,
+    uow: UnitOfWork,
     clock: Clock,
     principal: Principal,
     ids: Sequence[uuid.UUID],
@@ -47,7 +46,7 @@ async def attach(
         return []
     check_attach_count(ids, field)
     rows = (
-        await session.scalars(
+        await uow.session.scalars(
             select(Document)
             .where(Document.id.in_(set(ids)), Document.agency_id == principal.agency_id)
             .with_for_update()
@@ -58,11 +57,8 @@ async def attach(
     problems = attachment_problems(ids, found, now, field)
     if problems:
         raise DomainError(problems)
-    await _mark_attached(
-        session, principal, ids, field, now, request_id, legal_basis_id, message_id
-    )
-    await record(
-        session,
+    await _mark_attached(uow, principal, ids, field, now, request_id, legal_basis_id, message_id)
+    await uow.audit.record(
         clock,
         actor_of(principal),
         "documents.attached",
@@ -79,7 +75,7 @@ async def attach(
 
 
 async def _mark_attached(
-    session: AsyncSession,
+    uow: UnitOfWork,
     principal: Principal,
     ids: Sequence[uuid.UUID],
     field: str,
@@ -91,7 +87,7 @@ async def _mark_attached(
     """Attach the checked uploads for good: conditional on still being unattached, so two
     submissions racing for one upload cannot both attach it, whatever the isolation (the row
     locks taken when they were read make the loser wait and re-read)."""
-    done = await session.execute(
+    done = await uow.session.execute(
         update(Document)
         .where(
             Document.id.in_(set(ids)),
@@ -116,22 +112,22 @@ async def _mark_attached(
         )
 
 
-async def holds_document(session: AsyncSession, request: Request) -> bool:
+async def holds_document(uow: UnitOfWork, request: Request) -> bool:
     """Whether the company holds the request's legal document: an upload attached to the
     request (its legal basis or an answer), or the legacy base64 document of its legal basis."""
-    attached = await session.scalar(
+    attached = await uow.session.scalar(
         select(Document.id).where(Document.request_id == request.id).limit(1)
     )
     if attached is not None:
         return True
-    legacy = await session.scalar(
+    legacy = await uow.session.scalar(
         select(LegalBasis.document_sha256).where(LegalBasis.id == request.legal_basis_id)
     )
     return legacy is not None
 
 
 async def refuse_approval_without_document(
-    session: AsyncSession,
+    uow: UnitOfWork,
     host: PluginHost,
     request: Request,
     outcomes: Iterable[DecisionOutcome],
@@ -141,11 +137,11 @@ async def refuse_approval_without_document(
     while the company holds none."""
     if not any(o in APPROVING for o in outcomes):
         return
-    if await holds_document(session, request):
+    if await holds_document(uow, request):
         return
-    if not await host.document_required(await view_of_request(session, request)):
+    if not await host.document_required(await view_of_request(uow, request)):
         return
-    kind = await session.scalar(
+    kind = await uow.session.scalar(
         select(LegalBasis.kind).where(LegalBasis.id == request.legal_basis_id)
     )
     raise DomainError.single(
@@ -157,14 +153,14 @@ async def refuse_approval_without_document(
 
 
 async def documents_by(
-    db: Database, column: str, ids: Sequence[uuid.UUID]
+    work: UnitOfWorks, column: str, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Document]]:
     """Attached documents per legal basis (``column="legal_basis_id"``) or per message
     (``"message_id"``), oldest first. Callers reach them only through a request they see."""
     key = getattr(Document, column)
     out: dict[uuid.UUID, list[Document]] = {i: [] for i in ids}
-    async with db.reader() as session:
-        rows = await session.scalars(
+    async with work.read() as uow:
+        rows = await uow.session.scalars(
             select(Document)
             .where(key.in_(ids), Document.attached_at.is_not(None))
             .order_by(Document.uploaded_at, Document.id)

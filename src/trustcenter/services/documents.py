@@ -26,14 +26,14 @@ from sqlalchemy import delete, select, update
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Document, DocumentChunk
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter
 from trustcenter.disclosure.sealing import AadFor, StoreChunk, bound_data, sealing_sink
 from trustcenter.domain.audit import SYSTEM, Actor
 from trustcenter.domain.document_types import HEAD, TAIL, DocumentType, incomplete, sniff
 from trustcenter.services.access import AccessDenied, NotAuthenticated, authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 from trustcenter.services.deps import AppParts
 from trustcenter.services.sealed import Sealed, chunk_fetcher, read_checked
 
@@ -107,8 +107,8 @@ async def upload(
     time."""
     authorize(principal, "upload_document")
     agency_id = _uploader(principal)
-    db, clock, keys = app.db, app.clock, app.disclosure_keys
-    await purge_expired(db, clock)
+    work, clock, keys = app.uow, app.clock, app.disclosure_keys
+    await purge_expired(work, clock)
     head = await _head(body, limit)
     kind = sniff(head)
     if kind is None:
@@ -116,16 +116,16 @@ async def upload(
             UnsupportedDocument.UNSUPPORTED if head else UnsupportedDocument.EMPTY
         )
     document = _new_document(agency_id, principal, keys, kind, clock.now())
-    async with db.transaction() as session:
-        session.add(document)
-    writer = ChunkWriter(sealing_sink(keys.current, _aad(document), _chunk_store(db, document)))
+    async with work() as uow:
+        uow.session.add(document)
+    writer = ChunkWriter(sealing_sink(keys.current, _aad(document), _chunk_store(work, document)))
     try:
         await _write_body(writer, kind, head, body, limit)
         sha256 = await writer.close()
-        await _complete(db, clock, principal, document, sha256, writer)
+        await _complete(work, clock, principal, document, sha256, writer)
     except BaseException:
         with contextlib.suppress(Exception):
-            await _delete(db, [document.id])
+            await _delete(work, [document.id])
         raise
     document.sha256, document.size, document.chunk_count = sha256, writer.length, writer.chunks
     return document
@@ -149,11 +149,11 @@ def _new_document(
     )
 
 
-def _chunk_store(db: Database, document: Document) -> StoreChunk:
+def _chunk_store(work: UnitOfWorks, document: Document) -> StoreChunk:
     async def store(index: int, nonce: bytes, ciphertext: bytes) -> None:
         # each chunk in a short transaction of its own: a slow upload holds no lock
-        async with db.transaction() as session:
-            session.add(
+        async with work() as uow:
+            uow.session.add(
                 DocumentChunk(
                     document_id=document.id, idx=index, nonce=nonce, ciphertext=ciphertext
                 )
@@ -180,7 +180,7 @@ async def _write_body(
 
 
 async def _complete(
-    db: Database,
+    work: UnitOfWorks,
     clock: Clock,
     principal: Principal,
     document: Document,
@@ -188,14 +188,13 @@ async def _complete(
     writer: ChunkWriter,
 ) -> None:
     """Record the digest (the document becomes visible) and audit the upload."""
-    async with db.transaction() as session:
-        await session.execute(
+    async with work() as uow:
+        await uow.session.execute(
             update(Document)
             .where(Document.id == document.id)
             .values(sha256=sha256, size=writer.length, chunk_count=writer.chunks)
         )
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             actor_of(principal),
             "document.uploaded",
@@ -204,29 +203,28 @@ async def _complete(
         )
 
 
-async def _delete(db: Database, ids: list[uuid.UUID]) -> None:
-    async with db.transaction() as session:
-        await session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
-        await session.execute(delete(Document).where(Document.id.in_(ids)))
+async def _delete(work: UnitOfWorks, ids: list[uuid.UUID]) -> None:
+    async with work() as uow:
+        await uow.session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
+        await uow.session.execute(delete(Document).where(Document.id.in_(ids)))
 
 
-async def purge_expired(db: Database, clock: Clock, actor: Actor = SYSTEM) -> int:
+async def purge_expired(work: UnitOfWorks, clock: Clock, actor: Actor = SYSTEM) -> int:
     """Delete the uploads nobody attached within a day; return how many."""
     now = clock.now()
     due = (Document.attached_at.is_(None)) & (Document.expires_at <= now)
-    async with db.reader() as session:
-        if (await session.scalars(select(Document.id).where(due).limit(1))).first() is None:
+    async with work.read() as uow:
+        if (await uow.session.scalars(select(Document.id).where(due).limit(1))).first() is None:
             return 0
-    async with db.transaction() as session:
+    async with work() as uow:
         # another purge at the same moment (a second worker) skips what this one deletes
         found = select(Document.id).where(due).with_for_update(skip_locked=True)
-        ids = list((await session.scalars(found)).all())
+        ids = list((await uow.session.scalars(found)).all())
         if not ids:
             return 0
-        await session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
-        await session.execute(delete(Document).where(Document.id.in_(ids)))
-        await record(
-            session,
+        await uow.session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
+        await uow.session.execute(delete(Document).where(Document.id.in_(ids)))
+        await uow.audit.record(
             clock,
             actor,
             "documents.purged",
@@ -260,18 +258,18 @@ async def open_document(
         authorize(principal, "read_document")
     except (NotAuthenticated, AccessDenied):
         raise DocumentNotFound() from None
-    db, clock = app.db, app.clock
-    async with db.reader() as session:
-        document = await session.get(Document, document_id)
+    work, clock = app.uow, app.clock
+    async with work.read() as uow:
+        document = await uow.session.get(Document, document_id)
     if document is None or not _may_read(principal, document, clock):
         raise DocumentNotFound()
     body = await read_checked(
-        db,
+        work,
         clock,
         principal,
         app.disclosure_keys,
         _sealed(document),
-        chunk_fetcher(db, DocumentChunk, document.id),
+        chunk_fetcher(work, DocumentChunk, document.id),
         "document.read",
         {
             "sha256": document.sha256,

@@ -12,19 +12,18 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Finding, Request, RequestedItem, Target
-from trustcenter.db.repositories.userdata import premium_by_target
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.enums import DecisionOutcome, IdentifierType, InfoType, ReasonCode
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.plugins import api
 from trustcenter.plugins.api import Severity
 from trustcenter.plugins.host import PluginHost
 from trustcenter.services.access import authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 from trustcenter.services.changes import require_text
 from trustcenter.services.deps import AppParts
 from trustcenter.services.plugin_views import target_items, view_of_request
@@ -43,8 +42,8 @@ async def findings_of(
     """Staff only: the findings of each request, open ones first, most severe first."""
     authorize(principal, "read_findings")
     out: dict[uuid.UUID, list[Finding]] = {i: [] for i in request_ids}
-    async with app.db.reader() as session:
-        rows = await session.scalars(select(Finding).where(Finding.request_id.in_(request_ids)))
+    async with app.uow.read() as uow:
+        rows = await uow.session.scalars(select(Finding).where(Finding.request_id.in_(request_ids)))
         for f in sorted(rows.all(), key=_reading_order):
             out[f.request_id].append(f)
     return out
@@ -54,9 +53,9 @@ def _reading_order(f: Finding) -> tuple[bool, int, str, str]:
     return (f.resolved_at is not None, _SEVERITY_ORDER.get(f.severity, 3), f.code, f.message)
 
 
-async def refuse_unresolved_blocks(session: AsyncSession, request_id: uuid.UUID) -> None:
+async def refuse_unresolved_blocks(uow: UnitOfWork, request_id: uuid.UUID) -> None:
     rows = (
-        await session.scalars(
+        await uow.session.scalars(
             select(Finding).where(
                 Finding.request_id == request_id,
                 Finding.severity == Severity.BLOCK.value,
@@ -86,8 +85,8 @@ async def override(
     authorize(principal, "override_finding")
     text = require_text("justification", justification)
     clock = app.clock
-    async with app.db.transaction() as session:
-        finding = await session.get(Finding, finding_id, with_for_update=True)
+    async with app.uow() as uow:
+        finding = await uow.session.get(Finding, finding_id, with_for_update=True)
         if finding is None:
             raise DomainError.single("findingId", "no such finding", ErrorCode.NOT_FOUND)
         if finding.severity != Severity.BLOCK.value:
@@ -99,11 +98,10 @@ async def override(
         finding.overridden_at = clock.now()
         finding.overridden_by = principal.client_id
         finding.override_justification = text
-        request = await session.get(Request, finding.request_id)
+        request = await uow.session.get(Request, finding.request_id)
         if request is not None:
             request.version += 1
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             actor_of(principal),
             "finding.overridden",
@@ -118,26 +116,26 @@ async def override(
 
 
 async def recompute(
-    session: AsyncSession, clock: Clock, principal: Principal, row: Request, host: PluginHost
+    uow: UnitOfWork, clock: Clock, principal: Principal, row: Request, host: PluginHost
 ) -> None:
     """Bring the request's findings up to date with its items still in play, in the caller's
     transaction: plugin rules (``host.findings``) see only those items; the policy's findings
     are made once the targets were looked up at review."""
-    pairs = await target_items(session, row.id)
+    pairs = await target_items(uow, row.id)
     in_play = [(t, i) for t, i in pairs if i.outcome not in _OUT_OF_PLAY]
-    view = await view_of_request(session, row, in_play)
+    view = await view_of_request(uow, row, in_play)
     found = await host.findings(view) if in_play else []
-    found += [(POLICY, f) for f in await _policy_findings(session, in_play)]
-    await _sync(session, clock, principal, row.id, found)
+    found += [(POLICY, f) for f in await _policy_findings(uow, in_play)]
+    await _sync(uow, clock, principal, row.id, found)
 
 
 async def _policy_findings(
-    session: AsyncSession, in_play: Sequence[tuple[Target, RequestedItem]]
+    uow: UnitOfWork, in_play: Sequence[tuple[Target, RequestedItem]]
 ) -> list[api.Finding]:
     """NOT_HELD for an identifier that resolved to nothing at review, NOT_PREMIUM for D asked
     of an account without a premium service: for reviewers, never an answer to the agency."""
     targets = {t.id: t for t, _ in in_play if t.resolved_at is not None}
-    premium = await premium_by_target(session, list(targets.values())) if targets else {}
+    premium = await uow.userdata.premium_by_target(list(targets.values())) if targets else {}
     out: list[api.Finding] = []
     for target in targets.values():
         named = f"{IdentifierType(target.identifier_type).name} {target.identifier}"
@@ -166,7 +164,7 @@ async def _policy_findings(
 
 
 async def _sync(
-    session: AsyncSession,
+    uow: UnitOfWork,
     clock: Clock,
     principal: Principal,
     request_id: uuid.UUID,
@@ -174,15 +172,16 @@ async def _sync(
 ) -> None:
     """Match what applies now to the stored findings by plugin and code (same message first):
     update and reopen the matched, add the new, resolve the rest."""
-    rows = (await session.scalars(select(Finding).where(Finding.request_id == request_id))).all()
+    rows = (
+        await uow.session.scalars(select(Finding).where(Finding.request_id == request_id))
+    ).all()
     stored: dict[tuple[str, str], list[Finding]] = {}
     for f in sorted(rows, key=lambda f: (f.resolved_at is not None, f.created_at)):
         stored.setdefault((f.plugin, f.code), []).append(f)
     now = clock.now()
 
     async def audit(f: Finding, action: str, **data: str | None) -> None:
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             actor_of(principal),
             action,
@@ -205,8 +204,8 @@ async def _sync(
                 citation=new.citation,
                 created_at=now,
             )
-            session.add(row)
-            await session.flush()
+            uow.session.add(row)
+            await uow.session.flush()
             await audit(row, "finding.added", severity=row.severity)
             continue
         candidates.remove(match)

@@ -21,13 +21,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Agency, Request
-from trustcenter.db.repositories.audit import record
-from trustcenter.db.session import Database
+from trustcenter.db.uow import Conflict, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.history import (
@@ -59,13 +57,13 @@ def _lines(data: bytes) -> list[tuple[int, str]]:
     return [(n, t) for n, t in enumerate(lines, start=1) if t.strip()]
 
 
-async def _imported(db: Database, external_ids: Collection[str]) -> dict[str, Imported]:
+async def _imported(work: UnitOfWorks, external_ids: Collection[str]) -> dict[str, Imported]:
     ids = sorted(external_ids)
     out: dict[str, Imported] = {}
-    async with db.reader() as session:
+    async with work.read() as uow:
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start : start + LOOKUP_CHUNK]
-            rows = await session.execute(
+            rows = await uow.session.execute(
                 select(
                     Request.id,
                     Request.external_id,
@@ -111,15 +109,15 @@ async def import_history(
     line is bad. Legal basis kinds are the built-in ones and those the plugins registered.
     One ``requests.imported`` audit event records each import that wrote anything."""
     authorize(principal, "import_history")
-    db, clock = app.db, app.clock
+    work, clock = app.uow, app.clock
     report = on_progress or (lambda _phase, _done, _total: None)
     now = clock.now()
     kinds = known_basis_kinds(app.plugins.legal_basis_kinds)
-    checked = await _check(db, data, now, kinds, report)
+    checked = await _check(work, data, now, kinds, report)
     plan = checked.plan
     created = superseded = 0
     if plan.new:
-        created, superseded = await _write(db, clock, actor_of(principal), checked, report)
+        created, superseded = await _write(work, clock, actor_of(principal), checked, report)
     return ImportResult(
         lines=checked.lines,
         imported=len(plan.new),
@@ -131,7 +129,7 @@ async def import_history(
 
 
 async def _check(
-    db: Database, data: bytes, now: datetime, kinds: Collection[str], report: Progress
+    work: UnitOfWorks, data: bytes, now: datetime, kinds: Collection[str], report: Progress
 ) -> _Checked:
     """Every line checked, on its own and against the others and what was imported before;
     :class:`HistoryImportRejected` with every problem found."""
@@ -140,7 +138,7 @@ async def _check(
     wanted = {line.external_id for line in parsed} | {
         line.revision_of for line in parsed if line.revision_of
     }
-    imported = await _imported(db, wanted)
+    imported = await _imported(work, wanted)
     plan, cross = check_file(parsed, imported)
     problems.extend(cross)
     if problems:
@@ -149,7 +147,7 @@ async def _check(
 
 
 async def _write(
-    db: Database, clock: Clock, actor: Actor, checked: _Checked, report: Progress
+    work: UnitOfWorks, clock: Clock, actor: Actor, checked: _Checked, report: Progress
 ) -> tuple[int, int]:
     """The plan written in one transaction with its audit event; (agencies created, requests
     superseded)."""
@@ -161,12 +159,11 @@ async def _write(
         report("writing", written, len(plan.new))
 
     try:
-        async with db.transaction() as session:
+        async with work() as uow:
             created, superseded = await write_plan(
-                session, plan, checked.imported, checked.now, advance
+                uow, plan, checked.imported, checked.now, advance
             )
-            await record(
-                session,
+            await uow.audit.record(
                 clock,
                 actor,
                 "requests.imported",
@@ -182,7 +179,7 @@ async def _write(
                     "last_received_at": max(x.received_at for x in plan.new).isoformat(),
                 },
             )
-    except IntegrityError:
+    except Conflict:
         raise DomainError.single(
             "file",
             "another import wrote some of these requests meanwhile; nothing was written by "

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import Agency, Request
-from trustcenter.db.repositories.requests import insert_new
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.history import HistoryLine, Imported
 from trustcenter.domain.history_lines import Plan
@@ -29,7 +28,7 @@ LOOKUP_CHUNK = 1000
 
 
 async def write_plan(
-    session: AsyncSession,
+    uow: UnitOfWork,
     plan: Plan,
     known: Mapping[str, Imported],
     now: datetime,
@@ -37,7 +36,7 @@ async def write_plan(
 ) -> tuple[int, int]:
     """Insert the plan's new lines; returns (agencies created, requests superseded).
     ``known``: the requests imported before under the external ids the file names."""
-    agencies, created = await _agencies(session, plan.new, now)
+    agencies, created = await _agencies(uow, plan.new, now)
     ids: dict[str, uuid.UUID] = {ext: row.id for ext, row in known.items()}
     superseded = 0
     for start in range(0, len(plan.new), BATCH):
@@ -54,13 +53,13 @@ async def write_plan(
             ids[line.external_id] = new.id
             superseded += new.status is RequestStatus.SUPERSEDED
             batch.append(new)
-        await insert_new(session, batch)
+        await uow.requests.insert_new(batch)
         progress(len(batch))
-    return created, superseded + await _supersede_known(session, plan, known, now)
+    return created, superseded + await _supersede_known(uow, plan, known, now)
 
 
 async def _supersede_known(
-    session: AsyncSession, plan: Plan, known: Mapping[str, Imported], now: datetime
+    uow: UnitOfWork, plan: Plan, known: Mapping[str, Imported], now: datetime
 ) -> int:
     """Requests imported before that a new line revises, each moved by the lifecycle's
     SUPERSEDE where it allows that (one UPDATE for them all); how many."""
@@ -71,7 +70,7 @@ async def _supersede_known(
             after = transition(RequestStatus(row.status), Operation.SUPERSEDE)
             moved.setdefault(after, []).append(row.id)
     for status, ids in moved.items():
-        await session.execute(
+        await uow.session.execute(
             update(Request)
             .where(Request.id.in_(ids))
             .values(status=status.value, version=Request.version + 1, updated_at=now)
@@ -80,7 +79,7 @@ async def _supersede_known(
 
 
 async def _agencies(
-    session: AsyncSession, lines: Sequence[HistoryLine], now: datetime
+    uow: UnitOfWork, lines: Sequence[HistoryLine], now: datetime
 ) -> tuple[dict[tuple[str, str], Sender], int]:
     """(name, country) -> the agency as sender (its id and country), creating the agencies
     not there yet; and how many were created."""
@@ -88,7 +87,7 @@ async def _agencies(
     names = sorted({name for name, _ in wanted})
     found: dict[tuple[str, str], Sender] = {}
     for start in range(0, len(names), LOOKUP_CHUNK):
-        rows = await session.execute(
+        rows = await uow.session.execute(
             select(Agency.id, Agency.name, Agency.country)
             .where(Agency.name.in_(names[start : start + LOOKUP_CHUNK]))
             .order_by(Agency.created_at, Agency.id)
@@ -116,5 +115,5 @@ async def _agencies(
         )
     if created:
         table: Table = Agency.__table__  # type: ignore[assignment]
-        await session.execute(insert(table), created)
+        await uow.session.execute(insert(table), created)
     return found, len(created)

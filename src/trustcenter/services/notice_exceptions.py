@@ -9,16 +9,16 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.db.models import Notice, NoticeException, Request
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.notice_policy import REVIEW_EVERY as REVIEW_EVERY  # re-exported
 from trustcenter.domain.notice_policy import ExceptionKind as ExceptionKind  # re-exported
 from trustcenter.domain.notice_states import RESUME, SUPPRESS, NoticeStatus, move
 from trustcenter.services.access import authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 from trustcenter.services.changes import not_found, require_text
 
 if TYPE_CHECKING:
@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 
 async def active_exception(
-    session: AsyncSession, request_id: uuid.UUID, today: date
+    uow: UnitOfWork, request_id: uuid.UUID, today: date
 ) -> NoticeException | None:
     rows = (
-        await session.scalars(
+        await uow.session.scalars(
             select(NoticeException).where(
                 NoticeException.request_id == request_id, NoticeException.lifted_at.is_(None)
             )
@@ -40,22 +40,22 @@ async def active_exception(
 
 
 async def exceptions_holding(
-    session: AsyncSession, request_ids: Collection[uuid.UUID], today: date
+    uow: UnitOfWork, request_ids: Collection[uuid.UUID], today: date
 ) -> dict[uuid.UUID, str]:
     """For each of these requests with an exception in force today, the kind of the first one
     recorded."""
-    held = await exception_rows_holding(session, request_ids, today)
+    held = await exception_rows_holding(uow, request_ids, today)
     return {request_id: e.kind for request_id, e in held.items()}
 
 
 async def exception_rows_holding(
-    session: AsyncSession, request_ids: Collection[uuid.UUID], today: date
+    uow: UnitOfWork, request_ids: Collection[uuid.UUID], today: date
 ) -> dict[uuid.UUID, NoticeException]:
     """For each of these requests with an exception in force today, the first one recorded."""
     out: dict[uuid.UUID, NoticeException] = {}
     ids = list(request_ids)
     for start in range(0, len(ids), 500):
-        rows = await session.scalars(
+        rows = await uow.session.scalars(
             select(NoticeException)
             .where(
                 NoticeException.request_id.in_(ids[start : start + 500]),
@@ -69,10 +69,10 @@ async def exception_rows_holding(
     return out
 
 
-async def resume_notices(session: AsyncSession, request_id: uuid.UUID, now: datetime) -> int:
+async def resume_notices(uow: UnitOfWork, request_id: uuid.UUID, now: datetime) -> int:
     """The request's suppressed notices are scheduled again, due now at the latest; how many."""
     rows = (
-        await session.scalars(
+        await uow.session.scalars(
             select(Notice).where(
                 Notice.request_id == request_id, Notice.status == RESUME.source.value
             )
@@ -109,8 +109,8 @@ async def record_exception(
         problems.append(Problem("endsOn", "is in the past", ErrorCode.INVALID_INPUT))
     if problems:
         raise DomainError(problems)
-    async with app.db.transaction() as session:
-        if await session.get(Request, request_id) is None:
+    async with app.uow() as uow:
+        if await uow.session.get(Request, request_id) is None:
             raise not_found()
         exception = NoticeException(
             request_id=request_id,
@@ -122,15 +122,14 @@ async def record_exception(
             recorded_at=now,
             review_due_at=now + REVIEW_EVERY if ends_on is None else None,
         )
-        session.add(exception)
-        await session.execute(
+        uow.session.add(exception)
+        await uow.session.execute(
             update(Notice)
             .where(Notice.request_id == request_id, Notice.status == SUPPRESS.source.value)
             .values(status=SUPPRESS.target.value)
         )
-        await session.flush()
-        await record(
-            session,
+        await uow.session.flush()
+        await uow.audit.record(
             clock,
             actor_of(principal),
             "notice_exception.recorded",
@@ -153,23 +152,22 @@ async def _change(
     clock = app.clock
     reason = require_text("justification", text)
     now = clock.now()
-    async with app.db.transaction() as session:
-        exception = await session.get(NoticeException, exception_id, with_for_update=True)
+    async with app.uow() as uow:
+        exception = await uow.session.get(NoticeException, exception_id, with_for_update=True)
         if exception is None or exception.lifted_at is not None:
             raise DomainError.single("exceptionId", "no such active exception", ErrorCode.NOT_FOUND)
         if action == "lifted":
             exception.lifted_at, exception.lifted_by = now, principal.client_id
             exception.lift_reason = reason
-            if await active_exception(session, exception.request_id, now.date()) is None:
-                await resume_notices(session, exception.request_id, now)
+            if await active_exception(uow, exception.request_id, now.date()) is None:
+                await resume_notices(uow, exception.request_id, now)
         else:
             if exception.review_due_at is None:
                 raise DomainError.single(
                     "exceptionId", "it ends on a date: no re-review", ErrorCode.INVALID_INPUT
                 )
             exception.review_due_at = now + REVIEW_EVERY
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             actor_of(principal),
             f"notice_exception.{action}",
@@ -199,8 +197,8 @@ async def confirm_exception(
 async def due_for_review(app: AppParts, principal: Principal) -> list[NoticeException]:
     """Exceptions without an end date whose re-review is due, the most overdue first."""
     authorize(principal, "notice_exceptions_due")
-    async with app.db.reader() as session:
-        rows = await session.scalars(
+    async with app.uow.read() as uow:
+        rows = await uow.session.scalars(
             select(NoticeException)
             .where(
                 NoticeException.lifted_at.is_(None),

@@ -33,13 +33,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Account, Agency, Notice, NoticeException, Request
-from trustcenter.db.repositories.audit import record
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.notice_states import DELIVER, GIVE_UP, RESUME, NoticeStatus
 from trustcenter.domain.notice_text import NoticeFacts, compose, language_for
@@ -121,7 +119,7 @@ class _Claimed:
 class NoticeWorker:
     def __init__(
         self,
-        db: Database,
+        work: UnitOfWorks,
         clock: Clock,
         host: PluginHost,
         channels: Sequence[Any],
@@ -130,7 +128,7 @@ class NoticeWorker:
     ) -> None:
         if not channels:
             raise ValueError("the worker needs at least one notice channel")
-        self.db, self.clock, self.host = db, clock, host
+        self.work, self.clock, self.host = work, clock, host
         self.channels = list(channels)
         self.settings = settings or WorkerSettings()
         self.token = token or new_token()
@@ -141,7 +139,7 @@ class NoticeWorker:
         ``max_batches`` were done). The operator who runs the worker starts it; what it does is
         audited as the worker's own."""
         authorize(principal, "run_notice_worker")
-        purged = await purge_expired(self.db, self.clock, WORKER)
+        purged = await purge_expired(self.work, self.clock, WORKER)
         result = PassResult(resumed=await self.resume_ended(), purged=purged)
         while max_batches is None or result.batches < max_batches:
             batch = await self.run_batch()
@@ -154,9 +152,9 @@ class NoticeWorker:
         """Suppressed notices whose every exception has ended (a court order's end date
         passed) are scheduled again, due now at the latest."""
         now = self.clock.now()
-        async with self.db.transaction() as session:
+        async with self.work() as uow:
             free = (
-                await session.scalars(
+                await uow.session.scalars(
                     select(Notice.request_id)
                     .where(Notice.status == RESUME.source.value, ~holding_exception(now.date()))
                     .distinct()
@@ -164,10 +162,9 @@ class NoticeWorker:
             ).all()
             resumed = 0
             for request_id in free:
-                count = await resume_notices(session, request_id, now)
+                count = await resume_notices(uow, request_id, now)
                 resumed += count
-                await record(
-                    session,
+                await uow.audit.record(
                     self.clock,
                     WORKER,
                     "notices.resumed",
@@ -180,8 +177,8 @@ class NoticeWorker:
     async def release_claims(self) -> int:
         """Forget every claim at once: only for a worker that knows it is the only one (SQLite),
         after a crash."""
-        async with self.db.transaction() as session:
-            done = await session.execute(
+        async with self.work() as uow:
+            done = await uow.session.execute(
                 update(Notice)
                 .where(Notice.status == _SCHEDULED, Notice.claimed_by.is_not(None))
                 .values(claimed_by=None, available_at=None)
@@ -206,9 +203,9 @@ class NoticeWorker:
 
     async def _claim(self) -> list[_Claimed]:
         now = self.clock.now()
-        async with self.db.transaction() as session:
+        async with self.work() as uow:
             ids = (
-                await session.scalars(
+                await uow.session.scalars(
                     select(Notice.id)
                     .where(
                         Notice.status == _SCHEDULED,
@@ -223,7 +220,7 @@ class NoticeWorker:
             ).all()
             if not ids:
                 return []
-            await session.execute(
+            await uow.session.execute(
                 update(Notice)
                 .where(Notice.id.in_(ids))
                 .values(
@@ -232,10 +229,10 @@ class NoticeWorker:
                     attempts=Notice.attempts + 1,
                 )
             )
-            return await self._load(session, list(ids))
+            return await self._load(uow, list(ids))
 
-    async def _load(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[_Claimed]:
-        rows = await session.execute(
+    async def _load(self, uow: UnitOfWork, ids: list[uuid.UUID]) -> list[_Claimed]:
+        rows = await uow.session.execute(
             select(Notice, Account, Request, Agency.kind)
             .join(Account, Account.id == Notice.account_id)
             .join(Request, Request.id == Notice.request_id)
@@ -276,12 +273,12 @@ class NoticeWorker:
     ) -> PassResult:
         now = self.clock.now()
         result = PassResult()
-        async with self.db.transaction() as session:
-            kept = await self._mark_delivered(session, delivered, now)
+        async with self.work() as uow:
+            kept = await self._mark_delivered(uow, delivered, now)
             result.delivered, result.lost = len(kept), len(delivered) - len(kept)
             outcomes: list[tuple[uuid.UUID, str]] = [(r, DELIVER.target.value) for r in kept]
             for notice, error in failures:
-                status = await self._failed(session, notice, error, now)
+                status = await self._failed(uow, notice, error, now)
                 if status is None:
                     result.lost += 1
                     continue
@@ -291,16 +288,16 @@ class NoticeWorker:
                     result.failed += 1
                 else:
                     result.retrying += 1
-            await self._announce(session, outcomes)
+            await self._announce(uow, outcomes)
         return result
 
     async def _mark_delivered(
-        self, session: AsyncSession, delivered: list[Notice], now: datetime
+        self, uow: UnitOfWork, delivered: list[Notice], now: datetime
     ) -> list[uuid.UUID]:
         """Mark delivered the notices whose claim this worker still holds; their requests."""
         if not delivered:
             return []
-        done = await session.execute(
+        done = await uow.session.execute(
             update(Notice)
             .where(
                 Notice.id.in_([n.id for n in delivered]),
@@ -319,7 +316,7 @@ class NoticeWorker:
         )
         return [row[1] for row in done.all()]
 
-    async def _announce(self, session: AsyncSession, outcomes: list[tuple[uuid.UUID, str]]) -> None:
+    async def _announce(self, uow: UnitOfWork, outcomes: list[tuple[uuid.UUID, str]]) -> None:
         """Audit each request's delivered and failed notices, then tell the plugins; a retry is
         not an event (the last error is on the notice)."""
         retry = NoticeStatus.SCHEDULED.value
@@ -327,8 +324,7 @@ class NoticeWorker:
         for (request_id, status), count in sorted(counts.items(), key=str):
             if status == retry:
                 continue
-            await record(
-                session,
+            await uow.audit.record(
                 self.clock,
                 WORKER,
                 f"notices.{status}",
@@ -341,7 +337,7 @@ class NoticeWorker:
                 await self.host.after_notice(str(request_id), status)
 
     async def _failed(
-        self, session: AsyncSession, notice: Notice, error: str, now: datetime
+        self, uow: UnitOfWork, notice: Notice, error: str, now: datetime
     ) -> NoticeStatus | None:
         """Back off for a retry (the notice stays scheduled), or end as failed; None when the
         claim was lost."""
@@ -356,18 +352,18 @@ class NoticeWorker:
             claimed = claimed.values(status=GIVE_UP.target.value, available_at=None)
         else:  # retried: the notice stays scheduled, its back-off moves
             claimed = claimed.values(available_at=now + self.settings.retry_after(attempts))
-        done = await session.execute(claimed.values(claimed_by=None, last_error=error))
+        done = await uow.session.execute(claimed.values(claimed_by=None, last_error=error))
         if not getattr(done, "rowcount", 0):
             return None
         return GIVE_UP.target if final else GIVE_UP.source
 
 
-async def due_count(db: Database, clock: Clock) -> int:
+async def due_count(work: UnitOfWorks, clock: Clock) -> int:
     """How many notices are due and claimable now."""
     now = clock.now()
-    async with db.reader() as session:
+    async with work.read() as uow:
         return int(
-            await session.scalar(
+            await uow.session.scalar(
                 select(func.count())
                 .select_from(Notice)
                 .where(
@@ -385,4 +381,4 @@ async def purge_documents(app: AppParts, principal: Principal) -> int:
     """An operator deletes the uploads nobody attached within their day (the worker does it on
     every pass too); audited as the operator's. Returns how many."""
     authorize(principal, "purge_documents")
-    return await purge_expired(app.db, app.clock, actor_of(principal))
+    return await purge_expired(app.uow, app.clock, actor_of(principal))

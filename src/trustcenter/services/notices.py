@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
@@ -23,11 +22,10 @@ from trustcenter.db.models import (
     RequestedItem,
     Target,
 )
-from trustcenter.db.repositories.userdata import subjects_for
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.notice_states import OPEN_NOTICE_STATES, NoticeStatus, move
 from trustcenter.services.access import authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 from trustcenter.services.notice_exceptions import (
     active_exception,
     exception_rows_holding,
@@ -49,12 +47,12 @@ def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) ->
 
 
 async def affected_accounts(
-    session: AsyncSession, targets: Sequence[Target], items: Sequence[RequestedItem] = ()
+    uow: UnitOfWork, targets: Sequence[Target], items: Sequence[RequestedItem] = ()
 ) -> dict[uuid.UUID, set[str]]:
     """The users a disclosure concerns (accounts named, owners of products and orders named),
     each with the information types disclosed about them, in the order the targets came."""
     owners: dict[uuid.UUID, set[str]] = {}
-    subjects = await subjects_for(session, targets)
+    subjects = await uow.userdata.subjects_for(targets)
     for target in targets:
         subject = subjects.get(target.id)
         owner = (
@@ -70,7 +68,7 @@ async def affected_accounts(
 
 
 async def schedule(
-    session: AsyncSession,
+    uow: UnitOfWork,
     clock: Clock,
     principal: Principal,
     request: Request,
@@ -81,9 +79,9 @@ async def schedule(
 ) -> list[Notice]:
     """One scheduled notice per affected user, in the caller's (release) transaction; ``items``
     are the released ones, so each notice knows which information types concern its user."""
-    basis = await session.get(LegalBasis, request.legal_basis_id)
+    basis = await uow.session.get(LegalBasis, request.legal_basis_id)
     now = clock.now()
-    held = await active_exception(session, request.id, now.date()) is not None
+    held = await active_exception(uow, request.id, now.date()) is not None
     due = due_date(now, delay, basis.non_disclosure_until if basis else None)
     # a new notice is scheduled; an exception already in force holds it back at once
     new = NoticeStatus.SCHEDULED
@@ -101,12 +99,11 @@ async def schedule(
             attempts=0,
             info_types=" ".join(sorted(types)),
         )
-        for account, types in (await affected_accounts(session, targets, items)).items()
+        for account, types in (await affected_accounts(uow, targets, items)).items()
     ]
-    session.add_all(notices)
-    await session.flush()
-    await record(
-        session,
+    uow.session.add_all(notices)
+    await uow.session.flush()
+    await uow.audit.record(
         clock,
         actor_of(principal),
         "notices.scheduled",
@@ -118,13 +115,13 @@ async def schedule(
 
 
 async def notices_of(
-    db: Database, principal: Principal, request_ids: Sequence[uuid.UUID]
+    work: UnitOfWorks, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Notice]]:
     """Staff only: each request's notices."""
     authorize(principal, "read_notices")
     out: dict[uuid.UUID, list[Notice]] = {i: [] for i in request_ids}
-    async with db.reader() as session:
-        rows = await session.scalars(
+    async with work.read() as uow:
+        rows = await uow.session.scalars(
             select(Notice).where(Notice.request_id.in_(request_ids)).order_by(Notice.due_at)
         )
         for n in rows.all():
@@ -133,13 +130,13 @@ async def notices_of(
 
 
 async def holds_of(
-    db: Database, clock: Clock, principal: Principal, request_ids: Sequence[uuid.UUID]
+    work: UnitOfWorks, clock: Clock, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, NoticeException]:
     """Staff only: the exception holding each request's notices back today (the first one
     recorded when several do)."""
     authorize(principal, "read_notices")
-    async with db.reader() as session:
-        return await exception_rows_holding(session, request_ids, clock.now().date())
+    async with work.read() as uow:
+        return await exception_rows_holding(uow, request_ids, clock.now().date())
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -153,7 +150,7 @@ async def notice_listing(
     holding it back today (null when none does)."""
     authorize(principal, "read_notices")
     today = app.clock.now().date()
-    async with app.db.reader() as session:
+    async with app.uow.read() as uow:
         query = (
             select(Notice, Request.jurisdiction)
             .join(Request, Request.id == Notice.request_id)
@@ -161,8 +158,8 @@ async def notice_listing(
         )
         if status:
             query = query.where(Notice.status == status)
-        rows = (await session.execute(query)).all()
-        held = await exceptions_holding(session, {n.request_id for n, _ in rows}, today)
+        rows = (await uow.session.execute(query)).all()
+        held = await exceptions_holding(uow, {n.request_id for n, _ in rows}, today)
     return [
         {
             "id": str(n.id),

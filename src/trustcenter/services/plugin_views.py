@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.rules import category_code
 from trustcenter.domain.submission import SubmissionDraft
 from trustcenter.plugins.api import ItemView, LegalBasisView, RequestView
@@ -49,10 +49,10 @@ def view_of_draft(
 
 
 async def target_items(
-    session: AsyncSession, request_id: uuid.UUID
+    uow: UnitOfWork, request_id: uuid.UUID
 ) -> list[tuple[Target, RequestedItem]]:
     """A request's targets, each with its requested items, in the order plugins see them."""
-    rows = await session.execute(
+    rows = await uow.session.execute(
         select(Target, RequestedItem)
         .join(RequestedItem, RequestedItem.target_id == Target.id)
         .where(Target.request_id == request_id)
@@ -62,17 +62,17 @@ async def target_items(
 
 
 async def view_of_request(
-    session: AsyncSession,
+    uow: UnitOfWork,
     row: Request,
     pairs: Sequence[tuple[Target, RequestedItem]] | None = None,
 ) -> RequestView:
     """The stored request as plugins see it; with ``pairs`` (from :func:`target_items`) only
     those items are shown, else every item of the request."""
-    agency = await session.get(Agency, row.agency_id)
-    basis = await session.get(LegalBasis, row.legal_basis_id)
+    agency = await uow.session.get(Agency, row.agency_id)
+    basis = await uow.session.get(LegalBasis, row.legal_basis_id)
     assert agency is not None and basis is not None
     if pairs is None:
-        pairs = await target_items(session, row.id)
+        pairs = await target_items(uow, row.id)
     return RequestView(
         id=row.id,
         jurisdiction=row.jurisdiction,

@@ -21,8 +21,6 @@ from sqlalchemy import select
 
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.db.models import Agency, Disclosure, Message, Request, RequestedItem, Target
-from trustcenter.db.repositories import requests as repo
-from trustcenter.db.repositories import userdata
 from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, RequestFilter
 from trustcenter.services import audit, document_rules, findings, notices
 from trustcenter.services.access import authorize, request_scope, require_authenticated
@@ -164,25 +162,25 @@ async def page_requests(
 ) -> RequestPage:
     scope = request_scope(principal)
     start = decode_cursor(after, order) if after else None
-    async with app.db.reader() as session:
-        rows, more = await repo.page(
-            session, agency_id=scope, where=where, first=first, after=start, order=order
+    async with app.uow.read() as uow:
+        rows, more = await uow.requests.page(
+            agency_id=scope, where=where, first=first, after=start, order=order
         )
     return RequestPage([request_view(r) for r in rows], more)
 
 
 async def count_requests(app: AppParts, principal: Principal, where: RequestFilter) -> int:
     scope = request_scope(principal)
-    async with app.db.reader() as session:
-        return await repo.count(session, agency_id=scope, where=where)
+    async with app.uow.read() as uow:
+        return await uow.requests.count(agency_id=scope, where=where)
 
 
 async def requests_by_ids(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, RequestView]:
     scope = request_scope(principal)
-    async with app.db.reader() as session:
-        rows = await repo.by_ids(session, ids, scope)
+    async with app.uow.read() as uow:
+        rows = await uow.requests.by_ids(ids, scope)
     return {i: request_view(r) for i, r in rows.items()}
 
 
@@ -194,8 +192,8 @@ async def agencies_by_ids(
     wanted = [i for i in ids if principal.is_staff or i == principal.agency_id]
     if not wanted:
         return {}
-    async with app.db.reader() as session:
-        rows = await session.scalars(select(Agency).where(Agency.id.in_(wanted)))
+    async with app.uow.read() as uow:
+        rows = await uow.session.scalars(select(Agency).where(Agency.id.in_(wanted)))
         return {a.id: agency_view(a, principal) for a in rows.all()}
 
 
@@ -204,8 +202,8 @@ async def targets_by_ids(
 ) -> dict[uuid.UUID, TargetView]:
     """Targets by id, only where the principal may see their request."""
     scope = request_scope(principal)
-    async with app.db.reader() as session:
-        rows = await repo.children_by_ids(session, Target, ids, scope)
+    async with app.uow.read() as uow:
+        rows = await uow.requests.children_by_ids(Target, ids, scope)
     return {i: target_view(r) for i, r in rows.items()}
 
 
@@ -214,8 +212,8 @@ async def items_by_ids(
 ) -> dict[uuid.UUID, ItemView]:
     """Requested items by id, only where the principal may see their request."""
     scope = request_scope(principal)
-    async with app.db.reader() as session:
-        rows = await repo.children_by_ids(session, RequestedItem, ids, scope)
+    async with app.uow.read() as uow:
+        rows = await uow.requests.children_by_ids(RequestedItem, ids, scope)
     return {i: item_view(r) for i, r in rows.items()}
 
 
@@ -224,13 +222,13 @@ async def subjects_of_targets(
 ) -> dict[uuid.UUID, AccountView | ProductView | None]:
     """The account or product a target names, as the company holds it (staff only)."""
     authorize(principal, "read_subjects")
-    # the lookup reads what a target names; these rows are never added to a session
+    # the lookup reads what a target names; these rows are never added to a uow
     named = [
         Target(id=t.id, identifier_type=t.identifier_type.value, identifier=t.identifier)
         for t in targets
     ]
-    async with app.db.reader() as session:
-        found = await userdata.subjects_for(session, named)
+    async with app.uow.read() as uow:
+        found = await uow.userdata.subjects_for(named)
     return {i: subject_view(s) for i, s in found.items()}
 
 
@@ -243,8 +241,8 @@ async def targets_of(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[TargetView]]:
     scope = _parts_scope(principal)
-    async with app.db.reader() as session:
-        rows = await repo.targets_for(session, ids, scope)
+    async with app.uow.read() as uow:
+        rows = await uow.requests.targets_for(ids, scope)
     return {i: [target_view(t) for t in ts] for i, ts in rows.items()}
 
 
@@ -252,8 +250,8 @@ async def items_of(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ItemView]]:
     scope = _parts_scope(principal)
-    async with app.db.reader() as session:
-        rows = await repo.items_for(session, ids, scope)
+    async with app.uow.read() as uow:
+        rows = await uow.requests.items_for(ids, scope)
     return {i: [item_view(t) for t in ts] for i, ts in rows.items()}
 
 
@@ -261,8 +259,8 @@ async def legal_bases_by_ids(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, LegalBasisView]:
     scope = _parts_scope(principal)
-    async with app.db.reader() as session:
-        rows = await repo.legal_bases(session, ids, scope)
+    async with app.uow.read() as uow:
+        rows = await uow.requests.legal_bases(ids, scope)
     return {i: legal_basis_view(b) for i, b in rows.items()}
 
 
@@ -276,8 +274,8 @@ async def messages_of(
         stmt = stmt.join(Request, Request.id == Message.request_id).where(
             Request.agency_id == scope
         )
-    async with app.db.reader() as session:
-        rows = (await session.execute(stmt.order_by(Message.created_at))).all()
+    async with app.uow.read() as uow:
+        rows = (await uow.session.execute(stmt.order_by(Message.created_at))).all()
     for m in rows:
         out[m.request_id].append(message_view(m))
     return out
@@ -291,8 +289,8 @@ async def disclosures_of(
     stmt = select(Disclosure.__table__).where(Disclosure.request_id.in_(ids))
     if scope is not None:
         stmt = stmt.where(Disclosure.agency_id == scope)
-    async with app.db.reader() as session:
-        rows = (await session.execute(stmt)).all()
+    async with app.uow.read() as uow:
+        rows = (await uow.session.execute(stmt)).all()
     return {d.request_id: disclosure_view(d) for d in rows}
 
 
@@ -314,7 +312,7 @@ async def _documents(
     app: AppParts, principal: Principal, column: str, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[DocumentView]]:
     scope = _parts_scope(principal)
-    found = await document_rules.documents_by(app.db, column, ids)
+    found = await document_rules.documents_by(app.uow, column, ids)
     return {
         i: [document_view(d) for d in docs if scope is None or d.agency_id == scope]
         for i, docs in found.items()
@@ -327,7 +325,7 @@ async def _documents(
 async def audit_trails(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[AuditEventView]]:
-    found = await audit.trails(app.db, principal, ids)
+    found = await audit.trails(app.uow, principal, ids)
     return {i: [audit_event_view(e) for e in events] for i, events in found.items()}
 
 
@@ -341,7 +339,7 @@ async def findings_of(
 async def notices_of(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[NoticeView]]:
-    found = await notices.notices_of(app.db, principal, ids)
+    found = await notices.notices_of(app.uow, principal, ids)
     return {i: [notice_view(n) for n in rows] for i, rows in found.items()}
 
 
@@ -349,5 +347,5 @@ async def notice_holds(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, NoticeExceptionView]:
     """The exception holding each request's notices back today."""
-    found = await notices.holds_of(app.db, app.clock, principal, ids)
+    found = await notices.holds_of(app.uow, app.clock, principal, ids)
     return {i: notice_exception_view(e) for i, e in found.items()}

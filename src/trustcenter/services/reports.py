@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import ReportStatement, TransparencyReport
-from trustcenter.db.repositories.audit import record
-from trustcenter.db.repositories.report import compute
+from trustcenter.db.uow import Conflict, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.report import METHOD_VERSION, canonical, figures_sha256, shape
@@ -34,7 +32,6 @@ from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
 
 if TYPE_CHECKING:
-    from trustcenter.db.session import Database
     from trustcenter.services.deps import AppParts
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -72,18 +69,18 @@ async def build_report(
     CN is added whatever they say, and any other without a written reason (a bare code) stops
     the build."""
     authorize(principal, "build_report")
-    db, clock, actor = app.db, app.clock, actor_of(principal)
+    work, clock, actor = app.uow, app.clock, actor_of(principal)
     _check_year(year, clock)
     exclusions = settle_exclusions(excluded)
     step = on_step or (lambda _name: None)
-    async with db.reader() as session:
+    async with work.read() as uow:
         step("figures")
-        raw = await compute(session, year, [e.country for e in exclusions])
+        raw = await uow.reports.compute(year, [e.country for e in exclusions])
     document = shape(year, raw, exclusions)
     step("store")
     try:
-        draft = await _store_draft(db, clock, actor, year, document)
-    except IntegrityError as error:  # another build of the year was stored meanwhile
+        draft = await _store_draft(work, clock, actor, year, document)
+    except Conflict as error:  # another build of the year was stored meanwhile
         raise DomainError.single(
             "year",
             f"another build of {year} was stored at the same moment; build again",
@@ -94,20 +91,20 @@ async def build_report(
 
 
 async def _store_draft(
-    db: Database, clock: Clock, actor: Actor, year: int, document: dict[str, Any]
+    work: UnitOfWorks, clock: Clock, actor: Actor, year: int, document: dict[str, Any]
 ) -> TransparencyReport:
-    async with db.transaction() as session:
-        newest = await session.scalar(
+    async with work() as uow:
+        newest = await uow.session.scalar(
             select(func.max(TransparencyReport.version)).where(
                 TransparencyReport.year == year, TransparencyReport.status == "published"
             )
         )
-        await session.execute(
+        await uow.session.execute(
             delete(TransparencyReport).where(
                 TransparencyReport.year == year, TransparencyReport.status == "draft"
             )
         )
-        statement = await _current_statement(session)
+        statement = await _current_statement(uow)
         draft = TransparencyReport(
             year=year,
             version=(newest or 0) + 1,
@@ -120,10 +117,9 @@ async def _store_draft(
             statement=statement.text if statement else None,
             statement_confirmed_at=statement.confirmed_at if statement else None,
         )
-        session.add(draft)
-        await session.flush()
-        await record(
-            session,
+        uow.session.add(draft)
+        await uow.session.flush()
+        await uow.audit.record(
             clock,
             actor,
             "report.built",
@@ -143,8 +139,8 @@ async def publish_report(
     authorize(principal, "publish_report")
     clock, actor = app.clock, actor_of(principal)
     _check_year(year, clock)
-    async with app.db.transaction() as session:
-        draft = await session.scalar(
+    async with app.uow() as uow:
+        draft = await uow.session.scalar(
             select(TransparencyReport)
             .where(TransparencyReport.year == year, TransparencyReport.status == "draft")
             .with_for_update()
@@ -154,8 +150,8 @@ async def publish_report(
             raise DomainError(no_draft_refusals(year, now))
         refusals = publishing_refusals(year, now, draft.statement_confirmed_at)
         if refusals:
-            raise DomainError(await _explained(session, year, draft, refusals))
-        previous = await _newest_published(session, year)
+            raise DomainError(await _explained(uow, year, draft, refusals))
+        previous = await _newest_published(uow, year)
         note = correction_changelog(
             changelog,
             previous.version if previous is not None else None,
@@ -165,8 +161,7 @@ async def publish_report(
         )
         draft.status, draft.published_at, draft.published_by = "published", clock.now(), actor.id
         draft.changelog = note
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             actor,
             "report.published",
@@ -182,11 +177,11 @@ async def publish_report(
 
 
 async def _explained(
-    session: Any, year: int, draft: TransparencyReport, refusals: list[Problem]
+    uow: Any, year: int, draft: TransparencyReport, refusals: list[Problem]
 ) -> list[Problem]:
     """The refusals, saying so when the statement was confirmed only after the draft was built
     (the draft carries the statement as it was when built)."""
-    current = await _current_statement(session)
+    current = await _current_statement(uow)
     if current is None or current.confirmed_at < year_end(year):
         return refusals
     return [
@@ -202,8 +197,8 @@ async def _explained(
     ]
 
 
-async def _newest_published(session: Any, year: int) -> TransparencyReport | None:
-    found: TransparencyReport | None = await session.scalar(
+async def _newest_published(uow: Any, year: int) -> TransparencyReport | None:
+    found: TransparencyReport | None = await uow.session.scalar(
         select(TransparencyReport)
         .where(TransparencyReport.year == year, TransparencyReport.status == "published")
         .order_by(TransparencyReport.version.desc())
@@ -217,15 +212,15 @@ async def published(
 ) -> PublishedReport | None:
     """Public: the newest published version of ``year`` (or the one asked for)."""
     authorize(principal, "read_published_report")
-    return await _published(app.db, year, version)
+    return await _published(app.uow, year, version)
 
 
-async def _published(db: Database, year: int, version: int | None) -> PublishedReport | None:
-    async with db.reader() as session:
+async def _published(work: UnitOfWorks, year: int, version: int | None) -> PublishedReport | None:
+    async with work.read() as uow:
         if version is None:
-            row = await _newest_published(session, year)
+            row = await _newest_published(uow, year)
         else:
-            row = await session.scalar(
+            row = await uow.session.scalar(
                 select(TransparencyReport).where(
                     TransparencyReport.year == year,
                     TransparencyReport.version == version,
@@ -238,8 +233,8 @@ async def _published(db: Database, year: int, version: int | None) -> PublishedR
 async def versions(app: AppParts, principal: Principal, year: int) -> list[TransparencyReport]:
     """Public: every published version of ``year``, oldest first."""
     authorize(principal, "read_published_report")
-    async with app.db.reader() as session:
-        rows = await session.scalars(
+    async with app.uow.read() as uow:
+        rows = await uow.session.scalars(
             select(TransparencyReport)
             .where(TransparencyReport.year == year, TransparencyReport.status == "published")
             .order_by(TransparencyReport.version)
@@ -250,8 +245,8 @@ async def versions(app: AppParts, principal: Principal, year: int) -> list[Trans
 async def published_years(app: AppParts, principal: Principal) -> list[int]:
     """Public: the years with a published report, newest first."""
     authorize(principal, "read_published_report")
-    async with app.db.reader() as session:
-        rows = await session.scalars(
+    async with app.uow.read() as uow:
+        rows = await uow.session.scalars(
             select(TransparencyReport.year)
             .distinct()
             .where(TransparencyReport.status == "published")
@@ -263,8 +258,8 @@ async def published_years(app: AppParts, principal: Principal) -> list[int]:
 async def draft(app: AppParts, principal: Principal, year: int) -> TransparencyReport | None:
     """The year's unpublished draft, if one was built."""
     authorize(principal, "read_draft_report")
-    async with app.db.reader() as session:
-        found: TransparencyReport | None = await session.scalar(
+    async with app.uow.read() as uow:
+        found: TransparencyReport | None = await uow.session.scalar(
             select(TransparencyReport).where(
                 TransparencyReport.year == year, TransparencyReport.status == "draft"
             )
@@ -272,8 +267,8 @@ async def draft(app: AppParts, principal: Principal, year: int) -> TransparencyR
         return found
 
 
-async def _current_statement(session: Any) -> ReportStatement | None:
-    found: ReportStatement | None = await session.scalar(
+async def _current_statement(uow: Any) -> ReportStatement | None:
+    found: ReportStatement | None = await uow.session.scalar(
         select(ReportStatement).order_by(ReportStatement.confirmed_at.desc()).limit(1)
     )
     return found
@@ -289,12 +284,11 @@ async def confirm_statement(app: AppParts, principal: Principal, text: str) -> R
         raise DomainError.single(
             "text", f"must be 1 to {MAX_STATEMENT} characters", ErrorCode.INVALID_INPUT
         )
-    async with app.db.transaction() as session:
+    async with app.uow() as uow:
         statement = ReportStatement(text=text, confirmed_at=clock.now(), confirmed_by=actor.id)
-        session.add(statement)
-        await session.flush()
-        await record(
-            session,
+        uow.session.add(statement)
+        await uow.session.flush()
+        await uow.audit.record(
             clock,
             actor,
             "report.statement_confirmed",

@@ -11,14 +11,10 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Agency, Finding, Request
-from trustcenter.db.repositories import requests as repo
-from trustcenter.db.session import Database
+from trustcenter.db.uow import Conflict, UnitOfWork, UnitOfWorks
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.jurisdiction import cross_border_refusal, stored_grants, within_grant
@@ -34,7 +30,7 @@ from trustcenter.domain.submission import (
 from trustcenter.plugins.api import RequestView
 from trustcenter.plugins.host import PluginHost
 from trustcenter.services.access import authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 from trustcenter.services.changes import apply, lock_request
 from trustcenter.services.deps import AppParts
 from trustcenter.services.document_rules import attach as attach_documents
@@ -90,62 +86,58 @@ async def _submit(
     assert agency_id is not None  # authorize lets only an agency's client submit
     if not principal.agency_verified:
         raise _not_verified()
-    db, clock, plugins = app.db, app.clock, app.plugins
+    work, clock, plugins = app.uow, app.clock, app.plugins
     now = clock.now()
     draft = checked_submission(draft, now.date())
     fingerprint, key = draft.fingerprint(), draft.idempotency_key
-    if key and (replay := await _replay(db, agency_id, key, fingerprint)):
+    if key and (replay := await _replay(work, agency_id, key, fingerprint)):
         return replay
     try:
-        async with db.transaction() as session:
-            agency = await _verified_agency(session, agency_id)
+        async with work() as uow:
+            agency = await _verified_agency(uow, agency_id)
             terms, view = await _assess(plugins, draft, agency, now)
-            previous = await _to_revise(session, principal, revises)
+            previous = await _to_revise(uow, principal, revises)
             sender = Sender(agency.id, agency.country, principal.client_pk)
             new = submitted(draft, sender, terms, now, new_id, previous.id if previous else None)
-            request = await _store(session, clock, principal, new, draft)
-            await _after_submit(session, plugins, replace(view, id=request.id), now)
+            request = await _store(uow, clock, principal, new, draft)
+            await _after_submit(uow, plugins, replace(view, id=request.id), now)
             if previous is not None:
-                await _supersede(session, clock, principal, previous, request.id)
-    except IntegrityError:
+                await _supersede(uow, clock, principal, previous, request.id)
+    except Conflict:
         # A concurrent retry with the same idempotency key won the race: answer with its result.
-        if key and (replay := await _replay(db, agency_id, key, fingerprint)):
+        if key and (replay := await _replay(work, agency_id, key, fingerprint)):
             return replay
         raise
     return Submitted(request, replayed=False)
 
 
 async def _to_revise(
-    session: AsyncSession, principal: Principal, revises: uuid.UUID | None
+    uow: UnitOfWork, principal: Principal, revises: uuid.UUID | None
 ) -> Request | None:
     """The agency's own request the submission revises, locked; it must be one the lifecycle
     lets a revision supersede."""
     if revises is None:
         return None
     supersede = Operation.SUPERSEDE
-    return await lock_request(
-        session, principal, revises, None, agency_only=True, operation=supersede
-    )
+    return await lock_request(uow, principal, revises, None, agency_only=True, operation=supersede)
 
 
 async def _supersede(
-    session: AsyncSession,
+    uow: UnitOfWork,
     clock: Clock,
     principal: Principal,
     previous: Request,
     revision: uuid.UUID,
 ) -> None:
     data = {"revision": str(revision)}
-    await apply(
-        session, clock, principal, previous, Operation.SUPERSEDE, "request.superseded", data
-    )
+    await apply(uow, clock, principal, previous, Operation.SUPERSEDE, "request.superseded", data)
 
 
 async def _replay(
-    db: Database, agency_id: uuid.UUID, key: str, fingerprint: str
+    work: UnitOfWorks, agency_id: uuid.UUID, key: str, fingerprint: str
 ) -> Submitted | None:
-    async with db.reader() as session:
-        existing = await repo.by_idempotency_key(session, agency_id, key)
+    async with work.read() as uow:
+        existing = await uow.requests.by_idempotency_key(agency_id, key)
     if existing is None:
         return None
     if existing.payload_sha256 != fingerprint:
@@ -157,8 +149,8 @@ async def _replay(
     return Submitted(existing, replayed=True)
 
 
-async def _verified_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
-    agency = await session.get(Agency, agency_id)
+async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> Agency:
+    agency = await uow.session.get(Agency, agency_id)
     if agency is None or agency.verification != VerificationState.VERIFIED.value:
         raise _not_verified()
     return agency
@@ -216,16 +208,16 @@ async def _check_jurisdiction(host: PluginHost, view: RequestView, agency: Agenc
 
 
 async def _store(
-    session: AsyncSession,
+    uow: UnitOfWork,
     clock: Clock,
     principal: Principal,
     new: NewRequest,
     draft: SubmissionDraft,
 ) -> Request:
     """The new request's rows, its uploaded documents attached, and its audit event."""
-    request = await repo.add_new(session, new)
+    request = await uow.requests.add_new(new)
     await attach_documents(
-        session,
+        uow,
         clock,
         principal,
         draft.legal_basis.document_ids,
@@ -243,8 +235,7 @@ async def _store(
         "idempotency_key": new.idempotency_key,
         "revision_of": str(new.revision_of_id) if new.revision_of_id else None,
     }
-    await record(
-        session,
+    await uow.audit.record(
         clock,
         actor_of(principal),
         "request.submitted",
@@ -256,13 +247,13 @@ async def _store(
 
 
 async def _after_submit(
-    session: AsyncSession, host: PluginHost, view: RequestView, now: datetime
+    uow: UnitOfWork, host: PluginHost, view: RequestView, now: datetime
 ) -> None:
     """The plugins' findings on the new request, stored for reviewers; then their
     ``after_submit``."""
     assert view.id is not None
     for plugin, finding in await host.findings(view):
-        session.add(
+        uow.session.add(
             Finding(
                 request_id=view.id,
                 plugin=plugin,

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Request, RequestedItem, Target
-from trustcenter.db.repositories.userdata import premium_by_target, resolve_subjects
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.deciding import check_decisions, questions, stored_reason
 from trustcenter.domain.decisions import Decision, ItemView, ReasonVocabulary, operation_for
 from trustcenter.domain.enums import DecisionOutcome, InfoType
@@ -50,11 +49,11 @@ def _store(item: RequestedItem, decision: Decision, by: str, clock: Clock) -> No
 
 
 async def _items_with_premium(
-    session: AsyncSession, request_id: uuid.UUID
+    uow: UnitOfWork, request_id: uuid.UUID
 ) -> tuple[list[RequestedItem], dict[uuid.UUID, bool | None]]:
     items = list(
         (
-            await session.scalars(
+            await uow.session.scalars(
                 select(RequestedItem)
                 .where(RequestedItem.request_id == request_id)
                 .order_by(RequestedItem.id)
@@ -63,25 +62,25 @@ async def _items_with_premium(
         ).all()
     )
     targets = list(
-        (await session.scalars(select(Target).where(Target.request_id == request_id))).all()
+        (await uow.session.scalars(select(Target).where(Target.request_id == request_id))).all()
     )
-    return items, await premium_by_target(session, targets)
+    return items, await uow.userdata.premium_by_target(targets)
 
 
-async def _resolve_targets(session: AsyncSession, clock: Clock, request_id: uuid.UUID) -> int:
+async def _resolve_targets(uow: UnitOfWork, clock: Clock, request_id: uuid.UUID) -> int:
     """Look every target up once and record what it names (the transparency report counts
     these subjects, so a later deletion changes no figure); a target looked up before keeps
     its record. The number of targets looked up now."""
     targets = list(
         (
-            await session.scalars(
+            await uow.session.scalars(
                 select(Target).where(Target.request_id == request_id, Target.resolved_at.is_(None))
             )
         ).all()
     )
     if not targets:
         return 0
-    keys = await resolve_subjects(session, targets)
+    keys = await uow.userdata.resolve_subjects(targets)
     now = clock.now()
     for target in targets:
         target.subject_key = keys.get(target.id)
@@ -98,14 +97,14 @@ async def start_review(
     decides an item."""
     authorize(principal, "start_review")
     clock = app.clock
-    async with app.db.transaction() as session:
+    async with app.uow() as uow:
         row = await lock_request(
-            session, principal, request_id, version, agency_only=False,
+            uow, principal, request_id, version, agency_only=False,
             operation=Operation.START_REVIEW,
         )  # fmt: skip
-        looked_up = await _resolve_targets(session, clock, row.id)
+        looked_up = await _resolve_targets(uow, clock, row.id)
         await apply(
-            session,
+            uow,
             clock,
             principal,
             row,
@@ -113,7 +112,7 @@ async def start_review(
             "review.started",
             {"targets_looked_up": looked_up},
         )
-        await findings.recompute(session, clock, principal, row, app.plugins)
+        await findings.recompute(uow, clock, principal, row, app.plugins)
     return row
 
 
@@ -128,13 +127,13 @@ async def ask_clarification(
     authorize(principal, "ask_clarification")
     body = require_text("message", message)
     clock = app.clock
-    async with app.db.transaction() as session:
+    async with app.uow() as uow:
         operation = Operation.ASK_CLARIFICATION
         row = await lock_request(
-            session, principal, request_id, version, agency_only=False, operation=operation
+            uow, principal, request_id, version, agency_only=False, operation=operation
         )
-        await apply(session, clock, principal, row, operation, "clarification.requested")
-        await post_message(session, clock, principal, row, body)
+        await apply(uow, clock, principal, row, operation, "clarification.requested")
+        await post_message(uow, clock, principal, row, body)
     return row
 
 
@@ -152,11 +151,11 @@ async def decide(
         raise DomainError.single("decisions", "decide at least one item", ErrorCode.INVALID_INPUT)
     clock, plugins = app.clock, app.plugins
     reasons = plugins.reason_vocabulary()
-    async with app.db.transaction() as session:
+    async with app.uow() as uow:
         row = await lock_request(
-            session, principal, request_id, version, agency_only=False, operation=Activity.DECIDE
+            uow, principal, request_id, version, agency_only=False, operation=Activity.DECIDE
         )
-        items = await _record_decisions(session, clock, principal, plugins, row, decisions, reasons)
+        items = await _record_decisions(uow, clock, principal, plugins, row, decisions, reasons)
         operation = operation_for(
             [DecisionOutcome(i.outcome) if i.outcome else None for i in items]
         )
@@ -171,17 +170,17 @@ async def decide(
                 for d in decisions
             ]
         }
-        await apply(session, clock, principal, row, operation, "request.decided", summary)
-        await findings.recompute(session, clock, principal, row, plugins)
-        await plugins.after_decision(await view_of_request(session, row), row.status.upper())
+        await apply(uow, clock, principal, row, operation, "request.decided", summary)
+        await findings.recompute(uow, clock, principal, row, plugins)
+        await plugins.after_decision(await view_of_request(uow, row), row.status.upper())
         if operation is Operation.ASK_CLARIFICATION:
             asked = questions((i.outcome, i.explanation) for i in items)
-            await post_message(session, clock, principal, row, asked)
+            await post_message(uow, clock, principal, row, asked)
     return row
 
 
 async def _record_decisions(
-    session: AsyncSession,
+    uow: UnitOfWork,
     clock: Clock,
     principal: Principal,
     host: PluginHost,
@@ -191,7 +190,7 @@ async def _record_decisions(
 ) -> list[RequestedItem]:
     """Check the decisions against the request's items and store them; every item of the
     request, locked, with its decision as it stands now."""
-    items, premium = await _items_with_premium(session, row.id)
+    items, premium = await _items_with_premium(uow, row.id)
     views = {
         i.id: ItemView(InfoType(i.info_type), i.range_from, i.range_to, premium.get(i.target_id))
         for i in items
@@ -199,9 +198,7 @@ async def _record_decisions(
     problems = check_decisions([(d.item_id, d.decision) for d in decisions], views, reasons)
     if problems:
         raise DomainError(problems)
-    await refuse_approval_without_document(
-        session, host, row, [d.decision.outcome for d in decisions]
-    )
+    await refuse_approval_without_document(uow, host, row, [d.decision.outcome for d in decisions])
     by_id = {i.id: i for i in items}
     for d in decisions:
         _store(by_id[d.item_id], d.decision, principal.client_id or "", clock)  # type: ignore[index]
@@ -213,11 +210,11 @@ async def close(
 ) -> Request:
     """DISCLOSED, OBJECTED or REJECTED -> CLOSED."""
     authorize(principal, "close")
-    async with app.db.transaction() as session:
+    async with app.uow() as uow:
         row = await lock_request(
-            session, principal, request_id, version, agency_only=False, operation=Operation.CLOSE
+            uow, principal, request_id, version, agency_only=False, operation=Operation.CLOSE
         )
-        await apply(session, app.clock, principal, row, Operation.CLOSE, "request.closed")
+        await apply(uow, app.clock, principal, row, Operation.CLOSE, "request.closed")
     return row
 
 
@@ -245,8 +242,8 @@ async def extend_hold(
     """Extend how long the named data is preserved, as the plugin that set the hold allows."""
     authorize(principal, "extend_hold")
     reason = require_text("justification", justification)
-    async with app.db.transaction() as session:
-        row = await lock_request(session, principal, request_id, None, agency_only=False)
+    async with app.uow() as uow:
+        row = await lock_request(uow, principal, request_id, None, agency_only=False)
         if row.hold_until is None:
             raise DomainError.single(
                 "requestId",
@@ -254,7 +251,7 @@ async def extend_hold(
                 ErrorCode.HOLD_EXTENSION_REFUSED,
             )
         answer = await app.plugins.extend_hold(
-            await view_of_request(session, row), row.hold_until, row.hold_extensions
+            await view_of_request(uow, row), row.hold_until, row.hold_extensions
         )
         if answer is None or answer[1].until is None:
             why = answer[1].refused if answer else "no plugin extends this kind of hold"
@@ -267,7 +264,7 @@ async def extend_hold(
         row.hold_until = answer[1].until
         row.hold_extensions += 1
         await apply(
-            session,
+            uow,
             app.clock,
             principal,
             row,

@@ -15,7 +15,7 @@ from typing import Any
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.session import Database
+from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sealing import (
     AadFor,
@@ -24,7 +24,7 @@ from trustcenter.disclosure.sealing import (
     check_digest,
     open_chunks,
 )
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +40,13 @@ class Sealed:
     aad: AadFor
 
 
-def chunk_fetcher(db: Database, model: Any, owner_id: uuid.UUID) -> FetchChunk:
+def chunk_fetcher(work: UnitOfWorks, model: Any, owner_id: uuid.UUID) -> FetchChunk:
     """Fetches chunk ``index`` of ``owner_id`` from ``model`` (primary key: owner, index),
     each in a short read of its own."""
 
     async def fetch(index: int) -> tuple[bytes, bytes] | None:
-        async with db.reader() as session:
-            chunk = await session.get(model, (owner_id, index))
+        async with work.read() as uow:
+            chunk = await uow.session.get(model, (owner_id, index))
         return (chunk.nonce, chunk.ciphertext) if chunk is not None else None
 
     return fetch
@@ -57,7 +57,7 @@ def plaintext(keys: KeyRing, sealed: Sealed, fetch: FetchChunk) -> AsyncIterator
 
 
 async def read_checked(
-    db: Database,
+    work: UnitOfWorks,
     clock: Clock,
     principal: Principal,
     keys: KeyRing,
@@ -71,9 +71,8 @@ async def read_checked(
     try:
         await check_digest(plaintext(keys, sealed, fetch), sealed.sha256)
     except PackageIntegrityError as error:
-        async with db.transaction() as session:
-            await record(
-                session,
+        async with work() as uow:
+            await uow.audit.record(
                 clock,
                 actor_of(principal),
                 f"{sealed.kind}.integrity_failed",
@@ -82,9 +81,8 @@ async def read_checked(
                 data={"error": str(error)},
             )
         raise
-    async with db.transaction() as session:
-        await record(
-            session,
+    async with work() as uow:
+        await uow.audit.record(
             clock,
             actor_of(principal),
             read_action,

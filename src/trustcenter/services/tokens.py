@@ -7,20 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from trustcenter.auth.endpoints import PresentedToken
 from trustcenter.auth.tokens import InvalidToken, TokenValidator
 from trustcenter.clock import Clock
 from trustcenter.db.models import RevokedToken
-from trustcenter.db.session import Database
+from trustcenter.db.uow import Conflict, UnitOfWorks
 from trustcenter.domain.audit import Actor
-from trustcenter.services.audit import record
 from trustcenter.services.clients import _active_client
 
 
 async def presented_token(
-    db: Database, validator: TokenValidator, token: str, *, issuer: str, audience: str
+    work: UnitOfWorks, validator: TokenValidator, token: str, *, issuer: str, audience: str
 ) -> PresentedToken | None:
     """The token if this server signed it and it has not expired (else None: unknown to us);
     marked inactive when it was revoked or its client may no longer act."""
@@ -30,7 +28,7 @@ async def presented_token(
         claims = await validator.validate(token)
     except InvalidToken:
         return None
-    standing = await _active_client(db, claims.client_id, claims.token_id)
+    standing = await _active_client(work, claims.client_id, claims.token_id)
     return PresentedToken(
         jti=claims.token_id,
         client_id=claims.client_id,
@@ -44,23 +42,23 @@ async def presented_token(
     )
 
 
-async def revoke(db: Database, clock: Clock, token: PresentedToken) -> None:
+async def revoke(work: UnitOfWorks, clock: Clock, token: PresentedToken) -> None:
     """Revoke one token of the calling client (authlib has checked it is theirs). Revoking it
     again changes nothing and records nothing."""
     now = clock.now()
     try:
-        await _store(db, clock, token, now)
-    except IntegrityError:
+        await _store(work, clock, token, now)
+    except Conflict:
         return  # revoked at the same moment by a second request: it is revoked either way
 
 
-async def _store(db: Database, clock: Clock, token: PresentedToken, now: datetime) -> None:
-    async with db.transaction() as session:
+async def _store(work: UnitOfWorks, clock: Clock, token: PresentedToken, now: datetime) -> None:
+    async with work() as uow:
         # tokens that have expired anyway need no entry any more
-        await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
-        if await session.get(RevokedToken, token.jti) is not None:
+        await uow.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+        if await uow.session.get(RevokedToken, token.jti) is not None:
             return
-        session.add(
+        uow.session.add(
             RevokedToken(
                 jti=token.jti,
                 client_id=token.client_id,
@@ -68,8 +66,7 @@ async def _store(db: Database, clock: Clock, token: PresentedToken, now: datetim
                 revoked_at=now,
             )
         )
-        await record(
-            session,
+        await uow.audit.record(
             clock,
             Actor("client", token.client_id),
             "token.revoked",

@@ -10,15 +10,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.auth.principal import Principal
 from trustcenter.db.models import Vendor, VendorAttestation
+from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.enums import InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.submission import MAX_NAME
 from trustcenter.services.access import authorize
-from trustcenter.services.audit import actor_of, record
+from trustcenter.services.audit import actor_of
 
 if TYPE_CHECKING:
     from trustcenter.services.deps import AppParts
@@ -55,13 +55,12 @@ async def create_vendor(
         same_standards_clause=same_standards_clause,
         created_at=clock.now(),
     )
-    async with app.db.transaction() as session:
-        if await session.scalar(select(Vendor.id).where(Vendor.name == vendor.name)):
+    async with app.uow() as uow:
+        if await uow.session.scalar(select(Vendor.id).where(Vendor.name == vendor.name)):
             raise DomainError.single("name", "a vendor with this name exists", ErrorCode.CONFLICT)
-        session.add(vendor)
-        await session.flush()
-        await record(
-            session,
+        uow.session.add(vendor)
+        await uow.session.flush()
+        await uow.audit.record(
             clock,
             actor_of(principal),
             "vendor.created",
@@ -96,8 +95,8 @@ async def record_attestation(
         )
     if expires_at <= now:
         raise DomainError.single("expiresAt", "must be in the future", ErrorCode.INVALID_INPUT)
-    async with app.db.transaction() as session:
-        vendor = await session.get(Vendor, vendor_id)
+    async with app.uow() as uow:
+        vendor = await uow.session.get(Vendor, vendor_id)
         if vendor is None:
             raise DomainError.single("vendorId", "no such vendor", ErrorCode.NOT_FOUND)
         attestation = VendorAttestation(
@@ -108,10 +107,9 @@ async def record_attestation(
             recorded_by=actor.id,
             note=note,
         )
-        session.add(attestation)
-        await session.flush()
-        await record(
-            session,
+        uow.session.add(attestation)
+        await uow.session.flush()
+        await uow.audit.record(
             clock,
             actor,
             "vendor.attested",
@@ -137,14 +135,14 @@ class VendorStatus:
         return None
 
 
-async def vendor_statuses(session: AsyncSession) -> list[VendorStatus]:
+async def vendor_statuses(uow: UnitOfWork) -> list[VendorStatus]:
     latest = (
         select(VendorAttestation.vendor_id, func.max(VendorAttestation.expires_at).label("until"))
         .group_by(VendorAttestation.vendor_id)
         .subquery()
     )
     rows = (
-        await session.execute(
+        await uow.session.execute(
             select(Vendor, latest.c.until)
             .outerjoin(latest, latest.c.vendor_id == Vendor.id)
             .order_by(Vendor.name)
@@ -156,16 +154,16 @@ async def vendor_statuses(session: AsyncSession) -> list[VendorStatus]:
 async def list_vendors(app: AppParts, principal: Principal) -> list[VendorStatus]:
     """Every vendor with its newest attestation (staff reviewing or administering)."""
     authorize(principal, "list_vendors")
-    async with app.db.reader() as session:
-        return await vendor_statuses(session)
+    async with app.uow.read() as uow:
+        return await vendor_statuses(uow)
 
 
 async def blocking_vendors(
-    session: AsyncSession, info_types: set[str], now: datetime
+    uow: UnitOfWork, info_types: set[str], now: datetime
 ) -> list[tuple[VendorStatus, list[str], str]]:
     """The vendors whose data a disclosure of ``info_types`` would use and may not."""
     out = []
-    for status in await vendor_statuses(session):
+    for status in await vendor_statuses(uow):
         held = sorted(set(status.vendor.info_types.split()) & info_types)
         reason = status.blocks(now)
         if held and reason:

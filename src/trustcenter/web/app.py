@@ -72,7 +72,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             ),
             Middleware(
                 AuthenticationMiddleware,
-                backend=BearerBackend(container.validator, partial(principal_for, container.db)),
+                backend=BearerBackend(container.validator, partial(principal_for, container.uow)),
                 on_error=on_auth_error,
             ),
         ],

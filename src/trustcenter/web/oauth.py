@@ -87,7 +87,7 @@ async def client_for(
     token, revocation and introspection endpoints all come through here and through
     ``answer``."""
     return await client_for_token_request(
-        container.db, presented_client_id(request.headers, form), container.clock.now()
+        container.uow, presented_client_id(request.headers, form), container.clock.now()
     )
 
 
@@ -123,7 +123,7 @@ async def refused_before(
             status_code=429,
             headers={**NO_STORE, "Retry-After": str(wait)},
         )
-    await audit_auth_failures(container.db, container.clock)
+    await audit_auth_failures(container.uow, container.clock)
     return None
 
 
@@ -136,7 +136,7 @@ async def settled(
     claimed = presented_client_id(request.headers, form)
     if result.assertion is not None and result.status == 200 and claimed:
         jti, exp = result.assertion
-        if not await use_assertion(container.db, container.clock, claimed, jti, exp):
+        if not await use_assertion(container.uow, container.clock, claimed, jti, exp):
             result = TokenResponse(
                 401,
                 {"error": "invalid_client", "error_description": INVALID_CLIENT_DESCRIPTION},
@@ -146,7 +146,7 @@ async def settled(
     if result.failure is not None:
         address = client_address(request)
         await container.client_throttle.failed(claimed, address)
-        await record_auth_failure(container.db, container.clock, claimed, address, result.failure)
+        await record_auth_failure(container.uow, container.clock, claimed, address, result.failure)
     return result
 
 
@@ -174,7 +174,7 @@ def routes(container: Container) -> list[Route]:
         result = await settled(container, request, form, result)
         if result.status == 200:
             await record_token_issued(
-                container.db, container.clock, unverified_claims(result.body["access_token"])
+                container.uow, container.clock, unverified_claims(result.body["access_token"])
             )
         return answer(result)
 

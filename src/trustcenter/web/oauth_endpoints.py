@@ -35,7 +35,7 @@ def routes(container: Container) -> list[Route]:
             token = None
             if client is not None and client.refusal is None and form.get("token"):
                 token = await presented_token(
-                    container.db,
+                    container.uow,
                     container.validator,
                     form["token"],
                     issuer=settings.issuer,
@@ -47,7 +47,7 @@ def routes(container: Container) -> list[Route]:
                 )
             result = await settled(container, request, form, result)  # log, audit, replay
             if result.status == 200 and token is not None and token.revoke:
-                await revoke(container.db, container.clock, token)
+                await revoke(container.uow, container.clock, token)
             return answer(result)
 
         return handle

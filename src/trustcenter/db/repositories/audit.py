@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.clock import Clock
 from trustcenter.db.models import AuditEvent, AuditHead
+from trustcenter.db.repositories import Repository
 from trustcenter.domain.audit import GENESIS, Actor, AuditRecord, chain_hash
 
 HEAD_ID = 1
@@ -81,3 +82,22 @@ def as_record(row: AuditEvent) -> AuditRecord:
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
+
+
+class AuditRepository(Repository):
+    """The audit chain, appended to inside the unit of work's transaction."""
+
+    async def record(
+        self,
+        clock: Clock,
+        actor: Actor,
+        action: str,
+        subject: tuple[str, object],
+        *,
+        request_id: uuid.UUID | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Append one event to the chain; it is committed with the unit's other changes."""
+        return await record(
+            self._session, clock, actor, action, subject, request_id=request_id, data=data
+        )

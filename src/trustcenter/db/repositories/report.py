@@ -41,10 +41,10 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from trustcenter.db.models import LegalBasis, Request, Target
+from trustcenter.db.repositories import Repository
 from trustcenter.domain.report import RELEASED, Outcome
 
 ACCOUNT_TYPES = ("email", "phone", "username", "order_id")
@@ -203,19 +203,22 @@ def _figures(grouped: Any) -> Select[Any]:
     )
 
 
-async def compute(
-    session: AsyncSession, year: int, excluded: Collection[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """Raw figures for ``year``: ``rows`` (country and category), ``categories`` (worldwide per
-    category) and ``worldwide`` (one row when the year has requests) — one statement."""
-    dialect = session.get_bind().dialect.name
-    statement = _figures(_grouped(_units(dialect, year, excluded)))
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in GROUPINGS}
-    for row in await session.execute(statement):
-        values = dict(row._mapping)
-        name = values.pop("grouping")
-        for key in ("country", "category"):
-            if key not in GROUPINGS[name]:
-                del values[key]
-        out[name].append(values)
-    return out
+class ReportRepository(Repository):
+    """The report's figures, its published editions and what is excluded from them."""
+
+    async def compute(
+        self, year: int, excluded: Collection[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Raw figures for ``year``: ``rows`` (country and category), ``categories`` (worldwide per
+        category) and ``worldwide`` (one row when the year has requests) — one statement."""
+        dialect = self._session.get_bind().dialect.name
+        statement = _figures(_grouped(_units(dialect, year, excluded)))
+        out: dict[str, list[dict[str, Any]]] = {name: [] for name in GROUPINGS}
+        for row in await self._session.execute(statement):
+            values = dict(row._mapping)
+            name = values.pop("grouping")
+            for key in ("country", "category"):
+                if key not in GROUPINGS[name]:
+                    del values[key]
+            out[name].append(values)
+        return out

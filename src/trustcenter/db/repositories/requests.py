@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, not_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.repositories import Repository
 from trustcenter.domain.lifecycle import OPEN
 from trustcenter.domain.new_request import NewRequest
 from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, RequestFilter
@@ -83,115 +83,6 @@ def _after_newest(after: NewestAfter) -> ColumnElement[bool]:
         Request.received_at < after.received_at,
         and_(Request.received_at == after.received_at, Request.id < after.id),
     )
-
-
-async def page(
-    session: AsyncSession,
-    *,
-    agency_id: uuid.UUID | None,
-    where: RequestFilter,
-    first: int,
-    after: After | None,
-    order: Order = Order.NEWEST,
-) -> tuple[list[Row[Any]], bool]:
-    """Keyset-paged in SQL; returns the rows and whether more follow. ``after`` must be a
-    position of ``order`` (the reader checks that when it reads the cursor)."""
-    stmt = _filtered(_visible(select(_REQUEST), agency_id), where)
-    if order is Order.QUEUE:
-        if isinstance(after, QueueAfter):
-            stmt = stmt.where(_after_in_queue(after))
-        stmt = stmt.order_by(Request.emergency.desc(), Request.deadline.asc(), Request.id.asc())
-    else:
-        if isinstance(after, NewestAfter):
-            stmt = stmt.where(_after_newest(after))
-        stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc())
-    rows = list((await session.execute(stmt.limit(first + 1))).all())
-    return rows[:first], len(rows) > first
-
-
-async def count(session: AsyncSession, *, agency_id: uuid.UUID | None, where: RequestFilter) -> int:
-    stmt = _filtered(_visible(select(Request.id), agency_id), where)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    return int(total or 0)
-
-
-async def by_ids(
-    session: AsyncSession, ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None
-) -> dict[uuid.UUID, Row[Any]]:
-    if not ids:
-        return {}
-    stmt = _visible(select(_REQUEST).where(Request.id.in_(ids)), agency_id)
-    return {r.id: r for r in (await session.execute(stmt)).all()}
-
-
-async def by_idempotency_key(
-    session: AsyncSession, agency_id: uuid.UUID, key: str
-) -> Request | None:
-    stmt = select(Request).where(Request.agency_id == agency_id, Request.idempotency_key == key)
-    return (await session.scalars(stmt)).first()
-
-
-async def targets_for(
-    session: AsyncSession, request_ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
-) -> dict[uuid.UUID, list[Row[Any]]]:
-    """Each request's targets; with ``agency_id``, only where the request is that agency's."""
-    out: dict[uuid.UUID, list[Row[Any]]] = {i: [] for i in request_ids}
-    if request_ids:
-        stmt = (
-            select(_TARGET)
-            .where(Target.request_id.in_(request_ids))
-            .order_by(Target.request_id, Target.position)
-        )
-        for t in (await session.execute(_of_agency(stmt, Target, agency_id))).all():
-            out[t.request_id].append(t)
-    return out
-
-
-async def items_for(
-    session: AsyncSession, request_ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
-) -> dict[uuid.UUID, list[Row[Any]]]:
-    """Each request's items; with ``agency_id``, only where the request is that agency's."""
-    out: dict[uuid.UUID, list[Row[Any]]] = {i: [] for i in request_ids}
-    if request_ids:
-        stmt = (
-            select(_ITEM)
-            .join(Target, Target.id == RequestedItem.target_id)
-            .where(RequestedItem.request_id.in_(request_ids))
-            .order_by(RequestedItem.request_id, Target.position, RequestedItem.info_type)
-        )
-        for item in (await session.execute(_of_agency(stmt, RequestedItem, agency_id))).all():
-            out[item.request_id].append(item)
-    return out
-
-
-async def legal_bases(
-    session: AsyncSession, ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
-) -> dict[uuid.UUID, Row[Any]]:
-    """Legal bases by id; with ``agency_id``, only those of that agency's requests."""
-    if not ids:
-        return {}
-    stmt = select(*_BASIS_COLUMNS).where(LegalBasis.id.in_(ids))
-    if agency_id is not None:
-        owned = select(Request.legal_basis_id).where(Request.agency_id == agency_id)
-        stmt = stmt.where(LegalBasis.id.in_(owned))
-    return {b.id: b for b in (await session.execute(stmt)).all()}
-
-
-async def children_by_ids(
-    session: AsyncSession,
-    child: type[Target] | type[RequestedItem],
-    ids: Sequence[uuid.UUID],
-    agency_id: uuid.UUID | None,
-) -> dict[uuid.UUID, Row[Any]]:
-    """Targets or items by id, only where their request is visible."""
-    if not ids:
-        return {}
-    stmt = (
-        select(child.__table__)
-        .join(Request, Request.id == child.request_id)
-        .where(child.id.in_(ids))
-    )
-    return {row.id: row for row in (await session.execute(_visible(stmt, agency_id))).all()}
 
 
 # --- new requests ---------------------------------------------------------------------------
@@ -279,33 +170,138 @@ def _rows(new: NewRequest) -> _Rows:
     return basis_row, request, targets, items
 
 
-async def add_new(session: AsyncSession, new: NewRequest) -> Request:
-    """Store one new request in the session; its row, flushed."""
-    basis, request, targets, items = _rows(new)
-    row = Request(**request)
-    # parents first: the unit of work knows no relationships to order these by
-    stages: list[list[Any]] = [
-        [LegalBasis(**basis)],
-        [row],
-        [Target(**t) for t in targets],
-        [RequestedItem(**i) for i in items],
-    ]
-    for stage in stages:
-        session.add_all(stage)
-        await session.flush()
-    return row
+class RequestRepository(Repository):
+    """Requests with their legal basis, targets and items."""
 
+    async def page(
+        self,
+        *,
+        agency_id: uuid.UUID | None,
+        where: RequestFilter,
+        first: int,
+        after: After | None,
+        order: Order = Order.NEWEST,
+    ) -> tuple[list[Row[Any]], bool]:
+        """Keyset-paged in SQL; returns the rows and whether more follow. ``after`` must be a
+        position of ``order`` (the reader checks that when it reads the cursor)."""
+        stmt = _filtered(_visible(select(_REQUEST), agency_id), where)
+        if order is Order.QUEUE:
+            if isinstance(after, QueueAfter):
+                stmt = stmt.where(_after_in_queue(after))
+            stmt = stmt.order_by(Request.emergency.desc(), Request.deadline.asc(), Request.id.asc())
+        else:
+            if isinstance(after, NewestAfter):
+                stmt = stmt.where(_after_newest(after))
+            stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc())
+        rows = list((await self._session.execute(stmt.limit(first + 1))).all())
+        return rows[:first], len(rows) > first
 
-async def insert_new(session: AsyncSession, news: Sequence[NewRequest]) -> None:
-    """Store many new requests at once: one multi-row INSERT per table, without the ORM's
-    per-row bookkeeping (the history import)."""
-    rows = [_rows(new) for new in news]
-    batches: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
-        (LegalBasis.__table__, [r[0] for r in rows]),
-        (Request.__table__, [r[1] for r in rows]),
-        (Target.__table__, [t for r in rows for t in r[2]]),
-        (RequestedItem.__table__, [i for r in rows for i in r[3]]),
-    )
-    for table, batch in batches:
-        if batch:  # a plain Core INSERT: executemany without the ORM's per-row bookkeeping
-            await session.execute(insert(table), batch)
+    async def count(self, *, agency_id: uuid.UUID | None, where: RequestFilter) -> int:
+        stmt = _filtered(_visible(select(Request.id), agency_id), where)
+        total = await self._session.scalar(select(func.count()).select_from(stmt.subquery()))
+        return int(total or 0)
+
+    async def by_ids(
+        self, ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, Row[Any]]:
+        if not ids:
+            return {}
+        stmt = _visible(select(_REQUEST).where(Request.id.in_(ids)), agency_id)
+        return {r.id: r for r in (await self._session.execute(stmt)).all()}
+
+    async def by_idempotency_key(self, agency_id: uuid.UUID, key: str) -> Request | None:
+        stmt = select(Request).where(Request.agency_id == agency_id, Request.idempotency_key == key)
+        return (await self._session.scalars(stmt)).first()
+
+    async def targets_for(
+        self, request_ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
+    ) -> dict[uuid.UUID, list[Row[Any]]]:
+        """Each request's targets; with ``agency_id``, only where the request is that agency's."""
+        out: dict[uuid.UUID, list[Row[Any]]] = {i: [] for i in request_ids}
+        if request_ids:
+            stmt = (
+                select(_TARGET)
+                .where(Target.request_id.in_(request_ids))
+                .order_by(Target.request_id, Target.position)
+            )
+            for t in (await self._session.execute(_of_agency(stmt, Target, agency_id))).all():
+                out[t.request_id].append(t)
+        return out
+
+    async def items_for(
+        self, request_ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
+    ) -> dict[uuid.UUID, list[Row[Any]]]:
+        """Each request's items; with ``agency_id``, only where the request is that agency's."""
+        out: dict[uuid.UUID, list[Row[Any]]] = {i: [] for i in request_ids}
+        if request_ids:
+            stmt = (
+                select(_ITEM)
+                .join(Target, Target.id == RequestedItem.target_id)
+                .where(RequestedItem.request_id.in_(request_ids))
+                .order_by(RequestedItem.request_id, Target.position, RequestedItem.info_type)
+            )
+            for item in (
+                await self._session.execute(_of_agency(stmt, RequestedItem, agency_id))
+            ).all():
+                out[item.request_id].append(item)
+        return out
+
+    async def legal_bases(
+        self, ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None = None
+    ) -> dict[uuid.UUID, Row[Any]]:
+        """Legal bases by id; with ``agency_id``, only those of that agency's requests."""
+        if not ids:
+            return {}
+        stmt = select(*_BASIS_COLUMNS).where(LegalBasis.id.in_(ids))
+        if agency_id is not None:
+            owned = select(Request.legal_basis_id).where(Request.agency_id == agency_id)
+            stmt = stmt.where(LegalBasis.id.in_(owned))
+        return {b.id: b for b in (await self._session.execute(stmt)).all()}
+
+    async def children_by_ids(
+        self,
+        child: type[Target] | type[RequestedItem],
+        ids: Sequence[uuid.UUID],
+        agency_id: uuid.UUID | None,
+    ) -> dict[uuid.UUID, Row[Any]]:
+        """Targets or items by id, only where their request is visible."""
+        if not ids:
+            return {}
+        stmt = (
+            select(child.__table__)
+            .join(Request, Request.id == child.request_id)
+            .where(child.id.in_(ids))
+        )
+        return {
+            row.id: row for row in (await self._session.execute(_visible(stmt, agency_id))).all()
+        }
+
+    async def add_new(self, new: NewRequest) -> Request:
+        """Store one new request in the self._session; its row, flushed."""
+        basis, request, targets, items = _rows(new)
+        row = Request(**request)
+        # parents first: the unit of work knows no relationships to order these by
+        stages: list[list[Any]] = [
+            [LegalBasis(**basis)],
+            [row],
+            [Target(**t) for t in targets],
+            [RequestedItem(**i) for i in items],
+        ]
+        for stage in stages:
+            self._session.add_all(stage)
+            await self._session.flush()
+        return row
+
+    async def insert_new(self, news: Sequence[NewRequest]) -> None:
+        """Store many new requests at once: one multi-row INSERT per table, without the ORM's
+        per-row bookkeeping (the history import)."""
+        rows = [_rows(new) for new in news]
+        batches: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
+            (LegalBasis.__table__, [r[0] for r in rows]),
+            (Request.__table__, [r[1] for r in rows]),
+            (Target.__table__, [t for r in rows for t in r[2]]),
+            (RequestedItem.__table__, [i for r in rows for i in r[3]]),
+        )
+        for table, batch in batches:
+            if batch:  # a plain Core INSERT: executemany without the ORM's per-row bookkeeping
+                await self._session.execute(insert(table), batch)

@@ -1,0 +1,151 @@
+"""The unit of work: one transaction and the repositories that read and write inside it.
+
+The composition root makes one :class:`UnitOfWorks` over the database; services open a unit
+with ``async with app.uow() as uow`` (a write transaction: committed when the block ends,
+rolled back when it raises) or ``app.uow.read()`` (reads only), and reach the tables only
+through its repositories (``uow.requests``, ``uow.audit``, ``uow.notices`` …). Rows the service
+makes are registered with :meth:`UnitOfWork.add`; changes to rows a repository returned are
+written when the unit flushes or commits. Services never see SQL or a session: an import-linter
+contract keeps SQLAlchemy out of ``trustcenter.services``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from functools import cached_property
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trustcenter.db.repositories.agencies import AgencyRepository
+from trustcenter.db.repositories.audit import AuditRepository
+from trustcenter.db.repositories.clients import ClientRepository
+from trustcenter.db.repositories.disclosures import DisclosureRepository
+from trustcenter.db.repositories.documents import DocumentRepository
+from trustcenter.db.repositories.history import HistoryRepository
+from trustcenter.db.repositories.notices import NoticeRepository
+from trustcenter.db.repositories.reads import ReadRepository
+from trustcenter.db.repositories.report import ReportRepository
+from trustcenter.db.repositories.requests import RequestRepository
+from trustcenter.db.repositories.review import ReviewRepository
+from trustcenter.db.repositories.userdata import UserDataRepository
+from trustcenter.db.session import Database
+
+
+class Conflict(Exception):
+    """A write broke a uniqueness or integrity rule of the tables (another writer got there
+    first: the same idempotency key, a token revoked twice, a year published twice …). The
+    unit's transaction is rolled back."""
+
+
+class UnitOfWork:
+    """One transaction and its repositories (each made when first used)."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self.session = session
+        self.dialect = dialect
+
+    @cached_property
+    def requests(self) -> RequestRepository:
+        return RequestRepository(self.session)
+
+    @cached_property
+    def history(self) -> HistoryRepository:
+        return HistoryRepository(self.session)
+
+    @cached_property
+    def review(self) -> ReviewRepository:
+        return ReviewRepository(self.session)
+
+    @cached_property
+    def userdata(self) -> UserDataRepository:
+        return UserDataRepository(self.session)
+
+    @cached_property
+    def reads(self) -> ReadRepository:
+        return ReadRepository(self.session)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.session)
+
+    @cached_property
+    def notices(self) -> NoticeRepository:
+        return NoticeRepository(self.session)
+
+    @cached_property
+    def documents(self) -> DocumentRepository:
+        return DocumentRepository(self.session)
+
+    @cached_property
+    def disclosures(self) -> DisclosureRepository:
+        return DisclosureRepository(self.session)
+
+    @cached_property
+    def clients(self) -> ClientRepository:
+        return ClientRepository(self.session)
+
+    @cached_property
+    def agencies(self) -> AgencyRepository:
+        return AgencyRepository(self.session)
+
+    @cached_property
+    def reports(self) -> ReportRepository:
+        return ReportRepository(self.session)
+
+    def add(self, row: object) -> None:
+        """Register a new row: it is inserted when the unit flushes or commits."""
+        self.session.add(row)
+
+    def add_all(self, rows: Iterable[object]) -> None:
+        self.session.add_all(rows)
+
+    async def delete(self, row: object) -> None:
+        await self.session.delete(row)
+
+    async def flush(self) -> None:
+        """Write what is pending now (ids; a broken rule raises :class:`Conflict`) without
+        ending the unit."""
+        try:
+            await self.session.flush()
+        except IntegrityError as e:
+            raise Conflict(str(e.orig)) from e
+
+    async def commit(self) -> None:
+        """Commit what is done so far; the unit goes on in a new transaction."""
+        try:
+            await self.session.commit()
+        except IntegrityError as e:
+            raise Conflict(str(e.orig)) from e
+
+    async def rollback(self) -> None:
+        """Forget what is not committed; the unit goes on in a new transaction."""
+        await self.session.rollback()
+
+
+class UnitOfWorks:
+    """Opens units of work over one database; made once by the composition root."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[UnitOfWork]:
+        """A write unit: committed when the block ends, rolled back when it raises (an
+        integrity error, in the block or at commit, as :class:`Conflict`)."""
+        try:
+            async with self.db.transaction() as session:
+                yield UnitOfWork(session, self.db.dialect)
+        except IntegrityError as e:
+            raise Conflict(str(e.orig)) from e
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        """A unit for reads only (nothing is committed)."""
+        async with self.db.reader() as session:
+            yield UnitOfWork(session, self.db.dialect)
