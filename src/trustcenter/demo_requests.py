@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import select
-
 from trustcenter import demo_data as data
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.auth.scopes import REQUESTS_SUBMIT, REVIEW
@@ -329,15 +327,11 @@ class Player:
 
     async def _decisions(self, plan: Plan, request_id: uuid.UUID) -> list[review.ItemDecision]:
         async with self.app.uow.read() as uow:
-            session = uow.session
-            items = await session.execute(
-                select(m.RequestedItem.id, m.RequestedItem.info_type, m.Target.position)
-                .join(m.Target, m.Target.id == m.RequestedItem.target_id)
-                .where(m.RequestedItem.request_id == request_id)
-                .order_by(m.Target.position, m.RequestedItem.info_type)
-            )
-            return [review.ItemDecision(i.id, plan.decisions[(i.position, Info(i.info_type))])
-                    for i in items.all()]  # fmt: skip
+            items = await uow.requests.item_positions(request_id)
+        return [
+            review.ItemDecision(item_id, plan.decisions[(position, Info(info_type))])
+            for item_id, info_type, position in items
+        ]
 
 
 def _agency(plan: Plan) -> Principal:

@@ -107,7 +107,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         channels = host.notice_channels(container.db)
         settings = WorkerSettings(batch_size=args.batch_size, lease=timedelta(seconds=args.lease))
         worker = NoticeWorker(
-            container.db, container.clock, host, [channels["recording"]], settings
+            container.uow, container.clock, host, [channels["recording"]], settings
         )
         # connect before the barrier, so both processes start claiming at the same moment
         if not await container.db.ping():

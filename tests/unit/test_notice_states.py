@@ -33,8 +33,9 @@ ALLOWED = {
 }
 
 PACKAGE = pathlib.Path(trustcenter.__file__).parent
-#: the modules that change a notice's state
+#: the modules that change a notice's state (the bulk UPDATEs live in the notice repository)
 NOTICE_MODULES = (
+    "db/repositories/notices.py",
     "services/notices.py",
     "services/notice_worker.py",
     "services/notice_exceptions.py",

@@ -43,85 +43,85 @@ class UnitOfWork:
     """One transaction and its repositories (each made when first used)."""
 
     def __init__(self, session: AsyncSession, dialect: str) -> None:
-        self.session = session
+        self._session = session
         self.dialect = dialect
 
     @cached_property
     def requests(self) -> RequestRepository:
-        return RequestRepository(self.session)
+        return RequestRepository(self._session)
 
     @cached_property
     def history(self) -> HistoryRepository:
-        return HistoryRepository(self.session)
+        return HistoryRepository(self._session)
 
     @cached_property
     def review(self) -> ReviewRepository:
-        return ReviewRepository(self.session)
+        return ReviewRepository(self._session)
 
     @cached_property
     def userdata(self) -> UserDataRepository:
-        return UserDataRepository(self.session)
+        return UserDataRepository(self._session)
 
     @cached_property
     def reads(self) -> ReadRepository:
-        return ReadRepository(self.session)
+        return ReadRepository(self._session)
 
     @cached_property
     def audit(self) -> AuditRepository:
-        return AuditRepository(self.session)
+        return AuditRepository(self._session)
 
     @cached_property
     def notices(self) -> NoticeRepository:
-        return NoticeRepository(self.session)
+        return NoticeRepository(self._session)
 
     @cached_property
     def documents(self) -> DocumentRepository:
-        return DocumentRepository(self.session)
+        return DocumentRepository(self._session)
 
     @cached_property
     def disclosures(self) -> DisclosureRepository:
-        return DisclosureRepository(self.session)
+        return DisclosureRepository(self._session)
 
     @cached_property
     def clients(self) -> ClientRepository:
-        return ClientRepository(self.session)
+        return ClientRepository(self._session)
 
     @cached_property
     def agencies(self) -> AgencyRepository:
-        return AgencyRepository(self.session)
+        return AgencyRepository(self._session)
 
     @cached_property
     def reports(self) -> ReportRepository:
-        return ReportRepository(self.session)
+        return ReportRepository(self._session)
 
     def add(self, row: object) -> None:
         """Register a new row: it is inserted when the unit flushes or commits."""
-        self.session.add(row)
+        self._session.add(row)
 
     def add_all(self, rows: Iterable[object]) -> None:
-        self.session.add_all(rows)
+        self._session.add_all(rows)
 
     async def delete(self, row: object) -> None:
-        await self.session.delete(row)
+        await self._session.delete(row)
 
     async def flush(self) -> None:
         """Write what is pending now (ids; a broken rule raises :class:`Conflict`) without
         ending the unit."""
         try:
-            await self.session.flush()
+            await self._session.flush()
         except IntegrityError as e:
             raise Conflict(str(e.orig)) from e
 
     async def commit(self) -> None:
         """Commit what is done so far; the unit goes on in a new transaction."""
         try:
-            await self.session.commit()
+            await self._session.commit()
         except IntegrityError as e:
             raise Conflict(str(e.orig)) from e
 
     async def rollback(self) -> None:
         """Forget what is not committed; the unit goes on in a new transaction."""
-        await self.session.rollback()
+        await self._session.rollback()
 
 
 class UnitOfWorks:
@@ -138,11 +138,16 @@ class UnitOfWorks:
     async def __call__(self) -> AsyncIterator[UnitOfWork]:
         """A write unit: committed when the block ends, rolled back when it raises (an
         integrity error, in the block or at commit, as :class:`Conflict`)."""
-        try:
-            async with self.db.transaction() as session:
+        async with self.db.write_sessions() as session:
+            try:
                 yield UnitOfWork(session, self.db.dialect)
-        except IntegrityError as e:
-            raise Conflict(str(e.orig)) from e
+                await session.commit()
+            except IntegrityError as e:
+                await session.rollback()
+                raise Conflict(str(e.orig)) from e
+            except BaseException:
+                await session.rollback()
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:

@@ -8,8 +8,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.db.models import Agency
 from trustcenter.domain.audit import Actor
@@ -53,8 +51,8 @@ async def create_agency(
         created_at=clock.now(),
     )
     async with app.uow() as uow:
-        uow.session.add(agency)
-        await uow.session.flush()
+        uow.add(agency)
+        await uow.flush()
         await uow.audit.record(
             clock,
             actor_of(principal),
@@ -90,7 +88,7 @@ async def _change_verification(
 ) -> Agency:
     clock = app.clock
     async with app.uow() as uow:
-        agency = await uow.session.get(Agency, agency_id)
+        agency = await uow.agencies.get(agency_id)
         if agency is None:
             raise DomainError.single("id", "no such agency", ErrorCode.NOT_FOUND)
         require_evidence(agency.country, change)
@@ -163,5 +161,4 @@ async def list_agencies(app: AppParts, principal: Principal) -> list[Agency]:
     """Every agency, by country and name (admins)."""
     authorize(principal, "list_agencies")
     async with app.uow.read() as uow:
-        rows = await uow.session.scalars(select(Agency).order_by(Agency.country, Agency.name))
-        return list(rows)
+        return await uow.agencies.all()

@@ -8,10 +8,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import update
-
 from trustcenter.auth.principal import Principal
-from trustcenter.db.models import Request, RequestedItem
+from trustcenter.db.models import Request
 from trustcenter.domain.enums import DecisionOutcome
 from trustcenter.domain.lifecycle import Operation
 from trustcenter.services import findings
@@ -50,16 +48,7 @@ async def answer_clarification(
             request_id=row.id,
             message_id=answer.id,
         )
-        await uow.session.execute(
-            update(RequestedItem)
-            .where(
-                RequestedItem.request_id == row.id,
-                RequestedItem.outcome == DecisionOutcome.QUESTION.value,
-            )
-            .values(
-                outcome=None, reason_code=None, explanation=None, decided_at=None, decided_by=None
-            )
-        )
+        await uow.review.clear_decisions(row.id, DecisionOutcome.QUESTION.value)
         await findings.recompute(uow, clock, principal, row, app.plugins)
     return row
 

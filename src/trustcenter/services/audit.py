@@ -6,12 +6,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from trustcenter.auth.principal import Principal
-from trustcenter.db.models import AuditEvent, AuditHead
-from trustcenter.db.repositories.audit import HEAD_ID, as_record
+from trustcenter.db.models import AuditEvent
 from trustcenter.db.repositories.audit import record as record
 from trustcenter.db.uow import UnitOfWorks
 from trustcenter.domain.audit import SYSTEM as SYSTEM
@@ -40,20 +36,8 @@ async def verify(app: AppParts, principal: Principal) -> Verification:
     ``domain.audit.verify_chain``; this only reads the rows)."""
     authorize(principal, "verify_audit")
     async with app.uow.read() as uow:
-        checked, broken = await uow.session.run_sync(_verify_stored)
+        checked, broken = await uow.audit.check_chain(verify_chain)
     return Verification(checked, broken)
-
-
-def _verify_stored(session: Session) -> tuple[int, Break | None]:
-    head_row = session.get(AuditHead, HEAD_ID)
-    head = (head_row.seq, head_row.hash) if head_row and head_row.seq else None
-    rows = session.scalars(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
-    )
-    try:
-        return verify_chain((as_record(row) for row in rows), head)
-    finally:
-        rows.close()
 
 
 async def trails(
@@ -63,8 +47,7 @@ async def trails(
     authorize(principal, "read_audit")
     out: dict[uuid.UUID, list[AuditEvent]] = {i: [] for i in request_ids}
     async with work.read() as uow:
-        stmt = select(AuditEvent).where(AuditEvent.request_id.in_(request_ids))
-        for event in (await uow.session.scalars(stmt.order_by(AuditEvent.seq))).all():
+        for event in await uow.audit.events_of(request_ids):
             if event.request_id is not None:
                 out[event.request_id].append(event)
     return out

@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Message, Request
@@ -36,10 +34,10 @@ async def lock_request(
     cannot see is 'no such request', exactly like one that does not exist. With ``operation``
     (or an activity), the request's status must allow it (``domain.lifecycle.check``): the one
     check before the use case does anything; :func:`apply` then moves it."""
-    stmt = select(Request).where(Request.id == request_id).with_for_update()
     if agency_only:
-        stmt = stmt.where(Request.agency_id == principal.agency_id)
-    row = (await uow.session.scalars(stmt)).first()
+        row = await uow.requests.lock_of_agency(request_id, principal.agency_id)
+    else:
+        row = await uow.requests.lock(request_id)
     if row is None:
         raise not_found()
     if version is not None and version != row.version:
@@ -94,8 +92,8 @@ async def post_message(
         body=body.strip(),
         created_at=clock.now(),
     )
-    uow.session.add(message)
-    await uow.session.flush()
+    uow.add(message)
+    await uow.flush()
     await uow.audit.record(
         clock,
         actor_of(principal),

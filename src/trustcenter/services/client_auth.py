@@ -12,13 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from trustcenter.auth.client_auth import ASSERTION_LEEWAY, cut
 from trustcenter.clock import Clock
-from trustcenter.db.models import ClientAuthFailures, UsedClientAssertion
+from trustcenter.db.models import UsedClientAssertion
 from trustcenter.db.uow import Conflict, UnitOfWorks
 from trustcenter.domain.audit import SYSTEM
 
@@ -45,55 +41,25 @@ async def record_auth_failure(
     )
     if not claimed:
         return  # nothing to count it against; the address budget and the log have it
-    values = {"client_id": claimed, "window_start": _minute(clock.now()), "failures": 1}
-    insert = pg_insert if work.dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(ClientAuthFailures)
-        .values(**values)
-        .on_conflict_do_update(
-            index_elements=[ClientAuthFailures.client_id, ClientAuthFailures.window_start],
-            set_={"failures": ClientAuthFailures.failures + 1},
-        )
-    )
+    minute = _minute(clock.now())
     async with work() as uow:
-        await uow.session.execute(statement)
+        await uow.clients.count_auth_failure(claimed, minute)
 
 
 async def audit_auth_failures(work: UnitOfWorks, clock: Clock) -> int:
     """Write one ``oauth.client_auth_failed`` event for each closed minute of failures of each
     client id not yet audited; returns how many were written."""
     now = clock.now()
-    pending = (ClientAuthFailures.audited_at.is_(None)) & (
-        ClientAuthFailures.window_start < _minute(now)
-    )
+    closed = _minute(now)
     async with work.read() as uow:
-        waiting = (
-            await uow.session.execute(select(ClientAuthFailures.client_id).where(pending).limit(1))
-        ).first()
-    if waiting is None:
+        waiting = await uow.clients.any_unaudited_failures(closed)
+    if not waiting:
         return 0
     written = 0
     async with work() as uow:
-        rows = (
-            await uow.session.scalars(
-                select(ClientAuthFailures)
-                .where(pending)
-                .order_by(ClientAuthFailures.window_start, ClientAuthFailures.client_id)
-                .limit(AUDIT_BATCH)
-            )
-        ).all()
+        rows = await uow.clients.unaudited_failures(closed, AUDIT_BATCH)
         for row in rows:
-            claimed = await uow.session.execute(
-                update(ClientAuthFailures)
-                .where(
-                    ClientAuthFailures.client_id == row.client_id,
-                    ClientAuthFailures.window_start == row.window_start,
-                    ClientAuthFailures.audited_at.is_(None),
-                )
-                .values(audited_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if not await uow.clients.claim_failures(row, now):
                 continue  # another process audited this minute
             await uow.audit.record(
                 clock,
@@ -117,10 +83,8 @@ async def use_assertion(
     now = clock.now()
     try:
         async with work() as uow:
-            await uow.session.execute(
-                delete(UsedClientAssertion).where(UsedClientAssertion.expires_at < now)
-            )
-            uow.session.add(
+            await uow.clients.forget_expired_assertions(now)
+            uow.add(
                 UsedClientAssertion(
                     client_id=client_id,
                     jti=jti,

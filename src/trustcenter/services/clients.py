@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import exists, literal, select
 
 from trustcenter.auth.client_auth import PRIVATE_KEY_JWT, jwks_from_uri, storable
 from trustcenter.auth.principal import Principal, PrincipalKind
@@ -20,7 +19,7 @@ from trustcenter.auth.scopes import AGENCY_SCOPES, STAFF_SCOPES
 from trustcenter.auth.server import ClientRecord, hash_secret
 from trustcenter.auth.tokens import AccessClaims
 from trustcenter.clock import Clock
-from trustcenter.db.models import Agency, OAuthClient, RevokedToken
+from trustcenter.db.models import Agency, OAuthClient
 from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import VerificationState
@@ -74,9 +73,9 @@ async def create_client(
         jwks_uri=jwks_uri,
     )
     async with app.uow() as uow:
-        if agency_id is not None and await uow.session.get(Agency, agency_id) is None:
+        if agency_id is not None and await uow.agencies.get(agency_id) is None:
             raise DomainError.single("agency", "no such agency", ErrorCode.NOT_FOUND)
-        uow.session.add(client)
+        uow.add(client)
         await uow.audit.record(
             clock,
             actor_of(principal),
@@ -156,17 +155,8 @@ async def _active_client(
 ) -> tuple[OAuthClient, Agency | None] | None:
     """The client if it may still act; with ``jti``, also None when that token was revoked
     (asked in the same query)."""
-    revoked = (
-        exists().where(RevokedToken.jti == jti) if jti is not None else literal(False)
-    ).label("revoked")
     async with work.read() as uow:
-        row = (
-            await uow.session.execute(
-                select(OAuthClient, Agency, revoked)
-                .outerjoin(Agency, Agency.id == OAuthClient.agency_id)
-                .where(OAuthClient.client_id == client_id)
-            )
-        ).first()
+        row = await uow.clients.standing(client_id, jti)
     if row is None:
         return None
     client, agency, token_revoked = row
@@ -191,13 +181,7 @@ async def client_for_token_request(
     if len(client_id) > 64 or not storable(client_id):  # no client has such an id
         return ClientRecord.refused(client_id, "unknown client")
     async with work.read() as uow:
-        row = (
-            await uow.session.execute(
-                select(OAuthClient, Agency)
-                .outerjoin(Agency, Agency.id == OAuthClient.agency_id)
-                .where(OAuthClient.client_id == client_id)
-            )
-        ).first()
+        row = await uow.clients.with_agency(client_id)
     if row is None:
         return ClientRecord.refused(client_id, "unknown client")
     client, agency = row
@@ -267,19 +251,12 @@ async def list_clients(
 ) -> list[OAuthClient]:
     """Every client (or one agency's), oldest first, revoked ones included."""
     authorize(principal, "list_clients")
-    query = select(OAuthClient).order_by(OAuthClient.created_at, OAuthClient.client_id)
-    if agency_id is not None:
-        query = query.where(OAuthClient.agency_id == agency_id)
     async with app.uow.read() as uow:
-        return list(await uow.session.scalars(query))
+        return await uow.clients.all(agency_id)
 
 
 async def _client_for_change(uow: UnitOfWork, client_id: str) -> OAuthClient:
-    client = (
-        await uow.session.scalars(
-            select(OAuthClient).where(OAuthClient.client_id == client_id).with_for_update()
-        )
-    ).first()
+    client = await uow.clients.lock(client_id)
     if client is None:
         raise DomainError.single("clientId", "no such client", ErrorCode.NOT_FOUND)
     if client.revoked_at is not None:

@@ -13,17 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-
 from trustcenter.auth.principal import Principal
-from trustcenter.db.models import (
-    Disclosure,
-    DisclosureChunk,
-    LegalBasis,
-    Request,
-    RequestedItem,
-    Target,
-)
+from trustcenter.db.models import Disclosure, Request, RequestedItem, Target
 from trustcenter.db.uow import UnitOfWork
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter, Section, TargetSection, write_package
@@ -84,23 +75,8 @@ async def _releasable_items(
 ) -> tuple[list[Target], list[RequestedItem]]:
     """The request's targets and its approved or narrowed items — D only for premium accounts,
     whatever was decided."""
-    items = list(
-        (
-            await uow.session.scalars(
-                select(RequestedItem).where(
-                    RequestedItem.request_id == request.id,
-                    RequestedItem.outcome.in_([o.value for o in APPROVING]),
-                )
-            )
-        ).all()
-    )
-    targets = list(
-        (
-            await uow.session.scalars(
-                select(Target).where(Target.request_id == request.id).order_by(Target.position)
-            )
-        ).all()
-    )
+    items = await uow.disclosures.items_with_outcome(request.id, [o.value for o in APPROVING])
+    targets = await uow.disclosures.targets_of(request.id)
     premium = await uow.userdata.premium_by_target(targets)
     kept = [i for i in items if i.info_type != InfoType.D.value or premium.get(i.target_id) is True]
     return targets, kept
@@ -250,17 +226,13 @@ async def _seal(
         released_at=package.released_at,
         released_by=principal.client_id or "",
     )
-    uow.session.add(disclosure)
-    await uow.session.flush()
+    uow.add(disclosure)
+    await uow.flush()
 
     async def sink(index: int, plaintext: bytes, last: bool) -> None:
         aad = associated_data(row.id, row.agency_id, index, last)
         nonce, ciphertext = seal(keys.current, plaintext, aad)
-        await uow.session.execute(
-            insert(DisclosureChunk).values(
-                disclosure_id=disclosure.id, idx=index, nonce=nonce, ciphertext=ciphertext
-            )
-        )
+        await uow.disclosures.insert_chunk(disclosure.id, index, nonce, ciphertext)
 
     writer = ChunkWriter(sink)
     header = await _header(uow, package)
@@ -273,7 +245,7 @@ async def _seal(
 
 async def _header(uow: UnitOfWork, package: Package) -> dict[str, Any]:
     row = package.request
-    basis = await uow.session.get(LegalBasis, row.legal_basis_id)
+    basis = await uow.disclosures.legal_basis(row.legal_basis_id)
     assert basis is not None
     return {
         "request": {
@@ -303,7 +275,7 @@ async def open_for_download(
         raise DisclosureNotFound() from None
     work = app.uow
     async with work.read() as uow:
-        disclosure = await uow.session.get(Disclosure, disclosure_id)
+        disclosure = await uow.disclosures.get(disclosure_id)
     if disclosure is None or disclosure.agency_id != principal.agency_id:
         raise DisclosureNotFound()
     body = await read_checked(
@@ -312,7 +284,7 @@ async def open_for_download(
         principal,
         app.disclosure_keys,
         _sealed(disclosure),
-        chunk_fetcher(work, DisclosureChunk, disclosure.id),
+        chunk_fetcher(work, lambda uow: uow.disclosures, disclosure.id),
         "disclosure.downloaded",
         {"sha256": disclosure.sha256, "size": disclosure.size},
     )

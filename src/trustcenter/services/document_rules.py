@@ -11,11 +11,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.models import Document, LegalBasis, Request
+from trustcenter.db.models import Document, Request
 from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.decisions import APPROVING
 from trustcenter.domain.document_types import attachment_problems, check_attach_count
@@ -45,13 +43,7 @@ async def attach(
     if not ids:
         return []
     check_attach_count(ids, field)
-    rows = (
-        await uow.session.scalars(
-            select(Document)
-            .where(Document.id.in_(set(ids)), Document.agency_id == principal.agency_id)
-            .with_for_update()
-        )
-    ).all()
+    rows = await uow.documents.lock_of_agency(ids, principal.agency_id)
     found = {d.id: d for d in rows}
     now = clock.now()
     problems = attachment_problems(ids, found, now, field)
@@ -87,23 +79,10 @@ async def _mark_attached(
     """Attach the checked uploads for good: conditional on still being unattached, so two
     submissions racing for one upload cannot both attach it, whatever the isolation (the row
     locks taken when they were read make the loser wait and re-read)."""
-    done = await uow.session.execute(
-        update(Document)
-        .where(
-            Document.id.in_(set(ids)),
-            Document.agency_id == principal.agency_id,
-            Document.attached_at.is_(None),
-        )
-        .values(
-            attached_at=now,
-            expires_at=None,
-            request_id=request_id,
-            legal_basis_id=legal_basis_id,
-            message_id=message_id,
-        )
-        .execution_options(synchronize_session="evaluate")
+    done = await uow.documents.attach_unattached(
+        ids, principal.agency_id, now, request_id, legal_basis_id, message_id
     )
-    if getattr(done, "rowcount", len(ids)) != len(ids):
+    if done != len(ids):
         raise DomainError.single(
             field,
             "a document named here was attached to another request at the same moment; a "
@@ -115,15 +94,9 @@ async def _mark_attached(
 async def holds_document(uow: UnitOfWork, request: Request) -> bool:
     """Whether the company holds the request's legal document: an upload attached to the
     request (its legal basis or an answer), or the legacy base64 document of its legal basis."""
-    attached = await uow.session.scalar(
-        select(Document.id).where(Document.request_id == request.id).limit(1)
-    )
-    if attached is not None:
+    if await uow.documents.any_attached_to(request.id):
         return True
-    legacy = await uow.session.scalar(
-        select(LegalBasis.document_sha256).where(LegalBasis.id == request.legal_basis_id)
-    )
-    return legacy is not None
+    return await uow.documents.legacy_digest(request.legal_basis_id) is not None
 
 
 async def refuse_approval_without_document(
@@ -141,9 +114,7 @@ async def refuse_approval_without_document(
         return
     if not await host.document_required(await view_of_request(uow, request)):
         return
-    kind = await uow.session.scalar(
-        select(LegalBasis.kind).where(LegalBasis.id == request.legal_basis_id)
-    )
+    kind = await uow.documents.legal_basis_kind(request.legal_basis_id)
     raise DomainError.single(
         "decisions",
         f"the legal basis ({str(kind).upper()}) must be read before anything is approved, and "
@@ -157,14 +128,8 @@ async def documents_by(
 ) -> dict[uuid.UUID, list[Document]]:
     """Attached documents per legal basis (``column="legal_basis_id"``) or per message
     (``"message_id"``), oldest first. Callers reach them only through a request they see."""
-    key = getattr(Document, column)
     out: dict[uuid.UUID, list[Document]] = {i: [] for i in ids}
     async with work.read() as uow:
-        rows = await uow.session.scalars(
-            select(Document)
-            .where(key.in_(ids), Document.attached_at.is_not(None))
-            .order_by(Document.uploaded_at, Document.id)
-        )
-        for row in rows.all():
+        for row in await uow.documents.attached_to(column, ids):
             out[getattr(row, column)].append(row)
     return out

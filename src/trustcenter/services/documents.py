@@ -21,11 +21,9 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.models import Document, DocumentChunk
+from trustcenter.db.models import Document
 from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.package import ChunkWriter
@@ -117,7 +115,7 @@ async def upload(
         )
     document = _new_document(agency_id, principal, keys, kind, clock.now())
     async with work() as uow:
-        uow.session.add(document)
+        uow.add(document)
     writer = ChunkWriter(sealing_sink(keys.current, _aad(document), _chunk_store(work, document)))
     try:
         await _write_body(writer, kind, head, body, limit)
@@ -153,11 +151,7 @@ def _chunk_store(work: UnitOfWorks, document: Document) -> StoreChunk:
     async def store(index: int, nonce: bytes, ciphertext: bytes) -> None:
         # each chunk in a short transaction of its own: a slow upload holds no lock
         async with work() as uow:
-            uow.session.add(
-                DocumentChunk(
-                    document_id=document.id, idx=index, nonce=nonce, ciphertext=ciphertext
-                )
-            )
+            uow.documents.add_chunk(document.id, index, nonce, ciphertext)
 
     return store
 
@@ -189,11 +183,7 @@ async def _complete(
 ) -> None:
     """Record the digest (the document becomes visible) and audit the upload."""
     async with work() as uow:
-        await uow.session.execute(
-            update(Document)
-            .where(Document.id == document.id)
-            .values(sha256=sha256, size=writer.length, chunk_count=writer.chunks)
-        )
+        await uow.documents.record_digest(document.id, sha256, writer.length, writer.chunks)
         await uow.audit.record(
             clock,
             actor_of(principal),
@@ -205,25 +195,21 @@ async def _complete(
 
 async def _delete(work: UnitOfWorks, ids: list[uuid.UUID]) -> None:
     async with work() as uow:
-        await uow.session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
-        await uow.session.execute(delete(Document).where(Document.id.in_(ids)))
+        await uow.documents.delete_with_chunks(ids)
 
 
 async def purge_expired(work: UnitOfWorks, clock: Clock, actor: Actor = SYSTEM) -> int:
     """Delete the uploads nobody attached within a day; return how many."""
     now = clock.now()
-    due = (Document.attached_at.is_(None)) & (Document.expires_at <= now)
     async with work.read() as uow:
-        if (await uow.session.scalars(select(Document.id).where(due).limit(1))).first() is None:
+        if not await uow.documents.any_expired(now):
             return 0
     async with work() as uow:
         # another purge at the same moment (a second worker) skips what this one deletes
-        found = select(Document.id).where(due).with_for_update(skip_locked=True)
-        ids = list((await uow.session.scalars(found)).all())
+        ids = await uow.documents.lock_expired(now)
         if not ids:
             return 0
-        await uow.session.execute(delete(DocumentChunk).where(DocumentChunk.document_id.in_(ids)))
-        await uow.session.execute(delete(Document).where(Document.id.in_(ids)))
+        await uow.documents.delete_with_chunks(ids)
         await uow.audit.record(
             clock,
             actor,
@@ -260,7 +246,7 @@ async def open_document(
         raise DocumentNotFound() from None
     work, clock = app.uow, app.clock
     async with work.read() as uow:
-        document = await uow.session.get(Document, document_id)
+        document = await uow.documents.get(document_id)
     if document is None or not _may_read(principal, document, clock):
         raise DocumentNotFound()
     body = await read_checked(
@@ -269,7 +255,7 @@ async def open_document(
         principal,
         app.disclosure_keys,
         _sealed(document),
-        chunk_fetcher(work, DocumentChunk, document.id),
+        chunk_fetcher(work, lambda uow: uow.documents, document.id),
         "document.read",
         {
             "sha256": document.sha256,

@@ -11,8 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import Finding, Request, RequestedItem, Target
@@ -43,8 +41,7 @@ async def findings_of(
     authorize(principal, "read_findings")
     out: dict[uuid.UUID, list[Finding]] = {i: [] for i in request_ids}
     async with app.uow.read() as uow:
-        rows = await uow.session.scalars(select(Finding).where(Finding.request_id.in_(request_ids)))
-        for f in sorted(rows.all(), key=_reading_order):
+        for f in sorted(await uow.review.findings_of(request_ids), key=_reading_order):
             out[f.request_id].append(f)
     return out
 
@@ -54,16 +51,7 @@ def _reading_order(f: Finding) -> tuple[bool, int, str, str]:
 
 
 async def refuse_unresolved_blocks(uow: UnitOfWork, request_id: uuid.UUID) -> None:
-    rows = (
-        await uow.session.scalars(
-            select(Finding).where(
-                Finding.request_id == request_id,
-                Finding.severity == Severity.BLOCK.value,
-                Finding.overridden_at.is_(None),
-                Finding.resolved_at.is_(None),
-            )
-        )
-    ).all()
+    rows = await uow.review.standing_findings(request_id, Severity.BLOCK.value)
     if rows:
         raise DomainError(
             [
@@ -86,7 +74,7 @@ async def override(
     text = require_text("justification", justification)
     clock = app.clock
     async with app.uow() as uow:
-        finding = await uow.session.get(Finding, finding_id, with_for_update=True)
+        finding = await uow.review.lock_finding(finding_id)
         if finding is None:
             raise DomainError.single("findingId", "no such finding", ErrorCode.NOT_FOUND)
         if finding.severity != Severity.BLOCK.value:
@@ -98,7 +86,7 @@ async def override(
         finding.overridden_at = clock.now()
         finding.overridden_by = principal.client_id
         finding.override_justification = text
-        request = await uow.session.get(Request, finding.request_id)
+        request = await uow.requests.get(finding.request_id)
         if request is not None:
             request.version += 1
         await uow.audit.record(
@@ -172,9 +160,7 @@ async def _sync(
 ) -> None:
     """Match what applies now to the stored findings by plugin and code (same message first):
     update and reopen the matched, add the new, resolve the rest."""
-    rows = (
-        await uow.session.scalars(select(Finding).where(Finding.request_id == request_id))
-    ).all()
+    rows = await uow.review.findings_of_request(request_id)
     stored: dict[tuple[str, str], list[Finding]] = {}
     for f in sorted(rows, key=lambda f: (f.resolved_at is not None, f.created_at)):
         stored.setdefault((f.plugin, f.code), []).append(f)
@@ -204,8 +190,8 @@ async def _sync(
                 citation=new.citation,
                 created_at=now,
             )
-            uow.session.add(row)
-            await uow.session.flush()
+            uow.add(row)
+            await uow.flush()
             await audit(row, "finding.added", severity=row.severity)
             continue
         candidates.remove(match)

@@ -20,11 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.models import Agency, Request
 from trustcenter.db.uow import Conflict, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.errors import DomainError, ErrorCode
@@ -62,25 +59,8 @@ async def _imported(work: UnitOfWorks, external_ids: Collection[str]) -> dict[st
     out: dict[str, Imported] = {}
     async with work.read() as uow:
         for start in range(0, len(ids), LOOKUP_CHUNK):
-            chunk = ids[start : start + LOOKUP_CHUNK]
-            rows = await uow.session.execute(
-                select(
-                    Request.id,
-                    Request.external_id,
-                    Request.payload_sha256,
-                    Request.status,
-                    Request.received_at,
-                    Agency.name,
-                    Agency.country,
-                )
-                .join(Agency, Agency.id == Request.agency_id)
-                .where(Request.external_id.in_(chunk))
-            )
-            for r in rows:
-                out[r.external_id] = Imported(
-                    r.id, r.external_id, r.payload_sha256, r.status, r.received_at,
-                    (r.name, r.country),
-                )  # fmt: skip
+            for row in await uow.history.imported(ids[start : start + LOOKUP_CHUNK]):
+                out[row.external_id] = row
     return out
 
 

@@ -11,9 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-
-from trustcenter.db.models import Agency, Request
 from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.history import HistoryLine, Imported
@@ -70,11 +67,7 @@ async def _supersede_known(
             after = transition(RequestStatus(row.status), Operation.SUPERSEDE)
             moved.setdefault(after, []).append(row.id)
     for status, ids in moved.items():
-        await uow.session.execute(
-            update(Request)
-            .where(Request.id.in_(ids))
-            .values(status=status.value, version=Request.version + 1, updated_at=now)
-        )
+        await uow.requests.set_status(ids, status.value, now)
     return sum(len(ids) for ids in moved.values())
 
 
@@ -87,13 +80,10 @@ async def _agencies(
     names = sorted({name for name, _ in wanted})
     found: dict[tuple[str, str], Sender] = {}
     for start in range(0, len(names), LOOKUP_CHUNK):
-        rows = await uow.session.execute(
-            select(Agency.id, Agency.name, Agency.country)
-            .where(Agency.name.in_(names[start : start + LOOKUP_CHUNK]))
-            .order_by(Agency.created_at, Agency.id)
-        )
-        for r in rows:
-            found.setdefault((r.name, r.country), Sender(r.id, r.country))
+        for agency_id, name, country in await uow.history.agencies_named(
+            names[start : start + LOOKUP_CHUNK]
+        ):
+            found.setdefault((name, country), Sender(agency_id, country))
     created: list[dict[str, Any]] = []
     for key, line in wanted.items():
         if key in found:
@@ -114,6 +104,5 @@ async def _agencies(
             }
         )
     if created:
-        table: Table = Agency.__table__  # type: ignore[assignment]
-        await uow.session.execute(insert(table), created)
+        await uow.history.insert_agencies(created)
     return found, len(created)

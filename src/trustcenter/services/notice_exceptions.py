@@ -8,15 +8,13 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-
 from trustcenter.auth.principal import Principal
-from trustcenter.db.models import Notice, NoticeException, Request
+from trustcenter.db.models import NoticeException
 from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.notice_policy import REVIEW_EVERY as REVIEW_EVERY  # re-exported
 from trustcenter.domain.notice_policy import ExceptionKind as ExceptionKind  # re-exported
-from trustcenter.domain.notice_states import RESUME, SUPPRESS, NoticeStatus, move
+from trustcenter.domain.notice_states import RESUME, NoticeStatus, move
 from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
 from trustcenter.services.changes import not_found, require_text
@@ -28,13 +26,7 @@ if TYPE_CHECKING:
 async def active_exception(
     uow: UnitOfWork, request_id: uuid.UUID, today: date
 ) -> NoticeException | None:
-    rows = (
-        await uow.session.scalars(
-            select(NoticeException).where(
-                NoticeException.request_id == request_id, NoticeException.lifted_at.is_(None)
-            )
-        )
-    ).all()
+    rows = await uow.notices.unlifted_exceptions_of(request_id)
     holding = [e for e in rows if e.holds_on(today)]
     return holding[0] if holding else None
 
@@ -53,31 +45,15 @@ async def exception_rows_holding(
 ) -> dict[uuid.UUID, NoticeException]:
     """For each of these requests with an exception in force today, the first one recorded."""
     out: dict[uuid.UUID, NoticeException] = {}
-    ids = list(request_ids)
-    for start in range(0, len(ids), 500):
-        rows = await uow.session.scalars(
-            select(NoticeException)
-            .where(
-                NoticeException.request_id.in_(ids[start : start + 500]),
-                NoticeException.lifted_at.is_(None),
-            )
-            .order_by(NoticeException.recorded_at)
-        )
-        for e in rows.all():
-            if e.holds_on(today):
-                out.setdefault(e.request_id, e)
+    for e in await uow.notices.unlifted_exceptions_for(request_ids):
+        if e.holds_on(today):
+            out.setdefault(e.request_id, e)
     return out
 
 
 async def resume_notices(uow: UnitOfWork, request_id: uuid.UUID, now: datetime) -> int:
     """The request's suppressed notices are scheduled again, due now at the latest; how many."""
-    rows = (
-        await uow.session.scalars(
-            select(Notice).where(
-                Notice.request_id == request_id, Notice.status == RESUME.source.value
-            )
-        )
-    ).all()
+    rows = await uow.notices.of_request_in(request_id, RESUME.source)
     for notice in rows:
         notice.status = move(NoticeStatus(notice.status), RESUME.target).value
         notice.due_at = max(notice.due_at, now)
@@ -110,7 +86,7 @@ async def record_exception(
     if problems:
         raise DomainError(problems)
     async with app.uow() as uow:
-        if await uow.session.get(Request, request_id) is None:
+        if not await uow.notices.request_exists(request_id):
             raise not_found()
         exception = NoticeException(
             request_id=request_id,
@@ -122,13 +98,9 @@ async def record_exception(
             recorded_at=now,
             review_due_at=now + REVIEW_EVERY if ends_on is None else None,
         )
-        uow.session.add(exception)
-        await uow.session.execute(
-            update(Notice)
-            .where(Notice.request_id == request_id, Notice.status == SUPPRESS.source.value)
-            .values(status=SUPPRESS.target.value)
-        )
-        await uow.session.flush()
+        uow.add(exception)
+        await uow.notices.suppress_scheduled(request_id)
+        await uow.flush()
         await uow.audit.record(
             clock,
             actor_of(principal),
@@ -153,7 +125,7 @@ async def _change(
     reason = require_text("justification", text)
     now = clock.now()
     async with app.uow() as uow:
-        exception = await uow.session.get(NoticeException, exception_id, with_for_update=True)
+        exception = await uow.notices.lock_exception(exception_id)
         if exception is None or exception.lifted_at is not None:
             raise DomainError.single("exceptionId", "no such active exception", ErrorCode.NOT_FOUND)
         if action == "lifted":
@@ -198,12 +170,4 @@ async def due_for_review(app: AppParts, principal: Principal) -> list[NoticeExce
     """Exceptions without an end date whose re-review is due, the most overdue first."""
     authorize(principal, "notice_exceptions_due")
     async with app.uow.read() as uow:
-        rows = await uow.session.scalars(
-            select(NoticeException)
-            .where(
-                NoticeException.lifted_at.is_(None),
-                NoticeException.review_due_at <= app.clock.now(),
-            )
-            .order_by(NoticeException.review_due_at)
-        )
-        return list(rows.all())
+        return await uow.notices.exceptions_due_for_review(app.clock.now())

@@ -29,14 +29,12 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.models import Account, Agency, Notice, NoticeException, Request
+from trustcenter.db.models import Notice
 from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.notice_states import DELIVER, GIVE_UP, RESUME, NoticeStatus
@@ -53,7 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WORKER = Actor("system", "notice-worker")
-_SCHEDULED = NoticeStatus.SCHEDULED.value  # claimable, retried, or released from a claim
 
 
 @dataclass(frozen=True)
@@ -101,15 +98,6 @@ def new_token() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def holding_exception(today: date) -> ColumnElement[bool]:
-    """True for a notice whose request has an exception in force on ``today``."""
-    return exists().where(
-        NoticeException.request_id == Notice.request_id,
-        NoticeException.lifted_at.is_(None),
-        or_(NoticeException.ends_on.is_(None), NoticeException.ends_on >= today),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Claimed:
     notice: Notice
@@ -153,13 +141,7 @@ class NoticeWorker:
         passed) are scheduled again, due now at the latest."""
         now = self.clock.now()
         async with self.work() as uow:
-            free = (
-                await uow.session.scalars(
-                    select(Notice.request_id)
-                    .where(Notice.status == RESUME.source.value, ~holding_exception(now.date()))
-                    .distinct()
-                )
-            ).all()
+            free = await uow.notices.unheld_requests_in(RESUME.source, now.date())
             resumed = 0
             for request_id in free:
                 count = await resume_notices(uow, request_id, now)
@@ -178,12 +160,7 @@ class NoticeWorker:
         """Forget every claim at once: only for a worker that knows it is the only one (SQLite),
         after a crash."""
         async with self.work() as uow:
-            done = await uow.session.execute(
-                update(Notice)
-                .where(Notice.status == _SCHEDULED, Notice.claimed_by.is_not(None))
-                .values(claimed_by=None, available_at=None)
-            )
-        return int(getattr(done, "rowcount", 0) or 0)
+            return await uow.notices.release_all_claims()
 
     async def run_batch(self) -> PassResult:
         claimed = await self._claim()
@@ -204,45 +181,16 @@ class NoticeWorker:
     async def _claim(self) -> list[_Claimed]:
         now = self.clock.now()
         async with self.work() as uow:
-            ids = (
-                await uow.session.scalars(
-                    select(Notice.id)
-                    .where(
-                        Notice.status == _SCHEDULED,
-                        Notice.due_at <= now,
-                        or_(Notice.available_at.is_(None), Notice.available_at <= now),
-                        ~holding_exception(now.date()),
-                    )
-                    .order_by(Notice.due_at)
-                    .limit(self.settings.batch_size)
-                    .with_for_update(skip_locked=True, of=Notice)
-                )
-            ).all()
+            ids = await uow.notices.claim_due(
+                now, self.settings.batch_size, self.token, now + self.settings.lease
+            )
             if not ids:
                 return []
-            await uow.session.execute(
-                update(Notice)
-                .where(Notice.id.in_(ids))
-                .values(
-                    claimed_by=self.token,
-                    available_at=now + self.settings.lease,
-                    attempts=Notice.attempts + 1,
-                )
-            )
-            return await self._load(uow, list(ids))
+            return await self._load(uow, ids)
 
     async def _load(self, uow: UnitOfWork, ids: list[uuid.UUID]) -> list[_Claimed]:
-        rows = await uow.session.execute(
-            select(Notice, Account, Request, Agency.kind)
-            .join(Account, Account.id == Notice.account_id)
-            .join(Request, Request.id == Notice.request_id)
-            .join(Agency, Agency.id == Request.agency_id)
-            .where(Notice.id.in_(ids))
-            .order_by(Notice.due_at)
-            .execution_options(populate_existing=True)
-        )
         out = []
-        for notice, account, request, authority in rows:
+        for notice, account, request, authority in await uow.notices.claimed_rows(ids):
             language = language_for(account.region, account.language)
             facts = NoticeFacts(
                 requested_on=request.received_at.date(),
@@ -297,24 +245,8 @@ class NoticeWorker:
         """Mark delivered the notices whose claim this worker still holds; their requests."""
         if not delivered:
             return []
-        done = await uow.session.execute(
-            update(Notice)
-            .where(
-                Notice.id.in_([n.id for n in delivered]),
-                Notice.claimed_by == self.token,
-                Notice.status == DELIVER.source.value,
-            )
-            .values(
-                status=DELIVER.target.value,
-                delivered_at=now,
-                deliveries=Notice.deliveries + len(self.channels),
-                claimed_by=None,
-                available_at=None,
-                last_error=None,
-            )
-            .returning(Notice.id, Notice.request_id)
-        )
-        return [row[1] for row in done.all()]
+        ids = [n.id for n in delivered]
+        return await uow.notices.mark_delivered(ids, self.token, now, len(self.channels))
 
     async def _announce(self, uow: UnitOfWork, outcomes: list[tuple[uuid.UUID, str]]) -> None:
         """Audit each request's delivered and failed notices, then tell the plugins; a retry is
@@ -343,17 +275,12 @@ class NoticeWorker:
         claim was lost."""
         attempts = notice.attempts  # read after the claim counted this attempt
         final = attempts >= self.settings.max_attempts
-        claimed = update(Notice).where(
-            Notice.id == notice.id,
-            Notice.claimed_by == self.token,
-            Notice.status == GIVE_UP.source.value,
-        )
-        if final:
-            claimed = claimed.values(status=GIVE_UP.target.value, available_at=None)
+        if final:  # the GIVE_UP transition
+            kept = await uow.notices.give_up(notice.id, self.token, error)
         else:  # retried: the notice stays scheduled, its back-off moves
-            claimed = claimed.values(available_at=now + self.settings.retry_after(attempts))
-        done = await uow.session.execute(claimed.values(claimed_by=None, last_error=error))
-        if not getattr(done, "rowcount", 0):
+            until = now + self.settings.retry_after(attempts)
+            kept = await uow.notices.back_off(notice.id, self.token, error, until)
+        if not kept:
             return None
         return GIVE_UP.target if final else GIVE_UP.source
 
@@ -362,19 +289,7 @@ async def due_count(work: UnitOfWorks, clock: Clock) -> int:
     """How many notices are due and claimable now."""
     now = clock.now()
     async with work.read() as uow:
-        return int(
-            await uow.session.scalar(
-                select(func.count())
-                .select_from(Notice)
-                .where(
-                    Notice.status == _SCHEDULED,
-                    Notice.due_at <= now,
-                    or_(Notice.available_at.is_(None), Notice.available_at <= now),
-                    ~holding_exception(now.date()),
-                )
-            )
-            or 0
-        )
+        return await uow.notices.count_due(now)
 
 
 async def purge_documents(app: AppParts, principal: Principal) -> int:

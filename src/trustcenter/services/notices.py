@@ -8,13 +8,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import (
     Account,
-    LegalBasis,
     Notice,
     NoticeException,
     Product,
@@ -79,7 +76,7 @@ async def schedule(
 ) -> list[Notice]:
     """One scheduled notice per affected user, in the caller's (release) transaction; ``items``
     are the released ones, so each notice knows which information types concern its user."""
-    basis = await uow.session.get(LegalBasis, request.legal_basis_id)
+    basis = await uow.notices.legal_basis(request.legal_basis_id)
     now = clock.now()
     held = await active_exception(uow, request.id, now.date()) is not None
     due = due_date(now, delay, basis.non_disclosure_until if basis else None)
@@ -101,8 +98,8 @@ async def schedule(
         )
         for account, types in (await affected_accounts(uow, targets, items)).items()
     ]
-    uow.session.add_all(notices)
-    await uow.session.flush()
+    uow.add_all(notices)
+    await uow.flush()
     await uow.audit.record(
         clock,
         actor_of(principal),
@@ -121,10 +118,7 @@ async def notices_of(
     authorize(principal, "read_notices")
     out: dict[uuid.UUID, list[Notice]] = {i: [] for i in request_ids}
     async with work.read() as uow:
-        rows = await uow.session.scalars(
-            select(Notice).where(Notice.request_id.in_(request_ids)).order_by(Notice.due_at)
-        )
-        for n in rows.all():
+        for n in await uow.notices.of_requests(request_ids):
             out[n.request_id].append(n)
     return out
 
@@ -151,14 +145,7 @@ async def notice_listing(
     authorize(principal, "read_notices")
     today = app.clock.now().date()
     async with app.uow.read() as uow:
-        query = (
-            select(Notice, Request.jurisdiction)
-            .join(Request, Request.id == Notice.request_id)
-            .order_by(Notice.due_at, Notice.id)
-        )
-        if status:
-            query = query.where(Notice.status == status)
-        rows = (await uow.session.execute(query)).all()
+        rows = await uow.notices.listing(status)
         held = await exceptions_holding(uow, {n.request_id for n, _ in rows}, today)
     return [
         {

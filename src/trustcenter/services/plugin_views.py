@@ -6,9 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-
-from trustcenter.db.models import Agency, LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.models import Agency, Request, RequestedItem, Target
 from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.rules import category_code
 from trustcenter.domain.submission import SubmissionDraft
@@ -52,13 +50,7 @@ async def target_items(
     uow: UnitOfWork, request_id: uuid.UUID
 ) -> list[tuple[Target, RequestedItem]]:
     """A request's targets, each with its requested items, in the order plugins see them."""
-    rows = await uow.session.execute(
-        select(Target, RequestedItem)
-        .join(RequestedItem, RequestedItem.target_id == Target.id)
-        .where(Target.request_id == request_id)
-        .order_by(Target.position, RequestedItem.info_type)
-    )
-    return [(t, i) for t, i in rows.all()]
+    return await uow.requests.target_items(request_id)
 
 
 async def view_of_request(
@@ -68,8 +60,8 @@ async def view_of_request(
 ) -> RequestView:
     """The stored request as plugins see it; with ``pairs`` (from :func:`target_items`) only
     those items are shown, else every item of the request."""
-    agency = await uow.session.get(Agency, row.agency_id)
-    basis = await uow.session.get(LegalBasis, row.legal_basis_id)
+    agency = await uow.agencies.get(row.agency_id)
+    basis = await uow.requests.legal_basis(row.legal_basis_id)
     assert agency is not None and basis is not None
     if pairs is None:
         pairs = await target_items(uow, row.id)

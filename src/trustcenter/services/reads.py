@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-
 from trustcenter.auth.principal import Principal, PrincipalKind
-from trustcenter.db.models import Agency, Disclosure, Message, Request, RequestedItem, Target
+from trustcenter.db.models import RequestedItem, Target
 from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, RequestFilter
 from trustcenter.services import audit, document_rules, findings, notices
 from trustcenter.services.access import authorize, request_scope, require_authenticated
@@ -193,8 +191,8 @@ async def agencies_by_ids(
     if not wanted:
         return {}
     async with app.uow.read() as uow:
-        rows = await uow.session.scalars(select(Agency).where(Agency.id.in_(wanted)))
-        return {a.id: agency_view(a, principal) for a in rows.all()}
+        rows = await uow.reads.agencies(wanted)
+        return {a.id: agency_view(a, principal) for a in rows}
 
 
 async def targets_by_ids(
@@ -269,13 +267,8 @@ async def messages_of(
 ) -> dict[uuid.UUID, list[MessageView]]:
     scope = _parts_scope(principal)
     out: dict[uuid.UUID, list[MessageView]] = {i: [] for i in ids}
-    stmt = select(Message.__table__).where(Message.request_id.in_(ids))
-    if scope is not None:
-        stmt = stmt.join(Request, Request.id == Message.request_id).where(
-            Request.agency_id == scope
-        )
     async with app.uow.read() as uow:
-        rows = (await uow.session.execute(stmt.order_by(Message.created_at))).all()
+        rows = await uow.reads.messages_of(ids, scope)
     for m in rows:
         out[m.request_id].append(message_view(m))
     return out
@@ -286,11 +279,8 @@ async def disclosures_of(
 ) -> dict[uuid.UUID, DisclosureView]:
     """Released packages by request id."""
     scope = _parts_scope(principal)
-    stmt = select(Disclosure.__table__).where(Disclosure.request_id.in_(ids))
-    if scope is not None:
-        stmt = stmt.where(Disclosure.agency_id == scope)
     async with app.uow.read() as uow:
-        rows = (await uow.session.execute(stmt)).all()
+        rows = await uow.reads.disclosures_of(ids, scope)
     return {d.request_id: disclosure_view(d) for d in rows}
 
 

@@ -11,12 +11,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
 from trustcenter.db.models import ReportStatement, TransparencyReport
-from trustcenter.db.uow import Conflict, UnitOfWorks
+from trustcenter.db.uow import Conflict, UnitOfWork, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.report import METHOD_VERSION, canonical, figures_sha256, shape
@@ -94,17 +92,9 @@ async def _store_draft(
     work: UnitOfWorks, clock: Clock, actor: Actor, year: int, document: dict[str, Any]
 ) -> TransparencyReport:
     async with work() as uow:
-        newest = await uow.session.scalar(
-            select(func.max(TransparencyReport.version)).where(
-                TransparencyReport.year == year, TransparencyReport.status == "published"
-            )
-        )
-        await uow.session.execute(
-            delete(TransparencyReport).where(
-                TransparencyReport.year == year, TransparencyReport.status == "draft"
-            )
-        )
-        statement = await _current_statement(uow)
+        newest = await uow.reports.newest_published_version(year)
+        await uow.reports.delete_drafts(year)
+        statement = await uow.reports.current_statement()
         draft = TransparencyReport(
             year=year,
             version=(newest or 0) + 1,
@@ -117,8 +107,8 @@ async def _store_draft(
             statement=statement.text if statement else None,
             statement_confirmed_at=statement.confirmed_at if statement else None,
         )
-        uow.session.add(draft)
-        await uow.session.flush()
+        uow.add(draft)
+        await uow.flush()
         await uow.audit.record(
             clock,
             actor,
@@ -140,18 +130,14 @@ async def publish_report(
     clock, actor = app.clock, actor_of(principal)
     _check_year(year, clock)
     async with app.uow() as uow:
-        draft = await uow.session.scalar(
-            select(TransparencyReport)
-            .where(TransparencyReport.year == year, TransparencyReport.status == "draft")
-            .with_for_update()
-        )
+        draft = await uow.reports.lock_draft(year)
         now = clock.now()
         if draft is None:
             raise DomainError(no_draft_refusals(year, now))
         refusals = publishing_refusals(year, now, draft.statement_confirmed_at)
         if refusals:
             raise DomainError(await _explained(uow, year, draft, refusals))
-        previous = await _newest_published(uow, year)
+        previous = await uow.reports.newest_published(year)
         note = correction_changelog(
             changelog,
             previous.version if previous is not None else None,
@@ -177,11 +163,11 @@ async def publish_report(
 
 
 async def _explained(
-    uow: Any, year: int, draft: TransparencyReport, refusals: list[Problem]
+    uow: UnitOfWork, year: int, draft: TransparencyReport, refusals: list[Problem]
 ) -> list[Problem]:
     """The refusals, saying so when the statement was confirmed only after the draft was built
     (the draft carries the statement as it was when built)."""
-    current = await _current_statement(uow)
+    current = await uow.reports.current_statement()
     if current is None or current.confirmed_at < year_end(year):
         return refusals
     return [
@@ -197,16 +183,6 @@ async def _explained(
     ]
 
 
-async def _newest_published(uow: Any, year: int) -> TransparencyReport | None:
-    found: TransparencyReport | None = await uow.session.scalar(
-        select(TransparencyReport)
-        .where(TransparencyReport.year == year, TransparencyReport.status == "published")
-        .order_by(TransparencyReport.version.desc())
-        .limit(1)
-    )
-    return found
-
-
 async def published(
     app: AppParts, principal: Principal, year: int, version: int | None = None
 ) -> PublishedReport | None:
@@ -218,15 +194,9 @@ async def published(
 async def _published(work: UnitOfWorks, year: int, version: int | None) -> PublishedReport | None:
     async with work.read() as uow:
         if version is None:
-            row = await _newest_published(uow, year)
+            row = await uow.reports.newest_published(year)
         else:
-            row = await uow.session.scalar(
-                select(TransparencyReport).where(
-                    TransparencyReport.year == year,
-                    TransparencyReport.version == version,
-                    TransparencyReport.status == "published",
-                )
-            )
+            row = await uow.reports.published_version(year, version)
     return PublishedReport(row) if row else None
 
 
@@ -234,44 +204,21 @@ async def versions(app: AppParts, principal: Principal, year: int) -> list[Trans
     """Public: every published version of ``year``, oldest first."""
     authorize(principal, "read_published_report")
     async with app.uow.read() as uow:
-        rows = await uow.session.scalars(
-            select(TransparencyReport)
-            .where(TransparencyReport.year == year, TransparencyReport.status == "published")
-            .order_by(TransparencyReport.version)
-        )
-        return list(rows.all())
+        return await uow.reports.published_of(year)
 
 
 async def published_years(app: AppParts, principal: Principal) -> list[int]:
     """Public: the years with a published report, newest first."""
     authorize(principal, "read_published_report")
     async with app.uow.read() as uow:
-        rows = await uow.session.scalars(
-            select(TransparencyReport.year)
-            .distinct()
-            .where(TransparencyReport.status == "published")
-            .order_by(TransparencyReport.year.desc())
-        )
-        return list(rows.all())
+        return await uow.reports.published_years()
 
 
 async def draft(app: AppParts, principal: Principal, year: int) -> TransparencyReport | None:
     """The year's unpublished draft, if one was built."""
     authorize(principal, "read_draft_report")
     async with app.uow.read() as uow:
-        found: TransparencyReport | None = await uow.session.scalar(
-            select(TransparencyReport).where(
-                TransparencyReport.year == year, TransparencyReport.status == "draft"
-            )
-        )
-        return found
-
-
-async def _current_statement(uow: Any) -> ReportStatement | None:
-    found: ReportStatement | None = await uow.session.scalar(
-        select(ReportStatement).order_by(ReportStatement.confirmed_at.desc()).limit(1)
-    )
-    return found
+        return await uow.reports.draft_of(year)
 
 
 async def confirm_statement(app: AppParts, principal: Principal, text: str) -> ReportStatement:
@@ -286,8 +233,8 @@ async def confirm_statement(app: AppParts, principal: Principal, text: str) -> R
         )
     async with app.uow() as uow:
         statement = ReportStatement(text=text, confirmed_at=clock.now(), confirmed_by=actor.id)
-        uow.session.add(statement)
-        await uow.session.flush()
+        uow.add(statement)
+        await uow.flush()
         await uow.audit.record(
             clock,
             actor,

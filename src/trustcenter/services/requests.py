@@ -150,7 +150,7 @@ async def _replay(
 
 
 async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> Agency:
-    agency = await uow.session.get(Agency, agency_id)
+    agency = await uow.agencies.get(agency_id)
     if agency is None or agency.verification != VerificationState.VERIFIED.value:
         raise _not_verified()
     return agency
@@ -253,7 +253,7 @@ async def _after_submit(
     ``after_submit``."""
     assert view.id is not None
     for plugin, finding in await host.findings(view):
-        uow.session.add(
+        uow.add(
             Finding(
                 request_id=view.id,
                 plugin=plugin,

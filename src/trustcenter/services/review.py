@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.models import Request, RequestedItem, Target
+from trustcenter.db.models import Request, RequestedItem
 from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.deciding import check_decisions, questions, stored_reason
 from trustcenter.domain.decisions import Decision, ItemView, ReasonVocabulary, operation_for
@@ -51,19 +49,8 @@ def _store(item: RequestedItem, decision: Decision, by: str, clock: Clock) -> No
 async def _items_with_premium(
     uow: UnitOfWork, request_id: uuid.UUID
 ) -> tuple[list[RequestedItem], dict[uuid.UUID, bool | None]]:
-    items = list(
-        (
-            await uow.session.scalars(
-                select(RequestedItem)
-                .where(RequestedItem.request_id == request_id)
-                .order_by(RequestedItem.id)
-                .with_for_update()
-            )
-        ).all()
-    )
-    targets = list(
-        (await uow.session.scalars(select(Target).where(Target.request_id == request_id))).all()
-    )
+    items = await uow.review.lock_items(request_id)
+    targets = await uow.review.targets_of(request_id)
     return items, await uow.userdata.premium_by_target(targets)
 
 
@@ -71,13 +58,7 @@ async def _resolve_targets(uow: UnitOfWork, clock: Clock, request_id: uuid.UUID)
     """Look every target up once and record what it names (the transparency report counts
     these subjects, so a later deletion changes no figure); a target looked up before keeps
     its record. The number of targets looked up now."""
-    targets = list(
-        (
-            await uow.session.scalars(
-                select(Target).where(Target.request_id == request_id, Target.resolved_at.is_(None))
-            )
-        ).all()
-    )
+    targets = await uow.review.unresolved_targets(request_id)
     if not targets:
         return 0
     keys = await uow.userdata.resolve_subjects(targets)

@@ -9,13 +9,13 @@ decided before this is called."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.uow import UnitOfWorks
+from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sealing import (
     AadFor,
@@ -40,14 +40,21 @@ class Sealed:
     aad: AadFor
 
 
-def chunk_fetcher(work: UnitOfWorks, model: Any, owner_id: uuid.UUID) -> FetchChunk:
-    """Fetches chunk ``index`` of ``owner_id`` from ``model`` (primary key: owner, index),
-    each in a short read of its own."""
+class ChunkSource(Protocol):
+    """A repository holding sealed chunks by owner and position."""
+
+    async def chunk(self, owner_id: uuid.UUID, index: int, /) -> tuple[bytes, bytes] | None: ...
+
+
+def chunk_fetcher(
+    work: UnitOfWorks, source: Callable[[UnitOfWork], ChunkSource], owner_id: uuid.UUID
+) -> FetchChunk:
+    """Fetches chunk ``index`` of ``owner_id`` from the unit's repository ``source`` picks
+    (``lambda uow: uow.documents``), each in a short read of its own."""
 
     async def fetch(index: int) -> tuple[bytes, bytes] | None:
         async with work.read() as uow:
-            chunk = await uow.session.get(model, (owner_id, index))
-        return (chunk.nonce, chunk.ciphertext) if chunk is not None else None
+            return await source(uow).chunk(owner_id, index)
 
     return fetch
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
-
 from trustcenter.auth.endpoints import PresentedToken
 from trustcenter.auth.tokens import InvalidToken, TokenValidator
 from trustcenter.clock import Clock
@@ -55,10 +53,10 @@ async def revoke(work: UnitOfWorks, clock: Clock, token: PresentedToken) -> None
 async def _store(work: UnitOfWorks, clock: Clock, token: PresentedToken, now: datetime) -> None:
     async with work() as uow:
         # tokens that have expired anyway need no entry any more
-        await uow.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
-        if await uow.session.get(RevokedToken, token.jti) is not None:
+        await uow.clients.forget_expired_revocations(now)
+        if await uow.clients.revoked_token(token.jti) is not None:
             return
-        uow.session.add(
+        uow.add(
             RevokedToken(
                 jti=token.jti,
                 client_id=token.client_id,

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from trustcenter.auth.principal import Principal
 from trustcenter.db.models import Vendor, VendorAttestation
 from trustcenter.db.uow import UnitOfWork
@@ -56,10 +54,10 @@ async def create_vendor(
         created_at=clock.now(),
     )
     async with app.uow() as uow:
-        if await uow.session.scalar(select(Vendor.id).where(Vendor.name == vendor.name)):
+        if await uow.agencies.vendor_named(vendor.name):
             raise DomainError.single("name", "a vendor with this name exists", ErrorCode.CONFLICT)
-        uow.session.add(vendor)
-        await uow.session.flush()
+        uow.add(vendor)
+        await uow.flush()
         await uow.audit.record(
             clock,
             actor_of(principal),
@@ -96,7 +94,7 @@ async def record_attestation(
     if expires_at <= now:
         raise DomainError.single("expiresAt", "must be in the future", ErrorCode.INVALID_INPUT)
     async with app.uow() as uow:
-        vendor = await uow.session.get(Vendor, vendor_id)
+        vendor = await uow.agencies.vendor(vendor_id)
         if vendor is None:
             raise DomainError.single("vendorId", "no such vendor", ErrorCode.NOT_FOUND)
         attestation = VendorAttestation(
@@ -107,8 +105,8 @@ async def record_attestation(
             recorded_by=actor.id,
             note=note,
         )
-        uow.session.add(attestation)
-        await uow.session.flush()
+        uow.add(attestation)
+        await uow.flush()
         await uow.audit.record(
             clock,
             actor,
@@ -136,19 +134,8 @@ class VendorStatus:
 
 
 async def vendor_statuses(uow: UnitOfWork) -> list[VendorStatus]:
-    latest = (
-        select(VendorAttestation.vendor_id, func.max(VendorAttestation.expires_at).label("until"))
-        .group_by(VendorAttestation.vendor_id)
-        .subquery()
-    )
-    rows = (
-        await uow.session.execute(
-            select(Vendor, latest.c.until)
-            .outerjoin(latest, latest.c.vendor_id == Vendor.id)
-            .order_by(Vendor.name)
-        )
-    ).all()
-    return [VendorStatus(v, until) for v, until in rows]
+    """Every vendor by name, with when its newest attestation expires."""
+    return [VendorStatus(v, until) for v, until in await uow.agencies.vendors_with_latest_expiry()]
 
 
 async def list_vendors(app: AppParts, principal: Principal) -> list[VendorStatus]:

@@ -2,7 +2,7 @@
 
 The API's types wrap these, never rows. Each view carries exactly what a reader is shown, in
 the domain's words (enums, upper-case category codes); the converters take an ORM row (a
-service's result) or a Core row of the same columns (``services.reads``), alike.
+service's result) or a Core row of the same columns (a repository's list), alike.
 Notices, findings, clients, reports and vendors are in ``services.view_records``.
 """
 
@@ -12,9 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy import Row
+from typing import Any, Protocol
 
 from trustcenter.auth.principal import Principal
 from trustcenter.db.models import (
@@ -43,6 +41,12 @@ from trustcenter.domain.rules import category_code
 from trustcenter.services import visible
 
 
+class Columns(Protocol):
+    """A Core row a repository returned: a table's columns read by name (``row.id``)."""
+
+    def __getattr__(self, name: str) -> Any: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RequestView:
     id: uuid.UUID
@@ -67,7 +71,7 @@ class RequestView:
     version: int
 
 
-def request_view(row: Request | Row[Any]) -> RequestView:
+def request_view(row: Request | Columns) -> RequestView:
     return RequestView(
         id=row.id,
         agency_id=row.agency_id,
@@ -106,7 +110,7 @@ class LegalBasisView:
     document_size: int | None
 
 
-def legal_basis_view(row: LegalBasis | Row[Any]) -> LegalBasisView:
+def legal_basis_view(row: LegalBasis | Columns) -> LegalBasisView:
     return LegalBasisView(
         id=row.id,
         kind=row.kind.upper(),
@@ -129,7 +133,7 @@ class TargetView:
     identifier: str
 
 
-def target_view(row: Target | Row[Any]) -> TargetView:
+def target_view(row: Target | Columns) -> TargetView:
     return TargetView(
         id=row.id,
         request_id=row.request_id,
@@ -158,7 +162,7 @@ class ItemView:
     decided_at: datetime | None
 
 
-def item_view(row: RequestedItem | Row[Any]) -> ItemView:
+def item_view(row: RequestedItem | Columns) -> ItemView:
     fields = row.approved_fields
     return ItemView(
         id=row.id,
@@ -217,7 +221,7 @@ class MessageView:
     created_at: datetime
 
 
-def message_view(row: Message | Row[Any]) -> MessageView:
+def message_view(row: Message | Columns) -> MessageView:
     return MessageView(
         id=row.id, author_kind=row.author_kind, body=row.body, created_at=row.created_at
     )
@@ -232,7 +236,7 @@ class DisclosureView:
     released_at: datetime
 
 
-def disclosure_view(row: Disclosure | Row[Any]) -> DisclosureView:
+def disclosure_view(row: Disclosure | Columns) -> DisclosureView:
     return DisclosureView(
         id=row.id,
         sha256=row.sha256,

@@ -1,14 +1,15 @@
-"""Appending to the audit chain inside the caller's transaction."""
+"""Appending to the audit chain inside the caller's transaction, and reading it back."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from trustcenter.clock import Clock
 from trustcenter.db.models import AuditEvent, AuditHead
@@ -16,6 +17,11 @@ from trustcenter.db.repositories import Repository
 from trustcenter.domain.audit import GENESIS, Actor, AuditRecord, chain_hash
 
 HEAD_ID = 1
+
+T = TypeVar("T")
+
+#: a check over the whole chain: the records in order, and the head (seq, hash) or None
+ChainCheck = Callable[[Iterator[AuditRecord], tuple[int, str] | None], T]
 
 
 async def record(
@@ -101,3 +107,24 @@ class AuditRepository(Repository):
         return await record(
             self._session, clock, actor, action, subject, request_id=request_id, data=data
         )
+
+    async def check_chain(self, check: ChainCheck[T]) -> T:
+        """Run ``check`` over every event in order, streamed (memory stays flat), and the head."""
+        return await self._session.run_sync(_check_stored, check)
+
+    async def events_of(self, request_ids: Sequence[uuid.UUID]) -> list[AuditEvent]:
+        """The events about these requests, oldest first."""
+        stmt = select(AuditEvent).where(AuditEvent.request_id.in_(request_ids))
+        return list((await self._session.scalars(stmt.order_by(AuditEvent.seq))).all())
+
+
+def _check_stored(session: Session, check: ChainCheck[T]) -> T:
+    head_row = session.get(AuditHead, HEAD_ID)
+    head = (head_row.seq, head_row.hash) if head_row and head_row.seq else None
+    rows = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
+    )
+    try:
+        return check((as_record(row) for row in rows), head)
+    finally:
+        rows.close()

@@ -34,6 +34,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     distinct,
     func,
     literal,
@@ -43,7 +44,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from trustcenter.db.models import LegalBasis, Request, Target
+from trustcenter.db.models import (
+    LegalBasis,
+    ReportStatement,
+    Request,
+    Target,
+    TransparencyReport,
+)
 from trustcenter.db.repositories import Repository
 from trustcenter.domain.report import RELEASED, Outcome
 
@@ -222,3 +229,85 @@ class ReportRepository(Repository):
                     del values[key]
             out[name].append(values)
         return out
+
+    async def newest_published_version(self, year: int) -> int | None:
+        """The highest version number published for ``year``, None if none was."""
+        newest: int | None = await self._session.scalar(
+            select(func.max(TransparencyReport.version)).where(
+                TransparencyReport.year == year, TransparencyReport.status == "published"
+            )
+        )
+        return newest
+
+    async def delete_drafts(self, year: int) -> None:
+        """Delete ``year``'s unpublished drafts (published versions are untouched)."""
+        await self._session.execute(
+            delete(TransparencyReport).where(
+                TransparencyReport.year == year, TransparencyReport.status == "draft"
+            )
+        )
+
+    async def draft_of(self, year: int) -> TransparencyReport | None:
+        """``year``'s unpublished draft, if one was built."""
+        found: TransparencyReport | None = await self._session.scalar(
+            select(TransparencyReport).where(
+                TransparencyReport.year == year, TransparencyReport.status == "draft"
+            )
+        )
+        return found
+
+    async def lock_draft(self, year: int) -> TransparencyReport | None:
+        """``year``'s unpublished draft, locked (FOR UPDATE) until the unit ends."""
+        found: TransparencyReport | None = await self._session.scalar(
+            select(TransparencyReport)
+            .where(TransparencyReport.year == year, TransparencyReport.status == "draft")
+            .with_for_update()
+        )
+        return found
+
+    async def newest_published(self, year: int) -> TransparencyReport | None:
+        """The newest published version of ``year``."""
+        found: TransparencyReport | None = await self._session.scalar(
+            select(TransparencyReport)
+            .where(TransparencyReport.year == year, TransparencyReport.status == "published")
+            .order_by(TransparencyReport.version.desc())
+            .limit(1)
+        )
+        return found
+
+    async def published_version(self, year: int, version: int) -> TransparencyReport | None:
+        """Published ``version`` of ``year``, None if that version is not published."""
+        found: TransparencyReport | None = await self._session.scalar(
+            select(TransparencyReport).where(
+                TransparencyReport.year == year,
+                TransparencyReport.version == version,
+                TransparencyReport.status == "published",
+            )
+        )
+        return found
+
+    async def published_of(self, year: int) -> list[TransparencyReport]:
+        """Every published version of ``year``, oldest first."""
+        rows = await self._session.scalars(
+            select(TransparencyReport)
+            .where(TransparencyReport.year == year, TransparencyReport.status == "published")
+            .order_by(TransparencyReport.version)
+        )
+        return list(rows.all())
+
+    async def published_years(self) -> list[int]:
+        """The years with a published version, newest first."""
+        rows = await self._session.scalars(
+            select(TransparencyReport.year)
+            .distinct()
+            .where(TransparencyReport.status == "published")
+            .order_by(TransparencyReport.year.desc())
+        )
+        return list(rows.all())
+
+    async def current_statement(self) -> ReportStatement | None:
+        """The most recently confirmed public statement."""
+        found: ReportStatement | None = await self._session.scalar(
+            select(ReportStatement).order_by(ReportStatement.confirmed_at.desc()).limit(1)
+        )
+        return found

@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, insert, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
 from trustcenter.db.repositories import Repository
@@ -305,3 +317,56 @@ class RequestRepository(Repository):
         for table, batch in batches:
             if batch:  # a plain Core INSERT: executemany without the ORM's per-row bookkeeping
                 await self._session.execute(insert(table), batch)
+
+    async def get(self, request_id: uuid.UUID) -> Request | None:
+        """The request by id, not locked (the unit's copy when it has read it already)."""
+        return await self._session.get(Request, request_id)
+
+    async def lock(self, request_id: uuid.UUID) -> Request | None:
+        """The request, locked (``FOR UPDATE``) until the transaction ends."""
+        stmt = select(Request).where(Request.id == request_id).with_for_update()
+        return (await self._session.scalars(stmt)).first()
+
+    async def lock_of_agency(
+        self, request_id: uuid.UUID, agency_id: uuid.UUID | None
+    ) -> Request | None:
+        """The request, locked, only where it is that agency's (none for ``None``)."""
+        stmt = (
+            select(Request)
+            .where(Request.id == request_id)
+            .with_for_update()
+            .where(Request.agency_id == agency_id)
+        )
+        return (await self._session.scalars(stmt)).first()
+
+    async def legal_basis(self, legal_basis_id: uuid.UUID) -> LegalBasis | None:
+        """A legal basis by id; from the unit's identity map when loaded."""
+        return await self._session.get(LegalBasis, legal_basis_id)
+
+    async def target_items(self, request_id: uuid.UUID) -> list[tuple[Target, RequestedItem]]:
+        """A request's targets, each with each of its items, by position and info type."""
+        rows = await self._session.execute(
+            select(Target, RequestedItem)
+            .join(RequestedItem, RequestedItem.target_id == Target.id)
+            .where(Target.request_id == request_id)
+            .order_by(Target.position, RequestedItem.info_type)
+        )
+        return [(t, i) for t, i in rows.all()]
+
+    async def item_positions(self, request_id: uuid.UUID) -> list[tuple[uuid.UUID, str, int]]:
+        """A request's items as (id, info_type, position of the target), in that order."""
+        rows = await self._session.execute(
+            select(RequestedItem.id, RequestedItem.info_type, Target.position)
+            .join(Target, Target.id == RequestedItem.target_id)
+            .where(RequestedItem.request_id == request_id)
+            .order_by(Target.position, RequestedItem.info_type)
+        )
+        return [(r.id, r.info_type, r.position) for r in rows.all()]
+
+    async def set_status(self, ids: Sequence[uuid.UUID], status: str, now: datetime) -> None:
+        """Move these requests to ``status`` and bump their versions, in one UPDATE."""
+        await self._session.execute(
+            update(Request)
+            .where(Request.id.in_(ids))
+            .values(status=status, version=Request.version + 1, updated_at=now)
+        )
