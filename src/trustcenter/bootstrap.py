@@ -40,6 +40,7 @@ class Container:
     plugins: PluginHost
     _keyring: KeyRing | None = field(default=None, repr=False)
     _client_throttle: AuthThrottle | None = field(default=None, repr=False)
+    _sign_in_throttle: AuthThrottle | None = field(default=None, repr=False)
 
     @property
     def client_throttle(self) -> AuthThrottle:
@@ -54,6 +55,20 @@ class Container:
                 prefix=s.rate_limit_prefix,
             )
         return self._client_throttle
+
+    @property
+    def sign_in_throttle(self) -> AuthThrottle:
+        """The budget of failed staff sign-ins, per e-mail address and per source address, in
+        the same storage as the client throttle (made when first needed)."""
+        if self._sign_in_throttle is None:
+            s = self.settings
+            self._sign_in_throttle = AuthThrottle(
+                storage_for(s.rate_limit_storage),
+                per_client=s.sign_in_failures_per_minute,
+                per_address=s.sign_in_failures_per_minute_per_address,
+                prefix=f"{s.rate_limit_prefix}-sign-in",
+            )
+        return self._sign_in_throttle
 
     @property
     def disclosure_keys(self) -> KeyRing:

@@ -15,9 +15,11 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trustcenter.db"
 ENVIRONMENTS = ("development", "production")
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
+def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     raw = (env.get(name) or "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
@@ -104,6 +106,16 @@ class Settings:
     #: countries or regions left out of the transparency report besides CN (always excluded),
     #: each with its reason: "KP:no lawful channel exists;XY:…" (plugins may add more)
     report_exclusions: str = ""
+    #: staff may sign in with a local password and a second factor (off: single sign-on only)
+    local_sign_in: bool = True
+    #: a console session ends after this many idle minutes, and this many hours after sign-in
+    session_idle_minutes: int = 30
+    session_hours: int = 12
+    #: failed staff sign-ins allowed per minute, per e-mail address and per source address
+    sign_in_failures_per_minute: int = 5
+    sign_in_failures_per_minute_per_address: int = 30
+    #: people who must agree before a release: 1 (the reviewer alone) or 2 (four eyes)
+    release_approvers: int = 1
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -178,6 +190,14 @@ class Settings:
             "notice_lease_seconds": _int(e, "TRUSTCENTER_NOTICE_LEASE_SECONDS", 300),
             "notice_max_attempts": _int(e, "TRUSTCENTER_NOTICE_MAX_ATTEMPTS", 8),
             "notice_backoff_seconds": _int(e, "TRUSTCENTER_NOTICE_BACKOFF_SECONDS", 60),
+            "local_sign_in": _flag(e, "TRUSTCENTER_LOCAL_SIGN_IN", default=True),
+            "session_idle_minutes": _int(e, "TRUSTCENTER_SESSION_IDLE_MINUTES", 30),
+            "session_hours": _int(e, "TRUSTCENTER_SESSION_HOURS", 12),
+            "sign_in_failures_per_minute": _int(e, "TRUSTCENTER_SIGN_IN_FAILURES_PER_MINUTE", 5),
+            "sign_in_failures_per_minute_per_address": _int(
+                e, "TRUSTCENTER_SIGN_IN_FAILURES_PER_MINUTE_PER_ADDRESS", 30
+            ),
+            "release_approvers": _int(e, "TRUSTCENTER_RELEASE_APPROVERS", 1),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -212,9 +232,15 @@ class Settings:
             "max_json_depth",
             "max_query_bytes",
             "max_tokens",
+            "session_idle_minutes",
+            "session_hours",
+            "sign_in_failures_per_minute",
+            "sign_in_failures_per_minute_per_address",
         ):
             if getattr(settings, name) < 1:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")
+        if settings.release_approvers not in (1, 2):
+            raise SystemExit("TRUSTCENTER_RELEASE_APPROVERS must be 1 or 2")
         refusal = configuration_refusal(settings.report_exclusions)
         if refusal is not None:
             raise SystemExit(refusal)

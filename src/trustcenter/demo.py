@@ -70,6 +70,8 @@ class DemoSettings:
     default_page_size: int = 20
     max_page_size: int = 100
     due_soon_hours: int = 48
+    #: the demo's history was played by one reviewer per release
+    release_approvers: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ NOT_ROOT_FIELDS = {
     "read_subjects": "Target.subject",
     "read_notices": "Request.notices, Notice.exception",
     "read_audit": "Request.auditTrail",
+    "read_internal_notes": "Request.internalNotes",
     "verify_audit": "trustcenter audit verify",
     "create_agency": "trustcenter agency create",
     "list_agencies": "trustcenter agency list",

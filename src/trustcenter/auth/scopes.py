@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 REQUESTS_SUBMIT = "requests:submit"
 REQUESTS_READ = "requests:read"
 DISCLOSURES_READ = "disclosures:read"
@@ -30,6 +32,21 @@ STAFF_SCOPES: dict[str, str] = {
 }
 
 ALL_SCOPES: tuple[str, ...] = (*AGENCY_SCOPES, *STAFF_SCOPES)
+
+#: What each staff role (``domain.staff.Role``, by value) lets a person do.
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "reviewer": frozenset({REVIEW}),
+    "notices": frozenset({NOTICES}),
+    "reports": frozenset({REPORTS}),
+    "auditor": frozenset({AUDIT}),
+    "admin": frozenset({ADMIN}),
+}
+
+
+def scopes_of_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The staff scopes a person with ``roles`` holds."""
+    return frozenset().union(*(ROLE_SCOPES.get(str(r), frozenset()) for r in roles))
+
 
 #: Staff scopes that allow reading every request.
 READ_ALL_REQUESTS = frozenset({REVIEW, AUDIT, ADMIN})

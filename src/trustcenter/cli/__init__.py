@@ -112,6 +112,8 @@ def serve(host: str, port: int, demo: bool) -> None:
     from trustcenter.web.app import create_app
 
     overrides: dict[str, object] = {}
+    if demo and not os.environ.get("TRUSTCENTER_RELEASE_APPROVERS"):
+        overrides["release_approvers"] = 2  # the demo shows four eyes: Rita asks, Sam approves
     if not os.environ.get("TRUSTCENTER_ISSUER"):
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
         overrides["issuer"] = f"http://{shown}:{port}"
@@ -123,6 +125,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     async def prepare(container: Container) -> None:
         if demo:
             from trustcenter.demo import load_demo
+            from trustcenter.demo_staff import describe_demo_staff, load_demo_staff
 
             summary = await load_demo(
                 container.db,
@@ -131,6 +134,8 @@ def serve(host: str, port: int, demo: bool) -> None:
                 operator=Actor.operator(_operator()),
             )
             click.echo(summary.describe() if summary else "demo data already present")
+            await load_demo_staff(container, _operator())
+            click.echo(describe_demo_staff(f"{settings.issuer}/console"))
 
     _run(prepare, settings=settings)
     container = build(settings)
@@ -159,10 +164,14 @@ def db_upgrade() -> None:
     click.echo(f"database at revision {_run(work, upgrade=True)}")
 
 
-@main.command()
-def demo() -> None:
-    """Load realistic demo data (once; a second run changes nothing)."""
+@main.group(invoke_without_command=True)
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Load realistic demo data and the demo's staff (once; a second run changes nothing)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from trustcenter.demo import load_demo
+    from trustcenter.demo_staff import describe_demo_staff, load_demo_staff
 
     async def work(container: Container) -> str:
         summary = await load_demo(
@@ -171,9 +180,23 @@ def demo() -> None:
             keys=container.disclosure_keys,
             operator=Actor.operator(_operator()),
         )
-        return summary.describe() if summary else "demo data already present; nothing changed"
+        await load_demo_staff(container, _operator())
+        loaded = summary.describe() if summary else "demo data already present; nothing changed"
+        return f"{loaded}\n{describe_demo_staff(f'{container.settings.issuer}/console')}"
 
     click.echo(_run(work))
+
+
+@demo.command("codes")
+def demo_codes_command() -> None:
+    """The demo staff's current one-time codes (for signing in without an authenticator app;
+    refused in production)."""
+    from trustcenter.clock import SystemClock
+    from trustcenter.demo_staff import demo_codes
+
+    if Settings.from_env().production:
+        raise click.ClickException("the demo's codes are not shown in production")
+    click.echo(demo_codes(SystemClock().now()))
 
 
 @main.command("export-schema")
@@ -199,3 +222,4 @@ from trustcenter.cli import history as _history  # noqa: E402,F401
 from trustcenter.cli import notices as _notices  # noqa: E402,F401
 from trustcenter.cli import records as _records  # noqa: E402,F401
 from trustcenter.cli import reports as _reports  # noqa: E402,F401
+from trustcenter.cli import staff as _staff  # noqa: E402,F401

@@ -13,18 +13,26 @@ from trustcenter.db.tables_access import (
     UsedClientAssertion,
 )
 from trustcenter.db.tables_audit import AuditEvent, AuditHead
-from trustcenter.db.tables_disclosure import Disclosure, DisclosureChunk, Vendor, VendorAttestation
+from trustcenter.db.tables_disclosure import (
+    Disclosure,
+    DisclosureChunk,
+    ReleaseApproval,
+    Vendor,
+    VendorAttestation,
+)
 from trustcenter.db.tables_documents import Document, DocumentChunk
 from trustcenter.db.tables_notices import Notice, NoticeException, OutboxMessage
 from trustcenter.db.tables_reports import ReportStatement, TransparencyReport
 from trustcenter.db.tables_requests import (
     Finding,
+    InternalNote,
     LegalBasis,
     Message,
     Request,
     RequestedItem,
     Target,
 )
+from trustcenter.db.tables_staff import StaffMember, StaffSession
 from trustcenter.db.tables_userdata import (
     Account,
     Order,
@@ -46,6 +54,7 @@ __all__ = [
     "Document",
     "DocumentChunk",
     "Finding",
+    "InternalNote",
     "LegalBasis",
     "Message",
     "Notice",
@@ -55,11 +64,14 @@ __all__ = [
     "OutboxMessage",
     "PremiumSubscription",
     "Product",
+    "ReleaseApproval",
     "ReportStatement",
     "Request",
     "RequestedItem",
     "RevokedToken",
     "SigningKey",
+    "StaffMember",
+    "StaffSession",
     "SupportRecord",
     "Target",
     "TransparencyReport",

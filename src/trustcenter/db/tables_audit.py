@@ -22,6 +22,9 @@ class AuditEvent(Base):
     occurred_at: Mapped[datetime]
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str] = mapped_column(String(128))
+    #: a person's name when they acted, and the session or client that carried it
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    actor_via: Mapped[str | None] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64), index=True)
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[str] = mapped_column(String(64))

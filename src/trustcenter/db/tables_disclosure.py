@@ -5,10 +5,39 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
+
+
+class ReleaseApproval(UUIDPk, Base):
+    """Four eyes: who asked for a request's release and who approved it. An approval holds for
+    the request's version it was given at (a change to the decisions voids it)."""
+
+    __tablename__ = "release_approvals"
+    __table_args__ = (
+        UniqueConstraint("request_id", "version", "actor_id", name="uq_release_approvals_once"),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    #: the request's version the approval was given at
+    version: Mapped[int] = mapped_column(Integer)
+    #: the audit's actor id and name of the person (or client) who approved
+    actor_id: Mapped[str] = mapped_column(String(128))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
 
 
 class Disclosure(UUIDPk, Base):

@@ -94,6 +94,11 @@ class Request(UUIDPk, Base):
     responded_at: Mapped[datetime | None]
     #: the id a request imported from the company's earlier records had there
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: the reviewer whose queue the request is in (None: nobody's yet)
+    assigned_to: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_members.id"), index=True
+    )
+    assigned_at: Mapped[datetime | None]
 
 
 class Target(UUIDPk, Base):
@@ -149,6 +154,21 @@ class Message(UUIDPk, Base):
     )
     author_kind: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class InternalNote(UUIDPk, Base):
+    """A staff-only note on a request: never shown to the agency, every one audited."""
+
+    __tablename__ = "request_notes"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    #: the audit's actor id of the author (a person's staff id, or a client's id)
+    author_id: Mapped[str] = mapped_column(String(128))
+    author_name: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 

@@ -19,16 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.repositories.agencies import AgencyRepository
+from trustcenter.db.repositories.approvals import ApprovalRepository
 from trustcenter.db.repositories.audit import AuditRepository
 from trustcenter.db.repositories.clients import ClientRepository
 from trustcenter.db.repositories.disclosures import DisclosureRepository
 from trustcenter.db.repositories.documents import DocumentRepository
 from trustcenter.db.repositories.history import HistoryRepository
+from trustcenter.db.repositories.notes import NoteRepository
 from trustcenter.db.repositories.notices import NoticeRepository
 from trustcenter.db.repositories.reads import ReadRepository
 from trustcenter.db.repositories.report import ReportRepository
 from trustcenter.db.repositories.requests import RequestRepository
 from trustcenter.db.repositories.review import ReviewRepository
+from trustcenter.db.repositories.sessions import SessionRepository
+from trustcenter.db.repositories.staff import StaffRepository
 from trustcenter.db.repositories.userdata import UserDataRepository
 from trustcenter.db.session import Database
 
@@ -93,6 +97,22 @@ class UnitOfWork:
     @cached_property
     def reports(self) -> ReportRepository:
         return ReportRepository(self._session)
+
+    @cached_property
+    def staff(self) -> StaffRepository:
+        return StaffRepository(self._session)
+
+    @cached_property
+    def sessions(self) -> SessionRepository:
+        return SessionRepository(self._session)
+
+    @cached_property
+    def notes(self) -> NoteRepository:
+        return NoteRepository(self._session)
+
+    @cached_property
+    def approvals(self) -> ApprovalRepository:
+        return ApprovalRepository(self._session)
 
     def add(self, row: object) -> None:
         """Register a new row: it is inserted when the unit flushes or commits."""

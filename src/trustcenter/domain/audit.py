@@ -20,6 +20,10 @@ class Actor:
 
     kind: str
     id: str
+    #: a person's name as it stood when they acted (None for clients, operators, the system)
+    name: str | None = None
+    #: what carried a person's action: "session:<id>" or "client:<client id>"
+    via: str | None = None
 
     @classmethod
     def operator(cls, name: str) -> Actor:
@@ -47,11 +51,15 @@ class AuditRecord:
     data: Mapping[str, Any]
     prev_hash: str
     hash: str = ""
+    actor_name: str | None = None
+    actor_via: str | None = None
 
 
 def canonical(event: AuditRecord) -> bytes:
-    """The bytes the hash covers: every field but the hash, in one fixed JSON form."""
-    body = {
+    """The bytes the hash covers: every field but the hash, in one fixed JSON form. The
+    actor's name and carrier are covered when an event has them (events written before people
+    signed in have neither, and hash as they always did)."""
+    body: dict[str, Any] = {
         "seq": event.seq,
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor_kind": event.actor_kind,
@@ -63,6 +71,10 @@ def canonical(event: AuditRecord) -> bytes:
         "data": event.data,
         "prev_hash": event.prev_hash,
     }
+    if event.actor_name is not None:
+        body["actor_name"] = event.actor_name
+    if event.actor_via is not None:
+        body["actor_via"] = event.actor_via
     return json.dumps(
         body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     ).encode()

@@ -34,6 +34,8 @@ class RequestFilter:
     due_soon: bool | None = None
     due_horizon: datetime | None = None
     now: datetime | None = None
+    #: only the requests in this staff member's queue (``requests.assigned_to``)
+    assigned_to: uuid.UUID | None = None
 
 
 class Order(StrEnum):

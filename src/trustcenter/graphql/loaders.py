@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from trustcenter.auth.principal import Principal
-from trustcenter.services import reads
-from trustcenter.services.view_records import FindingView, NoticeExceptionView, NoticeView
+from trustcenter.services import approvals, notes, reads
+from trustcenter.services.view_records import (
+    ApprovalView,
+    AssigneeView,
+    FindingView,
+    InternalNoteView,
+    NoticeExceptionView,
+    NoticeView,
+)
 from trustcenter.services.views import (
     AccountView,
     AgencyView,
@@ -86,4 +93,15 @@ class Loaders:
         )
         self.subject: DataLoader[TargetView, AccountView | ProductView | None] = read(
             reads.subjects_of_targets
+        )
+        # the reviewers' own records: staff read them, agencies none (notes: refused)
+        self.assignee: DataLoader[uuid.UUID, AssigneeView | None] = read(notes.assignees)
+        self.internal_notes: DataLoader[uuid.UUID, list[InternalNoteView]] = read(
+            notes.notes_of, []
+        )
+        self.release_approvals: DataLoader[uuid.UUID, list[ApprovalView]] = read(
+            approvals.approvals_of, []
+        )
+        self.approvals_needed: DataLoader[uuid.UUID, int | None] = read(
+            approvals.approvers_needed_of
         )

@@ -7,16 +7,19 @@ from strawberry.types import Info
 
 from trustcenter.graphql.access_text import described
 from trustcenter.graphql.agencies import AgencyMutation
+from trustcenter.graphql.approvals import ApprovalMutation
 from trustcenter.graphql.classification import ClassificationMutation
 from trustcenter.graphql.clients import ClientMutation
 from trustcenter.graphql.errors import UserError
 from trustcenter.graphql.inputs import SubmitRequestInput, to_draft
 from trustcenter.graphql.mutations_review import ReviewMutation
 from trustcenter.graphql.nodes import ctx
+from trustcenter.graphql.notes import NoteMutation
 from trustcenter.graphql.notice_exceptions import NoticeExceptionMutation
 from trustcenter.graphql.payloads import payload
 from trustcenter.graphql.plugins import PluginMutation
 from trustcenter.graphql.reports import ReportMutation
+from trustcenter.graphql.staff import StaffMutation
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.vendors import VendorMutation
 from trustcenter.services.requests import Submitted, submit_request
@@ -42,6 +45,9 @@ class Mutation(
     AgencyMutation,
     ClassificationMutation,
     ClientMutation,
+    StaffMutation,
+    ApprovalMutation,
+    NoteMutation,
 ):
     @strawberry.mutation(description=described("submit_request", "Send a request for user data."))
     async def submit_request(

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from trustcenter.domain import enums as d
 from trustcenter.graphql.access_text import described
+from trustcenter.graphql.approvals import ReleasePayload, release_payload
 from trustcenter.graphql.enums import DecisionOutcome, ReasonCode
 from trustcenter.graphql.errors import UserError
 from trustcenter.graphql.inputs import SubmitRequestInput, document_uuids, to_draft
@@ -278,16 +279,17 @@ class ReviewMutation:
         description=described(
             "release",
             "Assemble exactly the approved scope into the sealed package and release it to the "
-            "agency.",
+            "agency. Where two people must agree (four eyes), the first call records your "
+            "approval and asks for a second person's (approvalNeeded).",
         )
     )
     async def release_disclosure(
         self, info: Info, input: ReleaseDisclosureInput
-    ) -> RequestPayload | None:
+    ) -> ReleasePayload | None:
         c = ctx(info)
-        return await request_payload(
+        return await release_payload(
             info,
-            lambda: disclosure.release(c.app, c.principal, named_request(input.request_id)),
+            lambda: disclosure.release_or_ask(c.app, c.principal, named_request(input.request_id)),
         )
 
     @strawberry.mutation(

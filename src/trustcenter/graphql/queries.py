@@ -10,6 +10,7 @@ from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import Info
 
+from trustcenter.auth.principal import Principal
 from trustcenter.domain.lifecycle import RequestStatus as _Status
 from trustcenter.graphql.access_text import described
 from trustcenter.graphql.clients import ClientQuery
@@ -19,10 +20,12 @@ from trustcenter.graphql.nodes import ctx, parse_id
 from trustcenter.graphql.notice_exceptions import NoticeExceptionQuery
 from trustcenter.graphql.plugins import PluginQuery
 from trustcenter.graphql.reports import ReportQuery
+from trustcenter.graphql.staff import StaffQuery
 from trustcenter.graphql.types_access import Viewer
 from trustcenter.graphql.types_request import RequestType
+from trustcenter.graphql.types_review import staff_uuid
 from trustcenter.graphql.vendors import VendorQuery
-from trustcenter.services import catalogue, reads
+from trustcenter.services import catalogue, notes, reads
 from trustcenter.services.reads import Order, RequestFilter, encode_cursor
 
 
@@ -50,8 +53,17 @@ class RequestFilterInput:
         description="Open requests due within the next 48 hours (TRUSTCENTER_DUE_SOON_HOURS) "
         "and not yet overdue.",
     )
+    assigned_to_me: bool | None = strawberry.field(
+        default=None,
+        description="Staff, signed in as a person: true keeps the requests in your queue "
+        "(false or null: no condition). A machine client has no queue and is refused.",
+    )
+    assigned_to: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Staff: the requests in this reviewer's queue (a StaffMember id).",
+    )
 
-    def to_filter(self, now: datetime, due_soon_hours: int) -> RequestFilter:
+    def to_filter(self, now: datetime, due_soon_hours: int, principal: Principal) -> RequestFilter:
         for bound in (self.received_from, self.received_to):
             if bound is not None and bound.tzinfo is None:
                 raise BadInput("receivedFrom and receivedTo need a time zone offset")
@@ -68,6 +80,9 @@ class RequestFilterInput:
             due_soon=self.due_soon,
             due_horizon=now + timedelta(hours=due_soon_hours),
             now=now,
+            assigned_to=notes.queue_filter(
+                principal, staff_uuid(self.assigned_to), bool(self.assigned_to_me)
+            ),
         )
 
 
@@ -90,7 +105,7 @@ def _page_size(info: Info, first: int | None) -> int:
 
 
 @strawberry.type
-class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery, ClientQuery):
+class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery, ClientQuery, StaffQuery):
     @strawberry.field(
         description=described(
             "read_requests", "Any object by its global id; null when it does not exist for you."
@@ -154,7 +169,11 @@ class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery, ClientQ
         c = ctx(info)
         size = _page_size(info, first)
         s = c.app.settings
-        where = filter.to_filter(c.app.clock.now(), s.due_soon_hours) if filter else RequestFilter()
+        where = (
+            filter.to_filter(c.app.clock.now(), s.due_soon_hours, c.principal)
+            if filter
+            else RequestFilter()
+        )
         order = Order(order_by.value)
         page = await reads.page_requests(c.app, c.principal, where, size, after, order)
         for view in page.rows:

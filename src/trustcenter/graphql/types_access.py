@@ -12,6 +12,8 @@ from strawberry.types import Info
 
 from trustcenter.graphql.enums import AgencyKind, PrincipalKind, VerificationState
 from trustcenter.graphql.nodes import ctx, load_nodes
+from trustcenter.graphql.staff import StaffMemberType, staff_member
+from trustcenter.services.staff import signed_in_member
 from trustcenter.services.views import AgencyView
 
 
@@ -84,3 +86,8 @@ class Viewer:
     @strawberry.field(description="The agency the client belongs to; null for staff.")
     def agency(self) -> AgencyType | None:
         return AgencyType(view=self.agency_view) if self.agency_view is not None else None
+
+    @strawberry.field(description="The person signed in; null for a machine client.")
+    async def staff_member(self, info: Info) -> StaffMemberType | None:
+        c = ctx(info)
+        return staff_member(await signed_in_member(c.app, c.principal))

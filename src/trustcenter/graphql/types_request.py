@@ -27,6 +27,7 @@ from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_access import AgencyType
 from trustcenter.graphql.types_document import DocumentType, wrap_documents
 from trustcenter.graphql.types_notice import NoticeType
+from trustcenter.graphql.types_review import AssigneeType, InternalNoteType, ReleaseApprovalType
 from trustcenter.graphql.types_thread import AuditEventType, DisclosureType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
 from trustcenter.services import visible
@@ -313,6 +314,48 @@ class RequestType(relay.Node):
     @strawberry.field(description="Staff with the audit scope: every recorded step, in order.")
     async def audit_trail(self, info: Info) -> list[AuditEventType]:
         return [AuditEventType(view=e) for e in await ctx(info).loaders.audit.load(self.view.id)]
+
+    @strawberry.field(
+        description="Staff: the reviewer whose queue the request is in; null when it is in "
+        "nobody's (and always for agencies)."
+    )
+    async def assigned_to(self, info: Info) -> AssigneeType | None:
+        if self.view.assigned_to is None:
+            return None
+        view = await ctx(info).loaders.assignee.load(self.view.assigned_to)
+        return AssigneeType(view=view) if view is not None else None
+
+    @strawberry.field(
+        description="Staff: when it was put in the assignee's queue (null for agencies)."
+    )
+    def assigned_at(self, info: Info) -> datetime | None:
+        return self.view.assigned_at if ctx(info).principal.is_staff else None
+
+    @strawberry.field(
+        description="Staff: the approvals of its release (four eyes), oldest first: before the "
+        "release those given at the current version, after it those it went out on. Empty "
+        "for agencies."
+    )
+    async def release_approvals(self, info: Info) -> list[ReleaseApprovalType]:
+        views = await ctx(info).loaders.release_approvals.load(self.view.id)
+        return [ReleaseApprovalType(view=a) for a in views]
+
+    @strawberry.field(
+        description="Staff: how many people must agree before it is released: 1, or 2 (four "
+        "eyes) where the deployment or its jurisdiction's plugin asks for it. Null for "
+        "agencies."
+    )
+    async def approvals_needed(self, info: Info) -> int | None:
+        needed: int | None = await ctx(info).loaders.approvals_needed.load(self.view.id)
+        return needed
+
+    @strawberry.field(
+        description="Staff who read requests (review, audit or admin): the internal notes, "
+        "oldest first. Never an agency's: refused (FORBIDDEN) to any other caller."
+    )
+    async def internal_notes(self, info: Info) -> list[InternalNoteType]:
+        notes = await ctx(info).loaders.internal_notes.load(self.view.id)
+        return [InternalNoteType(view=n) for n in notes]
 
     @strawberry.field(description="What you may do next from the current status.")
     def next_operations(self, info: Info) -> list[RequestOperation]:  # type: ignore[valid-type]

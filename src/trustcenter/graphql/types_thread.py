@@ -51,13 +51,30 @@ class AuditEventType:
     def occurred_at(self) -> datetime:
         return self.view.occurred_at
 
-    @strawberry.field(description="agency, staff, operator, client or system.")
+    @strawberry.field(
+        description="person (a staff member in person), agency, staff (a staff machine "
+        "client), operator or system."
+    )
     def actor_kind(self) -> str:
         return self.view.actor_kind
 
-    @strawberry.field
+    @strawberry.field(
+        description="The staff member's id for a person, the client id for a client, cli:<user> "
+        "for an operator."
+    )
     def actor_id(self) -> str:
         return self.view.actor_id
+
+    @strawberry.field(description="A person's name as it stood when they acted; null otherwise.")
+    def actor_name(self) -> str | None:
+        return self.view.actor_name
+
+    @strawberry.field(
+        description="What carried a person's action: session:<id> (signed in to the console) or "
+        "client:<client id>; null for others."
+    )
+    def actor_via(self) -> str | None:
+        return self.view.actor_via
 
     @strawberry.field(description="What happened, such as request.decided.")
     def action(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
+from trustcenter.domain.four_eyes import APPROVERS
 from trustcenter.domain.notice_policy import notice_delay_refusal
 from trustcenter.domain.report_policy import Exclusion
 from trustcenter.domain.rules import BUILTIN_CATEGORIES
@@ -120,3 +121,12 @@ def exclusions(answer: object) -> list[Exclusion]:
             )
         out.append(item)
     return out
+
+
+def release_approvers(answer: object) -> int:
+    """1 or 2, as an ``int`` (True, 3 or "yes" are not a number of people)."""
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        raise ValueError(f"answered {_shown(answer)}; expected 1, 2 or None")
+    if answer not in APPROVERS:
+        raise ValueError(f"answered {answer}; a release is agreed by 1 or 2 people")
+    return answer

@@ -191,6 +191,20 @@ def trustcenter_release_check(request: RequestView) -> str | None:
 
 
 @hookspec
+def trustcenter_release_approvers(request: RequestView) -> int | None:
+    """How many people must agree before this request is released: 1 (the reviewer alone) or
+    2 (four eyes: a second person, who decided no item of it, approves the release the first
+    one asked for). None leaves it to the deployment (``TRUSTCENTER_RELEASE_APPROVERS``).
+    Answer for the requests your rules govern (look at ``request.jurisdiction``) and None for
+    the others. Anything but 1, 2 or None (``3``, ``"yes"``, ``True``) is a plugin failure.
+
+    All; the largest answer counts, and the deployment's setting is the floor: a plugin can
+    ask for more eyes on a request, never for fewer. Called at release and when an approval is
+    given, in the transaction, and when staff read a request's ``approvalsNeeded``.
+    """
+
+
+@hookspec
 def trustcenter_hold_until(request: RequestView) -> datetime | None:
     """Until when the data the request names must be kept (preserved), or None. The latest
     answer of all plugins is kept on the request as ``holdUntil``.

@@ -265,6 +265,16 @@ class PluginHost:
             "trustcenter_vendor_notify", vendor=vendor, request=request, info_types=info_types
         )
 
+    async def release_approvers(self, request: RequestView) -> int | None:
+        """The most people any plugin asks to agree before this request is released (each
+        answer checked: 1 or 2, else that plugin's failure); None when no plugin asks."""
+        hook = "trustcenter_release_approvers"
+        asked = [
+            self._checked(plugin, hook, answers.release_approvers, answer)
+            for plugin, answer in await self._all_named(hook, request=request)
+        ]
+        return max(asked) if asked else None
+
     async def hold_until(self, request: RequestView) -> datetime | None:
         answers = [u for u in await self._all("trustcenter_hold_until", request=request) if u]
         return max(answers) if answers else None

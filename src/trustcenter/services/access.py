@@ -97,6 +97,12 @@ RULES: Mapping[str, Rule] = {
     "decide": _any(REVIEW),
     "extend_hold": _any(REVIEW),
     "release": _any(REVIEW),
+    # four eyes: a second person approves a release the first one asked for
+    "approve_release": _any(REVIEW),
+    # the reviewers' queue and their staff-only notes
+    "assign_request": _any(REVIEW),
+    "add_internal_note": _any(REVIEW),
+    "read_internal_notes": _any(*READ_ALL_REQUESTS, label="review, audit or admin"),
     "close": _any(REVIEW),
     "reclassify": _any(REVIEW),
     "read_findings": _any(*READ_ALL_REQUESTS),
@@ -131,6 +137,13 @@ RULES: Mapping[str, Rule] = {
     "revoke_client": _any(ADMIN),
     "rotate_client_secret": _any(ADMIN),
     "import_history": _any(ADMIN),
+    # staff: people, their roles and their sign-in
+    "create_staff": _any(ADMIN),
+    "list_staff": _any(ADMIN),
+    "update_staff": _any(ADMIN),
+    "disable_staff": _any(ADMIN),
+    "enable_staff": _any(ADMIN),
+    "reset_staff_sign_in": _any(ADMIN),
     # the operator's system jobs
     "run_notice_worker": _any(NOTICES),
     "purge_documents": _any(ADMIN),

@@ -17,9 +17,13 @@ from trustcenter.services.deps import AppParts
 
 
 def actor_of(principal: Principal) -> Actor:
-    """Who the audit names for a principal: the client acting, or the operator at the command
-    line (``access.operator``) as ``Actor.operator`` names them ("cli:<user>")."""
+    """Who the audit names for a principal: a person on the staff (by id and name, with the
+    session or client that carried the action), the client acting, or the operator at the
+    command line (``access.operator``) as ``Actor.operator`` names them ("cli:<user>")."""
     client_id = principal.client_id or "anonymous"
+    if principal.staff_id is not None:
+        via = f"session:{principal.session_id}" if principal.session_id else f"client:{client_id}"
+        return Actor("person", str(principal.staff_id), name=principal.staff_name, via=via)
     if principal.is_staff and principal.client_pk is None and client_id.startswith(OPERATOR_PREFIX):
         return Actor.operator(client_id.removeprefix(OPERATOR_PREFIX))
     return Actor(principal.kind.value, client_id)

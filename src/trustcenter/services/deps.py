@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from trustcenter.auth.throttle import AuthThrottle
 from trustcenter.clock import Clock
 from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
@@ -30,6 +31,11 @@ class SettingsView(Protocol):
 
     @property
     def due_soon_hours(self) -> int: ...
+
+    @property
+    def release_approvers(self) -> int:
+        """1: the reviewer releases alone; 2: a second person must approve (four eyes)."""
+        ...
 
 
 class AppParts(Protocol):
@@ -58,6 +64,41 @@ class AppParts(Protocol):
     async def report_exclusions(self) -> list[Exclusion]:
         """The exclusions configuration and plugins ask for."""
         ...
+
+
+class SignInSettings(Protocol):
+    """The configuration values staff sign-in reads."""
+
+    @property
+    def issuer(self) -> str: ...
+
+    @property
+    def local_sign_in(self) -> bool: ...
+
+    @property
+    def session_idle_minutes(self) -> int: ...
+
+    @property
+    def session_hours(self) -> int: ...
+
+    @property
+    def secret_key_bytes(self) -> bytes | None: ...
+
+
+class SignInParts(Protocol):
+    """What staff sign-in is served with (``trustcenter.bootstrap.Container`` satisfies it)."""
+
+    @property
+    def settings(self) -> SignInSettings: ...
+
+    @property
+    def uow(self) -> UnitOfWorks: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def sign_in_throttle(self) -> AuthThrottle: ...
 
 
 @dataclass(frozen=True, slots=True)

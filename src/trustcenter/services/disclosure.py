@@ -3,6 +3,8 @@
 Release assembles exactly the approved scope — the approved targets, information types,
 fields and time ranges, D only for premium accounts — from the data source, streams it into
 sealed chunks in the same transaction that moves the request to DISCLOSED, and audits it.
+Where two people must agree (four eyes, ``services.approvals``), the first call records its
+caller's approval and the release happens when a second person approves.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from trustcenter.domain.minimization import Scope, minimise, scope_for
 from trustcenter.domain.report import outcome_of_release
 from trustcenter.plugins.api import VendorView
 from trustcenter.plugins.host import PluginHost
+from trustcenter.services import approvals
 from trustcenter.services.access import AccessDenied, NotAuthenticated, authorize
 from trustcenter.services.changes import apply, lock_request
 from trustcenter.services.deps import AppParts
@@ -36,6 +39,7 @@ from trustcenter.services.notices import schedule as schedule_notices
 from trustcenter.services.plugin_views import view_of_request
 from trustcenter.services.sealed import Sealed, chunk_fetcher, read_checked
 from trustcenter.services.vendors import VendorStatus, blocking_vendors, vendor_statuses
+from trustcenter.services.view_records import ApprovalView
 
 
 class DisclosureNotFound(Exception):
@@ -147,39 +151,89 @@ def _sections(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ReleaseOutcome:
+    """What a release call did: released the request, or (four eyes) recorded the caller's
+    approval, and the release waits for a second person's (``approve_release``)."""
+
+    request: Request
+    approval_needed: bool
+    #: the approvals in force (empty when one person released alone)
+    approvals: tuple[ApprovalView, ...]
+
+
 async def release(app: AppParts, principal: Principal, request_id: uuid.UUID) -> Request:
+    """:func:`release_or_ask`, for callers that want the request only (still APPROVED or
+    PARTIALLY_APPROVED when the release waits for a second approval)."""
+    return (await release_or_ask(app, principal, request_id)).request
+
+
+async def release_or_ask(
+    app: AppParts, principal: Principal, request_id: uuid.UUID
+) -> ReleaseOutcome:
     """APPROVED or PARTIALLY_APPROVED -> DISCLOSED: the approved scope sealed into a package
     (from the application's data source, under its current disclosure key), the user notices
-    scheduled, the vendors told, in one transaction."""
+    scheduled, the vendors told, in one transaction. When two people must agree (four eyes)
+    and nobody asked yet, only the caller's approval is recorded and the release waits for a
+    second person's; when someone else asked already, this is the second approval."""
     authorize(principal, "release")
-    clock, plugins = app.clock, app.plugins
     async with app.uow() as uow:
         row = await lock_request(
             uow, principal, request_id, None, agency_only=False, operation=Operation.RELEASE
         )
-        now = clock.now()
-        await _refuse_release(uow, plugins, row)
-        targets, items = await _releasable_items(uow, row)
-        vendors = await _vendors_for(uow, plugins, items, now)
-        package = Package(row, targets, items, now)
-        disclosure = await _seal(uow, principal, app.disclosure_keys, app.data_source, package)
-        view = await view_of_request(uow, row)
-        delay = await plugins.notice_delay(view)
-        await schedule_notices(uow, clock, principal, row, disclosure.id, targets, items, delay)
-        for vendor, held in vendors:
-            await plugins.vendor_notify(vendor, view, held)
-        await plugins.after_release(view, disclosure.sha256)
-        released = {
-            "disclosure": str(disclosure.id),
-            "sha256": disclosure.sha256,
-            "size": disclosure.size,
-            "records": disclosure.record_count,
-            "items": [str(i.id) for i in items],
-        }
-        await apply(uow, clock, principal, row, Operation.RELEASE, "disclosure.released", released)
-        # answered either way; counted "with data" only when the package holds a record
-        row.report_outcome = outcome_of_release(disclosure.record_count).value
-    return row
+        gate = await _release(uow, app, principal, row, asking=True)
+    return ReleaseOutcome(row, gate.waiting, gate.approvals)
+
+
+async def approve_release(
+    app: AppParts, principal: Principal, request_id: uuid.UUID, version: int | None = None
+) -> ReleaseOutcome:
+    """Four eyes: the second person's approval of a release another asked for at the
+    request's current version (refused to whoever asked, or decided an item, or when the
+    request changed since), and then the release, exactly as :func:`release_or_ask` does it."""
+    authorize(principal, "approve_release")
+    async with app.uow() as uow:
+        row = await lock_request(
+            uow, principal, request_id, version, agency_only=False, operation=Operation.RELEASE
+        )
+        gate = await _release(uow, app, principal, row, asking=False)
+    return ReleaseOutcome(row, gate.waiting, gate.approvals)
+
+
+async def _release(
+    uow: UnitOfWork, app: AppParts, principal: Principal, row: Request, *, asking: bool
+) -> approvals.Gate:
+    """Check the locked request may be released, pass four eyes (``approvals.gate``), and,
+    unless the release waits for a second approval, release it."""
+    clock, plugins = app.clock, app.plugins
+    now = clock.now()
+    await _refuse_release(uow, plugins, row)
+    targets, items = await _releasable_items(uow, row)
+    vendors = await _vendors_for(uow, plugins, items, now)
+    gate = await approvals.gate(uow, app, principal, row, asking=asking)
+    if gate.waiting:
+        return gate
+    package = Package(row, targets, items, now)
+    disclosure = await _seal(uow, gate.released_by, app.disclosure_keys, app.data_source, package)
+    view = await view_of_request(uow, row)
+    delay = await plugins.notice_delay(view)
+    await schedule_notices(uow, clock, principal, row, disclosure.id, targets, items, delay)
+    for vendor, held in vendors:
+        await plugins.vendor_notify(vendor, view, held)
+    await plugins.after_release(view, disclosure.sha256)
+    released: dict[str, Any] = {
+        "disclosure": str(disclosure.id),
+        "sha256": disclosure.sha256,
+        "size": disclosure.size,
+        "records": disclosure.record_count,
+        "items": [str(i.id) for i in items],
+    }
+    if gate.approved_by is not None:
+        released |= {"released_by": gate.released_by, "approved_by": gate.approved_by}
+    await apply(uow, clock, principal, row, Operation.RELEASE, "disclosure.released", released)
+    # answered either way; counted "with data" only when the package holds a record
+    row.report_outcome = outcome_of_release(disclosure.record_count).value
+    return gate
 
 
 async def _refuse_release(uow: UnitOfWork, host: PluginHost, row: Request) -> None:
@@ -207,7 +261,7 @@ class Package:
 
 async def _seal(
     uow: UnitOfWork,
-    principal: Principal,
+    released_by: str,
     keys: KeyRing,
     source: DataSource,
     package: Package,
@@ -224,7 +278,7 @@ async def _seal(
         chunk_count=0,
         key_id=keys.current_id,
         released_at=package.released_at,
-        released_by=principal.client_id or "",
+        released_by=released_by,
     )
     uow.add(disclosure)
     await uow.flush()

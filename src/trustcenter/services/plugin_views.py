@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from trustcenter.db.models import Agency, Request, RequestedItem, Target
 from trustcenter.db.uow import UnitOfWork
@@ -65,6 +66,18 @@ async def view_of_request(
     assert agency is not None and basis is not None
     if pairs is None:
         pairs = await target_items(uow, row.id)
+    items = tuple(
+        ItemView(t.identifier_type, t.identifier, i.info_type, i.range_from, i.range_to)
+        for t, i in pairs
+    )
+    return stored_request_view(row, agency, basis, items)
+
+
+def stored_request_view(
+    row: Any, agency: Any, basis: Any, items: tuple[ItemView, ...]
+) -> RequestView:
+    """A stored request (an ORM row or a Core row of ``requests``) as plugins see it, with its
+    agency, legal basis and the items shown."""
     return RequestView(
         id=row.id,
         jurisdiction=row.jurisdiction,
@@ -82,8 +95,5 @@ async def view_of_request(
             expires_at=basis.expires_at,
             non_disclosure_until=basis.non_disclosure_until,
         ),
-        items=tuple(
-            ItemView(t.identifier_type, t.identifier, i.info_type, i.range_from, i.range_to)
-            for t, i in pairs
-        ),
+        items=items,
     )

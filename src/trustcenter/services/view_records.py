@@ -1,6 +1,7 @@
 """What readers are given of the records kept beside requests: notices and the exceptions
 holding them back, plugin findings, OAuth clients, transparency reports and the statement,
-vendors. Frozen views, as in ``services.views``; the converters take a service's result."""
+vendors, release approvals (four eyes), staff-only internal notes and assignees. Frozen views,
+as in ``services.views``; the converters take a service's result."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from typing import Any
 
 from trustcenter.db.models import (
     Finding,
+    InternalNote,
     Notice,
     NoticeException,
     OAuthClient,
+    ReleaseApproval,
     ReportStatement,
     TransparencyReport,
 )
@@ -205,3 +208,55 @@ def vendor_view(status: VendorStatus, now: datetime) -> VendorView:
         attested_until=status.valid_until,
         blocked_because=status.blocks(now),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalView:
+    """One person's agreement to a release (four eyes)."""
+
+    request_id: uuid.UUID
+    #: who, as their decisions name them (``person:<e-mail>`` or a client's id)
+    actor_id: str
+    actor_name: str
+    #: the request's version it was given at (a later change voids it)
+    version: int
+    approved_at: datetime
+
+
+def approval_view(row: ReleaseApproval) -> ApprovalView:
+    return ApprovalView(
+        request_id=row.request_id,
+        actor_id=row.actor_id,
+        actor_name=row.actor_name,
+        version=row.version,
+        approved_at=row.created_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InternalNoteView:
+    """A staff-only note on a request."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+def internal_note_view(row: InternalNote) -> InternalNoteView:
+    return InternalNoteView(
+        id=row.id,
+        request_id=row.request_id,
+        author_name=row.author_name,
+        body=row.body,
+        created_at=row.created_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AssigneeView:
+    """The staff member whose queue a request is in."""
+
+    id: uuid.UUID
+    name: str

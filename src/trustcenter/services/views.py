@@ -69,6 +69,10 @@ class RequestView:
     hold_until: datetime | None
     hold_extensions: int
     version: int
+    #: the staff member whose queue it is in, and since when (``services.notes`` shows it to
+    #: staff only)
+    assigned_to: uuid.UUID | None = None
+    assigned_at: datetime | None = None
 
 
 def request_view(row: Request | Columns) -> RequestView:
@@ -92,6 +96,8 @@ def request_view(row: Request | Columns) -> RequestView:
         hold_until=row.hold_until,
         hold_extensions=row.hold_extensions,
         version=row.version,
+        assigned_to=row.assigned_to,
+        assigned_at=row.assigned_at,
     )
 
 
@@ -252,6 +258,8 @@ class AuditEventView:
     occurred_at: datetime
     actor_kind: str
     actor_id: str
+    actor_name: str | None
+    actor_via: str | None
     action: str
     #: the event's data, parsed
     data: Any
@@ -264,6 +272,8 @@ def audit_event_view(row: AuditEvent) -> AuditEventView:
         occurred_at=row.occurred_at,
         actor_kind=row.actor_kind,
         actor_id=row.actor_id,
+        actor_name=row.actor_name,
+        actor_via=row.actor_via,
         action=row.action,
         data=json.loads(row.data),
         hash=row.hash,

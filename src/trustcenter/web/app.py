@@ -15,8 +15,16 @@ from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
 from trustcenter.services.clients import principal_for
-from trustcenter.web import disclosures, documents, oauth, oauth_endpoints, transparency
-from trustcenter.web.authentication import BearerBackend, on_auth_error
+from trustcenter.services.sign_in import session_principal
+from trustcenter.web import (
+    console_auth,
+    disclosures,
+    documents,
+    oauth,
+    oauth_endpoints,
+    transparency,
+)
+from trustcenter.web.authentication import BearerBackend, SessionCsrfGuard, on_auth_error
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
 
@@ -56,6 +64,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             *disclosures.routes(container),
             *documents.routes(container),
             *transparency.routes(container),
+            *console_auth.routes(container),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         middleware=[
@@ -72,9 +81,16 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             ),
             Middleware(
                 AuthenticationMiddleware,
-                backend=BearerBackend(container.validator, partial(principal_for, container.uow)),
+                backend=BearerBackend(
+                    container.validator,
+                    partial(principal_for, container.uow),
+                    partial(session_principal, container),
+                ),
                 on_error=on_auth_error,
             ),
+            # a state-changing request the console's session cookie carries needs its CSRF
+            # token and may not come from another site
+            Middleware(SessionCsrfGuard, issuer=settings.issuer),
         ],
         lifespan=lifespan,
     )

@@ -75,6 +75,8 @@ def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
             assert f.due_horizon is not None
             soon = and_(is_open, Request.deadline >= f.now, Request.deadline < f.due_horizon)
             stmt = stmt.where(soon if f.due_soon else not_(soon))
+    if f.assigned_to is not None:
+        stmt = stmt.where(Request.assigned_to == f.assigned_to)
     return stmt
 
 
