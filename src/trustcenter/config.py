@@ -116,6 +116,18 @@ class Settings:
     sign_in_failures_per_minute_per_address: int = 30
     #: people who must agree before a release: 1 (the reviewer alone) or 2 (four eyes)
     release_approvers: int = 1
+    #: single sign-on with the company's OpenID Connect provider: its issuer URL (exactly as
+    #: its discovery document gives it), this service's client id and secret there; all three
+    #: or none. The redirect URI to register is ``{issuer}/console/sso/callback``.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    #: the claim listing a person's roles (e.g. "trustcenter_roles"); "": roles come from the
+    #: staff table
+    oidc_roles_claim: str = ""
+    #: a person the provider vouches for, with roles in the claim, joins the staff at their
+    #: first sign-in (needs ``oidc_roles_claim``)
+    oidc_create_staff: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -137,6 +149,38 @@ class Settings:
         ]
         if missing:
             return f"production needs {' and '.join(missing)}: refusing to start without them"
+        return self._oidc_refusal()
+
+    @property
+    def oidc_configured(self) -> bool:
+        """Whether single sign-on is offered: issuer, client id and secret are all set."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        """Where the provider sends the browser back (register it with the provider)."""
+        return f"{self.issuer}/console/sso/callback"
+
+    def _oidc_refusal(self) -> str | None:
+        """Why production must not start with this single sign-on configuration."""
+        given = {
+            "TRUSTCENTER_OIDC_ISSUER": self.oidc_issuer,
+            "TRUSTCENTER_OIDC_CLIENT_ID": self.oidc_client_id,
+            "TRUSTCENTER_OIDC_CLIENT_SECRET": self.oidc_client_secret,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if 0 < len(missing) < len(given):
+            return (
+                "single sign-on needs TRUSTCENTER_OIDC_ISSUER, TRUSTCENTER_OIDC_CLIENT_ID and "
+                f"TRUSTCENTER_OIDC_CLIENT_SECRET together: {', '.join(missing)} is missing"
+            )
+        if self.oidc_configured and not self.oidc_issuer.startswith("https://"):
+            return "TRUSTCENTER_OIDC_ISSUER must be an https:// address in production"
+        if not self.local_sign_in and not self.oidc_configured:
+            return (
+                "TRUSTCENTER_LOCAL_SIGN_IN=0 turns passwords off, but single sign-on is not "
+                "configured (TRUSTCENTER_OIDC_*): nobody could sign in"
+            )
         return None
 
     @property
@@ -198,6 +242,11 @@ class Settings:
                 e, "TRUSTCENTER_SIGN_IN_FAILURES_PER_MINUTE_PER_ADDRESS", 30
             ),
             "release_approvers": _int(e, "TRUSTCENTER_RELEASE_APPROVERS", 1),
+            "oidc_issuer": (e.get("TRUSTCENTER_OIDC_ISSUER") or "").strip(),
+            "oidc_client_id": (e.get("TRUSTCENTER_OIDC_CLIENT_ID") or "").strip(),
+            "oidc_client_secret": (e.get("TRUSTCENTER_OIDC_CLIENT_SECRET") or "").strip(),
+            "oidc_roles_claim": (e.get("TRUSTCENTER_OIDC_ROLES_CLAIM") or "").strip(),
+            "oidc_create_staff": _flag(e, "TRUSTCENTER_OIDC_CREATE_STAFF"),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -241,6 +290,11 @@ class Settings:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")
         if settings.release_approvers not in (1, 2):
             raise SystemExit("TRUSTCENTER_RELEASE_APPROVERS must be 1 or 2")
+        if settings.oidc_create_staff and not settings.oidc_roles_claim:
+            raise SystemExit(
+                "TRUSTCENTER_OIDC_CREATE_STAFF=1 needs TRUSTCENTER_OIDC_ROLES_CLAIM: a person "
+                "joins the staff with the roles that claim gives"
+            )
         refusal = configuration_refusal(settings.report_exclusions)
         if refusal is not None:
             raise SystemExit(refusal)

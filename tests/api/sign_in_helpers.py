@@ -156,9 +156,16 @@ class Browser:
         assert self.token is not None
         return self.token
 
+    async def signed_in(self) -> bool:
+        """Whether the console lets this browser in: ``/console`` sends a signed-in person to
+        their first section, anyone else to the sign-in page."""
+        r = await self.http.get("/console")
+        assert r.status_code == 303, r.text
+        return r.headers["location"] != "/console/sign-in"
+
     async def csrf(self) -> str:
         """The CSRF token the signed-in home page carries."""
-        page = await self.http.get("/console")
+        page = await self.http.get("/console", follow_redirects=True)  # to the first section
         assert page.status_code == 200, page.text
         return csrf_of(page)
 

@@ -107,7 +107,11 @@ async def test_an_agency_uploads_a_document_and_reads_it_back(agency, body, cont
     assert back.status_code == 200
     assert back.content == body
     assert back.headers["content-type"] == content_type
-    assert back.headers["content-disposition"].startswith("attachment;")
+    # shown in the browser (the console frames it), and only by this origin's pages
+    assert back.headers["content-disposition"].startswith("inline;")
+    assert back.headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert back.headers["x-frame-options"] == "SAMEORIGIN"
+    assert back.headers["x-content-type-options"] == "nosniff"
     assert back.headers["cache-control"] == "no-store"
 
 

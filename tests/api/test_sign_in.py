@@ -71,10 +71,10 @@ async def test_a_first_sign_in_enrols_the_second_factor_and_sets_a_strict_cookie
         assert flags["samesite"].lower() == "strict" and flags["path"] == "/"
         assert flags["max-age"] == str(12 * 3600)
 
-        home = await b.http.get("/console")
-        assert home.status_code == 200
-        assert "Signed in as <strong>Rita Reviewer</strong> (reviewer)" in home.text
-        assert "sign out" in home.text and home.headers["cache-control"] == "no-store"
+        home = await b.http.get("/console", follow_redirects=True)  # to the reviewer's queue
+        assert home.status_code == 200 and str(home.url).endswith("/console/queue")
+        assert "Rita Reviewer (reviewer)" in home.text
+        assert "Sign out" in home.text and home.headers["cache-control"] == "no-store"
 
     row = await member_row(container, member.id)
     assert row.totp_enrolled_at == clock.now() and row.last_sign_in_at == clock.now()
@@ -209,7 +209,7 @@ async def test_sign_out_ends_the_session_on_the_server(container, clock):
         # without its CSRF token, sign-out is refused and the session lives on
         r = await b.http.post("/console/sign-out", data={"csrf_token": "nope"})
         assert r.status_code == 403
-        assert (await b.http.get("/console")).status_code == 200
+        assert await b.signed_in()
         r = await b.http.post("/console/sign-out", data={"csrf_token": csrf})
         assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
         assert "max-age=0" in r.headers["set-cookie"].lower()
@@ -221,8 +221,7 @@ async def test_sign_out_ends_the_session_on_the_server(container, clock):
     # a copy of the old cookie opens nothing any more
     async with browser(container) as thief:
         thief.use_cookie(token)
-        r = await thief.http.get("/console")
-        assert r.status_code == 303
+        assert not await thief.signed_in()
         r = await thief.gql(ME, **{"X-CSRF-Token": csrf})
         assert r.json().get("data") is None or r.json()["data"].get("me") is None
 
@@ -235,19 +234,19 @@ async def test_idle_expiry_slides_with_use_and_absolute_expiry_does_not(containe
         assert first is not None
         # used within the minute: nothing written
         clock.advance(timedelta(seconds=30))
-        assert (await b.http.get("/console")).status_code == 200
+        assert await b.signed_in()
         row = await session_row(container, token)
         assert row is not None and row.last_seen_at == first.last_seen_at
         # used every 29 minutes, it lives on (the idle limit is 30)
         for _ in range(3):
             clock.advance(timedelta(minutes=29))
-            assert (await b.http.get("/console")).status_code == 200
+            assert await b.signed_in()
         row = await session_row(container, token)
         assert row is not None and row.last_seen_at == clock.now()
         assert row.idle_expires_at == clock.now() + timedelta(minutes=30)
         # left alone for 30 minutes, it is over
         clock.advance(timedelta(minutes=30))
-        assert (await b.http.get("/console")).status_code == 303
+        assert not await b.signed_in()
 
     async with browser(container) as b:
         clock.advance(timedelta(minutes=1))
@@ -255,7 +254,7 @@ async def test_idle_expiry_slides_with_use_and_absolute_expiry_does_not(containe
         start = clock.now()
         while clock.now() + timedelta(minutes=25) < start + timedelta(hours=12):
             clock.advance(timedelta(minutes=25))
-            assert (await b.http.get("/console")).status_code == 200
+            assert await b.signed_in()
         clock.set(start + timedelta(hours=12))
         r = await b.http.get("/console")
         assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
@@ -286,8 +285,8 @@ async def test_sessions_of_several_browsers_are_separate(container):
     async with browser(container) as one, browser(container) as two:
         await one.sign_in(member)
         assert (await two.password(member.email)).status_code == 303
-        assert (await one.http.get("/console")).status_code == 200
-        assert (await two.http.get("/console")).status_code == 303
+        assert await one.signed_in()
+        assert not await two.signed_in()
     rows = await sessions_of(container, member.id)
     assert sorted(r.stage for r in rows) == ["second_factor", "second_factor", "signed_in"]
 
@@ -325,3 +324,24 @@ async def test_the_audit_trail_names_the_person_and_the_session_that_acted(conta
     }
     [received] = [e for e in trail if e["actorKind"] == "agency"]
     assert received["actorId"] == agency.client_id and received["actorName"] is None
+
+
+async def test_a_signed_in_person_has_a_token_holders_body_limit_and_a_dead_cookie_has_not(
+    container,
+):
+    """The body limit follows the authentication: a live session may send what a token holder
+    may (here 20 KB of GraphQL), while a forged or ended session's cookie is anonymous and held
+    to the anonymous limit (413 before the body is read)."""
+    member = await add_member(container)
+    body = {"query": "{ me { clientId } }", "variables": {"pad": "x" * 20_000}}
+    async with browser(container) as b:
+        token = await b.sign_in(member)
+        csrf = await b.csrf()
+        r = await b.http.post("/graphql", json=body, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        assert r.json()["data"]["me"]["clientId"] == f"person:{member.email}"
+        await b.http.post("/console/sign-out", data={"csrf_token": csrf})
+        b.use_cookie(token)  # the ended session's cookie, kept by a thief
+        r = await b.http.post("/graphql", json=body, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 413, r.text
+        assert r.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

@@ -8,6 +8,7 @@ async fixtures.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,8 @@ def test_agency_verify_refuses_bad_grants(
 def test_verify_an_unknown_or_malformed_id(cli: Invoke, command: str) -> None:
     missing = cli("agency", command, "00000000-0000-4000-8000-000000000000")
     assert missing.exit_code == 2
-    assert "id:" in missing.stderr and "no such agency" in missing.stderr
+    # the field named as the service names it (GraphQL's agencyId for a suspension)
+    assert re.search(r"\b(id|agencyId): no such agency", missing.stderr), missing.stderr
     malformed = cli("agency", command, "not-an-id")
     assert malformed.exit_code == 2
     assert "not an id" in malformed.stderr

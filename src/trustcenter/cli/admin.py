@@ -67,7 +67,10 @@ def _set_state(
             evidence=evidence,
         )
 
-    row = _run(work)
+    _report_state(_run(work), state, as_json)
+
+
+def _report_state(row: Any, state: VerificationState, as_json: bool) -> None:
     granted = row.granted_jurisdictions.split()
     text = f"agency {row.id} is now {row.verification}"
     if state is VerificationState.VERIFIED:
@@ -120,10 +123,21 @@ def agency_verify(
 
 @agency.command("suspend")
 @click.argument("agency_id")
+@click.option(
+    "--reason",
+    default="suspended by the operator at the command line",
+    show_default=True,
+    help="Why (kept in the audit).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def agency_suspend(agency_id: str, as_json: bool) -> None:
+def agency_suspend(agency_id: str, reason: str, as_json: bool) -> None:
     """Suspend an agency: its clients get no tokens and their tokens stop working."""
-    _set_state(agency_id, VerificationState.SUSPENDED, as_json)
+    from trustcenter.services.agencies import suspend_agency
+
+    async def work(c: Container) -> Any:
+        return await suspend_agency(c, _acting(ADMIN), _uuid(agency_id), reason=reason)
+
+    _report_state(_run(work), VerificationState.SUSPENDED, as_json)
 
 
 @agency.command("list")

@@ -1,4 +1,5 @@
-"""Agencies over GraphQL, the admin side: verifying an agency and granting jurisdictions."""
+"""Agencies over GraphQL, the admin side: listing, creating, verifying (granting
+jurisdictions) and suspending them."""
 
 from __future__ import annotations
 
@@ -9,12 +10,35 @@ from strawberry import relay
 from strawberry.types import Info
 
 from trustcenter.graphql.access_text import described
+from trustcenter.graphql.enums import AgencyKind, VerificationState
 from trustcenter.graphql.errors import UserError
 from trustcenter.graphql.nodes import MISSING, ctx, parse_id
 from trustcenter.graphql.payloads import payload
 from trustcenter.graphql.types_access import AgencyType
-from trustcenter.services.agencies import verify_agency
+from trustcenter.services.agencies import (
+    create_agency,
+    list_agencies,
+    suspend_agency,
+    verify_agency,
+)
 from trustcenter.services.views import agency_view
+
+
+@strawberry.input
+class CreateAgencyInput:
+    name: str
+    kind: AgencyKind  # type: ignore[valid-type]
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 code, such as DE.")
+    region: str | None = strawberry.field(
+        default=None, description="ISO 3166-2 subdivision, when sub-national (such as US-CA)."
+    )
+    contact_email: str | None = None
+
+
+@strawberry.input
+class SuspendAgencyInput:
+    agency_id: relay.GlobalID
+    reason: str = strawberry.field(description="Why; kept in the audit.")
 
 
 @strawberry.input
@@ -43,7 +67,76 @@ class AgencyPayload:
 
 
 @strawberry.type
+class AgencyQuery:
+    @strawberry.field(
+        description=described(
+            "list_agencies",
+            "Every agency (only those in the given verification state, when one is given), "
+            "by country and name.",
+        )
+    )
+    async def agencies(
+        self,
+        info: Info,
+        verification: VerificationState | None = None,  # type: ignore[valid-type]
+    ) -> list[AgencyType]:
+        c = ctx(info)
+        rows = await list_agencies(c.app, c.principal, verification=verification)
+        return [AgencyType(view=agency_view(row, c.principal)) for row in rows]
+
+
+def _agency_payload(info: Info) -> Any:
+    """What a change of an agency answers: the agency as it is now, primed for the query."""
+    c = ctx(info)
+
+    def done(row: Any) -> AgencyPayload:
+        view = agency_view(row, c.principal)
+        c.loaders.agency.prime(view.id, view)
+        return AgencyPayload(agency=AgencyType(view=view))
+
+    return done
+
+
+@strawberry.type
 class AgencyMutation:
+    @strawberry.mutation(
+        description=described(
+            "create_agency",
+            "Register an agency; it stays pending (its clients may not submit) until verified.",
+        )
+    )
+    async def create_agency(self, info: Info, input: CreateAgencyInput) -> AgencyPayload | None:
+        c = ctx(info)
+        return await payload(
+            AgencyPayload,
+            lambda: create_agency(
+                c.app,
+                c.principal,
+                name=input.name,
+                kind=input.kind,
+                country=input.country,
+                region=input.region,
+                contact_email=input.contact_email,
+            ),
+            _agency_payload(info),
+        )
+
+    @strawberry.mutation(
+        description=described(
+            "suspend_agency",
+            "Suspend an agency, saying why: its clients get no more tokens and the tokens they "
+            "hold stop working at once. Verifying it again lifts the suspension.",
+        )
+    )
+    async def suspend_agency(self, info: Info, input: SuspendAgencyInput) -> AgencyPayload | None:
+        c = ctx(info)
+        agency_id = parse_id(input.agency_id, "Agency") or MISSING
+        return await payload(
+            AgencyPayload,
+            lambda: suspend_agency(c.app, c.principal, agency_id, reason=input.reason),
+            _agency_payload(info),
+        )
+
     @strawberry.mutation(
         description=described(
             "verify_agency",
@@ -54,12 +147,6 @@ class AgencyMutation:
     async def verify_agency(self, info: Info, input: VerifyAgencyInput) -> AgencyPayload | None:
         c = ctx(info)
         agency_id = parse_id(input.agency_id, "Agency") or MISSING
-
-        def verified(row: Any) -> AgencyPayload:
-            view = agency_view(row, c.principal)
-            c.loaders.agency.prime(view.id, view)
-            return AgencyPayload(agency=AgencyType(view=view))
-
         return await payload(
             AgencyPayload,
             lambda: verify_agency(
@@ -70,5 +157,5 @@ class AgencyMutation:
                 verified_by=input.verified_by,
                 evidence=input.evidence,
             ),
-            verified,
+            _agency_payload(info),
         )

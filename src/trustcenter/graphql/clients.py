@@ -1,19 +1,28 @@
-"""OAuth clients over GraphQL, the admin side: list them, revoke one, rotate its secret."""
+"""OAuth clients over GraphQL, the admin side: list them, create one, revoke one, rotate its
+secret."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from trustcenter.domain.errors import DomainError
 from trustcenter.graphql.access_text import described
 from trustcenter.graphql.errors import UserError
 from trustcenter.graphql.nodes import MISSING, ctx, parse_id
 from trustcenter.graphql.payloads import payload
 from trustcenter.graphql.types_access import AgencyType
-from trustcenter.services.clients import list_clients, revoke_client, rotate_secret
+from trustcenter.services.clients import (
+    NewClient,
+    create_client,
+    list_clients,
+    revoke_client,
+    rotate_secret,
+)
 from trustcenter.services.view_records import ClientView, client_view
 
 
@@ -59,6 +68,29 @@ class ClientType:
     @strawberry.field(description="Until when the secret before the last rotation still works.")
     def previous_secret_valid_until(self) -> datetime | None:
         return self.view.previous_secret_until
+
+
+@strawberry.input
+class CreateClientInput:
+    agency_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="The agency the client acts for; null for a staff client (automation).",
+    )
+    name: str = strawberry.field(description="A label for the client.")
+    scopes: list[str] = strawberry.field(
+        description="Agency clients: requests:submit, requests:read, disclosures:read; staff "
+        "clients: review, notices, reports, audit, admin."
+    )
+
+
+@strawberry.type
+class CreateClientPayload:
+    client: ClientType | None = None
+    client_secret: str | None = strawberry.field(
+        default=None,
+        description="Its secret; shown only in this answer and never stored in clear.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -108,6 +140,44 @@ class ClientQuery:
 
 @strawberry.type
 class ClientMutation:
+    @strawberry.mutation(
+        description=described(
+            "create_client",
+            "Create an OAuth client for an agency, or a staff client for automation; its "
+            "secret is answered once.",
+        )
+    )
+    async def create_client(
+        self, info: Info, input: CreateClientInput
+    ) -> CreateClientPayload | None:
+        c = ctx(info)
+        agency = (
+            (parse_id(input.agency_id, "Agency") or MISSING)
+            if input.agency_id is not None
+            else None
+        )
+
+        async def create() -> NewClient:
+            try:
+                return await create_client(
+                    c.app, c.principal, scopes=input.scopes, agency_id=agency, name=input.name
+                )
+            except DomainError as error:
+                raise DomainError(
+                    [
+                        replace(p, field="agencyId") if p.field == "agency" else p
+                        for p in error.problems
+                    ]
+                ) from None
+
+        return await payload(
+            CreateClientPayload,
+            create,
+            lambda new: CreateClientPayload(
+                client=ClientType(view=new.view), client_secret=new.client_secret
+            ),
+        )
+
     @strawberry.mutation(
         description=described(
             "revoke_client",

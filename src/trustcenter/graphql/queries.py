@@ -13,7 +13,9 @@ from strawberry.types import Info
 from trustcenter.auth.principal import Principal
 from trustcenter.domain.lifecycle import RequestStatus as _Status
 from trustcenter.graphql.access_text import described
+from trustcenter.graphql.agencies import AgencyQuery
 from trustcenter.graphql.clients import ClientQuery
+from trustcenter.graphql.console_reads import ConsoleQuery
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
 from trustcenter.graphql.errors import BadInput
 from trustcenter.graphql.nodes import ctx, parse_id
@@ -105,7 +107,16 @@ def _page_size(info: Info, first: int | None) -> int:
 
 
 @strawberry.type
-class Query(VendorQuery, PluginQuery, NoticeExceptionQuery, ReportQuery, ClientQuery, StaffQuery):
+class Query(
+    VendorQuery,
+    PluginQuery,
+    NoticeExceptionQuery,
+    ReportQuery,
+    ClientQuery,
+    StaffQuery,
+    AgencyQuery,
+    ConsoleQuery,
+):
     @strawberry.field(
         description=described(
             "read_requests", "Any object by its global id; null when it does not exist for you."

@@ -83,6 +83,24 @@ class NoticeType:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.view.id))
 
+    @strawberry.field(
+        description="The id of the request whose disclosure it follows (as Request.id, for "
+        "request(id:))."
+    )
+    def request_id(self) -> relay.GlobalID:
+        return relay.GlobalID("Request", str(self.view.request_id))
+
+    @strawberry.field(
+        description="The request whose disclosure it follows (scopes review, audit or admin)."
+    )
+    async def request(
+        self, info: Info
+    ) -> Annotated[RequestType, strawberry.lazy("trustcenter.graphql.types_request")] | None:
+        from trustcenter.graphql.types_request import RequestType
+
+        view = await ctx(info).loaders.request.load(self.view.request_id)
+        return RequestType(view=view) if view is not None else None
+
     @strawberry.field
     def status(self) -> NoticeStatus:
         return NoticeStatus(self.view.status)

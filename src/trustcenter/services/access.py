@@ -97,6 +97,8 @@ RULES: Mapping[str, Rule] = {
     "decide": _any(REVIEW),
     "extend_hold": _any(REVIEW),
     "release": _any(REVIEW),
+    # what a release would package now, and what would stop it, without releasing anything
+    "preview_release": _any(REVIEW),
     # four eyes: a second person approves a release the first one asked for
     "approve_release": _any(REVIEW),
     # the reviewers' queue and their staff-only notes
@@ -131,6 +133,7 @@ RULES: Mapping[str, Rule] = {
     "record_vendor_attestation": _any(ADMIN),
     "create_agency": _any(ADMIN),
     "verify_agency": _any(ADMIN),
+    "suspend_agency": _any(ADMIN),
     "list_agencies": _any(ADMIN),
     "create_client": _any(ADMIN),
     "list_clients": _any(ADMIN),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from trustcenter.domain.jurisdiction import (
     require_evidence,
     stored_grants,
 )
+from trustcenter.domain.submission import MAX_TEXT
 from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
 
@@ -84,15 +85,24 @@ async def set_verification(
 
 
 async def _change_verification(
-    app: AppParts, actor: Actor, agency_id: uuid.UUID, change: VerificationChange
+    app: AppParts,
+    actor: Actor,
+    agency_id: uuid.UUID,
+    change: VerificationChange,
+    noted: Mapping[str, object] | None = None,
 ) -> Agency:
+    """Apply the checked change and audit it (with ``noted`` added to the event's data)."""
     clock = app.clock
     async with app.uow() as uow:
         agency = await uow.agencies.get(agency_id)
         if agency is None:
             raise DomainError.single("id", "no such agency", ErrorCode.NOT_FOUND)
+        if noted is not None and agency.verification == change.state.value:
+            raise DomainError.single(
+                "agencyId", f"the agency is {agency.verification} already", ErrorCode.CONFLICT
+            )
         require_evidence(agency.country, change)
-        data = _apply_verification(agency, change, actor, clock.now())
+        data = _apply_verification(agency, change, actor, clock.now()) | dict(noted or {})
         await uow.audit.record(
             clock,
             actor,
@@ -157,8 +167,37 @@ async def verify_agency(
         ) from None
 
 
-async def list_agencies(app: AppParts, principal: Principal) -> list[Agency]:
-    """Every agency, by country and name (admins)."""
+async def suspend_agency(
+    app: AppParts, principal: Principal, agency_id: uuid.UUID, *, reason: str
+) -> Agency:
+    """An admin suspends an agency through the API, saying why (the reason is audited): its
+    clients get no more tokens and the tokens they hold stop working at once (every call looks
+    its client's agency up). Suspending an agency that is suspended already changes nothing."""
+    authorize(principal, "suspend_agency")
+    why = reason.strip()
+    if not why or len(why) > MAX_TEXT:
+        raise DomainError.single(
+            "reason", f"say why, in at most {MAX_TEXT} characters", ErrorCode.INVALID_INPUT
+        )
+    change = checked_verification(VerificationState.SUSPENDED, None, None, None)
+    try:
+        return await _change_verification(
+            app, actor_of(principal), agency_id, change, {"reason": why}
+        )
+    except DomainError as error:
+        raise DomainError(
+            [replace(p, field="agencyId") if p.field == "id" else p for p in error.problems]
+        ) from None
+
+
+async def list_agencies(
+    app: AppParts, principal: Principal, *, verification: VerificationState | None = None
+) -> list[Agency]:
+    """Every agency (only those in ``verification``, when given), by country and name
+    (admins)."""
     authorize(principal, "list_agencies")
     async with app.uow.read() as uow:
-        return await uow.agencies.all()
+        rows = await uow.agencies.all()
+    if verification is None:
+        return rows
+    return [a for a in rows if a.verification == verification.value]

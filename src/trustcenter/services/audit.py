@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from trustcenter.auth.principal import Principal
@@ -11,7 +11,7 @@ from trustcenter.db.models import AuditEvent
 from trustcenter.db.repositories.audit import record as record
 from trustcenter.db.uow import UnitOfWorks
 from trustcenter.domain.audit import SYSTEM as SYSTEM
-from trustcenter.domain.audit import Actor, Break, verify_chain
+from trustcenter.domain.audit import Actor, AuditRecord, Break, verify_chain
 from trustcenter.services.access import OPERATOR_PREFIX, authorize
 from trustcenter.services.deps import AppParts
 
@@ -31,8 +31,17 @@ def actor_of(principal: Principal) -> Actor:
 
 @dataclass(frozen=True, slots=True)
 class Verification:
+    """How many events were read, the first break (None: the chain holds), and the head the
+    store recorded for its newest event (seq, hash; None while the log is empty)."""
+
     checked: int
     broken: Break | None
+    head: tuple[int, str] | None = None
+
+
+def _verified(events: Iterator[AuditRecord], head: tuple[int, str] | None) -> Verification:
+    checked, broken = verify_chain(events, head)
+    return Verification(checked, broken, head)
 
 
 async def verify(app: AppParts, principal: Principal) -> Verification:
@@ -40,8 +49,7 @@ async def verify(app: AppParts, principal: Principal) -> Verification:
     ``domain.audit.verify_chain``; this only reads the rows)."""
     authorize(principal, "verify_audit")
     async with app.uow.read() as uow:
-        checked, broken = await uow.audit.check_chain(verify_chain)
-    return Verification(checked, broken)
+        return await uow.audit.check_chain(_verified)
 
 
 async def trails(

@@ -24,8 +24,10 @@ from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.audit import Actor
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode
+from trustcenter.domain.submission import MAX_NAME
 from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
+from trustcenter.services.view_records import ClientView, client_view
 
 if TYPE_CHECKING:
     from trustcenter.services.deps import AppParts
@@ -38,6 +40,8 @@ class NewClient:
     client_secret: str | None
     scopes: tuple[str, ...]
     agency_id: uuid.UUID | None
+    #: the client as created
+    view: ClientView
 
 
 async def create_client(
@@ -56,6 +60,7 @@ async def create_client(
     authenticates with private_key_jwt (RFC 7523 assertions) and has no secret at all."""
     authorize(principal, "create_client")
     clock = app.clock
+    label = _checked_name(name)
     keys = _public_jwks(jwks, jwks_uri)
     granted = _checked_scopes(scopes, agency_id)
     # a private_key_jwt client gets a random secret digest nobody knows the secret of
@@ -64,7 +69,7 @@ async def create_client(
     client = OAuthClient(
         client_id=f"tc_{secrets.token_urlsafe(12)}",
         secret_sha256=hash_secret(secret),
-        name=name or ("staff client" if agency_id is None else "agency client"),
+        name=label or ("staff client" if agency_id is None else "agency client"),
         agency_id=agency_id,
         scopes=" ".join(granted),
         created_at=clock.now(),
@@ -89,7 +94,19 @@ async def create_client(
             },
         )
     shown = secret if method == "client_secret" else None
-    return NewClient(client.client_id, shown, granted, agency_id)
+    return NewClient(client.client_id, shown, granted, agency_id, client_view(client))
+
+
+def _checked_name(name: str | None) -> str | None:
+    """The client's label as given, trimmed (None: the default label)."""
+    if name is None:
+        return None
+    label = name.strip()
+    if not label or len(label) > MAX_NAME:
+        raise DomainError.single(
+            "name", f"is required, at most {MAX_NAME} characters", ErrorCode.INVALID_INPUT
+        )
+    return label
 
 
 def _checked_scopes(scopes: list[str], agency_id: uuid.UUID | None) -> tuple[str, ...]:

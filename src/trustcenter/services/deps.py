@@ -84,6 +84,27 @@ class SignInSettings(Protocol):
     @property
     def secret_key_bytes(self) -> bytes | None: ...
 
+    @property
+    def oidc_issuer(self) -> str:
+        """The single sign-on provider's issuer ("": no single sign-on)."""
+        ...
+
+    @property
+    def oidc_client_id(self) -> str: ...
+
+    @property
+    def oidc_client_secret(self) -> str: ...
+
+    @property
+    def oidc_roles_claim(self) -> str:
+        """The ID token's claim that lists a person's roles ("": the staff table's roles)."""
+        ...
+
+    @property
+    def oidc_create_staff(self) -> bool:
+        """Whether a person the provider gives roles joins the staff at first sign-in."""
+        ...
+
 
 class SignInParts(Protocol):
     """What staff sign-in is served with (``trustcenter.bootstrap.Container`` satisfies it)."""

@@ -46,7 +46,7 @@ class DisclosureNotFound(Exception):
     """No such package for this principal (answered as 404, whoever asks)."""
 
 
-def _scope(item: RequestedItem) -> Scope:
+def item_scope(item: RequestedItem) -> Scope:
     fields = frozenset(item.approved_fields.split()) if item.approved_fields is not None else None
     return scope_for(
         InfoType(item.info_type),
@@ -56,7 +56,7 @@ def _scope(item: RequestedItem) -> Scope:
     )
 
 
-async def _minimised(
+async def minimised(
     source: DataSource, target: TargetRef, scope: Scope
 ) -> AsyncIterator[dict[str, Any]]:
     async for raw in source.records(target, scope):
@@ -74,7 +74,7 @@ def _decision(item: RequestedItem, scope: Scope) -> dict[str, Any]:
     }
 
 
-async def _releasable_items(
+async def releasable_items(
     uow: UnitOfWork, request: Request
 ) -> tuple[list[Target], list[RequestedItem]]:
     """The request's targets and its approved or narrowed items — D only for premium accounts,
@@ -86,14 +86,14 @@ async def _releasable_items(
     return targets, kept
 
 
-def _vendor_view(status: VendorStatus) -> VendorView:
+def vendor_view(status: VendorStatus) -> VendorView:
     v = status.vendor
     return VendorView(
         v.id, v.name, tuple(v.info_types.split()), v.same_standards_clause, status.valid_until
     )
 
 
-async def _vendors_for(
+async def vendors_for(
     uow: UnitOfWork, host: PluginHost, items: list[RequestedItem], now: datetime
 ) -> list[tuple[VendorView, list[str]]]:
     """The vendors whose data the package needs, once every check lets them be used."""
@@ -112,7 +112,7 @@ async def _vendors_for(
         held = sorted(set(status.vendor.info_types.split()) & needed)
         if not held:
             continue
-        view = _vendor_view(status)
+        view = vendor_view(status)
         for plugin, reason in await host.vendor_refusals(view, held, now):
             problems.append(
                 Problem(
@@ -142,7 +142,9 @@ def _sections(
                     t.identifier,
                     [
                         Section(
-                            i.info_type, _decision(i, _scope(i)), _minimised(source, ref, _scope(i))
+                            i.info_type,
+                            _decision(i, item_scope(i)),
+                            minimised(source, ref, item_scope(i)),
                         )
                         for i in mine
                     ],
@@ -208,8 +210,8 @@ async def _release(
     clock, plugins = app.clock, app.plugins
     now = clock.now()
     await _refuse_release(uow, plugins, row)
-    targets, items = await _releasable_items(uow, row)
-    vendors = await _vendors_for(uow, plugins, items, now)
+    targets, items = await releasable_items(uow, row)
+    vendors = await vendors_for(uow, plugins, items, now)
     gate = await approvals.gate(uow, app, principal, row, asking=asking)
     if gate.waiting:
         return gate

@@ -20,6 +20,7 @@ from trustcenter.db.models import (
     Target,
 )
 from trustcenter.db.uow import UnitOfWork, UnitOfWorks
+from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.notice_states import OPEN_NOTICE_STATES, NoticeStatus, move
 from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
@@ -131,6 +132,23 @@ async def holds_of(
     authorize(principal, "read_notices")
     async with work.read() as uow:
         return await exception_rows_holding(uow, request_ids, clock.now().date())
+
+
+#: the most notices one listing returns
+MAX_LISTED = 500
+
+
+async def notices_in(
+    app: AppParts, principal: Principal, status: NoticeStatus, first: int
+) -> list[Notice]:
+    """Staff: the first ``first`` notices in ``status``, the next due first."""
+    authorize(principal, "read_notices")
+    if not 1 <= first <= MAX_LISTED:
+        raise DomainError.single(
+            "first", f"give between 1 and {MAX_LISTED}", ErrorCode.INVALID_INPUT
+        )
+    async with app.uow.read() as uow:
+        return [n for n, _ in await uow.notices.listing(status, first)]
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -92,8 +92,10 @@ def open_session(
     *,
     address: str | None,
     user_agent: str | None,
+    method: SignInMethod = SignInMethod.PASSWORD,
 ) -> tuple[SessionTicket, str]:
-    """Register a new session for ``member`` in the unit; the ticket and the public id."""
+    """Register a new session for ``member`` in the unit (opened by ``method``: a password,
+    or single sign-on); the ticket and the public id."""
     now = app.clock.now()
     if stage is SessionStage.SIGNED_IN:
         expires = now + timedelta(hours=app.settings.session_hours)
@@ -108,7 +110,7 @@ def open_session(
             public_id=public_id,
             staff_id=member.id,
             stage=stage.value,
-            method=SignInMethod.PASSWORD.value,
+            method=method.value,
             created_at=now,
             last_seen_at=now,
             idle_expires_at=idle,

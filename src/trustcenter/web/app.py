@@ -18,6 +18,7 @@ from trustcenter.services.clients import principal_for
 from trustcenter.services.sign_in import session_principal
 from trustcenter.web import (
     console_auth,
+    console_sso,
     disclosures,
     documents,
     oauth,
@@ -25,6 +26,7 @@ from trustcenter.web import (
     transparency,
 )
 from trustcenter.web.authentication import BearerBackend, SessionCsrfGuard, on_auth_error
+from trustcenter.web.console.routes import console_routes
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
 
@@ -65,9 +67,20 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             *documents.routes(container),
             *transparency.routes(container),
             *console_auth.routes(container),
+            *console_sso.routes(container),
+            *console_routes(container, graphql.schema),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         middleware=[
+            Middleware(
+                AuthenticationMiddleware,
+                backend=BearerBackend(
+                    container.validator,
+                    partial(principal_for, container.uow),
+                    partial(session_principal, container),
+                ),
+                on_error=on_auth_error,
+            ),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
@@ -78,15 +91,6 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
                 },
                 anonymous_bytes=settings.max_anonymous_bytes,
                 graphql_paths={"/graphql"},
-            ),
-            Middleware(
-                AuthenticationMiddleware,
-                backend=BearerBackend(
-                    container.validator,
-                    partial(principal_for, container.uow),
-                    partial(session_principal, container),
-                ),
-                on_error=on_auth_error,
             ),
             # a state-changing request the console's session cookie carries needs its CSRF
             # token and may not come from another site

@@ -65,6 +65,7 @@ from trustcenter.web.authentication import (
     principal_of,
     session_token,
 )
+from trustcenter.web.console.nav import sections_for
 
 HOME = "/console"
 SIGN_IN = "/console/sign-in"
@@ -240,6 +241,7 @@ class ConsoleSignIn:
             error=error if local else error or LOCAL_OFF,
             email=email[:254],
             local_sign_in=local,
+            sso=self.app.settings.oidc_configured,
         )
         response.set_cookie(
             FORM_COOKIE,
@@ -350,10 +352,14 @@ class ConsoleSignIn:
         return restart()
 
     async def home(self, request: Request) -> Response:
+        """The first section the person's roles open (the queue for reviewers)."""
         principal = principal_of(request)
         token = session_token(request)
         if principal.session_id is None or token is None:
             return redirect(SIGN_IN)
+        sections = sections_for(principal.scopes)
+        if sections:
+            return redirect(sections[0].path)
         return page(
             "home.html",
             name=principal.staff_name,
@@ -364,5 +370,5 @@ class ConsoleSignIn:
 
 
 def routes(container: Container) -> list[Route]:
-    """The console's sign-in routes and its (placeholder) home."""
+    """The console's sign-in routes and its home (the first section the person may open)."""
     return ConsoleSignIn(container).routes()

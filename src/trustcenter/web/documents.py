@@ -49,6 +49,7 @@ ROUTE = SealedRoute(
         d.content_type,
         f"document-{d.id}.{EXTENSIONS.get(d.content_type, 'bin')}",
     ),
+    inline=True,
 )
 
 

@@ -2,11 +2,13 @@
 
 A route that streams its body and enforces a larger limit of its own (``POST /documents``) is
 given that limit here by its path, so the general limit never cuts it short; a route may as well
-be given a smaller one (``POST /graphql``). A caller without an Authorization header is held to
-the anonymous limit on every path, whatever the path's own: nothing it may do needs more, and a
-large anonymous body is refused before any of it is read (when ``Content-Length`` announces it)
-or as soon as it passes the limit (when it is streamed). A bad token is answered 401 from the
-headers alone by the authentication middleware inside this one, so it never has a body read.
+be given a smaller one (``POST /graphql``). The authentication middleware runs before this one
+and reads the headers only: a bad token is answered 401 without a body read, and a caller it did
+not authenticate (no token, or a dead session cookie) is held to the anonymous limit on every
+path, whatever the path's own: nothing it may do needs more, and a large anonymous body is
+refused before any of it is read (when ``Content-Length`` announces it) or as soon as it passes
+the limit (when it is streamed). A person signed in to the console has the limits of a caller
+with a token.
 
 Paths in ``graphql_paths`` answer in GraphQL's error shape
 (``{"errors": [{"message", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}``), the others
@@ -22,6 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 class BodyTooLarge(Exception):
     pass
+
+
+def _authenticated(scope: Scope) -> bool:
+    """Whether the authentication (run before this middleware) found a caller: a valid token,
+    or a live console session; without it in the scope, whether a token was sent at all."""
+    if "user" in scope:
+        return bool(getattr(scope["user"], "is_authenticated", False))
+    return any(name == b"authorization" for name, _ in scope.get("headers", []))
 
 
 class BodySizeLimit:
@@ -42,9 +52,7 @@ class BodySizeLimit:
 
     def limit_for(self, scope: Scope) -> int:
         limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
-        if self.anonymous_bytes is not None and not any(
-            name == b"authorization" for name, _ in scope.get("headers", [])
-        ):
+        if self.anonymous_bytes is not None and not _authenticated(scope):
             limit = min(limit, self.anonymous_bytes)
         return limit
 

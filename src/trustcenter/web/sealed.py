@@ -37,6 +37,9 @@ class SealedRoute:
     log: logging.Logger
     #: the media type and file name of the row served
     describe: Callable[[Any], tuple[str, str]]
+    #: shown in the browser (the console frames a legal document on the request's page: only
+    #: by pages of this origin) rather than saved as a file
+    inline: bool = False
 
 
 def unauthenticated(needs: str) -> JSONResponse:
@@ -75,14 +78,15 @@ async def serve(request: Request, route: SealedRoute, opener: Opener) -> Respons
         )
     media_type, filename = route.describe(row)
     digest = base64.b64encode(bytes.fromhex(row.sha256)).decode()
-    return StreamingResponse(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Length": str(row.size),
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Repr-Digest": f"sha-256=:{digest}:",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    disposition = "inline" if route.inline else "attachment"
+    headers = {
+        "Content-Length": str(row.size),
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Repr-Digest": f"sha-256=:{digest}:",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+    if route.inline:
+        headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+        headers["X-Frame-Options"] = "SAMEORIGIN"
+    return StreamingResponse(body, media_type=media_type, headers=headers)

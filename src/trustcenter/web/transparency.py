@@ -338,7 +338,7 @@ def routes(container: Container) -> list[Route]:
                     "Content-Disposition": f'attachment; filename="{filename}"',
                 },
             )
-        page = _page("transparency_year.html", **_year_context(doc, version is not None))
+        page = _page("transparency_year.html", **year_context(doc, version is not None))
         page.headers.update(headers)
         return page
 
@@ -348,8 +348,9 @@ def routes(container: Container) -> list[Route]:
     ]
 
 
-def _year_context(doc: dict[str, Any], pinned: bool) -> dict[str, Any]:
-    """What the year's page shows: the document, arranged for reading."""
+def year_context(doc: dict[str, Any], pinned: bool) -> dict[str, Any]:
+    """What the year's page shows: the document, arranged for reading (the console shows a
+    draft with the same arrangement)."""
     year, version = doc["year"], doc["version"]
     newest = max(v["version"] for v in doc["versions"])
     suffix = f"?version={version}" if pinned else ""
@@ -365,7 +366,7 @@ def _year_context(doc: dict[str, Any], pinned: bool) -> dict[str, Any]:
         "worldwide": doc["totals"]["worldwide"],
         "figures": [(figure.value, HEADINGS[figure]) for figure in Figure],
         "headings": {figure.value: heading for figure, heading in HEADINGS.items()},
-        "charts": _charts(doc),
+        "charts": charts_of(doc),
         "published_on": long_date(datetime.fromisoformat(published[version])),
         "versions": [
             {**v, "published_on": long_date(datetime.fromisoformat(v["published_at"]))}
@@ -383,7 +384,7 @@ def _year_context(doc: dict[str, Any], pinned: bool) -> dict[str, Any]:
     }
 
 
-def _charts(doc: Mapping[str, Any]) -> list[tuple[str, Markup]]:
+def charts_of(doc: Mapping[str, Any]) -> list[tuple[str, Markup]]:
     return [
         ("Requests by category", charts.requests_by_category(doc, category_label, count)),
         ("Requests by country or region", charts.requests_by_country(doc, country_name, count)),

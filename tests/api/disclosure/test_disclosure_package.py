@@ -124,6 +124,9 @@ async def test_submit_question_clarify_decide_release_and_download_exactly_the_a
     assert r.status_code == 200, r.text
     body = r.content
     assert r.headers["content-type"].startswith("application/json")
+    # user data is saved as a file, never shown in or framed by a page
+    assert r.headers["content-disposition"].startswith("attachment;")
+    assert "x-frame-options" not in r.headers
     assert hashlib.sha256(body).hexdigest() == disclosure["sha256"]
     assert len(body) == disclosure["size"] == int(r.headers["content-length"])
     digest = base64.b64encode(hashlib.sha256(body).digest()).decode()

@@ -59,8 +59,11 @@ class NoticeRepository(Repository):
         )
         return rows.all()
 
-    async def listing(self, status: NoticeStatus | None) -> list[tuple[Notice, str]]:
-        """Every notice (only those in ``status`` if given) with its request's jurisdiction."""
+    async def listing(
+        self, status: NoticeStatus | None, limit: int | None = None
+    ) -> list[tuple[Notice, str]]:
+        """Every notice (only those in ``status`` if given; the first ``limit`` if given), the
+        next due first, with its request's jurisdiction."""
         query = (
             select(Notice, Request.jurisdiction)
             .join(Request, Request.id == Notice.request_id)
@@ -68,6 +71,8 @@ class NoticeRepository(Repository):
         )
         if status:
             query = query.where(Notice.status == status)
+        if limit is not None:
+            query = query.limit(limit)
         return [(n, j) for n, j in (await self._session.execute(query)).all()]
 
     async def of_request_in(self, request_id: uuid.UUID, status: NoticeStatus) -> Sequence[Notice]:

@@ -30,6 +30,11 @@ class StaffRepository(Repository):
             stmt = stmt.with_for_update()
         return (await self._session.scalars(stmt)).first()
 
+    async def by_oidc_subject(self, subject: str) -> StaffMember | None:
+        """The member linked to the single sign-on subject (issuer and ``sub``), locked."""
+        stmt = select(StaffMember).where(StaffMember.oidc_subject == subject).with_for_update()
+        return (await self._session.scalars(stmt)).first()
+
     async def by_ids(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, StaffMember]:
         """The members among ``ids``, by id."""
         if not ids:
