@@ -57,7 +57,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from trustcenter.db import migrate
-from trustcenter.db.repositories.report import compute
+from trustcenter.db.repositories.report import ReportRepository
 from trustcenter.db.session import Database
 from trustcenter.domain.report import counting_key, figures_sha256, shape
 
@@ -437,7 +437,7 @@ async def baseline(url: str, schema: str | None, year: int) -> dict[str, Any]:
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     started = time.perf_counter()
     async with db.reader() as session:
-        raw = await compute(session, year, EXCLUDED)
+        raw = await ReportRepository(session).compute(year, EXCLUDED)
     seconds = time.perf_counter() - started
     await db.dispose()
     return {

@@ -90,6 +90,27 @@ async def test_the_queue_puts_an_emergency_first_then_the_nearest_deadline(conta
         assert "two-letter code" in wrong and "<strong>3</strong> requests match" in wrong
 
 
+WITHDRAW = """mutation($i: WithdrawRequestInput!) { withdrawRequest(input: $i) {
+  request { status } userErrors { message } } }"""
+
+
+async def test_the_queue_shows_the_open_requests_unless_every_status_is_asked_for(container, world):
+    """A withdrawn request owes nobody an answer: the queue leaves it out by default (even an
+    emergency, which would otherwise come first) and shows it with "Any" status."""
+    agency = await world.agency_actor("DE")
+    gone = await send(agency, **EMERGENCY)
+    waiting = raw(await send(agency))
+    answer = await agency.data(WITHDRAW, {"i": {"requestId": gone, "reason": "solved"}})
+    assert answer["withdrawRequest"]["request"]["status"] == "WITHDRAWN"
+    async with person(container, *RITA) as rita:
+        queue = await rita.page("/console/queue")
+        assert waiting in queue and raw(gone) not in queue
+        assert "<strong>1</strong> request match" in queue
+        every = await rita.page("/console/queue?status=ANY")
+        assert waiting in every and raw(gone) in every
+        assert "<strong>2</strong> requests match" in every
+
+
 async def test_the_queue_pages_by_cursor_keeping_its_filters(container, world, clock, monkeypatch):
     monkeypatch.setattr(queue_page, "PAGE_SIZE", 1)
     agency = await world.agency_actor("DE")

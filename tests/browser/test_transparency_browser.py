@@ -16,17 +16,9 @@ or with ``TRUSTCENTER_REQUIRE_BROWSER=1``: there its setup installs Debian's ``c
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import socket
-import subprocess
-import threading
-import time
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +26,11 @@ import httpx
 import pytest
 
 from tests.api.test_transparency_pages import attribute, shown
+from tests.browser.support import READ_ENTRIES, artifacts, serving
+from tests.browser.support import browser as browser  # the fixture
+from tests.browser.support import chromium_available as chromium_available  # the fixture
+from tests.browser.support import in_a_thread as _in_a_thread
+from tests.browser.support import is_png as _is_png
 from tests.conftest import TEST_DISCLOSURE_KEYS
 from tests.helpers import OPERATOR
 from trustcenter.bootstrap import build
@@ -43,8 +40,6 @@ from trustcenter.demo import load_demo
 from trustcenter.domain.report import FIGURES
 from trustcenter.services.reports import build_report, confirm_statement, publish_report
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-REQUIRE_BROWSER = bool(os.environ.get("CI") or os.environ.get("TRUSTCENTER_REQUIRE_BROWSER"))
 YEAR = 2025
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 STATEMENT = (
@@ -54,42 +49,6 @@ STATEMENT = (
 #: the statement as first confirmed for 2025 (a year is published only with its statement)
 FIRST_STATEMENT = "We have never built a backdoor or a master key."
 CHANGELOG = "Rewords the statement, as confirmed on 1 December 2026; the figures are unchanged."
-
-
-def artifacts() -> Path:
-    path = Path(os.environ.get("TRUSTCENTER_TEST_ARTIFACTS", "test-artifacts"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _missing() -> str | None:
-    """None when the browser test can run, else why not."""
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.access(path, os.X_OK):
-            return f"{path} is missing (Debian: apt-get install {package})"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[dev]')"
-    return None
-
-
-def _in_a_thread(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a coroutine on its own event loop in its own thread (pytest-asyncio's loop is left
-    alone); its exception, if any, is raised here."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(work())
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
 
 
 async def _prepare(settings: Settings) -> None:
@@ -111,35 +70,9 @@ async def _prepare(settings: Settings) -> None:
         await c.close()
 
 
-def _install_chromium() -> None:
-    """Debian's chromium and chromedriver, with apt-get, when this process may install them
-    (root, apt-get present); otherwise nothing happens and ``_missing`` says what is missing."""
-    apt = shutil.which("apt-get")
-    if apt is None or os.geteuid() != 0:
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    quiet = {"env": env, "check": False, "stdout": subprocess.DEVNULL, "timeout": 1200}
-    subprocess.run([apt, "update", "-qq"], **quiet)  # noqa: S603
-    subprocess.run([apt, "install", "-y", "-qq", "chromium", "chromium-driver"], **quiet)  # noqa: S603
-
-
-@pytest.fixture(scope="module")
-def chromium_available() -> None:
-    reason = _missing()
-    if reason is not None and REQUIRE_BROWSER:
-        _install_chromium()  # the setup installs what the run requires
-        reason = _missing()
-    if reason is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"{reason}, and this run requires the browser test (CI)")
-        pytest.skip(f"{reason}: the browser test did not run")
-
-
 @pytest.fixture(scope="module")
 def site(chromium_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app on a free port of 127.0.0.1; yields its base URL."""
-    import uvicorn
-
     from trustcenter.web.app import create_app
 
     path = tmp_path_factory.mktemp("browser") / "trustcenter.db"
@@ -152,58 +85,9 @@ def site(chromium_available: None, tmp_path_factory: pytest.TempPathFactory) -> 
     )
     _in_a_thread(lambda: _prepare(settings))
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     app = create_app(build(settings, FixedClock(NOW)), manage_lifecycle=True)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started serving"
-        assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_available: None) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        # anything but the app's own address fails to resolve: the page must need nothing else
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    with serving(app) as url:
+        yield url
 
 
 READ_ROWS = """
@@ -224,10 +108,6 @@ return Array.from(document.querySelectorAll('svg[data-chart="' + arguments[0] + 
     label_text: bar.parentNode.querySelector('text.label').textContent,
   }));
 """
-READ_ENTRIES = """
-return performance.getEntries().filter(e => 'initiatorType' in e || e.entryType === 'navigation')
-  .map(e => ({name: e.name, type: e.entryType}));
-"""
 
 
 def _check_bars(
@@ -247,10 +127,6 @@ def _check_bars(
         for bar in bars:
             wanted = widest["width"] * expected[bar["key"]] / expected[widest["key"]]
             assert abs(bar["width"] - wanted) <= 1.0, (bar, wanted)
-
-
-def _is_png(path: Path) -> bool:
-    return path.stat().st_size > 1000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_page_shows_the_published_figures_and_charts(site: str, browser: Any) -> None:

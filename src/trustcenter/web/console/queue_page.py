@@ -36,6 +36,10 @@ STATUSES = (
     "WITHDRAWN",
     "SUPERSEDED",
 )
+#: what the queue shows unless a status is chosen: the requests still waiting for an answer
+#: (``ANY`` shows every status)
+OPEN_STATUSES = tuple(s for s in STATUSES if s in OPEN)
+ANY = "ANY"
 DUE = {"soon": "Due soon", "overdue": "Overdue"}
 _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,400}")
 _CATEGORY = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
@@ -59,7 +63,7 @@ class Filters:
     def read(cls, q: QueryParams) -> Filters:
         f = cls()
         status = q.get("status", "")
-        f.status = status if status in STATUSES else ""
+        f.status = status if status in STATUSES or status == ANY else ""
         category = q.get("category", "").strip().upper()
         f.category = category if _CATEGORY.fullmatch(category) else ""
         country = q.get("country", "").strip().upper()
@@ -75,8 +79,10 @@ class Filters:
     def variables(self) -> dict[str, Any] | None:
         """The ``RequestFilterInput`` (None: no condition)."""
         out: dict[str, Any] = {}
-        if self.status:
+        if self.status in STATUSES:
             out["status"] = [self.status]
+        elif self.status != ANY:
+            out["status"] = list(OPEN_STATUSES)
         if self.category:
             out["category"] = [self.category]
         if self.country:

@@ -17,6 +17,7 @@ from typing import Any
 from starlette.responses import Response
 from strawberry.relay import from_base64, to_base64
 
+from trustcenter.domain import lifecycle
 from trustcenter.web.console.pages import Page
 from trustcenter.web.console_auth import CSP
 
@@ -25,9 +26,7 @@ READERS = frozenset({"review", "audit", "admin"})
 REVIEW = frozenset({"review"})
 
 #: the statuses in which the company still owes the agency an answer (deadlines apply)
-OPEN = frozenset(
-    {"RECEIVED", "IN_REVIEW", "CLARIFICATION_REQUESTED", "APPROVED", "PARTIALLY_APPROVED"}
-)
+OPEN = frozenset(s.name for s in lifecycle.OPEN)
 #: the next operations that mean the items may be decided
 DECIDING = frozenset({"APPROVE", "APPROVE_PARTIALLY", "OBJECT", "REJECT"})
 
