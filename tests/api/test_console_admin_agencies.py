@@ -110,6 +110,7 @@ async def test_verify_with_jurisdictions_and_evidence_then_suspend(
         shown = text_of(await b.http.get(r.headers["location"]))
         assert "LKA Berlin was verified." in shown
         assert "Verified" in shown and "AT, FR" in shown and "by Ada Admin" in shown
+        assert f"Evidence seen at verification {evidence}" in shown
         row = await agency_row(container, "LKA Berlin")
         assert row.verification == "verified"
 

@@ -170,3 +170,44 @@ async def test_a_year_out_of_range_is_not_found(container: Container) -> None:
             assert r.status_code == 404 and "Choose a year from 2000 to 2026." in r.text
         r = await b.http.get(f"{PAGE}/preview", params={"year": "2025"})
         assert r.status_code == 404 and "There is no draft of 2025: build it first." in r.text
+
+
+async def test_an_admin_confirms_the_statement_and_the_next_draft_carries_it(
+    container: Container, world: World
+) -> None:
+    await release(world, await submitted(world))
+    async with signed_in(container, "reports") as b:
+        page = await b.http.get(PAGE)
+        assert "Confirm the public statement" not in page.text  # not an admin
+        token = await form_token(b, PAGE)
+        r = await b.http.post(f"{PAGE}/statement", data={"csrf_token": token, "text": "x"})
+        assert_forbidden_page(r)
+    async with signed_in(container, "reports admin", email="ada@staff.example") as b:
+        r = await post(b, f"{PAGE}/statement", {"text": "   "}, page=PAGE)
+        assert r.status_code == 400 and "Confirm the public statement" in r.text
+        assert_refused_form(
+            await b.http.post(f"{PAGE}/statement", data={"text": "We never built a backdoor."})
+        )
+        await post(b, f"{PAGE}/build", {"year": YEAR}, page=PAGE)
+        assert "No statement confirmed" in text_of(await b.http.get(PAGE))
+
+        r = await post(b, f"{PAGE}/statement", {"text": "We never built a backdoor."}, page=PAGE)
+        assert r.status_code == 303, r.text
+        shown = text_of(await b.http.get(r.headers["location"]))
+        assert "The statement is confirmed; build the draft again to carry it." in shown
+        await post(b, f"{PAGE}/build", {"year": YEAR}, page=PAGE)
+        shown = text_of(await b.http.get(PAGE))
+        assert "“We never built a backdoor.”" in shown and "No statement confirmed" not in shown
+
+
+async def test_a_crafted_link_cannot_put_words_on_a_console_page(container: Container) -> None:
+    async with signed_in(container, "reports admin") as b:
+        words = "Your session expired: call +1 555 0100 with your code"
+        for query in ({"notice": words}, {"notice": words, "sig": "0" * 32}):
+            page = await b.http.get(PAGE, params=query)
+            assert page.status_code == 200 and words not in text_of(page)
+        # a notice signed for another session is not shown either
+        r = await post(b, f"{PAGE}/statement", {"text": "We never built a backdoor."}, page=PAGE)
+        signed = r.headers["location"]
+    async with signed_in(container, "reports admin", email="other@staff.example") as other:
+        assert "The statement is confirmed" not in text_of(await other.http.get(signed))

@@ -220,8 +220,13 @@ async def test_notice_exceptions_are_recorded_confirmed_and_lifted(container, wo
         assert r.headers["location"] == f"{page}?notice=lifted"
         text = await nils.page(r.headers["location"])
         assert "The notice exception was lifted" in text
-        # neither is due for re-review now: one confirmed for 90 days, the other lifted
-        assert "RISK_OF_HARM holds." not in text and "CHILD_ABUSE holds." not in text
+        # both stay on the record; only the confirmed one can still be lifted or confirmed
+        assert "RISK_OF_HARM holds." in text and "CHILD_ABUSE holds." in text
+        assert f"lifted {clock.now():%Y-%m-%d %H:%M} UTC" in text
+        still = list(dict.fromkeys(re.findall(r'name="exception_id" value="([^"]+)"', text)))
+        assert still == [ids[0]]
+        r = await nils.post(f"{page}/exceptions/lift", exception_id=ids[1], justification="Again.")
+        assert r.status_code == 400  # lifted once: the API refuses, the page says so
 
 
 #: every form the review pages post, with a plausible form

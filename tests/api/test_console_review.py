@@ -260,3 +260,42 @@ async def test_a_request_that_does_not_exist_is_a_404_page(container, bad):
         for path in ("", "/decide", "/release"):
             r = await rita.get(f"/console/requests/{bad}{path}")
             assert r.status_code == 404 and "There is no such request" in r.text
+
+
+async def test_a_reviewer_reclassifies_with_a_reason_and_a_bad_form_changes_nothing(
+    container, world
+):
+    agency = await world.agency_actor("DE")
+    gid = await send(agency)
+    page = f"/console/requests/{raw(gid)}"
+    async with person(container, *RITA) as rita:
+        text = await rita.page(page)
+        category = re.search(r"<dt>Category</dt><dd>([A-Z_]+)</dd>", text)
+        assert category and category[1] == "ACCOUNT"
+        version = version_on(text)
+        # no reason, an unknown category, a stale version: refused, with the reason kept
+        r = await rita.post(f"{page}/reclassify", category="PRODUCT", reason=" ", version=version)
+        assert r.status_code == 400
+        r = await rita.post(
+            f"{page}/reclassify", category="NOPE", reason="Wrong one.", version=version
+        )
+        assert r.status_code == 400 and "Wrong one." in r.text
+        r = await rita.post(
+            f"{page}/reclassify", category="PRODUCT", reason="Stale.", version="999"
+        )
+        assert r.status_code == 400
+        assert "<dt>Category</dt><dd>ACCOUNT</dd>" in await rita.page(page)
+
+        r = await rita.post(
+            f"{page}/reclassify",
+            category="PRODUCT",
+            reason="The identifier is a camera's serial number.",
+            version=version,
+        )
+        assert r.headers["location"] == f"{page}?notice=reclassified"
+        text = await rita.page(r.headers["location"])
+        assert "moved to another category" in text
+        assert "<dt>Category</dt><dd>PRODUCT</dd>" in text
+    # the agency reads the new category too
+    read = "query($id: ID!) { request(id: $id) { category } }"
+    assert (await agency.data(read, {"id": gid}))["request"]["category"] == "PRODUCT"

@@ -23,9 +23,10 @@ from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import load
 
 VERIFY = """mutation($i: VerifyAgencyInput!) { verifyAgency(input: $i) {
-  agency { id country grantedJurisdictions verifiedAt verifiedBy }
+  agency { id country grantedJurisdictions verifiedAt verifiedBy verificationEvidence }
   userErrors { field code message } } }"""
-ME = "{ me { agency { id country grantedJurisdictions verifiedAt verifiedBy } } }"
+ME = """{ me { agency {
+  id country grantedJurisdictions verifiedAt verifiedBy verificationEvidence } } }"""
 FINDINGS = "query($id: ID!) { request(id: $id) { jurisdiction findings { plugin code } } }"
 
 
@@ -178,14 +179,16 @@ async def test_a_granted_jurisdiction_works_after_verify_agency(world: World, co
     assert payload["userErrors"] == []
     assert payload["agency"]["grantedJurisdictions"] == ["DE", "FR-IDF"]
     assert payload["agency"]["verifiedBy"] == "A. Admin"
+    assert payload["agency"]["verificationEvidence"] == evidence  # staff read what was seen
     assert payload["agency"]["verifiedAt"] is not None
     assert (await body.submit(jurisdiction="DE"))["jurisdiction"] == "DE"
     assert (await body.submit(jurisdiction="DE-BY"))["jurisdiction"] == "DE-BY"  # a country's
     assert (await body.submit(jurisdiction="FR-IDF"))["jurisdiction"] == "FR-IDF"
     assert codes(await submit(body, jurisdiction="FR")) == [("jurisdiction", "JURISDICTION")]
-    # the agency reads its own grants, not who verified it
+    # the agency reads its own grants, not who verified it nor the evidence seen
     me = (await body.data(ME))["me"]["agency"]
     assert me["grantedJurisdictions"] == ["DE", "FR-IDF"] and me["verifiedBy"] is None
+    assert me["verificationEvidence"] is None
     async with container.db.reader() as session:
         event = (
             await session.scalars(

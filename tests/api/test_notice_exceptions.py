@@ -143,3 +143,33 @@ async def test_open_ended_exceptions_come_up_for_review_every_90_days(case, cloc
     async with container.db.reader() as s:
         actions = set((await s.scalars(select(AuditEvent.action))).all())
     assert {"notice_exception.recorded", "notice_exception.confirmed"} <= actions
+
+
+EXCEPTIONS = """query($id: ID!) { request(id: $id) { noticeExceptions {
+  id kind reference endsOn justification liftedAt reviewDueAt } } }"""
+
+
+async def test_the_request_lists_every_exception_lifted_ones_too_and_only_to_staff(
+    account, world, clock
+):
+    agency = await world.agency_actor("DE")
+    request_id = (await agency.submit(targets=TARGET))["id"]
+    staff = await world.staff_actor()
+    assert (await staff.data(EXCEPTIONS, {"id": request_id}))["request"]["noticeExceptions"] == []
+    first = (await record(staff, request_id))["exception"]
+    clock.advance(timedelta(minutes=5))
+    await staff.fetch_token()
+    second = (await record(staff, request_id, kind="COURT_ORDER_OR_LAW", reference="GAG-7"))[
+        "exception"
+    ]
+    await staff.data(LIFT, {"i": {"exceptionId": first["id"], "justification": "risk gone"}})
+
+    listed = (await staff.data(EXCEPTIONS, {"id": request_id}))["request"]["noticeExceptions"]
+    assert [e["id"] for e in listed] == [first["id"], second["id"]]  # oldest first
+    assert listed[0]["kind"] == "RISK_OF_HARM" and listed[0]["liftedAt"] is not None
+    assert listed[1]["reference"] == "GAG-7" and listed[1]["liftedAt"] is None
+    assert listed[1]["reviewDueAt"] is not None
+    # the agency that asked never learns that its target's notice is held back, nor why
+    r = await agency.gql(EXCEPTIONS, {"id": request_id})
+    assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "GAG-7" not in r.text and "risk" not in r.text

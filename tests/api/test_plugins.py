@@ -481,6 +481,7 @@ async def test_staff_see_the_loaded_plugins_their_hooks_and_jurisdictions(
     assert plugins["eu"]["builtin"] is False
     assert plugins["eu"]["hooks"] == [
         "trustcenter_accepts_from_abroad",
+        "trustcenter_finding_codes",
         "trustcenter_jurisdictions",
         "trustcenter_response_deadline",
         "trustcenter_review_findings",
@@ -518,6 +519,8 @@ def test_the_cli_lists_the_allowed_plugin_with_its_jurisdictions():
     assert listed["eu"]["version"] == "0.1.0" and listed["eu"]["builtin"] is False
     assert "DE" in listed["eu"]["jurisdictions"]
     assert "trustcenter_review_findings" in listed["eu"]["hooks"]
+    codes = {c["code"]: c["severity"] for c in listed["eu"]["finding_codes"]}
+    assert codes["EU_JUDGE_REQUIRED"] == "block" and codes["EU_NOT_AN_EPOC"] == "info"
 
 
 def test_the_cli_with_an_empty_allow_list_lists_only_the_built_ins():

@@ -32,7 +32,7 @@ def test_a_plugin_made_from_the_template_passes_its_own_tests(tmp_path: Path):
         timeout=300,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "5 passed" in run.stdout
+    assert "6 passed" in run.stdout
 
 
 def test_the_template_refuses_bad_names_and_existing_folders(tmp_path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import product
 
 import pytest
 from trustcenter_eu import plugin
@@ -112,6 +113,34 @@ def test_every_finding_cites_its_source():
             req = request(role=role, types="ABCDE", emergency=emergency, kind="warrant")
             for finding in plugin.trustcenter_review_findings(req):
                 assert finding.citation.startswith("Regulation (EU) 2023/1543, Art. ")
+
+
+def test_the_declared_finding_codes_are_the_codes_the_rules_return():
+    """Over every issuer, kind of basis, data asked and emergency, each finding has a declared
+    code with the severity declared for it, and every declared code is given by some rule."""
+    declared = {(s.code, s.severity) for s in plugin.trustcenter_finding_codes()}
+    given: set[tuple[str, Severity]] = set()
+    for role, kind, types, emergency in product(
+        ("judge", "court", "prosecutor", "police", "administrative", "other", None),
+        ("production_order", "preservation_order", "emergency_declaration", "warrant"),
+        ("A", "B", "C", "D", "E", "ABD", "ABCDE"),
+        (False, True),
+    ):
+        asked = request(role=role, kind=kind, types=types, emergency=emergency)
+        given |= {(f.code, f.severity) for f in plugin.trustcenter_review_findings(asked)}
+    assert given == declared
+    assert len(declared) == len({code for code, _ in declared}) == 4
+
+
+def test_staff_read_the_declared_codes_through_the_host(host):
+    [eu] = [p for p in host.describe() if p.name == "eu"]
+    assert [(f.code, f.severity) for f in eu.finding_codes] == [
+        ("EU_JUDGE_REQUIRED", Severity.BLOCK),
+        ("EU_EMERGENCY_VALIDATION_DUE", Severity.WARNING),
+        ("EU_ISSUER_NOT_COMPETENT", Severity.BLOCK),
+        ("EU_NOT_AN_EPOC", Severity.INFO),
+    ]
+    assert all(f.description.endswith(").") for f in eu.finding_codes)  # each cites its article
 
 
 def from_abroad(agency_country: str, jurisdiction: str = "DE", kind: str = "production_order"):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from itertools import product
 
 import pytest
 from trustcenter_us import plugin
 
 from trustcenter.plugins import Severity
-from trustcenter.plugins.testing import assert_conforms
+from trustcenter.plugins.testing import assert_conforms, make_request
 
 
 def findings(host, request) -> dict[str, tuple[Severity, str]]:
@@ -20,6 +21,44 @@ def findings(host, request) -> dict[str, tuple[Severity, str]]:
 
 def test_conforms():
     assert_conforms(plugin)
+
+
+def test_the_declared_finding_codes_are_the_codes_the_rules_return():
+    """Over every kind of legal basis, the data asked, emergencies and § 2705(b) orders, each
+    finding has a declared code with the severity declared for it, and every declared code is
+    given by some rule."""
+    declared = {(s.code, s.severity) for s in plugin.trustcenter_finding_codes()}
+    given: set[tuple[str, Severity]] = set()
+    for kind, types, emergency, until in product(
+        (
+            "subpoena",
+            "court_order",
+            "warrant",
+            "emergency_declaration",
+            "executive_agreement",
+            "mutual_legal_assistance",
+            "administrative_order",
+        ),
+        ("A", "C", "D", "E", "AC", "ABCDE"),
+        (False, True),
+        (None, date(2027, 6, 1)),
+    ):
+        asked = make_request(
+            "US", kind=kind, info_types=types, emergency=emergency, non_disclosure_until=until
+        )
+        given |= {(f.code, f.severity) for f in plugin.trustcenter_review_findings(asked)}
+    assert given == declared
+    assert len(declared) == len({code for code, _ in declared}) == 8
+
+
+def test_the_host_accepts_every_finding_it_declares(trustcenter_host, trustcenter_request):
+    """Through the host, which checks findings against the declared codes: a subpoena for
+    everything gives a block and a warning, both as declared."""
+    found = findings(trustcenter_host, trustcenter_request("US", kind="subpoena", info_types="ACE"))
+    assert {code: severity for code, (severity, _) in found.items()} == {
+        "US_SUBPOENA_BEYOND_SUBSCRIBER_INFO": Severity.BLOCK,
+        "US_SUBPOENA_LOGIN_IPS_ONLY": Severity.WARNING,
+    }
 
 
 def test_governs_the_united_states_and_its_states(trustcenter_host):

@@ -222,7 +222,8 @@ def keys_retire(kid: str, as_json: bool) -> None:
 @main.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins_cmd(as_json: bool) -> None:
-    """List loaded plugins, their versions, hooks and the jurisdictions they govern."""
+    """List loaded plugins, their versions, hooks, the jurisdictions they govern and the codes
+    of the findings they may raise."""
     from trustcenter.config import Settings
     from trustcenter.plugins.host import PluginHost
 
@@ -240,11 +241,18 @@ def plugins_cmd(as_json: bool) -> None:
                 "builtin": p.builtin,
                 "hooks": list(p.hooks),
                 "jurisdictions": governs,
+                "finding_codes": [
+                    {"code": f.code, "severity": f.severity.value, "description": f.description}
+                    for f in p.finding_codes
+                ],
             }
         )
         origin = "built-in" if p.builtin else f"version {p.version or '?'}"
         where = f"; governs {', '.join(governs)}" if governs else ""
-        lines.append(f"{p.name} ({origin}{where})\n    " + ", ".join(p.hooks))
+        codes = "".join(
+            f"\n    {f.code} ({f.severity.value}): {f.description}" for f in p.finding_codes
+        )
+        lines.append(f"{p.name} ({origin}{where})\n    " + ", ".join(p.hooks) + codes)
     _emit(data, as_json, "\n".join(lines))
 
 

@@ -85,6 +85,9 @@ class Loaders:
         self.notice_hold: DataLoader[uuid.UUID, NoticeExceptionView | None] = read(
             reads.notice_holds
         )
+        self.notice_exceptions: DataLoader[uuid.UUID, list[NoticeExceptionView]] = read(
+            reads.notice_exceptions_of, []
+        )
         self.basis_documents: DataLoader[uuid.UUID, list[DocumentView]] = read(
             reads.documents_of_bases, []
         )

@@ -70,6 +70,18 @@ class FindingType:
         return self.view.resolved_reason
 
 
+@strawberry.type(
+    name="FindingCodeInfo",
+    description="A code a plugin's findings may carry, as the plugin declares it.",
+)
+class FindingCodeInfo:
+    code: str
+    severity: FindingSeverity = strawberry.field(  # type: ignore[valid-type]
+        description="The severity of every finding with this code."
+    )
+    description: str = strawberry.field(description="What the finding points out, for reviewers.")
+
+
 @strawberry.type(name="Plugin", description="A loaded plugin.")
 class PluginType:
     name: str
@@ -77,6 +89,10 @@ class PluginType:
     builtin: bool
     hooks: list[str]
     jurisdictions: list[str]
+    finding_codes: list[FindingCodeInfo] = strawberry.field(
+        description="The codes its findings may carry, each with its severity and description; "
+        "empty when it declares none (its findings may then carry any code)."
+    )
 
 
 @strawberry.type(name="CategoryInfo", description="A request category and who registered it.")
@@ -131,7 +147,9 @@ class PluginQuery:
         ]
 
     @strawberry.field(
-        description=described("list_plugins", "Loaded plugins, their versions and hooks.")
+        description=described(
+            "list_plugins", "Loaded plugins, their versions, hooks and declared finding codes."
+        )
     )
     def plugins(self, info: Info) -> list[PluginType]:
         c = ctx(info)
@@ -142,6 +160,10 @@ class PluginQuery:
                 builtin=p.builtin,
                 hooks=list(p.hooks),
                 jurisdictions=list(p.jurisdictions),
+                finding_codes=[
+                    FindingCodeInfo(code=f.code, severity=f.severity, description=f.description)
+                    for f in p.finding_codes
+                ],
             )
             for p in catalogue.plugins(c.app, c.principal)
         ]

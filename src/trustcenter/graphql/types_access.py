@@ -75,6 +75,14 @@ class AgencyType(relay.Node):
     def verified_by(self) -> str | None:
         return self.view.verified_by
 
+    @strawberry.field(
+        description="The evidence the verifier saw when granting jurisdictions beyond the "
+        "agency's own country, as recorded (staff only; null for agencies and when none was "
+        "recorded)."
+    )
+    def verification_evidence(self) -> str | None:
+        return self.view.verification_evidence
+
 
 @strawberry.type(description="The client behind the access token of this call.")
 class Viewer:

@@ -26,7 +26,7 @@ from trustcenter.graphql.nodes import ctx, load_nodes
 from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_access import AgencyType
 from trustcenter.graphql.types_document import DocumentType, wrap_documents
-from trustcenter.graphql.types_notice import NoticeType
+from trustcenter.graphql.types_notice import NoticeExceptionType, NoticeType
 from trustcenter.graphql.types_review import AssigneeType, InternalNoteType, ReleaseApprovalType
 from trustcenter.graphql.types_thread import AuditEventType, DisclosureType, MessageType
 from trustcenter.graphql.types_userdata import AccountType, ProductType, wrap_subject
@@ -301,6 +301,15 @@ class RequestType(relay.Node):
     @strawberry.field(description="Staff: the delayed notices owed to the affected users.")
     async def notices(self, info: Info) -> list[NoticeType]:
         return [NoticeType(view=n) for n in await ctx(info).loaders.notices.load(self.view.id)]
+
+    @strawberry.field(
+        description="Staff: every lawful exception recorded to hold this request's notices "
+        "back, lifted ones too, oldest first (each with its re-review date; its id lifts or "
+        "confirms it)."
+    )
+    async def notice_exceptions(self, info: Info) -> list[NoticeExceptionType]:
+        rows = await ctx(info).loaders.notice_exceptions.load(self.view.id)
+        return [NoticeExceptionType(view=e) for e in rows]
 
     @strawberry.field(description="The released package, once there is one.")
     async def disclosure(self, info: Info) -> DisclosureType | None:

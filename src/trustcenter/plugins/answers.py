@@ -8,18 +8,21 @@ hook, and the use case's transaction rolls back: a nonsensical answer is never a
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
 from trustcenter.domain.four_eyes import APPROVERS
 from trustcenter.domain.notice_policy import notice_delay_refusal
 from trustcenter.domain.report_policy import Exclusion
 from trustcenter.domain.rules import BUILTIN_CATEGORIES
-from trustcenter.plugins.api import Finding, RequestView, Severity
+from trustcenter.plugins.api import Finding, FindingCodeSpec, RequestView, Severity
 from trustcenter.plugins.builtin.categories import policy_category
 
 #: ``request_findings.code`` holds at most this many characters
 MAX_FINDING_CODE = 64
+#: a code a plugin declares (a reason code, a finding code): upper case, at most 64 characters
+DECLARED_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
 
 def _shown(value: object) -> str:
@@ -76,9 +79,53 @@ def _text(value: object, what: str, index: int, *, required: bool = True) -> str
     return value
 
 
-def findings(found: object) -> list[Finding]:
+def _severity(value: object) -> Severity:
+    """``value`` as a ``Severity`` (the member or its value, ``"warning"``), else ValueError."""
+    try:
+        return Severity(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"severity {repr(value)[:40]} is not one of {', '.join(s.value for s in Severity)}"
+        ) from None
+
+
+def finding_codes(declared: object) -> dict[str, FindingCodeSpec]:
+    """A plugin's declared finding codes by code, in its order: a list (or tuple) of
+    ``FindingCodeSpec`` with an upper-case code (at most 64 characters), a known severity and a
+    description, no code twice."""
+    if not isinstance(declared, list | tuple):
+        raise ValueError(f"answered {_shown(declared)}, not a list of FindingCodeSpec")
+    out: dict[str, FindingCodeSpec] = {}
+    for spec in declared:
+        if not isinstance(spec, FindingCodeSpec):
+            raise ValueError(
+                f"a finding code is a FindingCodeSpec(code, severity, description), "
+                f"not {_shown(spec)}"
+            )
+        code = spec.code
+        if not isinstance(code, str) or not DECLARED_CODE.match(code):
+            raise ValueError(
+                f"finding code {repr(code)[:80]} is not an upper-case code of at most "
+                f"{MAX_FINDING_CODE} characters, such as EU_JUDGE_REQUIRED"
+            )
+        try:
+            severity = _severity(spec.severity)
+        except ValueError as exc:
+            raise ValueError(f"finding code {code}: {exc}") from None
+        description = spec.description
+        if not isinstance(description, str) or not description.strip():
+            raise ValueError(f"finding code {code} has no description")
+        if code in out:
+            raise ValueError(f"finding code {code} is declared twice")
+        out[code] = FindingCodeSpec(code, severity, description.strip())
+    return out
+
+
+def findings(found: object, declared: Mapping[str, FindingCodeSpec] | None = None) -> list[Finding]:
     """A list (or tuple) of ``Finding``: a known severity, a code of at most 64 characters,
-    a message and a citation, all text."""
+    a message and a citation, all text. With ``declared`` (the plugin's declared finding codes,
+    when it declares any) each finding's code is one of them, with the severity declared for
+    it."""
     if not isinstance(found, list | tuple):
         raise ValueError(f"answered {_shown(found)}, not a list of Finding")
     out = []
@@ -86,19 +133,34 @@ def findings(found: object) -> list[Finding]:
         if not isinstance(f, Finding):
             raise ValueError(f"finding {index} is {_shown(f)}, not a Finding")
         try:
-            severity = Severity(f.severity)
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"finding {index}: severity {repr(f.severity)[:40]} is not one of "
-                f"{', '.join(s.value for s in Severity)}"
-            ) from None
+            severity = _severity(f.severity)
+        except ValueError as exc:
+            raise ValueError(f"finding {index}: {exc}") from None
         code = _text(f.code, "code", index)
         if len(code) > MAX_FINDING_CODE:
             raise ValueError(f"finding {index}: code is longer than {MAX_FINDING_CODE} characters")
+        if declared:
+            _as_declared(index, code, severity, declared)
         message = _text(f.message, "message", index)
         citation = _text(f.citation, "citation", index, required=False)
         out.append(Finding(severity, code, message, citation))
     return out
+
+
+def _as_declared(
+    index: int, code: str, severity: Severity, declared: Mapping[str, FindingCodeSpec]
+) -> None:
+    spec = declared.get(code)
+    if spec is None:
+        raise ValueError(
+            f"finding {index}: code {code} is not one the plugin declares in "
+            f"trustcenter_finding_codes ({', '.join(declared)})"
+        )
+    if severity is not spec.severity:
+        raise ValueError(
+            f"finding {index}: code {code} is declared with severity {spec.severity.value}, "
+            f"not {severity.value}"
+        )
 
 
 def exclusions(answer: object) -> list[Exclusion]:

@@ -31,6 +31,17 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingCodeSpec:
+    """A code a plugin's review rules may give a ``Finding``, declared at start-up so staff can
+    read what each means. Every finding under the code carries ``severity``; ``description``
+    says, for reviewers, what the finding points out and what to do about it."""
+
+    code: str
+    severity: Severity
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class LegalBasisView:
     kind: str
     reference: str

@@ -7,8 +7,8 @@ Conventions (each hook's docstring says which apply):
 - **All** hooks are called on every plugin that implements them; the host combines the results.
 - **firstresult** hooks stop at the first plugin that returns something other than None.
 - Any hook may be a plain function or ``async def``, except the start-up hooks (jurisdictions,
-  categories, legal-basis kinds, notice channels, data source), which must be plain functions;
-  the host awaits results in one place.
+  finding codes, categories, legal-basis kinds, reason codes, notice channels, data source),
+  which must be plain functions; the host awaits results in one place.
 - **In the transaction**: the hook runs inside the use case's database transaction. If it
   raises, the host names the plugin and the hook, the transaction is rolled back, and nothing of
   the change remains.
@@ -28,6 +28,7 @@ from trustcenter.plugins.api import (
     CategorySpec,
     Exclusion,
     Finding,
+    FindingCodeSpec,
     HoldDecision,
     OutboxWriter,
     Problem,
@@ -58,12 +59,33 @@ def trustcenter_review_findings(request: RequestView) -> list[Finding]:
     see (severity ``info``, ``warning`` or ``block``, a code, a message and the legal citation).
     A ``block`` finding stops release until an admin overrides it with a justification.
     Anything but a list of ``Finding`` (known severity, non-empty code of at most 64
-    characters, message and citation as text) is a plugin failure.
+    characters, message and citation as text) is a plugin failure; so is, from a plugin that
+    declares its codes (``trustcenter_finding_codes``), a finding whose code it did not declare
+    or whose severity is not the one declared for that code.
 
     Routed. Called when a request is submitted or revised, and again when its review starts,
     after every decision, every answer to a question and every reclassification, with
     ``request.items`` holding only the items still in play (not rejected or objected); in the
     transaction.
+    """
+
+
+@hookspec
+def trustcenter_finding_codes() -> list[FindingCodeSpec]:
+    """The codes this plugin's ``trustcenter_review_findings`` may return, each as
+    ``FindingCodeSpec(code, severity, description)``: an upper-case code (``EU_JUDGE_REQUIRED``,
+    at most 64 characters), the ``Severity`` every finding under it carries, and a description
+    for reviewers. Staff read them on the plugins page and as ``Plugin.findingCodes``.
+
+    Once a plugin declares codes, a finding of it with another code, or with another severity
+    than the one declared for its code, is that plugin's failure (nothing is stored). A plugin
+    that declares none (does not implement this hook, or returns an empty list) may return any
+    well-formed code. Codes belong to the plugin that declares them: two plugins may declare the
+    same code, since findings are kept by plugin and code.
+
+    All. Called once at start-up; anything but a ``FindingCodeSpec``, a code that is not upper
+    case, an unknown severity, an empty description or one code declared twice by the plugin
+    stops start-up, naming the plugin.
     """
 
 

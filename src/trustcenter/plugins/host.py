@@ -10,7 +10,6 @@ back.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from trustcenter.plugins.api import (
     CategorySpec,
     Exclusion,
     Finding,
+    FindingCodeSpec,
     HoldDecision,
     OutboxWriter,
     Problem,
@@ -40,8 +40,6 @@ from trustcenter.plugins.manager import Loaded, PluginLoadError, load
 
 __all__ = ["PluginFailure", "PluginHost", "PluginInfo", "builtin_host"]
 
-_REASON_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
-
 T = TypeVar("T")
 
 
@@ -51,6 +49,8 @@ class PluginInfo:
     version: str | None
     builtin: bool
     hooks: tuple[str, ...]
+    #: the finding codes the plugin declares, in its order (empty: it declares none)
+    finding_codes: tuple[FindingCodeSpec, ...] = ()
 
 
 class PluginHost:
@@ -74,6 +74,8 @@ class PluginHost:
         self._routes = self._route_table()
         self.categories: dict[str, CategorySpec] = self._collect_categories()
         self.reason_codes: dict[str, ReasonCodeSpec] = self._collect_reason_codes()
+        #: by plugin, the finding codes it declares (a plugin declaring none is not here)
+        self.finding_codes: dict[str, dict[str, FindingCodeSpec]] = self._collect_finding_codes()
         self.legal_basis_kinds: frozenset[str] = frozenset(
             k for _, kinds in self._each("trustcenter_legal_basis_kinds") for k in kinds or []
         )
@@ -127,7 +129,8 @@ class PluginHost:
         for plugin, specs in self._each("trustcenter_reason_codes"):
             for spec in specs or []:
                 code = getattr(spec, "code", None)
-                if not isinstance(spec, ReasonCodeSpec) or not _REASON_CODE.match(str(code)):
+                upper_case = answers.DECLARED_CODE.match(str(code))
+                if not isinstance(spec, ReasonCodeSpec) or not upper_case:
                     raise PluginLoadError(
                         f"plugin {plugin!r}: a reason code is a ReasonCodeSpec with an upper-case "
                         f"code such as OVERBROAD, not {spec!r}"
@@ -145,6 +148,19 @@ class PluginHost:
                         f"reason code {code} is registered twice (again by {plugin!r})"
                     )
                 out[spec.code] = spec
+        return out
+
+    def _collect_finding_codes(self) -> dict[str, dict[str, FindingCodeSpec]]:
+        """Each plugin's own codes: two plugins may declare the same code (findings are kept by
+        plugin and code, so they never meet)."""
+        out: dict[str, dict[str, FindingCodeSpec]] = {}
+        for plugin, specs in self._each("trustcenter_finding_codes"):
+            try:
+                declared = answers.finding_codes(specs)
+            except ValueError as exc:
+                raise PluginLoadError(f"plugin {plugin!r}: {exc}") from exc
+            if declared:
+                out[plugin] = declared
         return out
 
     def reason_vocabulary(self) -> ReasonVocabulary:
@@ -225,9 +241,17 @@ class PluginHost:
         return answer
 
     async def findings(self, request: RequestView) -> list[tuple[str, Finding]]:
+        """The answering plugin's findings, each checked, and against the codes and severities
+        that plugin declares when it declares any; anything else is its failure."""
         hook = "trustcenter_review_findings"
         plugin, found = await self._routed(hook, request)
-        checked = self._checked(plugin, hook, answers.findings, [] if found is None else found)
+        checked = self._checked(
+            plugin,
+            hook,
+            answers.findings,
+            [] if found is None else found,
+            self.finding_codes.get(plugin),
+        )
         return [(plugin, f) for f in checked]
 
     async def validate(self, request: RequestView) -> list[Problem]:
@@ -350,7 +374,8 @@ class PluginHost:
         for item in self._loaded:
             plugin = self._pm.get_plugin(item.name)
             hooks = tuple(sorted(h.name for h in self._pm.get_hookcallers(plugin) or []))
-            out.append(PluginInfo(item.name, item.version, item.builtin, hooks))
+            codes = tuple(self.finding_codes.get(item.name, {}).values())
+            out.append(PluginInfo(item.name, item.version, item.builtin, hooks, codes))
         return out
 
     def jurisdictions(self) -> dict[str, str]:

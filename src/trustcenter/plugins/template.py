@@ -51,20 +51,23 @@ trustcenter plugins         # shows it and the jurisdictions it governs
 ```
 
 Edit `src/trustcenter_{module}/plugin.py`: every rule returns findings that cite their legal
-source. The hooks are documented in trustcenter's `docs/plugins.md`.
+source, and `trustcenter_finding_codes` declares each code a rule may return, with its severity
+and a description staff read on the console's plugins page. The hooks are documented in
+trustcenter's `docs/plugins.md`.
 """,
     "src/trustcenter_{module}/__init__.py": '''\
 """trustcenter jurisdiction rules for {jurisdiction}."""
 ''',
     "src/trustcenter_{module}/plugin.py": '''\
 """Rules for requests under {jurisdiction} law. Replace the examples with the real ones; keep
-every finding's citation pointing at the provision it applies."""
+every finding's citation pointing at the provision it applies, and every code a rule returns
+declared in ``trustcenter_finding_codes`` with the severity the rule gives it."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
+from trustcenter.plugins import Finding, FindingCodeSpec, RequestView, Severity, hookimpl
 
 LAW = "Replace with the statute's name"
 
@@ -72,6 +75,17 @@ LAW = "Replace with the statute's name"
 @hookimpl
 def trustcenter_jurisdictions() -> list[str]:
     return ["{jurisdiction}"]
+
+
+@hookimpl
+def trustcenter_finding_codes() -> list[FindingCodeSpec]:
+    return [
+        FindingCodeSpec(
+            "{code}_JUDGE_REQUIRED",
+            Severity.BLOCK,
+            "Customer-service content (E) asked for without an order of a judge or court.",
+        ),
+    ]
 
 
 @hookimpl
@@ -99,9 +113,10 @@ trustcenter_request come from the trustcenter pytest plugin, ``trustcenter.testi
 
 import asyncio
 from datetime import timedelta
+from itertools import product
 
 import pytest
-from trustcenter.testing import assert_conforms
+from trustcenter.testing import assert_conforms, make_request
 
 from trustcenter_{module} import plugin
 
@@ -132,6 +147,21 @@ def test_content_needs_a_judge(trustcenter_host, trustcenter_request):
     assert all(f.citation for _, f in found)
     other = trustcenter_request("{jurisdiction}", info_types="A")
     assert asyncio.run(host.findings(other)) == []
+
+
+def test_the_declared_finding_codes_are_the_codes_the_rules_return():
+    """Every finding the rules give, over requests of every kind, has a declared code and the
+    severity declared for it; every declared code is given by some rule."""
+    declared = {{(s.code, s.severity) for s in plugin.trustcenter_finding_codes()}}
+    given = set()
+    for kind, role, types in product(
+        ["court_order", "warrant", "subpoena", "emergency_declaration"],
+        ["judge", "court", "prosecutor", "police", None],
+        ["A", "C", "E", "ABCDE"],
+    ):
+        asked = make_request("{jurisdiction}", kind=kind, issuer_role=role, info_types=types)
+        given |= {{(f.code, f.severity) for f in plugin.trustcenter_review_findings(asked)}}
+    assert given == declared
 ''',
 }
 

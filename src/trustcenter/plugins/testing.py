@@ -1,7 +1,8 @@
 """The contract checks of the plugin author's kit: no application, no database.
 
 - ``assert_conforms(plugin)`` / ``conformance_problems(plugin)``: the plugin's hooks match the
-  contract (names, parameters, the marker, what the start-up hooks return);
+  contract (names, parameters, the marker, what the start-up hooks return, its declared finding
+  codes);
 - ``make_request(...)``: a ``RequestView`` with sensible defaults, to call hooks the way the
   product does.
 
@@ -18,7 +19,7 @@ from typing import Any
 
 import pluggy
 
-from trustcenter.plugins import hookspecs
+from trustcenter.plugins import answers, hookspecs
 from trustcenter.plugins.api import CategorySpec, ItemView, LegalBasisView, RequestView
 from trustcenter.plugins.manager import HOOKS, unknown_hooks
 
@@ -59,6 +60,12 @@ def conformance_problems(plugin: Any) -> list[str]:
         specs = plugin.trustcenter_categories()
         if not all(isinstance(s, CategorySpec) and s.code == s.code.upper() for s in specs):
             problems.append("trustcenter_categories must return CategorySpec with upper-case codes")
+    if hasattr(plugin, "trustcenter_finding_codes"):
+        declared = plugin.trustcenter_finding_codes()
+        try:
+            answers.finding_codes([] if declared is None else declared)
+        except ValueError as exc:
+            problems.append(f"trustcenter_finding_codes: {exc}")
     return problems
 
 

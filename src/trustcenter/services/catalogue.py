@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from trustcenter.auth.principal import Principal
-from trustcenter.plugins.api import CategorySpec, ReasonCodeSpec
+from trustcenter.plugins.api import CategorySpec, FindingCodeSpec, ReasonCodeSpec
 from trustcenter.services.access import authorize
 from trustcenter.services.deps import AppParts
 
@@ -32,6 +32,8 @@ class LoadedPlugin:
     hooks: tuple[str, ...]
     #: the jurisdiction codes the plugin governs
     jurisdictions: tuple[str, ...]
+    #: the codes its findings may carry, each with its severity and description, as declared
+    finding_codes: tuple[FindingCodeSpec, ...] = ()
 
 
 def me(app: AppParts, principal: Principal) -> Caller:
@@ -58,7 +60,8 @@ def reason_codes(app: AppParts, principal: Principal) -> list[ReasonCodeSpec]:
 
 
 def plugins(app: AppParts, principal: Principal) -> list[LoadedPlugin]:
-    """The loaded plugins, their versions, hooks and the jurisdictions each governs."""
+    """The loaded plugins, their versions, hooks, the jurisdictions each governs and the
+    finding codes each declares."""
     authorize(principal, "list_plugins")
     routes = app.plugins.jurisdictions()
     return [
@@ -68,6 +71,7 @@ def plugins(app: AppParts, principal: Principal) -> list[LoadedPlugin]:
             builtin=p.builtin,
             hooks=tuple(p.hooks),
             jurisdictions=tuple(sorted(code for code, owner in routes.items() if owner == p.name)),
+            finding_codes=p.finding_codes,
         )
         for p in app.plugins.describe()
     ]

@@ -4,9 +4,9 @@ one per affected user — the owner of each account or product the disclosure to
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
@@ -32,6 +32,9 @@ from trustcenter.services.notice_exceptions import (
 
 if TYPE_CHECKING:
     from trustcenter.services.deps import AppParts
+
+#: the rows read per request: notices, or the exceptions holding them back
+R = TypeVar("R", Notice, NoticeException)
 
 
 def due_date(released_at: datetime, delay: timedelta, gag_until: date | None) -> datetime:
@@ -116,12 +119,7 @@ async def notices_of(
     work: UnitOfWorks, principal: Principal, request_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Notice]]:
     """Staff only: each request's notices."""
-    authorize(principal, "read_notices")
-    out: dict[uuid.UUID, list[Notice]] = {i: [] for i in request_ids}
-    async with work.read() as uow:
-        for n in await uow.notices.of_requests(request_ids):
-            out[n.request_id].append(n)
-    return out
+    return await _per_request(work, principal, request_ids, lambda uow: uow.notices.of_requests)
 
 
 async def holds_of(
@@ -132,6 +130,28 @@ async def holds_of(
     authorize(principal, "read_notices")
     async with work.read() as uow:
         return await exception_rows_holding(uow, request_ids, clock.now().date())
+
+
+async def exceptions_of(
+    work: UnitOfWorks, principal: Principal, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[NoticeException]]:
+    """Staff only: every exception recorded on each request, lifted ones too, oldest first."""
+    return await _per_request(work, principal, request_ids, lambda uow: uow.notices.exceptions_for)
+
+
+async def _per_request(
+    work: UnitOfWorks,
+    principal: Principal,
+    request_ids: Sequence[uuid.UUID],
+    reader: Callable[[UnitOfWork], Callable[[Sequence[uuid.UUID]], Awaitable[Sequence[R]]]],
+) -> dict[uuid.UUID, list[R]]:
+    """Staff only: the rows ``reader`` finds for these requests, grouped by request."""
+    authorize(principal, "read_notices")
+    out: dict[uuid.UUID, list[R]] = {i: [] for i in request_ids}
+    async with work.read() as uow:
+        for row in await reader(uow)(request_ids):
+            out[row.request_id].append(row)
+    return out
 
 
 #: the most notices one listing returns

@@ -333,6 +333,14 @@ async def notices_of(
     return {i: [notice_view(n) for n in rows] for i, rows in found.items()}
 
 
+async def notice_exceptions_of(
+    app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[NoticeExceptionView]]:
+    """Every exception recorded on each request, lifted ones too, oldest first."""
+    found = await notices.exceptions_of(app.uow, principal, ids)
+    return {i: [notice_exception_view(e) for e in rows] for i, rows in found.items()}
+
+
 async def notice_holds(
     app: AppParts, principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, NoticeExceptionView]:

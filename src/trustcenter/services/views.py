@@ -200,6 +200,8 @@ class AgencyView:
     verified_at: datetime | None
     #: who verified it, as the reader may know it (staff; None for the agency)
     verified_by: str | None
+    #: the evidence seen at verification (staff; None for the agency)
+    verification_evidence: str | None = None
 
 
 def agency_view(row: Agency, reader: Principal) -> AgencyView:
@@ -215,6 +217,7 @@ def agency_view(row: Agency, reader: Principal) -> AgencyView:
         granted_jurisdictions=tuple(stored_grants(row.granted_jurisdictions)),
         verified_at=row.verified_at,
         verified_by=visible.verified_by(reader, row),
+        verification_evidence=visible.verification_evidence(reader, row),
     )
 
 

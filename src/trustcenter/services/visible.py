@@ -43,3 +43,8 @@ def next_operations(principal: Principal, status: RequestStatus) -> list[Operati
 def verified_by(principal: Principal, agency: Agency) -> str | None:
     """Who verified the agency: staff read it, the agency itself does not."""
     return agency.verified_by if principal.is_staff else None
+
+
+def verification_evidence(principal: Principal, agency: Agency) -> str | None:
+    """What the verifier saw when granting jurisdictions: staff read it, the agency does not."""
+    return agency.verification_evidence if principal.is_staff else None

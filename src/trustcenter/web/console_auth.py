@@ -4,6 +4,9 @@
 - ``GET/POST /console/sign-in/code``: the authenticator's code, and the enrolment (a QR code as
   inline SVG, made here with segno, and the secret as text) while the member has none;
 - ``POST /console/sign-out``: ends the session server-side;
+- ``GET /console/session``: the signed-in person and the session's CSRF token as JSON, for an
+  in-house frontend that calls ``/graphql`` with the session cookie (401 JSON without a
+  session); the same origin only, as the cookie is SameSite=Strict and no CORS header is sent;
 - ``GET /console``: the signed-in home (a placeholder for the console's pages); anyone else is
   sent to the sign-in page (303).
 
@@ -41,7 +44,7 @@ import segno
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from trustcenter.auth.principal import PERSON_PREFIX
@@ -71,6 +74,7 @@ HOME = "/console"
 SIGN_IN = "/console/sign-in"
 CODE = "/console/sign-in/code"
 SIGN_OUT = "/console/sign-out"
+SESSION = "/console/session"
 #: the pre-sign-in double-submit cookie and how long a sign-in form stays good
 FORM_COOKIE = "__Host-trustcenter-form"
 FORM_SECONDS = 3600
@@ -217,6 +221,7 @@ class ConsoleSignIn:
             Route(CODE, self.code_page, methods=["GET"]),
             Route(CODE, self.code, methods=["POST"]),
             Route(SIGN_OUT, self.leave, methods=["POST"]),
+            Route(SESSION, self.session, methods=["GET"]),
         ]
 
     # -- the pages ---------------------------------------------------------------------------
@@ -350,6 +355,29 @@ class ConsoleSignIn:
             return refused(STALE_FORM, HOME)
         await sign_out(self.app, token)
         return restart()
+
+    async def session(self, request: Request) -> Response:
+        """Who is signed in and the CSRF token their state-changing requests carry."""
+        principal = principal_of(request)
+        token = session_token(request)
+        headers = {
+            "Cache-Control": "no-store",
+            "Vary": "Cookie",
+            "X-Content-Type-Options": "nosniff",
+        }
+        if principal.session_id is None or token is None:
+            body = {"error": "not_signed_in", "error_description": "sign in at " + SIGN_IN}
+            return JSONResponse(body, status_code=401, headers=headers)
+        return JSONResponse(
+            {
+                "name": principal.staff_name,
+                "email": (principal.client_id or "").removeprefix(PERSON_PREFIX),
+                "scopes": sorted(principal.scopes),
+                "csrfToken": csrf_token(token),
+                "csrfHeader": "X-CSRF-Token",
+            },
+            headers=headers,
+        )
 
     async def home(self, request: Request) -> Response:
         """The first section the person's roles open (the queue for reviewers)."""

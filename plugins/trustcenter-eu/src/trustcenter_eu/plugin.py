@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
+from trustcenter.plugins import Finding, FindingCodeSpec, RequestView, Severity, hookimpl
 
 REGULATION = "Regulation (EU) 2023/1543"
 
@@ -71,6 +71,37 @@ VALIDATION_TIME = timedelta(hours=48)
 @hookimpl
 def trustcenter_jurisdictions() -> list[str]:
     return list(MEMBER_STATES)
+
+
+@hookimpl
+def trustcenter_finding_codes() -> list[FindingCodeSpec]:
+    return [
+        FindingCodeSpec(
+            "EU_JUDGE_REQUIRED",
+            Severity.BLOCK,
+            "A public prosecutor ordered traffic or content data (C, E) without validation by a "
+            "judge or court (Art. 4(2)).",
+        ),
+        FindingCodeSpec(
+            "EU_EMERGENCY_VALIDATION_DUE",
+            Severity.WARNING,
+            "An emergency order issued without prior validation: it must be validated within "
+            "48 hours; follow up with the issuing authority (Art. 4(5)).",
+        ),
+        FindingCodeSpec(
+            "EU_ISSUER_NOT_COMPETENT",
+            Severity.BLOCK,
+            "The order was not issued or validated by an authority competent for the data it "
+            "asks for: a judge, court or public prosecutor for subscriber data, a judge or court "
+            "for traffic and content data (Art. 4(1), 4(2)).",
+        ),
+        FindingCodeSpec(
+            "EU_NOT_AN_EPOC",
+            Severity.INFO,
+            "The legal basis is not a European Production or Preservation Order: check that "
+            "national law or mutual legal assistance applies instead (Art. 1).",
+        ),
+    ]
 
 
 @hookimpl

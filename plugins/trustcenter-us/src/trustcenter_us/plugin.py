@@ -16,7 +16,7 @@ Customer-service messages and feedback (E) are treated as content; the other typ
 
 from __future__ import annotations
 
-from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
+from trustcenter.plugins import Finding, FindingCodeSpec, RequestView, Severity, hookimpl
 
 SCA = "18 U.S.C."
 SUBSCRIBER = frozenset({"A", "C"})  # C only as login times and IP addresses
@@ -34,6 +34,63 @@ def trustcenter_jurisdictions() -> list[str]:
 @hookimpl
 def trustcenter_legal_basis_kinds() -> list[str]:
     return [EXECUTIVE_AGREEMENT]
+
+
+@hookimpl
+def trustcenter_finding_codes() -> list[FindingCodeSpec]:
+    return [
+        FindingCodeSpec(
+            "US_SUBPOENA_BEYOND_SUBSCRIBER_INFO",
+            Severity.BLOCK,
+            "A subpoena asks for more than basic subscriber information (A, and of C the login "
+            "times and addresses): the rest needs a § 2703(d) order or a warrant (§ 2703(c)(2)).",
+        ),
+        FindingCodeSpec(
+            "US_SUBPOENA_LOGIN_IPS_ONLY",
+            Severity.WARNING,
+            "A subpoena reaches only the session times and network addresses of the usage logs: "
+            f"narrow C to the fields {LOGIN_FIELDS} (§ 2703(c)(2)(C), (E)).",
+        ),
+        FindingCodeSpec(
+            "US_CONTENT_NEEDS_WARRANT",
+            Severity.BLOCK,
+            "A § 2703(d) order asks for content (E), which only a warrant compels "
+            "(§ 2703(b)(1)(A)).",
+        ),
+        FindingCodeSpec(
+            "US_EXECUTIVE_AGREEMENT",
+            Severity.INFO,
+            "An order of a foreign government under an executive agreement: check that an "
+            "agreement with it is in force and that the order targets no United States person "
+            "(§ 2523; § 2702(b)(9), (c)(7)).",
+        ),
+        FindingCodeSpec(
+            "US_EMERGENCY_NOT_DECLARED",
+            Severity.BLOCK,
+            "An emergency declaration for a request not marked as an emergency: voluntary "
+            "disclosure needs a good-faith belief of danger of death or serious injury "
+            "(§ 2702(b)(8), (c)(4)).",
+        ),
+        FindingCodeSpec(
+            "US_EMERGENCY_VOLUNTARY",
+            Severity.INFO,
+            "A voluntary emergency disclosure: permitted only while the company believes in good "
+            "faith that an emergency involving danger of death or serious physical injury "
+            "requires it (§ 2702(b)(8), (c)(4)).",
+        ),
+        FindingCodeSpec(
+            "US_NOT_COMPULSORY_PROCESS",
+            Severity.BLOCK,
+            "The legal basis is no subpoena, § 2703(d) order or warrant: it compels nothing "
+            "under the Stored Communications Act (§ 2703).",
+        ),
+        FindingCodeSpec(
+            "US_2705B_ORDER",
+            Severity.INFO,
+            "A § 2705(b) order precludes notice to the user until its end date; the user notice "
+            "waits until then (§ 2705(b)).",
+        ),
+    ]
 
 
 @hookimpl

@@ -117,6 +117,19 @@ class NoticeRepository(Repository):
             out.extend(rows.all())
         return out
 
+    async def exceptions_for(self, request_ids: Collection[uuid.UUID]) -> list[NoticeException]:
+        """Every exception recorded on these requests, lifted ones too, oldest first."""
+        out: list[NoticeException] = []
+        ids = list(request_ids)
+        for start in range(0, len(ids), _CHUNK):
+            rows = await self._session.scalars(
+                select(NoticeException)
+                .where(NoticeException.request_id.in_(ids[start : start + _CHUNK]))
+                .order_by(NoticeException.recorded_at, NoticeException.id)
+            )
+            out.extend(rows.all())
+        return out
+
     async def lock_exception(self, exception_id: uuid.UUID) -> NoticeException | None:
         """The exception, locked for update."""
         return await self._session.get(NoticeException, exception_id, with_for_update=True)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from trustcenter.domain.notice_policy import NOTICE_DELAY
 from trustcenter.domain.rules import default_deadline
-from trustcenter.plugins import Finding, RequestView, Severity, hookimpl
+from trustcenter.plugins import Finding, FindingCodeSpec, RequestView, Severity, hookimpl
 
 
 @hookimpl
@@ -43,6 +43,31 @@ def trustcenter_response_deadline(request: RequestView) -> datetime:
 @hookimpl
 def trustcenter_notice_delay(request: RequestView) -> timedelta:
     return NOTICE_DELAY
+
+
+@hookimpl
+def trustcenter_finding_codes() -> list[FindingCodeSpec]:
+    return [
+        FindingCodeSpec(
+            "LEGAL_BASIS_EXPIRED",
+            Severity.BLOCK,
+            "The legal basis had expired when the request arrived: nothing is released on it "
+            "unless an admin overrides the finding with a justification.",
+        ),
+        FindingCodeSpec(
+            "EMERGENCY_FORMAL_PROCESS_DUE",
+            Severity.WARNING,
+            "An emergency disclosure rests on a declaration alone: ask the agency for the "
+            "formal legal process (a court order or warrant) within 48 hours of receipt and "
+            "note when it arrives.",
+        ),
+        FindingCodeSpec(
+            "EMERGENCY_WITHOUT_DECLARATION",
+            Severity.INFO,
+            "The request is marked as an emergency but rests on another legal basis than an "
+            "emergency declaration: check the description of the emergency.",
+        ),
+    ]
 
 
 @hookimpl

@@ -119,8 +119,9 @@ MAX_NOTICE = 200
 
 
 def notice_of(c: Page) -> str:
-    """The short message the page was redirected with after an action (``?notice=``)."""
-    return c.request.query_params.get("notice", "")[:MAX_NOTICE]
+    """The short message the page was redirected with after an action (``?notice=``, signed
+    for this session; a crafted link's is not shown)."""
+    return c.notice()[:MAX_NOTICE]
 
 
 def not_found(c: Page, what: str, back: str) -> Response:

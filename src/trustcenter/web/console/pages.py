@@ -15,6 +15,9 @@ done) without the session's CSRF token or from another site, so handlers only do
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from functools import wraps
@@ -44,6 +47,8 @@ from trustcenter.web.console_auth import (
 #: the largest console form (a decision on every item of a request, a 10,000-character note)
 MAX_CONSOLE_FORM_BYTES = 64 * 1024
 MAX_CONSOLE_FORM_FIELDS = 400
+#: a notice that names one of the pages' fixed sentences (shown by key, never as given)
+_NOTICE_KEY = re.compile(r"[a-z_]{1,40}")
 
 
 @dataclass
@@ -89,9 +94,24 @@ class Page:
         return self.render("failed.html", "Not done", status, error=message, back=back)
 
     def back_to(self, path: str, **query: str) -> Response:
-        """Redirect after a POST (303), optionally with a notice for the next page."""
+        """Redirect after a POST (303), optionally with a notice for the next page: the key of
+        a fixed sentence (``review_common.NOTICES``) as it is, words of its own signed for this
+        session (:meth:`notice`)."""
         wanted = {k: v for k, v in query.items() if v}
+        if "notice" in wanted and not _NOTICE_KEY.fullmatch(wanted["notice"]):
+            wanted["sig"] = self._signature(wanted["notice"])
         return redirect(f"{path}?{urlencode(wanted)}" if wanted else path)
+
+    def notice(self) -> str:
+        """The ``?notice=`` a console action redirected this session with; nothing for any
+        other (a link crafted elsewhere cannot put words of its own on a console page)."""
+        given = self.request.query_params.get("notice", "")
+        sig = self.request.query_params.get("sig", "")
+        return given if given and hmac.compare_digest(sig, self._signature(given)) else ""
+
+    def _signature(self, notice: str) -> str:
+        mac = hmac.new(self.csrf.encode(), b"notice\0" + notice.encode(), hashlib.sha256)
+        return mac.hexdigest()[:32]
 
 
 Handler = Callable[[Page], Awaitable[Response]]

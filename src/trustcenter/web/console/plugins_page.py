@@ -1,5 +1,6 @@
 """Plugins (review, audit or admin): the plugins loaded, built in or installed, with their
-versions, the hooks each implements and the jurisdictions each covers.
+versions, the hooks each implements, the jurisdictions each covers and the finding codes each
+declares (code, severity, description).
 
 - ``GET /console/plugins``."""
 

@@ -1,6 +1,7 @@
 """The request page's forms, each a POST to ``/console/requests/{id}/<action>`` running one
 console operation: start the review, ask the agency a question, add an internal note, assign
-(to me, to a reviewer, to nobody), close, extend the hold (review); override a finding (admin);
+(to me, to a reviewer, to nobody), reclassify, close, extend the hold (review); override a
+finding (admin);
 record, lift or confirm a notice exception (notices).
 
 Each route admits only the roles its operation needs (403 page otherwise, nothing done), the
@@ -121,6 +122,16 @@ async def hold(c: Page) -> Response:
     return await settle(c, outcome, "extendHold", "hold", "held", keep=("justification",))
 
 
+async def reclassify(c: Page) -> Response:
+    keep = ("category", "reason")
+    category = c.form.get("category", "").strip()
+    if not category or len(category) > 64:
+        return await _refused(c, "reclassify", "Choose the category.", keep)
+    given = _input(c, category=category, reason=text(c.form, "reason"), version=_version(c))
+    outcome = await c.run("ReclassifyRequest", {"input": given})
+    return await settle(c, outcome, "reclassifyRequest", "reclassify", "reclassified", keep=keep)
+
+
 async def override(c: Page) -> Response:
     finding = c.form.get("finding_id", "").strip()
     form = f"override:{finding}"
@@ -160,7 +171,7 @@ async def lift_exception(c: Page) -> Response:
     change = _change(c)
     if change is None:
         return await _refused(c, "exception", "Choose the exception to lift.")
-    outcome = await c.run("LiftNoticeException", {"input": change[1]})
+    outcome = await c.run("NoticeLiftException", {"input": change[1]})
     return await settle(c, outcome, "liftNoticeException", f"change:{change[0]}", "lifted")
 
 
@@ -168,7 +179,7 @@ async def confirm_exception(c: Page) -> Response:
     change = _change(c)
     if change is None:
         return await _refused(c, "exception", "Choose the exception to confirm.")
-    outcome = await c.run("ConfirmNoticeException", {"input": change[1]})
+    outcome = await c.run("NoticeConfirmException", {"input": change[1]})
     return await settle(c, outcome, "confirmNoticeException", f"change:{change[0]}", "confirmed")
 
 
@@ -178,6 +189,7 @@ ACTIONS: tuple[tuple[str, frozenset[str], Action], ...] = (
     ("ask", REVIEW, ask),
     ("notes", REVIEW, note),
     ("assign", REVIEW, assign),
+    ("reclassify", REVIEW, reclassify),
     ("close", REVIEW, close),
     ("hold", REVIEW, hold),
     ("override", frozenset({"admin"}), override),

@@ -2,14 +2,13 @@
 admin) — the agency with its verification, the officer, the legal basis with its documents
 shown inline (PDF in the browser's viewer, images as images; for those who may read them) and
 their digests, targets and items with their decisions, findings (admins override a block), the
-thread with the agency, internal notes, the assignment, the notices and the exceptions holding
-them, the hold, the release approvals and, for auditors, the audit trail.
+thread with the agency, internal notes, the assignment, the notices and every exception recorded
+to hold them back, the hold, the release approvals and, for auditors, the audit trail.
 
 Each part comes from a console operation: ``Request`` for everything every reader may read,
-``RequestAuditTrail`` (audit), ``RequestReviewers`` (admin: whom to assign to) and
-``RequestExceptionsDue`` (notices: exceptions due for re-review) only for those whose roles
-let them. The forms post to ``request_actions``; a refused one re-renders this page with the
-API's user errors next to the form (:func:`show`)."""
+``RequestAuditTrail`` (audit) and ``RequestReviewers`` (admin: whom to assign to) only for
+those whose roles let them. The forms post to ``request_actions``; a refused one re-renders
+this page with the API's user errors next to the form (:func:`show`)."""
 
 from __future__ import annotations
 
@@ -62,25 +61,18 @@ async def _reviewers(c: Page) -> list[dict[str, Any]] | None:
     return [m for m in members if "REVIEWER" in (m.get("roles") or [])]
 
 
-async def _exceptions_due(c: Page, gid: str) -> list[dict[str, Any]]:
-    if not _may(c, "notices"):
-        return []
-    outcome = await c.run("RequestExceptionsDue")
-    due = outcome.data.get("noticeExceptionsDueForReview") or []
-    return [e for e in due if e.get("requestId") == gid]
-
-
-def _exceptions(request: Mapping[str, Any], due: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The exceptions this page knows of: those holding a notice back, and those due for
-    re-review; each once."""
-    seen: dict[str, dict[str, Any]] = {}
-    for notice in request.get("notices") or []:
-        held = notice.get("exception")
-        if held:
-            seen.setdefault(held["id"], held)
-    for e in due:
-        seen.setdefault(e["id"], {**e, "due": True})
-    return list(seen.values())
+def _exceptions(request: Mapping[str, Any], today: str) -> list[dict[str, Any]]:
+    """Every exception recorded on the request, oldest first, each marked with whether it
+    holds a notice back now, and whether it is still in force (not lifted, not ended)."""
+    holding = {(n.get("exception") or {}).get("id") for n in request.get("notices") or []}
+    return [
+        {
+            **e,
+            "holding": e["id"] in holding,
+            "in_force": not e.get("liftedAt") and not (e.get("endsOn") and e["endsOn"] < today),
+        }
+        for e in request.get("noticeExceptions") or []
+    ]
 
 
 def _documents(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,8 +119,9 @@ async def show(
         messages=[
             {**m, "files": _documents(m.get("documents") or [])} for m in request["messages"]
         ],
-        exceptions=_exceptions(request, await _exceptions_due(c, gid)),
+        exceptions=_exceptions(request, t.now.date().isoformat()),
         exception_kinds=EXCEPTION_KINDS,
+        categories=outcome.data.get("categories") or [],
         audit_trail=await _audit_trail(c, gid),
         reviewers=await _reviewers(c),
         my_id=me.get("id") or to_base64("StaffMember", str(c.principal.staff_id)),

@@ -39,6 +39,7 @@ NOTICES = {
     "assigned": "The request was assigned.",
     "unassigned": "The request is in nobody's queue now.",
     "closed": "The request is closed.",
+    "reclassified": "The request was moved to another category; the reason is on record.",
     "held": "The hold was extended.",
     "overridden": "The finding was overridden; the justification is on record.",
     "excepted": "The notice exception was recorded.",

@@ -7,7 +7,9 @@ again, with a changelog).
 - ``GET /console/transparency/preview?year=YYYY``: the draft rendered by the public page's own
   template and context (``web/transparency.py``), marked as a draft;
 - ``POST /console/transparency/build`` (``year``) and ``/console/transparency/publish``
-  (``year``, ``changelog``).
+  (``year``, ``changelog``);
+- ``POST /console/transparency/statement`` (``text``; admins): confirm the public statement the
+  next draft carries.
 
 The draft comes from ``transparencyReportDraft`` and is put in the shape of the published JSON
 (``transparency.document``) so that the public page's pieces render it unchanged."""
@@ -45,11 +47,13 @@ Errors = dict[str, list[str]]
 
 def routes(runner: Runner) -> list[Route]:
     reports = console_page(runner, scopes={"reports"})
+    admins = console_page(runner, scopes={"admin"})
     return [
         Route(LIST, reports(overview), methods=["GET"]),
         Route(PREVIEW, reports(preview), methods=["GET"]),
         Route(f"{LIST}/build", reports(build), methods=["POST"]),
         Route(f"{LIST}/publish", reports(publish), methods=["POST"]),
+        Route(f"{LIST}/statement", admins(confirm_statement), methods=["POST"]),
     ]
 
 
@@ -172,6 +176,7 @@ async def show(
         country=transparency.country_name,
         t=times_of(c),
         notice=notice_of(c),
+        may_confirm="admin" in c.principal.scopes,
         failed=failed,
         errors=errors or {},
         values=values or {},
@@ -226,6 +231,21 @@ async def publish(c: Page) -> Response:
     if not isinstance(done, dict):
         return done
     notice = f"Version {done['version']} of the {year} report is published."
+    return c.back_to(LIST, year=str(year), notice=notice)
+
+
+async def confirm_statement(c: Page) -> Response:
+    year = _year(c) or c.runner.container.clock.now().year
+    given = {"text": field(c.form, "text")}
+    outcome = await c.run("TransparencyConfirmStatement", {"input": given})
+    name = "confirmTransparencyStatement"
+    if refused_whole(outcome) and not outcome.user_errors(name):
+        return c.failed(outcome, LIST)
+    errors = problems(outcome, name)
+    if errors or not outcome.payload(name).get("statement"):
+        errors = errors or {GENERAL: ["Nothing was done."]}
+        return await show(c, failed="statement", errors=errors, values=c.form, status=400)
+    notice = "The statement is confirmed; build the draft again to carry it."
     return c.back_to(LIST, year=str(year), notice=notice)
 
 
