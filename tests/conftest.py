@@ -178,9 +178,10 @@ _SEQUENCES: dict[str | None, list[str]] = {}
 async def empty_postgres(db: Database) -> None:
     """Empty every table and restart their id sequences, as the superuser the suite runs as: the
     audit log's append-only triggers are bypassed for this (session_replication_role) and only
-    for this. (DELETE, not TRUNCATE: on tables this small it is many times faster.)"""
-    async with db.engine.begin() as conn:
-        if db.schema not in _SEQUENCES:
+    for this. One script, one round trip (DELETE, not TRUNCATE: on tables this small it is many
+    times faster)."""
+    if db.schema not in _SEQUENCES:
+        async with db.engine.connect() as conn:
             found = await conn.execute(
                 text(
                     "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) "
@@ -190,12 +191,18 @@ async def empty_postgres(db: Database) -> None:
                 )
             )
             _SEQUENCES[db.schema] = [s for s in found.scalars() if s]
-        await conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for table in _TABLES:
-            await conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (the models' names)
-        for sequence in _SEQUENCES[db.schema]:
-            await conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
-        await conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": GENESIS})
+    assert re.fullmatch("[0-9a-f]+", GENESIS)
+    script = "".join(
+        [
+            "BEGIN; SET LOCAL session_replication_role = replica;",
+            *(f'DELETE FROM "{table}";' for table in _TABLES),  # noqa: S608 (the models)
+            *(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in _SEQUENCES[db.schema]),
+            f"UPDATE audit_head SET seq = 0, hash = '{GENESIS}'; COMMIT;",  # noqa: S608
+        ]
+    )
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.execute(script)  # type: ignore[union-attr]
 
 
 @pytest.fixture
