@@ -21,8 +21,10 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/trustcenter serve --demo
 
-## Lint, type-check and run the whole test suite (SQLite, and PostgreSQL when it answers).
-test: lint typecheck pytest
+## Lint, type-check and run the whole test suite (SQLite, and PostgreSQL when it answers):
+## the three at once, each one's output kept together (docs/testing.md).
+test: $(STAMP)
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests plugins
@@ -32,8 +34,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One worker per core (pytest-xdist); the tests that share a served app, a browser or the
+# OpenID provider stay together (tests/conftest.py). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## Regenerate schema.graphql from the code.
 schema: $(STAMP)

@@ -4,12 +4,19 @@ answers), a fresh container per test, and an HTTP client on the ASGI app.
 PostgreSQL: ``TRUSTCENTER_TEST_POSTGRES_URL`` (default the local server's ``test`` database).
 When it does not answer the PostgreSQL half is skipped with the reason, except in CI
 (``CI`` set) or with ``TRUSTCENTER_REQUIRE_POSTGRES=1``, where that is a failure.
+
+The suite runs on several processes (pytest-xdist, ``make test``); each has its own session:
+its own migrated SQLite file (under its own temporary folder), its own PostgreSQL schema
+``tc_test_<worker>_<pid>_<random>`` (dropped at its end, whatever happened; one left behind by
+a process that was killed is dropped by the next run on this machine), and its own rate-limit
+key prefix in a shared Redis. See docs/testing.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import shutil
 from collections.abc import AsyncIterator
@@ -18,9 +25,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from argon2 import PasswordHasher, Type
+from sqlalchemy import make_url, text
 
 from tests.helpers import World
+from tests.support import hypothesis_profiles
+from tests.support.demo_copy import template_schema
+from trustcenter.auth import passwords
 from trustcenter.bootstrap import Container, build
 from trustcenter.clock import FixedClock
 from trustcenter.config import Settings
@@ -37,6 +48,38 @@ REQUIRE_POSTGRES = bool(os.environ.get("CI") or os.environ.get("TRUSTCENTER_REQU
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 #: one 32-byte AES key, id "k1", for disclosure packages in tests
 TEST_DISCLOSURE_KEYS = "k1:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
+#: this process under pytest-xdist (``gw0``, ``gw1`` …), ``main`` when the suite runs in one
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: this process's PostgreSQL schemas: ``tc_test_<worker>_<pid>_<random>``
+SCHEMA_PREFIX = "tc_test_"
+#: … and the demo's snapshot beside it (tests/support/demo_copy.py)
+_OURS = re.compile(rf"^{SCHEMA_PREFIX}(?:gw\d+|main)_(\d+)_[0-9a-f]+(?:_demo)?$")
+
+hypothesis_profiles.register()
+#: Argon2id at a low cost for the suite's thousands of hashes (the product's own parameters
+#: are proven in tests/unit/test_passwords.py)
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+passwords.use_hasher(TEST_HASHER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``: the tests that share a module-scoped fixture (a served app, a
+    browser, a loaded demo) or the OpenID provider run on one worker, one group per database,
+    so what they share is set up once; every other test goes wherever a worker is free."""
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if fixtures is None:
+            continue
+        shared = [
+            name
+            for name, defs in fixtures.name2fixturedefs.items()
+            if defs and defs[-1].scope in ("module", "package", "class")
+        ]
+        if shared or "oidc_provider" in fixtures.names_closure:
+            group = item.nodeid.split("::", 1)[0] if shared else "oidc_provider"
+            backend = getattr(getattr(item, "callspec", None), "params", {}).get("migrated")
+            name = f"{group}[{backend}]" if backend else group
+            item.add_marker(pytest.mark.xdist_group(name))
 
 
 async def _postgres_answers() -> str | None:
@@ -51,6 +94,35 @@ async def _postgres_answers() -> str | None:
         return f"PostgreSQL timed out at {POSTGRES_URL}"
     finally:
         await db.dispose()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+async def _drop_left_behind(admin: Database) -> None:
+    """Drop the schemas of suite processes of this machine that no longer run (killed before
+    their own clean-up); on a server elsewhere the process ids say nothing, so nothing is."""
+    host = make_url(POSTGRES_URL).host
+    if host not in (None, "", "127.0.0.1", "localhost", "::1"):
+        return
+    async with admin.engine.begin() as conn:
+        names = (
+            await conn.execute(
+                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
+                {"p": f"{SCHEMA_PREFIX}%"},
+            )
+        ).scalars()
+        for name in names:
+            found = _OURS.match(name)
+            if found and _gone(int(found[1])):
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
 
 
 class MigratedDatabase:
@@ -80,29 +152,57 @@ async def migrated(
         if REQUIRE_POSTGRES:
             pytest.fail(f"{reason}, and this run requires PostgreSQL (CI)")
         pytest.skip(f"{reason}: the PostgreSQL half of the suite did not run")
-    schema = f"tc_test_{secrets.token_hex(4)}"
+    schema = f"{SCHEMA_PREFIX}{WORKER}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = Database(POSTGRES_URL)
-    async with admin.engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(POSTGRES_URL, schema=schema)
-    await migrate.upgrade(db.engine, db.url, schema)
-    await db.dispose()
     try:
+        await _drop_left_behind(admin)
+        async with admin.engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        db = Database(POSTGRES_URL, schema=schema)
+        await migrate.upgrade(db.engine, db.url, schema)
+        await db.dispose()
         yield MigratedDatabase(POSTGRES_URL, schema)
     finally:
         async with admin.engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            for name in (schema, template_schema(schema)):
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         await admin.dispose()
 
 
+#: every table the tests fill, children before parents (the audit head is reset, not emptied)
+_TABLES = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "audit_head"]
+#: the sequences behind those tables' generated ids, per schema
+_SEQUENCES: dict[str | None, list[str]] = {}
+
+
 async def empty_postgres(db: Database) -> None:
-    """Empty every table, as the superuser the suite runs as: the audit log's append-only
-    triggers are bypassed for this (session_replication_role) and only for this."""
-    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "audit_head"]
-    async with db.engine.begin() as conn:
-        await conn.execute(text("SET LOCAL session_replication_role = replica"))
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        await conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": GENESIS})
+    """Empty every table and restart their id sequences, as the superuser the suite runs as: the
+    audit log's append-only triggers are bypassed for this (session_replication_role) and only
+    for this. One script, one round trip (DELETE, not TRUNCATE: on tables this small it is many
+    times faster)."""
+    if db.schema not in _SEQUENCES:
+        async with db.engine.connect() as conn:
+            found = await conn.execute(
+                text(
+                    "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) "
+                    "FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND (column_default LIKE 'nextval(%' OR is_identity = 'YES') "
+                    "AND table_name <> 'audit_head'"
+                )
+            )
+            _SEQUENCES[db.schema] = [s for s in found.scalars() if s]
+    assert re.fullmatch("[0-9a-f]+", GENESIS)
+    script = "".join(
+        [
+            "BEGIN; SET LOCAL session_replication_role = replica;",
+            *(f'DELETE FROM "{table}";' for table in _TABLES),  # noqa: S608 (the models)
+            *(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in _SEQUENCES[db.schema]),
+            f"UPDATE audit_head SET seq = 0, hash = '{GENESIS}'; COMMIT;",  # noqa: S608
+        ]
+    )
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.execute(script)  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -131,6 +231,8 @@ async def container(
         graphql_requests_per_minute=100_000,
         graphql_anonymous_cost_per_minute=10_000_000,
         graphql_anonymous_requests_per_minute=100_000,
+        # this process's own keys where the rate limits are kept in a shared Redis
+        rate_limit_prefix=f"{SCHEMA_PREFIX}{WORKER}_{os.getpid()}",
     )
     c = build(settings, clock)
     if migrated.backend == "postgresql":

@@ -22,10 +22,10 @@ import httpx
 from sqlalchemy import select
 
 from tests.helpers import OPERATOR, RELEASE, World, approve_all
+from tests.support.demo_copy import load_demo_copy
 from trustcenter.auth.principal import ANONYMOUS
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import Account, ReportStatement
-from trustcenter.demo import load_demo
 from trustcenter.domain.report import FIGURES, METHOD_VERSION, figures_sha256
 from trustcenter.domain.report_policy import ALWAYS_EXCLUDED_REASON, year_end
 from trustcenter.plugins import Exclusion, hookimpl
@@ -72,8 +72,8 @@ async def publish(container: Container, year: int, changelog: str | None = None)
 
 
 async def with_demo(container: Container) -> None:
-    demo = await load_demo(container.db, container.clock, keys=container.disclosure_keys)
-    assert demo is not None
+    """The demo data (played once per process, then copied: tests/support/demo_copy.py)."""
+    await load_demo_copy(container)
 
 
 async def submitted(world: World, reference: str) -> str:

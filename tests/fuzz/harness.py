@@ -18,12 +18,15 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from tests.support.hypothesis_profiles import examples
+
 T = TypeVar("T")
 
 DEFAULT_EXAMPLES = 16
-#: examples per GraphQL operation and token; more locally with the variable (the single-target
-#: runs, the token endpoint's and the documents', scale with it)
-EXAMPLES = int(os.environ.get("TRUSTCENTER_FUZZ_EXAMPLES", str(DEFAULT_EXAMPLES)))
+#: examples per GraphQL operation and token: 16 under the ``ci`` hypothesis profile, a quarter
+#: under ``dev`` (tests/support/hypothesis_profiles.py); more with the variable (the
+#: single-target runs, the token endpoint's and the documents', scale with it)
+EXAMPLES = int(os.environ.get("TRUSTCENTER_FUZZ_EXAMPLES") or examples(DEFAULT_EXAMPLES))
 
 
 def scaled(base: int) -> int:

@@ -24,6 +24,7 @@ from tests.integration.report_rules_helpers import (
     store,
 )
 from tests.report_reference import Basis, Record
+from tests.support.hypothesis_profiles import examples
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import (
     TransparencyReport,
@@ -133,7 +134,7 @@ def histories(draw: st.DrawFn) -> list[Record]:
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

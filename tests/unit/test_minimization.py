@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.hypothesis_profiles import examples
 from trustcenter.domain.enums import InfoType
 from trustcenter.domain.minimization import FIELDS, TIME_FIELD, Scope, minimise, scope_for
 
@@ -198,7 +199,7 @@ def in_range(day: date | None, scope: Scope) -> bool:
     return lo_ok and (scope.range_to is None or day <= scope.range_to)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(data=st.data(), info=st.sampled_from(list(InfoType)))
 def test_no_field_or_record_outside_the_scope_ever_passes(
     data: st.DataObject, info: InfoType

@@ -11,8 +11,18 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_HASHER = PasswordHasher()  # Argon2id, t=3, m=64 MiB, p=4 (RFC 9106, second recommendation)
+#: what the product hashes with: Argon2id, t=3, m=64 MiB, p=4 (RFC 9106, second recommendation)
+PRODUCTION = PasswordHasher()
+_HASHER = PRODUCTION
 _DUMMY = _HASHER.hash("no account has this password")
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash and check with ``hasher`` from now on, in this process. Only the test suite calls
+    it (a cheaper Argon2id for its thousands of hashes); the product always uses
+    :data:`PRODUCTION`."""
+    global _HASHER, _DUMMY
+    _HASHER, _DUMMY = hasher, hasher.hash("no account has this password")
 
 
 @dataclass(frozen=True, slots=True)

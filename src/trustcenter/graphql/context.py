@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from trustcenter.auth.principal import Principal
 
 if TYPE_CHECKING:
+    from trustcenter.graphql.cost import Budget
     from trustcenter.graphql.loaders import Loaders
     from trustcenter.services.deps import AppParts
 
@@ -20,3 +21,5 @@ class Context:
     request: Any = None
     response: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the app's callers' budgets per minute (none: only the per-request maximum cost applies)
+    budget: Budget | None = None

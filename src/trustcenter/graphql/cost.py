@@ -246,11 +246,11 @@ def rate_limited(spent: Spent, what: str) -> dict[str, Any]:
 class CostBudget(SchemaExtension):
     """Refuse an operation above the per-request maximum (``TOO_COMPLEX``) or past the
     caller's budget (429 ``RATE_LIMITED``) before it runs; report the budget in
-    ``extensions.cost``."""
+    ``extensions.cost``. The budget is the app's, in the request's context (``budget``);
+    without one only the per-request maximum applies."""
 
-    def __init__(self, *, limits: GraphQLLimits, budget: Budget | None = None) -> None:
+    def __init__(self, *, limits: GraphQLLimits) -> None:
         self.limits = limits
-        self.budget = budget
         self.spent: Spent | None = None
 
     async def on_execute(self) -> AsyncIterator[None]:
@@ -265,13 +265,14 @@ class CostBudget(SchemaExtension):
         )
         error = self._refusal(cost)
         refused_already = ctx.result is not None  # another limit refused it: charge nothing
-        if self.budget is not None:
+        budget: Budget | None = getattr(ctx.context, "budget", None)
+        if budget is not None:
             principal, address = _caller(ctx.context)
             try:
                 if error is None and not refused_already:
-                    self.spent = await self.budget.charge(principal, address, cost)
+                    self.spent = await budget.charge(principal, address, cost)
                 else:
-                    self.spent = await self.budget.peek(principal, address, cost)
+                    self.spent = await budget.peek(principal, address, cost)
             except Exception:  # the storage is down: serve rather than refuse everyone
                 log.warning("rate-limit storage unavailable; budgets not applied", exc_info=True)
         if error is None and self.spent is not None and self.spent.refused:

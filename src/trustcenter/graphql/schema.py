@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import strawberry
@@ -16,7 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from trustcenter.graphql.caps import ListCaps
-from trustcenter.graphql.cost import Budget, CostBudget
+from trustcenter.graphql.cost import CostBudget
 from trustcenter.graphql.document_cache import DocumentCache, Documents, TokenLimit
 from trustcenter.graphql.enums import (
     CATEGORY_SCALAR,
@@ -49,10 +49,12 @@ class Schema(strawberry.Schema):
         return result
 
 
-def build_schema(limits: GraphQLLimits | None = None, budget: Budget | None = None) -> Schema:
+@cache
+def build_schema(limits: GraphQLLimits | None = None) -> Schema:
     """``limits``: the configured ones (the app builds them from its settings), else the
-    defaults; ``budget``: the callers' budgets per minute (the app's); without one only the
-    per-request maximum cost applies."""
+    defaults. Built once per process for each set of limits: the schema holds no caller's
+    state (the callers' budgets per minute come with each request's context, see
+    :class:`~trustcenter.graphql.cost.CostBudget`)."""
     limits = limits or GraphQLLimits()
     extensions: list[object] = [
         partial(DocumentCache, documents=Documents()),
@@ -61,7 +63,7 @@ def build_schema(limits: GraphQLLimits | None = None, budget: Budget | None = No
         partial(TokenLimit, max_tokens=limits.max_tokens),
         ListCaps,
         ErrorPolicy,
-        partial(CostBudget, limits=limits, budget=budget),
+        partial(CostBudget, limits=limits),
     ]
     if limits.production:
         extensions.append(DisableIntrospection)

@@ -68,7 +68,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             *transparency.routes(container),
             *console_auth.routes(container),
             *console_sso.routes(container),
-            *console_routes(container, graphql.schema),
+            *console_routes(container, graphql.schema, graphql.budget),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         middleware=[

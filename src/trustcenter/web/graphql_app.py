@@ -59,7 +59,7 @@ class GraphQLApp(GraphQL[Context, None]):
         #: each caller's requests and query cost per minute (``trustcenter.graphql.cost``)
         self.budget = Budget(limits, storage_for(container.settings.rate_limit_storage))
         super().__init__(
-            build_schema(limits, budget=self.budget),
+            build_schema(limits),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=False,
             multipart_uploads_enabled=False,
@@ -79,6 +79,7 @@ class GraphQLApp(GraphQL[Context, None]):
             loaders=Loaders(self.container, principal),
             request=request,
             response=response,
+            budget=self.budget,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tests.api.disclosure.support import ALL, Approved, UserData, assert_package_holds_exactly
 from tests.helpers import World
+from tests.support.hypothesis_profiles import examples
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import (
@@ -131,7 +132,7 @@ async def new_agency(world: World) -> Principal:
 
 
 @settings(
-    max_examples=15,
+    max_examples=examples(15),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 from strawberry.schema.base import BaseSchema
 
 from trustcenter.bootstrap import Container
+from trustcenter.graphql.cost import Budget
 from trustcenter.web.console import (
     agencies_page,
     audit_page,
@@ -39,7 +40,10 @@ SECTIONS = (
 )
 
 
-def console_routes(container: Container, schema: BaseSchema) -> list[BaseRoute]:
-    """Every console page, served with one runner of the console's operations."""
-    runner = Runner(container, schema)
+def console_routes(
+    container: Container, schema: BaseSchema, budget: Budget | None = None
+) -> list[BaseRoute]:
+    """Every console page, served with one runner of the console's operations (counted
+    against the app's ``budget``)."""
+    runner = Runner(container, schema, budget)
     return [route for section in SECTIONS for route in section.routes(runner)]

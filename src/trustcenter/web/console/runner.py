@@ -11,6 +11,7 @@ from strawberry.schema.base import BaseSchema
 
 from trustcenter.bootstrap import Container
 from trustcenter.graphql.context import Context
+from trustcenter.graphql.cost import Budget
 from trustcenter.graphql.loaders import Loaders
 from trustcenter.web.authentication import principal_of
 from trustcenter.web.console.operations import operation
@@ -38,9 +39,13 @@ class Outcome:
 
 
 class Runner:
-    def __init__(self, container: Container, schema: BaseSchema) -> None:
+    def __init__(
+        self, container: Container, schema: BaseSchema, budget: Budget | None = None
+    ) -> None:
         self.container = container
         self.schema = schema
+        #: the app's callers' budgets, which the console's operations count against too
+        self.budget = budget
 
     async def run(
         self, request: Request, name: str, variables: dict[str, Any] | None = None
@@ -52,6 +57,7 @@ class Runner:
             app=self.container,
             loaders=Loaders(self.container, principal),
             request=request,
+            budget=self.budget,
         )
         result = await self.schema.execute(
             operation(name),
