@@ -91,6 +91,7 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+JSON_HEADERS = {"Cache-Control": "no-store", "Vary": "Cookie", "X-Content-Type-Options": "nosniff"}
 CROSS_SITE = "This form was sent from another site, so nothing was done."
 STALE_FORM = "This form has expired or was not sent by this page: please try again."
 
@@ -360,11 +361,7 @@ class ConsoleSignIn:
         """Who is signed in and the CSRF token their state-changing requests carry."""
         principal = principal_of(request)
         token = session_token(request)
-        headers = {
-            "Cache-Control": "no-store",
-            "Vary": "Cookie",
-            "X-Content-Type-Options": "nosniff",
-        }
+        headers = JSON_HEADERS
         if principal.session_id is None or token is None:
             body = {"error": "not_signed_in", "error_description": "sign in at " + SIGN_IN}
             return JSONResponse(body, status_code=401, headers=headers)
