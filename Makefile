@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install serve test lint typecheck pytest schema clean
+.PHONY: install serve test lint typecheck pytest schema bench clean
 
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
@@ -27,8 +27,8 @@ test: $(STAMP)
 	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests plugins
-	$(BIN)/ruff format --check src tests plugins
+	$(BIN)/ruff check src tests plugins bench
+	$(BIN)/ruff format --check src tests plugins bench
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -39,6 +39,11 @@ typecheck: $(STAMP)
 PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+## Every benchmark at a quick size, then one table of ratios (docs/performance.md). Not a test:
+## run it on a quiet machine.
+bench: $(STAMP)
+	$(BIN)/python bench/all.py
 
 ## Regenerate schema.graphql from the code.
 schema: $(STAMP)

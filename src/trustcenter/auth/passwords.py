@@ -14,7 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 #: what the product hashes with: Argon2id, t=3, m=64 MiB, p=4 (RFC 9106, second recommendation)
 PRODUCTION = PasswordHasher()
 _HASHER = PRODUCTION
-_DUMMY = _HASHER.hash("no account has this password")
+#: made at the first sign-in, not at import: hashing it costs what a sign-in costs (~0.2 s), and
+#: serving starts faster without it (docs/performance.md, start-up)
+_DUMMY: str | None = None
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
@@ -22,7 +24,14 @@ def use_hasher(hasher: PasswordHasher) -> None:
     it (a cheaper Argon2id for its thousands of hashes); the product always uses
     :data:`PRODUCTION`."""
     global _HASHER, _DUMMY
-    _HASHER, _DUMMY = hasher, hasher.hash("no account has this password")
+    _HASHER, _DUMMY = hasher, None
+
+
+def _dummy() -> str:
+    global _DUMMY
+    if _DUMMY is None:
+        _DUMMY = _HASHER.hash("no account has this password")
+    return _DUMMY
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +48,7 @@ def hash_password(password: str) -> str:
 def check_password(stored: str | None, password: str) -> Checked:
     """Whether ``password`` matches ``stored`` (None: no password; always wrong, same work)."""
     try:
-        _HASHER.verify(stored or _DUMMY, password)
+        _HASHER.verify(stored or _dummy(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return Checked(False)
     if stored is None:

@@ -1,21 +1,31 @@
-"""Run Alembic migrations from code (``serve`` on SQLite, ``trustcenter db upgrade``)."""
+"""Run Alembic migrations from code (``serve`` on SQLite, ``trustcenter db upgrade``).
+
+Alembic is imported only when a migration runs: a start whose schema is current reads the
+revision with one ``SELECT`` and compares it with the newest revision named in the migration
+files (docs/performance.md, start-up)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r'^(down_revision|revision)\b[^=]*=\s*(None|"([^"]*)")', re.MULTILINE)
 
 
 def alembic_config(url: str, schema: str | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -24,8 +34,20 @@ def alembic_config(url: str, schema: str | None = None) -> Config:
     return cfg
 
 
+@cache
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    """The newest revision: the one no other revision names as its ``down_revision``, read
+    from the files without importing Alembic (a test holds it to Alembic's own answer)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        for kind, _, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if value:
+                (revisions if kind == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
 def _sqlite_foreign_keys(connection: Any, on: bool) -> None:
@@ -43,7 +65,12 @@ def _sqlite_check_foreign_keys(connection: Any) -> None:
 
 
 async def upgrade(engine: AsyncEngine, url: str, schema: str | None = None) -> None:
-    """Bring the database to the newest revision, on the engine's own connection."""
+    """Bring the database to the newest revision, on the engine's own connection; nothing
+    (one ``SELECT``) when it is there already."""
+    if await current_revision(engine) == head_revision():
+        return
+    from alembic import command
+
     await _migrate(engine, url, schema, lambda cfg: command.upgrade(cfg, "head"))
 
 
@@ -51,6 +78,8 @@ async def downgrade(
     engine: AsyncEngine, url: str, revision: str, schema: str | None = None
 ) -> None:
     """Take the database back to ``revision`` (the revisions' ``downgrade`` steps)."""
+    from alembic import command
+
     await _migrate(engine, url, schema, lambda cfg: command.downgrade(cfg, revision))
 
 
@@ -84,5 +113,14 @@ async def _migrate(
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision recorded in ``alembic_version``; None for an empty database."""
     async with engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+        try:
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        except DBAPIError:  # no such table: nothing migrated yet
+            return None
+        finally:
+            await conn.rollback()
+    if len(rows) > 1:
+        raise RuntimeError(f"alembic_version holds {len(rows)} revisions: {rows}")
+    return rows[0][0] if rows else None

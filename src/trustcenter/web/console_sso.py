@@ -49,9 +49,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-import httpx
 from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.starlette_client import OAuth
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc.errors import JoseError
@@ -149,6 +147,12 @@ class ConsoleSso:
     """The two routes, served with the container; the provider's client made once."""
 
     def __init__(self, container: Container) -> None:
+        # imported only when single sign-on is configured: serving starts faster without them
+        import httpx
+        from authlib.integrations.starlette_client import OAuth
+
+        #: what a provider that cannot be reached or answers nonsense raises
+        self.unreachable = (httpx.HTTPError, ValueError, KeyError)
         self.app = container
         settings = container.settings
         self.issuer = settings.oidc_issuer
@@ -187,7 +191,7 @@ class ConsoleSso:
         except ProviderMismatch as e:
             log.error("single sign-on is misconfigured: %s, not %r", e, self.issuer)
             return failed(MISCONFIGURED, 502)
-        except (httpx.HTTPError, ValueError, KeyError) as e:
+        except self.unreachable as e:
             log.warning("single sign-on: the provider at %s failed: %r", self.issuer, e)
             return failed(UNREACHABLE, 502)
         response = RedirectResponse(
@@ -222,7 +226,7 @@ class ConsoleSso:
             log.info("single sign-on refused: %r", e)
             stale = getattr(e, "error", None) == "mismatching_state"
             return failed(STALE if stale else NOT_VOUCHED, 403)
-        except (httpx.HTTPError, ValueError, KeyError) as e:
+        except self.unreachable as e:
             log.warning("single sign-on: the provider at %s failed: %r", self.issuer, e)
             return failed(UNREACHABLE, 502)
         try:

@@ -1,0 +1,65 @@
+"""Start-up does only what serving needs (docs/performance.md, start-up): on a database whose
+schema is current, ``serve`` reads the revision with one ``SELECT`` and never loads the
+migration machinery, the single sign-on client or a password hash."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+from trustcenter.db import migrate
+
+SERVE_START = """
+import asyncio, sys
+from trustcenter.cli import _run
+from trustcenter.config import Settings
+from trustcenter.bootstrap import build
+from trustcenter.web.app import create_app
+
+async def nothing(container):
+    return None
+
+settings = Settings.from_env(None)
+_run(nothing, settings=settings)  # what serve does before it listens
+
+async def start():
+    container = build(settings)
+    create_app(container, manage_lifecycle=True)
+    await container.start()
+    await container.close()
+
+asyncio.run(start())
+import trustcenter.auth.passwords as passwords
+print(" ".join(sorted(m for m in ("alembic", "httpx", "authlib.integrations.starlette_client")
+                      if m in sys.modules)))
+print("dummy" if passwords._DUMMY is not None else "")
+"""
+
+
+def test_the_head_revision_read_from_the_files_is_alembics() -> None:
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert migrate.head_revision() == scripts.get_current_head()
+
+
+def _start(db_file: Path) -> list[str]:
+    done = subprocess.run(  # noqa: S603 - this interpreter, the script above
+        [sys.executable, "-c", SERVE_START],
+        env={"TRUSTCENTER_DATABASE_URL": f"sqlite+aiosqlite:///{db_file}", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
+def test_a_start_on_a_current_schema_loads_no_migration_machinery(tmp_path: Path) -> None:
+    db_file = tmp_path / "serve.db"
+    first = _start(db_file)  # an empty file: migrated, so Alembic is loaded
+    assert "alembic" in first[0].split()
+    again = _start(db_file)  # current: one SELECT, nothing else
+    assert again[0].split() == []
+    assert again[1:] in ([], [""])  # no password hashed before the first sign-in
