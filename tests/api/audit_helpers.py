@@ -15,6 +15,13 @@ async def event_count(container: Container) -> int:
 
 
 async def head(container: Container) -> tuple[int, str]:
+    """The chain's head (newest sealed position, its hash) once what is committed is sealed."""
+    assert (await seal(container)).stuck is None
+    return await stored_head(container)
+
+
+async def stored_head(container: Container) -> tuple[int, str]:
+    """The head as it stands, nothing sealed first."""
     async with container.db.reader() as session:
         row = await session.get(AuditHead, 1)
         assert row is not None

@@ -13,10 +13,14 @@ update may only seal an unsealed event (set its position, previous hash and hash
 content unchanged); deletions stay refused.
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from trustcenter.db.base import UTCDateTime
+from trustcenter.domain.audit import AuditRecord, seal, tail_break
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -108,11 +112,71 @@ def upgrade() -> None:
         _sqlite_triggers()
 
 
+_EVENTS = sa.table(
+    "audit_events",
+    sa.column("seq", sa.BigInteger()),
+    sa.column("occurred_at", UTCDateTime()),
+    *(sa.column(c, sa.String()) for c in CONTENT[2:9]),
+    sa.column("request_id", sa.Uuid()),
+    sa.column("data", sa.Text()),
+    sa.column("prev_hash", sa.String()),
+    sa.column("hash", sa.String()),
+    sa.column("position", sa.BigInteger()),
+)
+
+
+def _seal_at_their_numbers(bind: sa.Connection) -> None:
+    """Seal the unsealed events that follow the head number by number, each at its own
+    number: the chain the earlier design would have made of them."""
+    head_seq, head_hash = bind.execute(
+        sa.text("SELECT seq, hash FROM audit_head WHERE id = 1")
+    ).one()
+    e = _EVENTS.c
+    rows = bind.execute(sa.select(_EVENTS).where(e.position.is_(None)).order_by(e.seq)).all()
+    sealed = []
+    for row in rows:
+        event = AuditRecord(
+            seq=row.seq,
+            occurred_at=row.occurred_at,
+            actor_kind=row.actor_kind,
+            actor_id=row.actor_id,
+            actor_name=row.actor_name,
+            actor_via=row.actor_via,
+            action=row.action,
+            subject_type=row.subject_type,
+            subject_id=row.subject_id,
+            request_id=str(row.request_id) if row.request_id else None,
+            data=json.loads(row.data),
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+        if row.seq != head_seq + 1 or tail_break(event) is not None:
+            break
+        linked = seal(event, row.seq, head_hash)
+        sealed.append({"s": row.seq, "ph": head_hash, "h": linked.hash})
+        head_seq, head_hash = row.seq, linked.hash
+    if sealed:
+        bind.execute(
+            sa.update(_EVENTS)
+            .where(e.seq == sa.bindparam("s"))
+            .values(
+                position=sa.bindparam("s"), prev_hash=sa.bindparam("ph"), hash=sa.bindparam("h")
+            ),
+            sealed,
+        )
+        bind.execute(
+            sa.text("UPDATE audit_head SET seq = :s, hash = :h WHERE id = 1"),
+            {"s": head_seq, "h": head_hash},
+        )
+
+
 def downgrade() -> None:
     """Back to one chain appended under the head's lock: possible while every event is sealed
-    at its own number (seal first; a chain whose order differs from the numbers cannot go
-    back, since each hash covers its number)."""
+    at its own number. Unsealed events that follow the head number by number are sealed so
+    first; a chain whose order differs from the numbers cannot go back (each hash covers its
+    number, the old chain's order was the numbers')."""
     bind = op.get_bind()
+    _seal_at_their_numbers(bind)
     astray = bind.execute(
         sa.text("SELECT COUNT(*) FROM audit_events WHERE position IS NULL OR position <> seq")
     ).scalar()
