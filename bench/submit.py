@@ -9,7 +9,8 @@ authentication, no validation). An agency client posts the same mutation to each
 ``--clients`` concurrent connections for ``--seconds``; rounds alternate which server goes
 first, ``--rounds`` of them; the median rate counts. Printed per backend: requests/s of each,
 their ratio trustcenter/bare (goal: at least 0.5), and after the rounds what the audit log
-looks like (every event sealed or waiting, ``verify`` intact).
+looks like (every event sealed or waiting, ``verify`` intact) and, on PostgreSQL, how often
+trustcenter's active backends were found waiting for a lock (sampled every 10 ms).
 
 Usage: python bench/submit.py [--backends postgresql,sqlite] [--clients 16] [--seconds 10]
                               [--rounds 3]
@@ -36,7 +37,7 @@ from typing import Any
 
 import httpx
 from pg_schema import create_schema, drop_schema
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from trustcenter.bootstrap import build
 from trustcenter.config import Settings
@@ -144,6 +145,55 @@ async def load(base: str, token: str, clients: int, seconds: float) -> tuple[flo
     return done / took, failed
 
 
+#: the server's active backends (those holding a lock on a table of its private schema), and
+#: how many of them wait for a lock
+_SAMPLE = text(
+    "SELECT COUNT(DISTINCT a.pid), "
+    "COUNT(DISTINCT a.pid) FILTER (WHERE a.wait_event_type = 'Lock') "
+    "FROM pg_stat_activity a WHERE a.state = 'active' AND a.pid IN ("
+    "SELECT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+    "WHERE c.relnamespace = CAST(:schema AS regnamespace))"
+)
+
+
+class LockSampler:
+    """Samples, every 10 ms while trustcenter's rounds run, the server's active PostgreSQL
+    backends and those among them waiting for a lock (writers used to wait on the head's row)."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema, self.active, self.waiting = schema, 0, 0
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        admin = Database(POSTGRES_URL)
+        try:
+            async with admin.engine.connect() as conn:
+                while not self._stop.is_set():
+                    active, waiting = (await conn.execute(_SAMPLE, {"schema": self.schema})).one()
+                    await conn.rollback()
+                    self.active, self.waiting = self.active + active, self.waiting + waiting
+                    await asyncio.sleep(0.01)
+        finally:
+            await admin.dispose()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run())
+
+    async def pause(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+    def describe(self) -> str:
+        share = self.waiting / self.active if self.active else 0.0
+        return (
+            f"lock waits: {self.waiting:,} of {self.active:,} samples of trustcenter's active "
+            f"backends ({share:.1%}) were waiting for a lock"
+        )
+
+
 async def prepare(url: str, schema: str | None) -> tuple[dict[str, str], str, str]:
     """The agency and its client; env for the servers, the client's id and secret."""
     settings = Settings.from_env({}, database_url=url, database_schema=schema)
@@ -228,9 +278,15 @@ async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> 
         token = r.json()["access_token"]
         rates: dict[str, list[float]] = {s.name: [] for s in servers}
         failures = 0
+        sampler = LockSampler(schema) if schema else None
         for n in range(args.rounds):
             for server in servers if n % 2 == 0 else servers[::-1]:
+                sampled = sampler is not None and server.name == "trustcenter"
+                if sampled:
+                    sampler.start()
                 rate, failed = await load(server.base, token, args.clients, args.seconds)
+                if sampled:
+                    await sampler.pause()
                 rates[server.name].append(rate)
                 failures += failed
                 print(f"  {backend} round {n + 1}: {server.name:<11} {rate:8.1f} req/s")
@@ -245,7 +301,15 @@ async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> 
             if where:
                 await drop_schema(POSTGRES_URL, where)
     tc, bare = (statistics.median(rates[k]) for k in ("trustcenter", "bare"))
-    return {"backend": backend, "tc": tc, "bare": bare, "failures": failures, "audit": state}
+    waits = sampler.describe() if sampler else ""
+    return {
+        "backend": backend,
+        "tc": tc,
+        "bare": bare,
+        "failures": failures,
+        "audit": state,
+        "waits": waits,
+    }
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -268,6 +332,8 @@ async def main_async(args: argparse.Namespace) -> None:
         if r["failures"]:
             print(f"  NOTE: {r['failures']} requests failed on {r['backend']}")
         print(f"  {r['audit']}")
+        if r["waits"]:
+            print(f"  {r['waits']}")
 
 
 def main() -> None:
