@@ -321,7 +321,11 @@ async def test_cli_verify_passes_on_an_intact_log(flow: Flow, container: Contain
     assert "intact" in out and str(count) in out
     code, out = await run_cli(container, "--json")
     assert code == 0, out
-    assert json.loads(out) == {"ok": True, "events": count}
+    # the tests' app seals nothing: every event is still in the unsealed tail
+    assert json.loads(out) == {"ok": True, "events": count, "unsealed": count}
+    await all_events(container)  # seals them
+    code, out = await run_cli(container, "--json")
+    assert json.loads(out) == {"ok": True, "events": count, "unsealed": 0}
 
 
 async def test_cli_verify_fails_and_names_the_broken_event(

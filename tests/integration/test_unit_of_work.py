@@ -16,6 +16,7 @@ from trustcenter.clock import FixedClock
 from trustcenter.db.models import Agency, AuditEvent, AuditHead
 from trustcenter.db.uow import Conflict
 from trustcenter.domain.audit import Actor
+from trustcenter.services.audit import seal
 
 ACTOR = Actor("staff", "uow-test")
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -33,6 +34,8 @@ async def _names(container: Container) -> list[str]:
 
 
 async def _events(container: Container) -> tuple[int, int]:
+    """How many events are stored, and the chain's head once the sealer has been round."""
+    await seal(container)
     async with container.db.reader() as s:
         count = await s.scalar(select(func.count()).select_from(AuditEvent))
         head = await s.scalar(select(AuditHead.seq))

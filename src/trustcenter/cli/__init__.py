@@ -105,7 +105,14 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--demo", is_flag=True, help="Load the demo data on first start.")
-def serve(host: str, port: int, demo: bool) -> None:
+@click.option(
+    "--seal-every",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between rounds of sealing new audit events into the chain (0: none).",
+)
+def serve(host: str, port: int, demo: bool, seal_every: float) -> None:
     """Serve the API (GraphQL, OAuth, health) with uvicorn."""
     import uvicorn
 
@@ -141,7 +148,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     container = build(settings)
     click.echo(f"trustcenter on http://{host}:{port}/graphql  (issuer {settings.issuer})")
     uvicorn.run(
-        create_app(container, manage_lifecycle=True),
+        create_app(container, manage_lifecycle=True, seal_every=seal_every),
         host=host,
         port=port,
         log_level="info",

@@ -20,6 +20,8 @@ from trustcenter.bootstrap import Container
 from trustcenter.cli import _acting, _emit, _run, main
 from trustcenter.domain.notice_states import NoticeStatus
 from trustcenter.plugins.manager import PluginLoadError
+from trustcenter.services.audit import seal
+from trustcenter.services.audit_sealer import sealing
 from trustcenter.services.notice_worker import NoticeWorker, PassResult
 
 STATUSES = tuple(s.value for s in NoticeStatus)
@@ -98,9 +100,21 @@ async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassR
     type=click.IntRange(1),
     help="Seconds a claim lasts before another worker may take it over.",
 )
+@click.option(
+    "--seal-every",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between rounds of sealing new audit events into the chain (0: none).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 def worker_cmd(
-    once: bool, poll: float, batch_size: int | None, lease: int | None, as_json: bool
+    once: bool,
+    poll: float,
+    batch_size: int | None,
+    lease: int | None,
+    seal_every: float,
+    as_json: bool,
 ) -> None:
     """Deliver due user notices through the configured channels (TRUSTCENTER_NOTICE_CHANNELS,
     default: the outbox), and delete uploaded documents nobody attached within their day. On
@@ -120,7 +134,13 @@ def worker_cmd(
         with _single_sqlite_worker(c) as alone:
             if alone:
                 await worker.release_claims()
-            return await (worker.run_once(operator) if once else _loop(worker, operator, poll))
+            if once:
+                result = await worker.run_once(operator)
+                if seal_every:
+                    await seal(c)
+                return result
+            async with sealing(c, seal_every):
+                return await _loop(worker, operator, poll)
 
     result = _run(work)
     _emit(_summary(result), as_json, _describe(result))

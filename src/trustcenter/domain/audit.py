@@ -1,12 +1,18 @@
 """The audit chain: each event's hash covers the previous hash and the event's canonical
-content, so any later edit, deletion or reordering breaks the chain at a nameable event."""
+content, so any later edit, deletion or reordering breaks the chain at a nameable event.
+
+Writers do not extend the chain themselves: an event is stored *unsealed*, numbered by the
+database and hashed over its own content (``prev_hash`` empty, no chain position). One sealer
+later gives committed events, in number order, their chain position, the previous event's hash
+and their chain hash (``seal``). The chain's order is the sealing order: an event that commits
+late with a lower number is sealed in a later round, after events with higher numbers."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +59,17 @@ class AuditRecord:
     hash: str = ""
     actor_name: str | None = None
     actor_via: str | None = None
+    #: the event's place in the chain, given when it is sealed (None: not sealed yet). Events
+    #: built without one (hand-made chains) stand at their ``seq``.
+    position: int | None = None
+
+    @property
+    def place(self) -> int:
+        return self.seq if self.position is None else self.position
+
+
+#: the ``prev_hash`` an unsealed event's own hash is computed with
+UNSEALED = ""
 
 
 def canonical(event: AuditRecord) -> bytes:
@@ -84,6 +101,21 @@ def chain_hash(event: AuditRecord) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
+def seal(event: AuditRecord, position: int, prev_hash: str) -> AuditRecord:
+    """The event as the sealer chains it: at ``position``, after the event hashed ``prev_hash``."""
+    linked = replace(event, position=position, prev_hash=prev_hash)
+    return replace(linked, hash=chain_hash(linked))
+
+
+def tail_break(event: AuditRecord) -> Break | None:
+    """An unsealed event holds when its hash is its own content's (``prev_hash`` empty)."""
+    if event.prev_hash != UNSEALED:
+        return Break(event.seq, "not sealed but names a previous hash (edited)")
+    if chain_hash(event) != event.hash:
+        return Break(event.seq, "content does not match its hash (edited)")
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Break:
     """The first event at which the chain no longer holds, and why."""
@@ -103,14 +135,14 @@ class ChainVerifier:
 
     def feed(self, event: AuditRecord) -> Break | None:
         self.checked += 1
-        if event.seq != self._expected_seq:
-            what = "missing before it" if event.seq > self._expected_seq else "out of order"
+        if event.place != self._expected_seq:
+            what = "missing before it" if event.place > self._expected_seq else "out of order"
             return Break(event.seq, f"sequence {self._expected_seq} expected; events {what}")
         if event.prev_hash != self._prev:
             return Break(event.seq, "does not follow the previous event's hash")
         if chain_hash(event) != event.hash:
             return Break(event.seq, "content does not match its hash (edited)")
-        self._prev, self._expected_seq = event.hash, event.seq + 1
+        self._prev, self._expected_seq = event.hash, event.place + 1
         return None
 
     def finish(self, head: tuple[int, str] | None) -> Break | None:
@@ -138,3 +170,32 @@ def verify_chain(
         if broken is not None:
             return verifier.checked, broken
     return verifier.checked, verifier.finish(head)
+
+
+@dataclass(frozen=True, slots=True)
+class LogCheck:
+    """A whole log checked: events read, the first break (None: it holds), and how many of
+    the events read were not sealed yet."""
+
+    checked: int
+    broken: Break | None
+    unsealed: int
+
+
+def verify_log(
+    sealed: Iterable[AuditRecord],
+    head: tuple[int, str] | None,
+    unsealed: Iterable[AuditRecord],
+) -> LogCheck:
+    """The sealed chain in chain order against the recorded ``head`` (``verify_chain``), then
+    each unsealed event against its own hash, in number order. Both may be lazy streams."""
+    checked, broken = verify_chain(sealed, head)
+    if broken is not None:
+        return LogCheck(checked, broken, 0)
+    tail = 0
+    for event in unsealed:
+        checked, tail = checked + 1, tail + 1
+        broken = tail_break(event)
+        if broken is not None:
+            return LogCheck(checked, broken, tail)
+    return LogCheck(checked, None, tail)

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
+from trustcenter.services.audit_sealer import sealing
 from trustcenter.services.clients import principal_for
 from trustcenter.services.sign_in import session_principal
 from trustcenter.web import (
@@ -31,9 +32,13 @@ from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
 
 
-def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starlette:
+def create_app(
+    container: Container, *, manage_lifecycle: bool = False, seal_every: float = 0
+) -> Starlette:
     """``manage_lifecycle``: migrate and load keys at start-up and close the pool at the end
-    (``serve`` does; tests start the container themselves)."""
+    (``serve`` does; tests start the container themselves). ``seal_every``: seconds between
+    rounds of the audit sealer run while the app serves (0, the default: none; ``serve``
+    runs one)."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -50,7 +55,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
         if manage_lifecycle:
             await container.start()
         try:
-            yield
+            async with sealing(container, seal_every):
+                yield
         finally:
             if manage_lifecycle:
                 await container.close()

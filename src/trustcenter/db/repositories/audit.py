@@ -5,23 +5,54 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from trustcenter.clock import Clock
 from trustcenter.db.models import AuditEvent, AuditHead
 from trustcenter.db.repositories import Repository
-from trustcenter.domain.audit import GENESIS, Actor, AuditRecord, chain_hash
+from trustcenter.db.tables_audit import EVENT_NUMBERS
+from trustcenter.domain.audit import (
+    GENESIS,
+    UNSEALED,
+    Actor,
+    AuditRecord,
+    Break,
+    chain_hash,
+    seal,
+    tail_break,
+)
 
 HEAD_ID = 1
 
 T = TypeVar("T")
 
-#: a check over the whole chain: the records in order, and the head (seq, hash) or None
-ChainCheck = Callable[[Iterator[AuditRecord], tuple[int, str] | None], T]
+#: a check over the whole log: the sealed records in chain order, the head (position, hash) or
+#: None, and the unsealed records in number order
+ChainCheck = Callable[[Iterator[AuditRecord], tuple[int, str] | None, Iterator[AuditRecord]], T]
+
+_EVENTS = cast(Table, AuditEvent.__table__)
+#: sealing one event: its place, the hash before it and its chain hash, set once
+_SEAL = (
+    update(_EVENTS)
+    .where(_EVENTS.c.seq == bindparam("s"), _EVENTS.c.position.is_(None))
+    .values(position=bindparam("p"), prev_hash=bindparam("ph"), hash=bindparam("h"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SealRound:
+    """One sealing transaction: how many events it chained, the head it left (position,
+    hash), and an unsealed event whose own hash does not hold (sealing stops before it: it
+    would be laundered into the chain)."""
+
+    sealed: int
+    head: tuple[int, str]
+    stuck: Break | None = None
 
 
 async def record(
@@ -34,16 +65,12 @@ async def record(
     request_id: uuid.UUID | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
-    head = (
-        await session.scalars(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
-    ).first()
-    if head is None:
-        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
-        session.add(head)
+    """Add one unsealed event inside the caller's transaction: numbered by the database and
+    hashed over its own content. No shared row is read or locked (the sealer chains it
+    later); it is inserted when the caller's unit flushes or commits."""
     payload = json.loads(json.dumps(dict(data or {}), default=str))
     event = AuditRecord(
-        seq=head.seq + 1,
+        seq=await _next_number(session),
         occurred_at=clock.now(),
         actor_kind=actor.kind,
         actor_id=actor.id,
@@ -54,9 +81,8 @@ async def record(
         subject_id=str(subject[1]),
         request_id=str(request_id) if request_id else None,
         data=payload,
-        prev_hash=head.hash,
+        prev_hash=UNSEALED,
     )
-    digest = chain_hash(event)
     row = AuditEvent(
         seq=event.seq,
         occurred_at=event.occurred_at,
@@ -69,13 +95,21 @@ async def record(
         subject_id=event.subject_id,
         request_id=request_id,
         data=json.dumps(payload, sort_keys=True),
-        prev_hash=event.prev_hash,
-        hash=digest,
+        prev_hash=UNSEALED,
+        hash=chain_hash(event),
+        position=None,
     )
     session.add(row)
-    head.seq, head.hash = event.seq, digest
-    await session.flush()
     return row
+
+
+async def _next_number(session: AsyncSession) -> int:
+    """PostgreSQL: the next value of the events' sequence (no lock; numbers of transactions
+    that roll back are skipped). SQLite: one above the highest, under the write lock every
+    SQLite writer holds (the query first flushes this transaction's pending events)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(await session.scalar(select(EVENT_NUMBERS.next_value())) or 0)
+    return int(await session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0) + 1)) or 1)
 
 
 def as_record(row: AuditEvent) -> AuditRecord:
@@ -93,6 +127,7 @@ def as_record(row: AuditEvent) -> AuditRecord:
         data=json.loads(row.data),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        position=row.position,
     )
 
 
@@ -114,8 +149,50 @@ class AuditRepository(Repository):
             self._session, clock, actor, action, subject, request_id=request_id, data=data
         )
 
+    async def seal(self, limit: int) -> SealRound:
+        """Chain up to ``limit`` committed unsealed events, in number order, after the head.
+        The head is locked first (``FOR UPDATE``; SQLite's writers hold its write lock), so a
+        second sealer waits, then finds what this one left: never a fork, never an event
+        sealed twice. Commit with the unit; nothing is held beyond it."""
+        session = self._session
+        head = (
+            await session.scalars(
+                select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+            )
+        ).first()
+        if head is None:
+            head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
+            session.add(head)
+        rows = (
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.position.is_(None))
+                .order_by(AuditEvent.seq)
+                .limit(limit)
+            )
+        ).all()
+        position, prev = head.seq, head.hash
+        sealed: list[dict[str, Any]] = []
+        stuck = None
+        for row in rows:
+            event = as_record(row)
+            stuck = tail_break(event)
+            if stuck is not None:
+                break
+            position += 1
+            linked = seal(event, position, prev)
+            sealed.append({"s": row.seq, "p": position, "ph": prev, "h": linked.hash})
+            prev = linked.hash
+        for row in rows:
+            session.expunge(row)  # written by the statement below, not by the unit
+        if sealed:
+            await session.execute(_SEAL, sealed)
+            head.seq, head.hash = position, prev
+        return SealRound(len(sealed), (head.seq, head.hash), stuck)
+
     async def check_chain(self, check: ChainCheck[T]) -> T:
-        """Run ``check`` over every event in order, streamed (memory stays flat), and the head."""
+        """Run ``check`` over the sealed events in chain order and the unsealed ones in number
+        order, streamed (memory stays flat), with the head, all read in one snapshot."""
         return await self._session.run_sync(_check_stored, check)
 
     async def events_of(self, request_ids: Sequence[uuid.UUID]) -> list[AuditEvent]:
@@ -125,12 +202,25 @@ class AuditRepository(Repository):
 
 
 def _check_stored(session: Session, check: ChainCheck[T]) -> T:
+    if session.get_bind().dialect.name == "postgresql":
+        # one snapshot for the head and both reads: a seal committed meanwhile is not half seen
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     head_row = session.get(AuditHead, HEAD_ID)
     head = (head_row.seq, head_row.hash) if head_row and head_row.seq else None
-    rows = session.scalars(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000)
-    )
+    opened: list[Any] = []
+
+    def stream(sealed: bool) -> Iterator[AuditRecord]:
+        where = AuditEvent.position.is_not(None) if sealed else AuditEvent.position.is_(None)
+        order = AuditEvent.position if sealed else AuditEvent.seq
+        stmt = select(AuditEvent).where(where).order_by(order)
+        rows = session.scalars(stmt.execution_options(yield_per=1000))
+        opened.append(rows)
+        for row in rows:
+            yield as_record(row)
+            session.expunge(row)
+
     try:
-        return check((as_record(row) for row in rows), head)
+        return check(stream(True), head, stream(False))
     finally:
-        rows.close()
+        for rows in opened:
+            rows.close()

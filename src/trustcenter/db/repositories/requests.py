@@ -291,19 +291,23 @@ class RequestRepository(Repository):
         }
 
     async def add_new(self, new: NewRequest) -> Request:
-        """Store one new request in the self._session; its row, flushed."""
+        """Store one new request in the session; its row, flushed (one flush, one INSERT per
+        table however many targets and items)."""
         basis, request, targets, items = _rows(new)
+        # parents first; the request is the one ORM row (callers change it in the unit), the
+        # others plain Core INSERTs (one statement per table, no per-row bookkeeping)
+        children: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
+            (Target.__table__, targets),
+            (RequestedItem.__table__, items),
+        )
+        basis_table: Any = LegalBasis.__table__
+        await self._session.execute(insert(basis_table), [basis])
         row = Request(**request)
-        # parents first: the unit of work knows no relationships to order these by
-        stages: list[list[Any]] = [
-            [LegalBasis(**basis)],
-            [row],
-            [Target(**t) for t in targets],
-            [RequestedItem(**i) for i in items],
-        ]
-        for stage in stages:
-            self._session.add_all(stage)
-            await self._session.flush()
+        self._session.add(row)
+        await self._session.flush()
+        for table, batch in children:
+            if batch:
+                await self._session.execute(insert(table), batch)
         return row
 
     async def insert_new(self, news: Sequence[NewRequest]) -> None:

@@ -1,0 +1,351 @@
+"""Benchmark: ``submitRequest`` over HTTP against a bare endpoint inserting the same rows, side
+by side in one run (issue 15, goal 3: trustcenter at least half the bare endpoint's rate).
+
+Two servers run at once on the same database, each one uvicorn worker with the same settings
+(log level info, no access log): ``trustcenter serve`` (its audit sealer every 2 s, as
+deployed) and ``bench/submit_bare.py`` (Starlette + SQLAlchemy Core: the same legal basis,
+request, targets, items and one unsealed audit event, one transaction, no GraphQL, no
+authentication, no validation). An agency client posts the same mutation to each with
+``--clients`` concurrent connections for ``--seconds``; rounds alternate which server goes
+first, ``--rounds`` of them; the median rate counts. Printed per backend: requests/s of each,
+their ratio trustcenter/bare (goal: at least 0.5), and after the rounds what the audit log
+looks like (every event sealed or waiting, ``verify`` intact) and, on PostgreSQL, how often
+trustcenter's active backends were found waiting for a lock (sampled every 10 ms).
+
+Usage: python bench/submit.py [--backends postgresql,sqlite] [--clients 16] [--seconds 10]
+                              [--rounds 3]
+SQLite: a file in a temporary folder. PostgreSQL: TRUSTCENTER_BENCH_POSTGRES_URL (default the
+local server's ``test`` database); a private schema, dropped at the end. The GraphQL budgets per
+minute are raised out of reach; nothing else is changed from the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pg_schema import create_schema, drop_schema
+from sqlalchemy import select, text
+
+from trustcenter.bootstrap import build
+from trustcenter.config import Settings
+from trustcenter.db import migrate
+from trustcenter.db.models import OAuthClient
+from trustcenter.db.session import Database
+from trustcenter.domain.enums import AgencyKind, VerificationState
+from trustcenter.services.access import operator
+from trustcenter.services.agencies import create_agency, set_verification
+from trustcenter.services.audit import seal, verify
+from trustcenter.services.clients import create_client
+
+POSTGRES_URL = os.environ.get(
+    "TRUSTCENTER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+HERE = Path(__file__).resolve().parent
+TRUSTCENTER = str(Path(sys.executable).with_name("trustcenter"))
+OUT_OF_REACH = "1000000000"
+OPERATOR = operator("bench")
+SUBMIT = """mutation Submit($input: SubmitRequestInput!) {
+  submitRequest(input: $input) {
+    request { id status targets { id identifier items { id infoType } } }
+    userErrors { field message code }
+  }
+}"""
+SUBMISSION = {
+    "jurisdiction": "DE",
+    "officer": {"name": "Kommissarin K. Weber", "title": "KHKin",
+                "email": "k.weber@polizei.example", "phone": "+49 30 4664 0"},
+    "legalBasis": {"kind": "WARRANT", "reference": "AG-2026-113",
+                   "issuedBy": "Amtsgericht Tiergarten", "issuedAt": "2026-11-01"},
+    "targets": [
+        {"identifierType": "EMAIL", "identifier": "suspect@example.com", "infoTypes": ["A", "C"]},
+        {"identifierType": "SERIAL_NUMBER", "identifier": "c6n1234567", "infoTypes": ["B"]},
+    ],
+    "reason": "Investigation of a burglary series; the camera owner is a witness.",
+}  # fmt: skip
+BODY = {"query": SUBMIT, "variables": {"input": SUBMISSION}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A server process on a free port, ready when ``/readyz`` answers 200."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.port = name, free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.proc = subprocess.Popen(  # noqa: S603  (our own commands)
+            [*argv, str(self.port)] if name == "bare" else [*argv, "--port", str(self.port)],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{name} server ended:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{self.base}/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit(f"{name} server did not get ready:\n{log.read_text()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+async def load(base: str, token: str, clients: int, seconds: float) -> tuple[float, int]:
+    """Requests per second answered without errors, and the number of failed ones."""
+    headers = {"authorization": f"Bearer {token}"}
+    done, failed = 0, 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+
+        async def client(until: float) -> None:
+            nonlocal done, failed
+            while time.perf_counter() < until:
+                r = await http.post("/graphql", json=BODY, headers=headers)
+                payload = r.json() if r.status_code == 200 else {}
+                if payload.get("errors") or not (payload.get("data") or {}).get("submitRequest"):
+                    failed += 1
+                else:
+                    done += 1
+
+        await asyncio.gather(*(client(time.perf_counter() + 1) for _ in range(clients)))  # warm
+        done = failed = 0
+        started = time.perf_counter()
+        await asyncio.gather(*(client(started + seconds) for _ in range(clients)))
+        took = time.perf_counter() - started
+    return done / took, failed
+
+
+#: the server's active backends (those holding a lock on a table of its private schema), and
+#: how many of them wait for a lock
+_SAMPLE = text(
+    "SELECT COUNT(DISTINCT a.pid), "
+    "COUNT(DISTINCT a.pid) FILTER (WHERE a.wait_event_type = 'Lock') "
+    "FROM pg_stat_activity a WHERE a.state = 'active' AND a.pid IN ("
+    "SELECT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+    "WHERE c.relnamespace = CAST(:schema AS regnamespace))"
+)
+
+
+class LockSampler:
+    """Samples, every 10 ms while trustcenter's rounds run, the server's active PostgreSQL
+    backends and those among them waiting for a lock (writers used to wait on the head's row)."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema, self.active, self.waiting = schema, 0, 0
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        admin = Database(POSTGRES_URL)
+        try:
+            async with admin.engine.connect() as conn:
+                while not self._stop.is_set():
+                    active, waiting = (await conn.execute(_SAMPLE, {"schema": self.schema})).one()
+                    await conn.rollback()
+                    self.active, self.waiting = self.active + active, self.waiting + waiting
+                    await asyncio.sleep(0.01)
+        finally:
+            await admin.dispose()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.create_task(self._run())
+
+    async def pause(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+    def describe(self) -> str:
+        share = self.waiting / self.active if self.active else 0.0
+        return (
+            f"lock waits: {self.waiting:,} of {self.active:,} samples of trustcenter's active "
+            f"backends ({share:.1%}) were waiting for a lock"
+        )
+
+
+async def prepare(url: str, schema: str | None) -> tuple[dict[str, str], str, str]:
+    """The agency and its client; env for the servers, the client's id and secret."""
+    settings = Settings.from_env({}, database_url=url, database_schema=schema)
+    container = build(settings)
+    try:
+        await container.start()
+        agency = await create_agency(
+            container, OPERATOR, name="Bench Agency", kind=AgencyKind.LAW_ENFORCEMENT, country="DE"
+        )
+        await set_verification(container, OPERATOR, agency.id, VerificationState.VERIFIED)
+        new = await create_client(
+            container, OPERATOR, scopes=["requests:submit", "requests:read"], agency_id=agency.id
+        )
+        async with container.db.reader() as s:
+            pk = await s.scalar(
+                select(OAuthClient.id).where(OAuthClient.client_id == new.client_id)
+            )
+    finally:
+        await container.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCENTER_")}
+    env |= {
+        "TRUSTCENTER_DATABASE_URL": url,
+        "TRUSTCENTER_GRAPHQL_COST_PER_MINUTE": OUT_OF_REACH,
+        "TRUSTCENTER_GRAPHQL_REQUESTS_PER_MINUTE": OUT_OF_REACH,
+        "BENCH_AGENCY_ID": str(agency.id),
+        "BENCH_CLIENT_PK": str(pk),
+    }
+    if schema:
+        env["TRUSTCENTER_DATABASE_SCHEMA"] = schema
+    return env, new.client_id, new.client_secret
+
+
+async def audit_state(url: str, schema: str | None) -> str:
+    settings = Settings.from_env({}, database_url=url, database_schema=schema)
+    container = build(settings)
+    try:
+        before = await verify(container, OPERATOR)
+        sealed = await seal(container)
+        after = await verify(container, OPERATOR)
+    finally:
+        await container.close()
+    ok = before.broken is None and after.broken is None and after.unsealed == 0
+    return (
+        f"audit: {before.checked:,} events, {before.unsealed:,} still unsealed when the rounds "
+        f"ended (sealed now: {sealed.sealed:,}); verify {'intact' if ok else 'BROKEN'}"
+    )
+
+
+async def database(backend: str, name: str, workdir: Path) -> tuple[str, str | None]:
+    """A fresh, migrated database (a private schema on PostgreSQL)."""
+    if backend == "postgresql":
+        schema = f"bench_submit_{name}_{secrets.token_hex(4)}"
+        await create_schema(POSTGRES_URL, schema)
+        return POSTGRES_URL, schema
+    url = f"sqlite+aiosqlite:///{workdir / f'{name}.db'}"
+    db = Database(url)
+    await migrate.upgrade(db.engine, db.url)
+    await db.dispose()
+    return url, None
+
+
+async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    # each server its own database: the bare one's audit events carry no valid hash
+    (url, schema), (bare_url, bare_schema) = [
+        await database(backend, name, workdir) for name in ("tc", "bare")
+    ]
+    servers: list[Server] = []
+    try:
+        env, client_id, secret = await prepare(url, schema)
+        bare_env, _, _ = await prepare(bare_url, bare_schema)
+        serve = [TRUSTCENTER, "serve", "--host", "127.0.0.1", "--seal-every", "2"]
+        servers = [
+            Server("trustcenter", serve, env, workdir / f"{backend}-trustcenter.log"),
+            Server("bare", [sys.executable, str(HERE / "submit_bare.py")], bare_env,
+                   workdir / f"{backend}-bare.log"),
+        ]  # fmt: skip
+        async with httpx.AsyncClient(base_url=servers[0].base) as http:
+            r = await http.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+            )
+        r.raise_for_status()
+        token = r.json()["access_token"]
+        rates: dict[str, list[float]] = {s.name: [] for s in servers}
+        failures = 0
+        sampler = LockSampler(schema) if schema else None
+        for n in range(args.rounds):
+            for server in servers if n % 2 == 0 else servers[::-1]:
+                sampled = sampler is not None and server.name == "trustcenter"
+                if sampled:
+                    sampler.start()
+                rate, failed = await load(server.base, token, args.clients, args.seconds)
+                if sampled:
+                    await sampler.pause()
+                rates[server.name].append(rate)
+                failures += failed
+                print(f"  {backend} round {n + 1}: {server.name:<11} {rate:8.1f} req/s")
+        for server in servers:
+            server.stop()
+        servers = []
+        state = await audit_state(url, schema)
+    finally:
+        for server in servers:
+            server.stop()
+        for where in (schema, bare_schema):
+            if where:
+                await drop_schema(POSTGRES_URL, where)
+    tc, bare = (statistics.median(rates[k]) for k in ("trustcenter", "bare"))
+    waits = sampler.describe() if sampler else ""
+    return {
+        "backend": backend,
+        "tc": tc,
+        "bare": bare,
+        "failures": failures,
+        "audit": state,
+        "waits": waits,
+    }
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    print(
+        f"submitRequest over HTTP, {args.clients} clients, {args.seconds:g} s per round, "
+        f"median of {args.rounds}; {os.cpu_count()} cores"
+    )
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-submit-") as tmp:
+        for backend in args.backends.split(","):
+            results.append(await run_backend(backend.strip(), args, Path(tmp)))
+    print()
+    print(f"{'backend':<11} {'trustcenter':>12} {'bare':>10} {'ratio tc/bare':>14}  goal >= 0.5")
+    for r in results:
+        ratio = r["tc"] / r["bare"] if r["bare"] else 0.0
+        print(
+            f"{r['backend']:<11} {r['tc']:>8.1f} r/s {r['bare']:>6.1f} r/s {ratio:>14.2f}"
+            f"  {'met' if ratio >= 0.5 else 'NOT met'}"
+        )
+        if r["failures"]:
+            print(f"  NOTE: {r['failures']} requests failed on {r['backend']}")
+        print(f"  {r['audit']}")
+        if r["waits"]:
+            print(f"  {r['waits']}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
