@@ -23,6 +23,7 @@ HERE = Path(__file__).parent
 #: (name, script and its arguments at the quick size, needs PostgreSQL)
 BENCHMARKS: list[tuple[str, list[str], bool]] = [
     ("start-up", ["startup.py", "--rounds", "5"], False),
+    ("submit", ["submit.py", "--seconds", "5", "--rounds", "3"], True),
 ]
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from goal import goal
 from pg_schema import create_schema, drop_schema
 from sqlalchemy import select, text
 
@@ -334,6 +335,10 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"  {r['audit']}")
         if r["waits"]:
             print(f"  {r['waits']}")
+    for r in results:
+        ratio = r["tc"] / r["bare"] if r["bare"] else 0.0
+        what = f"submitRequest, {args.clients} clients, {r['backend']}: rate tc/bare"
+        goal(f"submit-{r['backend']}", what, ratio, ">= 0.5")
 
 
 def main() -> None:
