@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
+import strawberry
 from strawberry import relay
+from strawberry.relay.utils import to_base64
 from strawberry.types import Info
 
 #: an id nothing has: an unparsable id sent to a service reads as "no such object"
@@ -42,3 +44,48 @@ async def load_nodes(loader: Any, node_ids: Iterable[str], wrap: Any, required: 
 
 def ctx(info: Info) -> Any:
     return info.context
+
+
+#: the description strawberry's ``Node.id`` carries (the schema keeps it word for word)
+NODE_ID_DESCRIPTION = "The Globally Unique ID of this object"
+
+
+class ViewFields:
+    """Plain fields read straight off the wrapped view.
+
+    A type that wraps a view (``view: strawberry.Private[...]``) declares the fields that only
+    repeat one of the view's attributes as plain fields (:func:`plain`): strawberry then reads
+    them with ``getattr`` — no resolver call, no ``Info``, no argument handling per field — and
+    this class answers that ``getattr`` from the view. A node's ``id`` is one of them
+    (:func:`node_id`), computed from the view's id without strawberry's resolver.
+    """
+
+    #: the GraphQL type name of the node's global id (set by node types)
+    node_type: ClassVar[str] = ""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "view" or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.__dict__["view"], name)
+
+    @property
+    def _id(self) -> Any:  # the global id, already encoded (a str)
+        # shadows ``relay.Node._id`` (the resolver strawberry would call with ``Info``)
+        return to_base64(self.node_type, str(self.__dict__["view"].id))
+
+
+def plain(description: str | None = None, name: str | None = None) -> Any:
+    """A field whose value is the view's attribute of the same (Python) name."""
+    return _outside_init(strawberry.field(description=description, name=name))
+
+
+def node_id() -> Any:
+    """The ``id`` field of a node type, as plain as the others: ``to_base64(type, view.id)``."""
+    return _outside_init(strawberry.field(name="id", description=NODE_ID_DESCRIPTION))
+
+
+def _outside_init(field: Any) -> Any:
+    # a dataclass field left out of ``__init__`` (strawberry's own ``init`` flag is only a
+    # hint to type checkers): the type is made from its view alone
+    field.init = False
+    return field
