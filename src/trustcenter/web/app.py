@@ -27,13 +27,15 @@ from trustcenter.web import (
 )
 from trustcenter.web.authentication import BearerBackend, SessionCsrfGuard, on_auth_error
 from trustcenter.web.console.routes import console_routes
+from trustcenter.web.gc_tuning import tune_for_serving
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
 
 
 def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starlette:
-    """``manage_lifecycle``: migrate and load keys at start-up and close the pool at the end
-    (``serve`` does; tests start the container themselves)."""
+    """``manage_lifecycle``: migrate and load keys at start-up, tune the garbage collector for
+    serving (``gc_tuning``), and close the pool at the end (``serve`` does; tests start the
+    container themselves)."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -49,6 +51,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_lifecycle:
             await container.start()
+            tune_for_serving()
         try:
             yield
         finally:
