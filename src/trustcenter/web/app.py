@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
-from trustcenter.services.clients import principal_for
+from trustcenter.services.principals import Principals
 from trustcenter.services.sign_in import session_principal
 from trustcenter.web import (
     console_auth,
@@ -58,6 +58,9 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             if manage_lifecycle:
                 await container.close()
 
+    def now() -> float:
+        return container.clock.now().timestamp()
+
     graphql = GraphQLApp(container)
     settings = container.settings
     app = Starlette(
@@ -78,8 +81,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = False) -> Starl
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerBackend(
-                    container.validator,
-                    partial(principal_for, container.uow),
+                    Principals(container.uow, container.validator, now).of_token,
                     partial(session_principal, container),
                 ),
                 on_error=on_auth_error,
