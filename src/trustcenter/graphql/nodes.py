@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import strawberry
 from strawberry import relay
 from strawberry.relay.utils import to_base64
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 #: an id nothing has: an unparsable id sent to a service reads as "no such object"
 MISSING = uuid.UUID(int=0)
@@ -44,6 +45,20 @@ async def load_nodes(loader: Any, node_ids: Iterable[str], wrap: Any, required: 
 
 def ctx(info: Info) -> Any:
     return info.context
+
+
+def selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    """Whether the selections ask for the field at ``path`` (field names, fragments looked
+    into): ``selects(info.selected_fields, ("requests", "edges", "node", "agency"))``."""
+    if not path:
+        return True
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == path[0] and selects(selection.selections, path[1:]):
+                return True
+        elif selects(selection.selections, path):  # a fragment: the same level
+            return True
+    return False
 
 
 #: the description strawberry's ``Node.id`` carries (the schema keeps it word for word)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -172,6 +173,10 @@ class TargetType(ViewFields, relay.Node):
         return wrap_subject(await ctx(info).loaders.subject.load(self.view))
 
 
+async def _agency(loader: Any, agency_id: uuid.UUID) -> AgencyType:
+    return AgencyType(view=await loader.load(agency_id))
+
+
 @strawberry.type(name="Request", description="A government request for user data.")
 class RequestType(ViewFields, relay.Node):
     view: strawberry.Private[RequestView]
@@ -188,6 +193,8 @@ class RequestType(ViewFields, relay.Node):
     hold_until: datetime | None = plain("Until when the named data is preserved (PRESERVATION).")
     hold_extensions: int = plain("How often the hold has been extended.")
     version: int = plain("Increases with every change; send it back with decisions.")
+    #: the agency, when a list read it for its whole page (``queries.Query.requests``)
+    agency_known: strawberry.Private[AgencyType | None] = None
 
     @classmethod
     def resolve_id(cls, root: RequestType, *, info: Info) -> str:
@@ -210,10 +217,12 @@ class RequestType(ViewFields, relay.Node):
             name=r.officer_name, title=r.officer_title, email=r.officer_email, phone=r.officer_phone
         )
 
-    @strawberry.field
-    async def agency(self, info: Info) -> AgencyType:
-        view = await ctx(info).loaders.agency.load(self.view.agency_id)
-        return AgencyType(view=view)
+    @strawberry.field(graphql_type=AgencyType)
+    def agency(self, info: Info) -> AgencyType | Awaitable[AgencyType]:
+        # a list that fetched its page's agencies hands them in: no await per row
+        if self.agency_known is not None:
+            return self.agency_known
+        return _agency(ctx(info).loaders.agency, self.view.agency_id)
 
     @strawberry.field
     async def legal_basis(self, info: Info) -> LegalBasis:
