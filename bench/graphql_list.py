@@ -12,9 +12,10 @@ same settings (one process each, ``--no-access-log``, log level warning), and me
   http 10 conns   requests per second with ten connections for ``--seconds``;
   1 conn p50/p99  latency with one connection, ``--latency-requests`` one after the other;
 
-and in this process (``httpx.ASGITransport``, no network): the time per extra row, from pages
-of 10 and of 100 (``(t100 - t10) / 90``). The median of the rounds counts; printed with the
-ratio trustcenter / bare. The clients run in this process (httpx), the same for both apps.
+and in this process (``httpx.ASGITransport``, no network, the garbage collector tuned as
+serving tunes it): the time per extra row, from pages of 10 and of 100 (``(t100 - t10) / 90``).
+The median of the rounds counts; printed with the ratio trustcenter / bare. The clients run in
+this process (httpx), the same for both apps.
 Figures taken on a shared machine say so themselves (the CPU other processes used is printed).
 
 Usage: python bench/graphql_list.py [--requests 400] [--backends sqlite,postgresql]
@@ -50,6 +51,14 @@ from trustcenter.services.access import operator
 from trustcenter.services.agencies import create_agency, set_verification
 from trustcenter.services.clients import create_client
 from trustcenter.web.app import create_app
+
+try:  # the collector as serving tunes it (absent from versions before that lever)
+    from trustcenter.web.gc_tuning import tune_for_serving as tune_gc
+except ImportError:  # pragma: no cover
+
+    def tune_gc() -> None:
+        pass
+
 
 POSTGRES_URL = os.environ.get(
     "TRUSTCENTER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -242,6 +251,7 @@ async def in_process(
     try:
         tc = httpx.ASGITransport(app=create_app(c))
         bare = httpx.ASGITransport(app=make_app(engine))
+        tune_gc()  # as serving does (both apps share this process)
         async with (
             httpx.AsyncClient(transport=tc, base_url="http://localhost") as h1,
             httpx.AsyncClient(transport=bare, base_url="http://localhost") as h2,
