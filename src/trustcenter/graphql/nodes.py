@@ -79,9 +79,10 @@ class ViewFields:
     node_type: ClassVar[str] = ""
 
     def __getattr__(self, name: str) -> Any:
-        if name == "view" or name.startswith("__"):
+        view = self.__dict__.get("view")
+        if view is None or name.startswith("__"):
             raise AttributeError(name)
-        return getattr(self.__dict__["view"], name)
+        return getattr(view, name)
 
     @property
     def _id(self) -> Any:  # the global id, already encoded (a str)
