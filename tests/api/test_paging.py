@@ -133,3 +133,25 @@ async def test_statement_count_does_not_grow_with_page_size(world, container, cl
         counts[first] = len(statements)
     assert counts[10] == counts[100]
     assert counts[100] <= 10, counts
+
+
+AGENCY_NAMES = """query { requests(first: 10) { edges { node { id agency { name } } } } }"""
+AGENCY_IN_FRAGMENT = """fragment Who on Request { agency { name } }
+query { requests(first: 10) { edges { node { id ...Who } } } }"""
+
+
+async def test_each_row_names_its_own_agency_read_once_per_page(world, container, clock):
+    """The page's agencies are read in one batch, asked directly or in a fragment: each row
+    shows its own agency, and the statements are the same either way."""
+    de, fr = await world.agency_actor("DE"), await world.agency_actor("FR")
+    staff = await world.staff_actor(["review"])
+    submitted = {}
+    for actor, country in ((de, "DE"), (fr, "FR"), (de, "DE"), (fr, "FR")):
+        submitted[(await fill(actor, clock, 1, jurisdiction=country))[0]] = f"Agency {country}"
+    counts = []
+    for query in (AGENCY_NAMES, AGENCY_IN_FRAGMENT):
+        with counting(container.db.engine) as statements:
+            edges = (await staff.data(query))["requests"]["edges"]
+        counts.append(len(statements))
+        assert {e["node"]["id"]: e["node"]["agency"]["name"] for e in edges} == submitted
+    assert counts[0] == counts[1]

@@ -6,6 +6,7 @@ The tables are grouped by concept in sibling modules; this module only gathers t
 from trustcenter.db.base import Base
 from trustcenter.db.tables_access import (
     Agency,
+    AuthEpoch,
     ClientAuthFailures,
     OAuthClient,
     RevokedToken,
@@ -47,6 +48,7 @@ __all__ = [
     "Agency",
     "AuditEvent",
     "AuditHead",
+    "AuthEpoch",
     "Base",
     "ClientAuthFailures",
     "Disclosure",

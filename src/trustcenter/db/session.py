@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -47,18 +49,51 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+#: seconds a pooled PostgreSQL connection may sit idle and still be used without a ping first
+PING_AFTER_IDLE = 10.0
+_RETURNED = "tc_returned_at"
+
+
+def ping_idle_connections(engine: AsyncEngine) -> None:
+    """Before a pooled connection is handed out, ping it only if it sat idle for longer than
+    :data:`PING_AFTER_IDLE` (a restarted server, or an idle timeout on the way, may have closed
+    it); a dead one is replaced by the pool (``DisconnectionError``). A connection returned
+    moments ago is handed out as it is — ``pool_pre_ping`` would ping it on every checkout, a
+    round trip for every unit of work."""
+    sync = engine.sync_engine
+    dialect = sync.dialect
+
+    def fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's own error for a closed connection
+            raise DisconnectionError("a pooled connection did not answer its ping") from exc
+        if not alive:
+            raise DisconnectionError("a pooled connection did not answer its ping")
+
+    event.listen(sync, "connect", fresh)
+    event.listen(sync, "checkin", fresh)
+    event.listen(sync, "checkout", checkout)
+
+
 class Database:
     """One engine and its session factory. Each unit of work opens its own session."""
 
     def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
         self.url = normalise_url(url)
         kwargs: dict[str, Any] = {"echo": echo}
-        if self.dialect == "postgresql":
-            kwargs["pool_pre_ping"] = True
-            if schema:
-                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        if self.dialect == "postgresql" and schema:
+            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.schema = schema
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "postgresql":
+            ping_idle_connections(self.engine)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
@@ -103,3 +103,16 @@ class SigningKey(Base):
     private_jwk: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+
+
+class AuthEpoch(Base):
+    """A single row: a number that moves, in the same transaction, with every change that can
+    take a token's standing away or change what it grants — a token revoked, a client
+    revoked, an agency's verification changed. A process that remembers who its callers'
+    tokens speak for asks it on every request and looks a token up again once it moved
+    (``services.principals``)."""
+
+    __tablename__ = "auth_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)

@@ -37,6 +37,7 @@ from strawberry.extensions import SchemaExtension
 from trustcenter.domain import enums as d
 from trustcenter.domain.jurisdiction import MAX_GRANTS
 from trustcenter.domain.submission import MAX_TARGETS
+from trustcenter.graphql.document_cache import Documents, VariableCaps
 
 #: a request names at most MAX_TARGETS targets, each with every information type once
 MAX_ITEMS = MAX_TARGETS * len(d.InfoType)
@@ -78,7 +79,7 @@ def _too_many(key: str | None, cap: int, sent: int) -> str:
     return f"{where} takes at most {cap} items; {sent} were sent"
 
 
-def literal_rule(variable_keys: dict[str, tuple[str, int]]) -> type[ValidationRule]:
+def literal_rule(variable_keys: VariableCaps) -> type[ValidationRule]:
     """A validation rule refusing over-long list literals; it records, for each variable in a
     list position, the smallest cap among the places it is used (``variable_keys``)."""
 
@@ -143,13 +144,37 @@ def _overlong(value: Any, type_: GraphQLInputType, key: str | None, path: str,
 
 
 class ListCaps(SchemaExtension):
-    """Adds the literal rule and, before execution, checks the variables' lists."""
+    """Adds the literal rule and, before execution, checks the variables' lists.
+
+    With ``documents`` (the schema's table of recent query texts), a text validated before is
+    not validated again: its errors and its variables' caps come from the table
+    (``document_cache``), and only the variables sent are checked here, per request."""
+
+    def __init__(self, *, documents: Documents | None = None) -> None:
+        self.documents = documents
 
     def on_operation(self) -> Iterator[None]:
-        self._variable_caps: dict[str, tuple[str, int]] = {}
+        self._variable_caps: VariableCaps = {}
         ec = self.execution_context
         ec.validation_rules = (*ec.validation_rules, literal_rule(self._variable_caps))
         yield
+
+    def on_validate(self) -> Iterator[None]:
+        ec = self.execution_context
+        known = None
+        if self.documents is not None and ec.pre_execution_errors is None:
+            known = self.documents.validated(ec.query, ec.graphql_document)
+        if known is not None:
+            # strawberry runs no rule when the errors are already there
+            ec.pre_execution_errors = list(known.errors)
+            self._variable_caps.update(known.variable_caps)
+            yield
+            return
+        yield
+        if self.documents is not None and ec.pre_execution_errors is not None:
+            self.documents.record(
+                ec.query, ec.graphql_document, ec.pre_execution_errors, self._variable_caps
+            )
 
     def on_execute(self) -> Iterator[None]:
         error = self._variables_error()

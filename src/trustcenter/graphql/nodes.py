@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
 
+import strawberry
 from strawberry import relay
+from strawberry.relay.utils import to_base64
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 #: an id nothing has: an unparsable id sent to a service reads as "no such object"
 MISSING = uuid.UUID(int=0)
@@ -42,3 +45,63 @@ async def load_nodes(loader: Any, node_ids: Iterable[str], wrap: Any, required: 
 
 def ctx(info: Info) -> Any:
     return info.context
+
+
+def selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    """Whether the selections ask for the field at ``path`` (field names, fragments looked
+    into): ``selects(info.selected_fields, ("requests", "edges", "node", "agency"))``."""
+    if not path:
+        return True
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name == path[0] and selects(selection.selections, path[1:]):
+                return True
+        elif selects(selection.selections, path):  # a fragment: the same level
+            return True
+    return False
+
+
+#: the description strawberry's ``Node.id`` carries (the schema keeps it word for word)
+NODE_ID_DESCRIPTION = "The Globally Unique ID of this object"
+
+
+class ViewFields:
+    """Plain fields read straight off the wrapped view.
+
+    A type that wraps a view (``view: strawberry.Private[...]``) declares the fields that only
+    repeat one of the view's attributes as plain fields (:func:`plain`): strawberry then reads
+    them with ``getattr`` — no resolver call, no ``Info``, no argument handling per field — and
+    this class answers that ``getattr`` from the view. A node's ``id`` is one of them
+    (:func:`node_id`), computed from the view's id without strawberry's resolver.
+    """
+
+    #: the GraphQL type name of the node's global id (set by node types)
+    node_type: ClassVar[str] = ""
+
+    def __getattr__(self, name: str) -> Any:
+        view = self.__dict__.get("view")
+        if view is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(view, name)
+
+    @property
+    def _id(self) -> Any:  # the global id, already encoded (a str)
+        # shadows ``relay.Node._id`` (the resolver strawberry would call with ``Info``)
+        return to_base64(self.node_type, str(self.__dict__["view"].id))
+
+
+def plain(description: str | None = None, name: str | None = None) -> Any:
+    """A field whose value is the view's attribute of the same (Python) name."""
+    return _outside_init(strawberry.field(description=description, name=name))
+
+
+def node_id() -> Any:
+    """The ``id`` field of a node type, as plain as the others: ``to_base64(type, view.id)``."""
+    return _outside_init(strawberry.field(name="id", description=NODE_ID_DESCRIPTION))
+
+
+def _outside_init(field: Any) -> Any:
+    # a dataclass field left out of ``__init__`` (strawberry's own ``init`` flag is only a
+    # hint to type checkers): the type is made from its view alone
+    field.init = False
+    return field

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -18,17 +19,18 @@ from trustcenter.graphql.clients import ClientQuery
 from trustcenter.graphql.console_reads import ConsoleQuery
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
 from trustcenter.graphql.errors import BadInput
-from trustcenter.graphql.nodes import ctx, parse_id
+from trustcenter.graphql.nodes import ctx, parse_id, selects
 from trustcenter.graphql.notice_exceptions import NoticeExceptionQuery
 from trustcenter.graphql.plugins import PluginQuery
 from trustcenter.graphql.reports import ReportQuery
 from trustcenter.graphql.staff import StaffQuery
-from trustcenter.graphql.types_access import Viewer
+from trustcenter.graphql.types_access import AgencyType, Viewer
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.types_review import staff_uuid
 from trustcenter.graphql.vendors import VendorQuery
 from trustcenter.services import catalogue, notes, reads
 from trustcenter.services.reads import Order, RequestFilter, encode_cursor
+from trustcenter.services.views import RequestView
 
 
 @strawberry.enum(description="How requests are ordered.")
@@ -104,6 +106,19 @@ def _page_size(info: Info, first: int | None) -> int:
     if not 1 <= size <= settings.max_page_size:
         raise BadInput(f"first must be between 1 and {settings.max_page_size}")
     return size
+
+
+async def _agencies_of(info: Info, rows: list[RequestView]) -> dict[uuid.UUID, AgencyType]:
+    """The page's agencies, read at once (the same loader, one batch) when the query asks for
+    ``edges { node { agency } }``: each row then hands its agency over without an await."""
+    if not rows or not selects(info.selected_fields, (info.field_name, *_AGENCY)):
+        return {}
+    ids = list(dict.fromkeys(v.agency_id for v in rows))
+    views = await ctx(info).loaders.agency.load_many(ids)
+    return {i: AgencyType(view=v) for i, v in zip(ids, views, strict=True) if v is not None}
+
+
+_AGENCY = ("edges", "node", "agency")
 
 
 @strawberry.type
@@ -189,8 +204,13 @@ class Query(
         page = await reads.page_requests(c.app, c.principal, where, size, after, order)
         for view in page.rows:
             c.loaders.request.prime(view.id, view)
+        agencies = await _agencies_of(info, page.rows)
         edges = [
-            relay.Edge(cursor=encode_cursor(v, order), node=RequestType(view=v)) for v in page.rows
+            relay.Edge(
+                cursor=encode_cursor(v, order),
+                node=RequestType(view=v, agency_known=agencies.get(v.agency_id)),
+            )
+            for v in page.rows
         ]
         return RequestConnection(
             where=where,

@@ -56,12 +56,13 @@ def build_schema(limits: GraphQLLimits | None = None) -> Schema:
     state (the callers' budgets per minute come with each request's context, see
     :class:`~trustcenter.graphql.cost.CostBudget`)."""
     limits = limits or GraphQLLimits()
+    documents = Documents()  # parsed and validated query texts, shared by both extensions
     extensions: list[object] = [
-        partial(DocumentCache, documents=Documents()),
+        partial(DocumentCache, documents=documents),
         partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
         partial(TokenLimit, max_tokens=limits.max_tokens),
-        ListCaps,
+        partial(ListCaps, documents=documents),
         ErrorPolicy,
         partial(CostBudget, limits=limits),
     ]

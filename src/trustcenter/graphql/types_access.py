@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from trustcenter.graphql.enums import AgencyKind, PrincipalKind, VerificationState
-from trustcenter.graphql.nodes import ctx, load_nodes
+from trustcenter.graphql.nodes import ViewFields, ctx, load_nodes, node_id, plain
 from trustcenter.graphql.staff import StaffMemberType, staff_member
 from trustcenter.services.staff import signed_in_member
 from trustcenter.services.views import AgencyView
 
 
 @strawberry.type(name="Agency", description="A government body that sends requests.")
-class AgencyType(relay.Node):
+class AgencyType(ViewFields, relay.Node):
     view: strawberry.Private[AgencyView]
+    node_type: ClassVar[str] = "Agency"
+    _id: relay.GlobalID = node_id()
 
     @classmethod
     def resolve_id(cls, root: AgencyType, *, info: Info) -> str:
@@ -35,53 +37,25 @@ class AgencyType(relay.Node):
     def wrap(cls, view: AgencyView | None) -> AgencyType:
         return cls(view=view)  # type: ignore[arg-type]
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.view.name
-
-    @strawberry.field
-    def kind(self) -> AgencyKind:  # type: ignore[valid-type]
-        return self.view.kind
-
-    @strawberry.field(description="ISO 3166-1 alpha-2 code of the agency's country or region.")
-    def country(self) -> str:
-        return self.view.country
-
-    @strawberry.field(description="ISO 3166-2 subdivision, when the agency is sub-national.")
-    def region(self) -> str | None:
-        return self.view.region
-
-    @strawberry.field
-    def verification(self) -> VerificationState:  # type: ignore[valid-type]
-        return self.view.verification
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.view.created_at
-
-    @strawberry.field(
-        description="Codes granted at verification beyond the agency's own country and its "
+    name: str = plain()
+    kind: AgencyKind = plain()  # type: ignore[valid-type]
+    country: str = plain("ISO 3166-1 alpha-2 code of the agency's country or region.")
+    region: str | None = plain("ISO 3166-2 subdivision, when the agency is sub-national.")
+    verification: VerificationState = plain()  # type: ignore[valid-type]
+    created_at: datetime = plain()
+    #: a tuple in the view: GraphQL lists take any sequence
+    granted_jurisdictions: list[str] = plain(
+        "Codes granted at verification beyond the agency's own country and its "
         "subdivisions, which it may always submit for (a granted country covers its "
         "subdivisions). Staff and the agency itself read them."
     )
-    def granted_jurisdictions(self) -> list[str]:
-        return list(self.view.granted_jurisdictions)
-
-    @strawberry.field(description="When the agency was last verified; null unless verified.")
-    def verified_at(self) -> datetime | None:
-        return self.view.verified_at
-
-    @strawberry.field(description="Who verified the agency (staff only; null for agencies).")
-    def verified_by(self) -> str | None:
-        return self.view.verified_by
-
-    @strawberry.field(
-        description="The evidence the verifier saw when granting jurisdictions beyond the "
+    verified_at: datetime | None = plain("When the agency was last verified; null unless verified.")
+    verified_by: str | None = plain("Who verified the agency (staff only; null for agencies).")
+    verification_evidence: str | None = plain(
+        "The evidence the verifier saw when granting jurisdictions beyond the "
         "agency's own country, as recorded (staff only; null for agencies and when none was "
         "recorded)."
     )
-    def verification_evidence(self) -> str | None:
-        return self.view.verification_evidence
 
 
 @strawberry.type(description="The client behind the access token of this call.")

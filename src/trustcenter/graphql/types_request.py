@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -22,7 +23,7 @@ from trustcenter.graphql.enums import (
     RequestOperation,
     RequestStatus,
 )
-from trustcenter.graphql.nodes import ctx, load_nodes
+from trustcenter.graphql.nodes import ViewFields, ctx, load_nodes, node_id, plain
 from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_access import AgencyType
 from trustcenter.graphql.types_document import DocumentType, wrap_documents
@@ -37,47 +38,20 @@ SubjectType = Annotated[AccountType | ProductType, strawberry.union("Subject")]
 
 
 @strawberry.type(description="The legal instrument a request relies on.")
-class LegalBasis:
+class LegalBasis(ViewFields):
     view: strawberry.Private[LegalBasisView]
-
-    @strawberry.field
-    def kind(self) -> LegalBasisKind:
-        return LegalBasisKind(self.view.kind)
-
-    @strawberry.field
-    def reference(self) -> str:
-        return self.view.reference
-
-    @strawberry.field
-    def issued_by(self) -> str:
-        return self.view.issued_by
-
-    @strawberry.field
-    def issuer_role(self) -> IssuerRole | None:  # type: ignore[valid-type]
-        return self.view.issuer_role
-
-    @strawberry.field
-    def issued_at(self) -> date:
-        return self.view.issued_at
-
-    @strawberry.field
-    def expires_at(self) -> date | None:
-        return self.view.expires_at
-
-    @strawberry.field(description="End of a non-disclosure (gag) clause, if any.")
-    def non_disclosure_until(self) -> date | None:
-        return self.view.non_disclosure_until
-
-    @strawberry.field(
-        description="SHA-256 of the document sent inline (base64, deprecated), hex; uploaded "
+    kind: LegalBasisKind = plain()
+    reference: str = plain()
+    issued_by: str = plain()
+    issuer_role: IssuerRole | None = plain()  # type: ignore[valid-type]
+    issued_at: date = plain()
+    expires_at: date | None = plain()
+    non_disclosure_until: date | None = plain("End of a non-disclosure (gag) clause, if any.")
+    document_sha256: str | None = plain(
+        "SHA-256 of the document sent inline (base64, deprecated), hex; uploaded "
         "documents are listed in documents."
     )
-    def document_sha256(self) -> str | None:
-        return self.view.document_sha256
-
-    @strawberry.field
-    def document_size(self) -> int | None:
-        return self.view.document_size
+    document_size: int | None = plain()
 
     @strawberry.field(
         description="The documents attached to the legal basis (POST /documents, documentIds)."
@@ -95,8 +69,13 @@ class Officer:
 
 
 @strawberry.type(name="RequestedItem", description="One target x one information type.")
-class RequestedItemType(relay.Node):
+class RequestedItemType(ViewFields, relay.Node):
     view: strawberry.Private[ItemView]
+    node_type: ClassVar[str] = "RequestedItem"
+    _id: relay.GlobalID = node_id()
+    info_type: InfoType = plain()  # type: ignore[valid-type]
+    range_from: date | None = plain("Start of the requested time range.", name="from")
+    range_to: date | None = plain("End of the requested time range.", name="to")
 
     @classmethod
     def resolve_id(cls, root: RequestedItemType, *, info: Info) -> str:
@@ -111,18 +90,6 @@ class RequestedItemType(relay.Node):
     @classmethod
     def wrap(cls, view: ItemView | None) -> RequestedItemType:
         return cls(view=view)  # type: ignore[arg-type]
-
-    @strawberry.field
-    def info_type(self) -> InfoType:  # type: ignore[valid-type]
-        return self.view.info_type
-
-    @strawberry.field(name="from", description="Start of the requested time range.")
-    def range_from(self) -> date | None:
-        return self.view.range_from
-
-    @strawberry.field(name="to", description="End of the requested time range.")
-    def range_to(self) -> date | None:
-        return self.view.range_to
 
     def _reading(self, info: Info) -> Reading:
         c = ctx(info)
@@ -146,6 +113,7 @@ class RequestedItemType(relay.Node):
     def explanation(self, info: Info) -> str | None:
         return self._reading(info).explanation
 
+    # below the fields with a resolver, as in the schema (plain fields come first)
     @strawberry.field(description="NARROW: the approved range's start.")
     def approved_from(self) -> date | None:
         return self.view.approved_from
@@ -170,8 +138,10 @@ class RequestedItemType(relay.Node):
 
 
 @strawberry.type(name="Target", description="An account, product or order a request names.")
-class TargetType(relay.Node):
+class TargetType(ViewFields, relay.Node):
     view: strawberry.Private[TargetView]
+    node_type: ClassVar[str] = "Target"
+    _id: relay.GlobalID = node_id()
 
     @classmethod
     def resolve_id(cls, root: TargetType, *, info: Info) -> str:
@@ -187,13 +157,8 @@ class TargetType(relay.Node):
     def wrap(cls, view: TargetView | None) -> TargetType:
         return cls(view=view)  # type: ignore[arg-type]
 
-    @strawberry.field
-    def identifier_type(self) -> IdentifierType:  # type: ignore[valid-type]
-        return self.view.identifier_type
-
-    @strawberry.field(description="The identifier, normalised (e-mail lower case, phone E.164).")
-    def identifier(self) -> str:
-        return self.view.identifier
+    identifier_type: IdentifierType = plain()  # type: ignore[valid-type]
+    identifier: str = plain("The identifier, normalised (e-mail lower case, phone E.164).")
 
     @strawberry.field
     async def items(self, info: Info) -> list[RequestedItemType]:
@@ -208,9 +173,28 @@ class TargetType(relay.Node):
         return wrap_subject(await ctx(info).loaders.subject.load(self.view))
 
 
+async def _agency(loader: Any, agency_id: uuid.UUID) -> AgencyType:
+    return AgencyType(view=await loader.load(agency_id))
+
+
 @strawberry.type(name="Request", description="A government request for user data.")
-class RequestType(relay.Node):
+class RequestType(ViewFields, relay.Node):
     view: strawberry.Private[RequestView]
+    node_type: ClassVar[str] = "Request"
+    _id: relay.GlobalID = node_id()
+    status: RequestStatus = plain()  # type: ignore[valid-type]
+    category: Category = plain()
+    jurisdiction: str = plain("ISO 3166 code of the jurisdiction whose law applies.")
+    emergency: bool = plain()
+    emergency_description: str | None = plain()
+    reason: str = plain()
+    received_at: datetime = plain()
+    deadline: datetime = plain("When the company's response is due.")
+    hold_until: datetime | None = plain("Until when the named data is preserved (PRESERVATION).")
+    hold_extensions: int = plain("How often the hold has been extended.")
+    version: int = plain("Increases with every change; send it back with decisions.")
+    #: the agency, when a list read it for its whole page (``queries.Query.requests``)
+    agency_known: strawberry.Private[AgencyType | None] = None
 
     @classmethod
     def resolve_id(cls, root: RequestType, *, info: Info) -> str:
@@ -227,60 +211,18 @@ class RequestType(relay.Node):
         return cls(view=view)  # type: ignore[arg-type]
 
     @strawberry.field
-    def status(self) -> RequestStatus:  # type: ignore[valid-type]
-        return self.view.status
-
-    @strawberry.field
-    def category(self) -> Category:
-        return Category(self.view.category)
-
-    @strawberry.field(description="ISO 3166 code of the jurisdiction whose law applies.")
-    def jurisdiction(self) -> str:
-        return self.view.jurisdiction
-
-    @strawberry.field
-    def emergency(self) -> bool:
-        return self.view.emergency
-
-    @strawberry.field
-    def emergency_description(self) -> str | None:
-        return self.view.emergency_description
-
-    @strawberry.field
-    def reason(self) -> str:
-        return self.view.reason
-
-    @strawberry.field
-    def received_at(self) -> datetime:
-        return self.view.received_at
-
-    @strawberry.field(description="When the company's response is due.")
-    def deadline(self) -> datetime:
-        return self.view.deadline
-
-    @strawberry.field(description="Until when the named data is preserved (PRESERVATION).")
-    def hold_until(self) -> datetime | None:
-        return self.view.hold_until
-
-    @strawberry.field(description="How often the hold has been extended.")
-    def hold_extensions(self) -> int:
-        return self.view.hold_extensions
-
-    @strawberry.field(description="Increases with every change; send it back with decisions.")
-    def version(self) -> int:
-        return self.view.version
-
-    @strawberry.field
     def officer(self) -> Officer:
         r = self.view
         return Officer(
             name=r.officer_name, title=r.officer_title, email=r.officer_email, phone=r.officer_phone
         )
 
-    @strawberry.field
-    async def agency(self, info: Info) -> AgencyType:
-        view = await ctx(info).loaders.agency.load(self.view.agency_id)
-        return AgencyType(view=view)
+    @strawberry.field(graphql_type=AgencyType)
+    def agency(self, info: Info) -> AgencyType | Awaitable[AgencyType]:
+        # a list that fetched its page's agencies hands them in: no await per row
+        if self.agency_known is not None:
+            return self.agency_known
+        return _agency(ctx(info).loaders.agency, self.view.agency_id)
 
     @strawberry.field
     async def legal_basis(self, info: Info) -> LegalBasis:

@@ -103,6 +103,7 @@ async def _change_verification(
             )
         require_evidence(agency.country, change)
         data = _apply_verification(agency, change, actor, clock.now()) | dict(noted or {})
+        await uow.clients.move_auth_epoch()  # its clients' standing changes with it
         await uow.audit.record(
             clock,
             actor,

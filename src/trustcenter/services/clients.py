@@ -172,16 +172,23 @@ async def _active_client(
 ) -> tuple[OAuthClient, Agency | None] | None:
     """The client if it may still act; with ``jti``, also None when that token was revoked
     (asked in the same query)."""
+    return (await _standing(work, client_id, jti))[0]
+
+
+async def _standing(
+    work: UnitOfWorks, client_id: str, jti: str | None
+) -> tuple[tuple[OAuthClient, Agency | None] | None, int | None]:
+    """``_active_client``'s answer and the auth epoch it was read at (one query)."""
     async with work.read() as uow:
         row = await uow.clients.standing(client_id, jti)
     if row is None:
-        return None
-    client, agency, token_revoked = row
+        return None, None
+    client, agency, token_revoked, epoch = row
     if client.revoked_at is not None or token_revoked:
-        return None
+        return None, epoch
     if agency is not None and agency.verification == VerificationState.SUSPENDED.value:
-        return None
-    return client, agency
+        return None, epoch
+    return (client, agency), epoch
 
 
 async def client_for_token_request(
@@ -229,12 +236,21 @@ async def principal_for(work: UnitOfWorks, claims: AccessClaims) -> Principal | 
     agency, is no one.
 
     Scopes are those of the token, narrowed to what the client still holds."""
-    found = await _active_client(work, claims.client_id, claims.token_id)
+    return (await standing_principal(work, claims))[0]
+
+
+async def standing_principal(
+    work: UnitOfWorks, claims: AccessClaims
+) -> tuple[Principal | None, int | None]:
+    """:func:`principal_for`'s answer and the auth epoch it holds for (None: no epoch row),
+    read in the same query (``services.principals`` remembers the answer until the epoch
+    moves)."""
+    found, epoch = await _standing(work, claims.client_id, claims.token_id)
     if found is None:
-        return None
+        return None, epoch
     client, agency = found
     held = frozenset(client.scopes.split())
-    return Principal(
+    principal = Principal(
         kind=PrincipalKind.STAFF if agency is None else PrincipalKind.AGENCY,
         client_id=client.client_id,
         client_pk=client.id,
@@ -244,6 +260,7 @@ async def principal_for(work: UnitOfWorks, claims: AccessClaims) -> Principal | 
         scopes=claims.scopes & held,
         token_id=claims.token_id,
     )
+    return principal, epoch
 
 
 async def record_token_issued(work: UnitOfWorks, clock: Clock, claims: dict[str, object]) -> None:
@@ -293,6 +310,7 @@ async def revoke_client(app: AppParts, principal: Principal, client_id: str) -> 
     async with app.uow() as uow:
         client = await _client_for_change(uow, client_id)
         client.revoked_at = clock.now()
+        await uow.clients.move_auth_epoch()  # its tokens stop working on the next request
         await uow.audit.record(clock, actor, "client.revoked", ("client", client_id), data={})
     return client
 

@@ -64,6 +64,7 @@ async def _store(work: UnitOfWorks, clock: Clock, token: PresentedToken, now: da
                 revoked_at=now,
             )
         )
+        await uow.clients.move_auth_epoch()  # refused from the next request on
         await uow.audit.record(
             clock,
             Actor("client", token.client_id),

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
 from trustcenter.services.audit_sealer import sealing
-from trustcenter.services.clients import principal_for
+from trustcenter.services.principals import Principals
 from trustcenter.services.sign_in import session_principal
 from trustcenter.web import (
     console_auth,
@@ -28,6 +28,7 @@ from trustcenter.web import (
 )
 from trustcenter.web.authentication import BearerBackend, SessionCsrfGuard, on_auth_error
 from trustcenter.web.console.routes import console_routes
+from trustcenter.web.gc_tuning import tune_for_serving
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
 
@@ -35,10 +36,10 @@ from trustcenter.web.limits import BodySizeLimit
 def create_app(
     container: Container, *, manage_lifecycle: bool = False, seal_every: float = 0
 ) -> Starlette:
-    """``manage_lifecycle``: migrate and load keys at start-up and close the pool at the end
-    (``serve`` does; tests start the container themselves). ``seal_every``: seconds between
-    rounds of the audit sealer run while the app serves (0, the default: none; ``serve``
-    runs one)."""
+    """``manage_lifecycle``: migrate and load keys at start-up, tune the garbage collector for
+    serving (``gc_tuning``), and close the pool at the end (``serve`` does; tests start the
+    container themselves). ``seal_every``: seconds between rounds of the audit sealer run
+    while the app serves (0, the default: none; ``serve`` runs one)."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -54,12 +55,16 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_lifecycle:
             await container.start()
+            tune_for_serving()
         try:
             async with sealing(container, seal_every):
                 yield
         finally:
             if manage_lifecycle:
                 await container.close()
+
+    def now() -> float:
+        return container.clock.now().timestamp()
 
     graphql = GraphQLApp(container)
     settings = container.settings
@@ -81,8 +86,7 @@ def create_app(
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerBackend(
-                    container.validator,
-                    partial(principal_for, container.uow),
+                    Principals(container.uow, container.validator, now).of_token,
                     partial(session_principal, container),
                 ),
                 on_error=on_auth_error,

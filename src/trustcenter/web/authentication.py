@@ -28,14 +28,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trustcenter.auth.principal import ANONYMOUS, Principal
-from trustcenter.auth.tokens import AccessClaims, InvalidToken, TokenValidator
+from trustcenter.auth.tokens import AccessClaims, InvalidToken
 from trustcenter.services.sessions import csrf_matches
 
 log = logging.getLogger("trustcenter.auth")
 
-#: who a valid token speaks for as of now, None for no one (``services.clients.principal_for``
-#: bound to the database)
-PrincipalLookup = Callable[[AccessClaims], Awaitable[Principal | None]]
+#: a bearer token's claims and who it speaks for as of now, None for no one; raises
+#: ``InvalidToken`` (``services.principals.Principals.of_token``)
+TokenLookup = Callable[[str], Awaitable[tuple[AccessClaims, Principal | None]]]
 #: who a console session token speaks for as of now (``services.sign_in.session_principal``)
 SessionLookup = Callable[[str], Awaitable[Principal | None]]
 
@@ -64,12 +64,10 @@ class PrincipalUser(BaseUser):
 class BearerBackend(AuthenticationBackend):
     def __init__(
         self,
-        validator: TokenValidator,
-        principal_for: PrincipalLookup,
+        token_principal: TokenLookup,
         session_for: SessionLookup | None = None,
     ) -> None:
-        self.validator = validator
-        self.principal_for = principal_for
+        self.token_principal = token_principal
         self.session_for = session_for
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser]:
@@ -83,11 +81,10 @@ class BearerBackend(AuthenticationBackend):
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
         try:
-            claims = await self.validator.validate(token.strip())
+            claims, principal = await self.token_principal(token.strip())
         except InvalidToken as exc:
             log.info("token refused: %s", exc.reason)
             raise AuthenticationError("the access token is invalid or expired") from exc
-        principal = await self.principal_for(claims)
         if principal is None:
             log.info("token refused: client %s revoked or suspended", claims.client_id)
             raise AuthenticationError("the client of this token may no longer call the service")

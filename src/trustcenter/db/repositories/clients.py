@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trustcenter.db.models import (
     Agency,
+    AuthEpoch,
     ClientAuthFailures,
     OAuthClient,
     RevokedToken,
@@ -22,6 +23,9 @@ from trustcenter.db.repositories import Repository
 
 def _unaudited_before(minute: datetime) -> ColumnElement[bool]:
     return (ClientAuthFailures.audited_at.is_(None)) & (ClientAuthFailures.window_start < minute)
+
+
+_EPOCH = select(AuthEpoch.epoch).where(AuthEpoch.id == 1)
 
 
 class ClientRepository(Repository):
@@ -40,19 +44,31 @@ class ClientRepository(Repository):
 
     async def standing(
         self, client_id: str, jti: str | None
-    ) -> tuple[OAuthClient, Agency | None, bool] | None:
-        """The client, its agency and whether token ``jti`` was revoked, in one query."""
+    ) -> tuple[OAuthClient, Agency | None, bool, int | None] | None:
+        """The client, its agency, whether token ``jti`` was revoked and the auth epoch as of
+        this read, in one query."""
         revoked = (
             exists().where(RevokedToken.jti == jti) if jti is not None else literal(False)
         ).label("revoked")
         row = (
             await self._session.execute(
-                select(OAuthClient, Agency, revoked)
+                select(OAuthClient, Agency, revoked, _EPOCH.scalar_subquery())
                 .outerjoin(Agency, Agency.id == OAuthClient.agency_id)
                 .where(OAuthClient.client_id == client_id)
             )
         ).first()
-        return None if row is None else (row[0], row[1], bool(row[2]))
+        return None if row is None else (row[0], row[1], bool(row[2]), row[3])
+
+    async def auth_epoch(self) -> int | None:
+        """The auth epoch (``AuthEpoch``); None when its row is missing."""
+        found: int | None = await self._session.scalar(_EPOCH)
+        return found
+
+    async def move_auth_epoch(self) -> None:
+        """Move the auth epoch, in this unit's transaction: what a token may do changes with it."""
+        await self._session.execute(
+            update(AuthEpoch).where(AuthEpoch.id == 1).values(epoch=AuthEpoch.epoch + 1)
+        )
 
     async def all(self, agency_id: uuid.UUID | None = None) -> list[OAuthClient]:
         """Every client (or one agency's), oldest first."""
