@@ -23,6 +23,11 @@ HERE = Path(__file__).parent
 #: (name, script and its arguments at the quick size, needs PostgreSQL)
 BENCHMARKS: list[tuple[str, list[str], bool]] = [
     ("start-up", ["startup.py", "--rounds", "5"], False),
+    (
+        "graphql-list",
+        ["graphql_list.py", "--rounds", "3", "--seconds", "4", "--latency-requests", "200"],
+        True,
+    ),
     ("submit", ["submit.py", "--seconds", "5", "--rounds", "3"], True),
 ]
 

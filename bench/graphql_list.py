@@ -42,6 +42,7 @@ from typing import Any
 import httpx
 from bare_list import engine_for, make_app
 from console_data import filler
+from goal import goal
 from pg_schema import create_schema, drop_schema
 
 from trustcenter.bootstrap import build
@@ -351,12 +352,17 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
         ("one connection p99 (ms)", "p99", False),
         ("in-process per extra row (µs)", "row", False),
     ]
+    ratios = {}
     for label, key, higher_better in rows:
         t = statistics.median(res["trustcenter"][key])
         b = statistics.median(res["bare"][key])
-        ratio = b / t if higher_better else t / b
+        ratios[key] = ratio = b / t if higher_better else t / b
         print(f"{label:<34} {t:>12.1f} {b:>10.1f} {ratio:>6.1f}x")
     print(f"  (machine busy: {r['busy']:.2f} of {os.cpu_count()} cores on average over HTTP)")
+    db = r["backend"]
+    goal(f"list-{db}", f"agency list, HTTP 10 connections, {db}", ratios["rps"], "<= 2")
+    goal(f"p99-{db}", f"agency list, one connection p99, {db}: tc/bare", ratios["p99"], "<= 2")
+    goal(f"row-{db}", f"agency list, in-process per extra row, {db}", ratios["row"], "<= 2")
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from trustcenter.graphql.enums import (
     ReasonCode,
 )
 from trustcenter.graphql.errors import ErrorPolicy, ensure_code
+from trustcenter.graphql.execution import LeanExecutionContext
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
 from trustcenter.graphql.types_userdata import AccountType, ProductType
@@ -73,6 +74,7 @@ def build_schema(limits: GraphQLLimits | None = None) -> Schema:
         mutation=Mutation,
         types=[AccountType, ProductType],
         extensions=extensions,  # type: ignore[arg-type]
+        execution_context_class=LeanExecutionContext,
         config=StrawberryConfig(
             disable_field_suggestions=True,
             relay_max_results=100,
