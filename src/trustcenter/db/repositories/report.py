@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from trustcenter.db.models import ReportStatement, TransparencyReport
+from trustcenter.db.report_facts import rebuild
 from trustcenter.db.repositories import Repository
 from trustcenter.db.repositories.report_figures import figures
 
@@ -25,6 +26,10 @@ class ReportRepository(Repository):
         category) and ``worldwide`` (one row when the year has requests), from the report's facts
         (``report_figures``)."""
         return await figures(self._session, year, excluded)
+
+    async def rebuild_facts(self) -> int:
+        """Every request's report facts again (``db.report_facts.rebuild``); how many."""
+        return await self._session.run_sync(rebuild)
 
     async def newest_published_version(self, year: int) -> int | None:
         """The highest version number published for ``year``, None if none was."""
