@@ -2,28 +2,27 @@
 kept by ``db.report_facts``): one GROUP BY over the year's counting rows, then the exact days
 of the few units in the middle of each group — never a ranking of every unit.
 
-1. ``h``: ``GROUP BY country, category, tenths`` over the year's counting rows outside the
-   exclusions (``tenths``: the days to respond in whole tenths, NULL when not answered): per
-   bucket the units, challenged or denied, with data, accounts and products.
-2. The buckets once per grouping (by country and category; by category; worldwide: the
-   buckets of the countries added up — totals are the units again, never sums of medians),
-   with window functions over these few thousand rows: each group's totals, how many of its
-   units were answered, and how many answered units its buckets hold up to each one.
-3. Only a row per group (its totals) and the one or two buckets holding the middle of its
-   answered units (ranks ⌊(n+1)/2⌋ and ⌊(n+2)/2⌋) leave the database.
-4. A second statement reads the days of exactly those buckets (an index on year and tenths);
-   each middle value is picked from its bucket's sorted days, and the median is their mean, as
-   SQL's ``avg`` makes it. ``tenths`` only orders the buckets, the value is the stored ``days``.
+1. ``GROUP BY country, category, day`` over the year's counting rows outside the exclusions
+   (``day``: the whole days to respond, ``tenths / 10``; NULL when not answered): per bucket
+   the units, challenged or denied, with data, accounts and products — a few thousand rows
+   even at a million requests. Adding the buckets up gives every count by country and
+   category, by category and worldwide (totals are the units again, never sums of rows).
+2. The median of a group is the mean of its middle one or two answered units in order of days
+   (ranks ⌊(n+1)/2⌋ and ⌊(n+2)/2⌋). Walking the group's buckets in order finds the bucket and
+   the rank within it of each.
+3. A second statement reads the days of exactly those (group, day) buckets (an index on year
+   and tenths); each middle value is picked from its bucket's sorted days, and the median is
+   their mean, as SQL's ``avg`` makes it. The bucket only orders, the value is the stored
+   ``days``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, or_, select, tuple_
-from sqlalchemy import union_all as union_all_
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import ReportFact
@@ -32,7 +31,8 @@ F = ReportFact
 #: a group: (grouping, country or None, category or None)
 Group = tuple[str, str | None, str | None]
 SUMS = ("challenged_or_rejected", "with_data", "accounts_specified", "products_specified")
-_MEASURES = ("n", "c", "w", "a", "p")
+#: the whole days to respond (monotonic in the days: it orders the buckets)
+DAY = F.tenths // 10
 
 
 def _where(year: int, excluded: Collection[str]) -> list[Any]:
@@ -42,61 +42,18 @@ def _where(year: int, excluded: Collection[str]) -> list[Any]:
     return where
 
 
-def _buckets(where: list[Any]) -> Any:
-    """Step 1 and 2: each grouping's buckets (``grouping``, ``country``, ``category``,
-    ``tenths`` and the measures)."""
-    h = (
-        select(
-            F.country,
-            F.category,
-            F.tenths,
-            # plain integers throughout (PostgreSQL's sums of sums would be numeric: slow)
-            cast(func.count(), Integer).label("n"),
-            cast(func.sum(F.challenged), Integer).label("c"),
-            cast(func.sum(F.with_data), Integer).label("w"),
-            cast(func.sum(F.accounts), Integer).label("a"),
-            cast(func.sum(F.products), Integer).label("p"),
-        )
-        .where(*where)
-        .group_by(F.country, F.category, F.tenths)
-        .cte("h")
-    )
-    none = cast(null(), String)
-    sums = [cast(func.sum(h.c[m]), Integer).label(m) for m in _MEASURES]
-    return union_all_(
-        select(literal("rows").label("grouping"), h.c.country, h.c.category, h.c.tenths,
-               *(h.c[m] for m in _MEASURES)),
-        select(literal("categories"), none.label("country"), h.c.category, h.c.tenths, *sums)
-        .group_by(h.c.category, h.c.tenths),
-        select(literal("worldwide"), none.label("country"), none.label("category"), h.c.tenths,
-               *sums).group_by(h.c.tenths),
-    ).subquery("g")  # fmt: skip
+def _groups(country: str, category: str) -> tuple[Group, Group, Group]:
+    return (("rows", country, category), ("categories", None, category), ("worldwide", None, None))
 
 
-def _statement(where: list[Any]) -> Any:
-    """Step 3: per group one row with its totals, and the buckets holding its middle."""
-    g = _buckets(where)
-    keys = [g.c.grouping, g.c.country, g.c.category]
-    answered_bucket = g.c.tenths.is_not(None)
-    w = select(
-        *keys,
-        g.c.tenths,
-        g.c.n,
-        *(func.sum(g.c[m]).over(partition_by=keys).label(f"total_{m}") for m in _MEASURES),
-        func.sum(case((answered_bucket, g.c.n), else_=0)).over(partition_by=keys).label("answered"),
-        func.sum(g.c.n)
-        .over(partition_by=[*keys, answered_bucket], order_by=g.c.tenths, rows=(None, 0))
-        .label("upto"),
-        func.row_number().over(partition_by=keys, order_by=g.c.tenths).label("rn"),
-    ).subquery("w")
-    answered = cast(w.c.answered, Integer)
-    upto, n = cast(w.c.upto, Integer), cast(w.c.n, Integer)
-    middle = and_(
-        w.c.tenths.is_not(None),
-        upto >= (answered + 1) // 2,
-        upto - n < (answered + 2) // 2,
-    )
-    return select(w).where(or_(w.c.rn == 1, middle))
+class _Totals:
+    __slots__ = ("buckets", "sums")
+
+    def __init__(self) -> None:
+        #: units, challenged or denied, with data, accounts, products
+        self.sums = [0, 0, 0, 0, 0]
+        #: answered units per day
+        self.buckets: dict[int, int] = defaultdict(int)
 
 
 async def figures(
@@ -105,18 +62,52 @@ async def figures(
     """Raw figures for ``year``: ``rows`` (country and category), ``categories`` (worldwide per
     category) and ``worldwide`` (one row when the year has requests) — two statements."""
     where = _where(year, excluded)
-    totals: dict[Group, dict[str, Any]] = {}
-    #: per group, the buckets that may hold a middle unit: tenths -> (units before, units in)
-    buckets: dict[Group, dict[int, tuple[int, int]]] = defaultdict(dict)
-    for r in await session.execute(_statement(where)):
-        group: Group = (r.grouping, r.country, r.category)
-        if r.rn == 1:
-            totals[group] = {m: int(getattr(r, f"total_{m}")) for m in _MEASURES}
-            totals[group]["answered"] = int(r.answered)
-        if r.tenths is not None:
-            buckets[group][r.tenths] = (int(r.upto) - int(r.n), int(r.n))
-    middles = {group: _middles(t["answered"], buckets[group]) for group, t in totals.items()}
-    days = await _days_of(session, where, middles)
+    day = DAY.label("day")
+    statement = (
+        select(
+            F.country,
+            F.category,
+            day,
+            func.count(),
+            func.sum(F.challenged),
+            func.sum(F.with_data),
+            func.sum(F.accounts),
+            func.sum(F.products),
+        )
+        .where(*where)
+        .group_by(F.country, F.category, day)
+    )
+    by_row: dict[tuple[str, str], _Totals] = defaultdict(_Totals)
+    for (
+        country,
+        category,
+        bucket,
+        units,
+        challenged,
+        with_data,
+        accounts,
+        products,
+    ) in await session.execute(statement):
+        t = by_row[(country, category)]
+        sums = t.sums
+        sums[0] += units
+        sums[1] += int(challenged)
+        sums[2] += int(with_data)
+        sums[3] += int(accounts)
+        sums[4] += int(products)
+        if bucket is not None:
+            t.buckets[bucket] += units
+    # categories and worldwide: their countries' rows added up (the units again)
+    totals: dict[Group, _Totals] = defaultdict(_Totals)
+    for (country, category), t in by_row.items():
+        totals[("rows", country, category)] = t
+        for total in _groups(country, category)[1:]:
+            into = totals[total]
+            into.sums = [a + b for a, b in zip(into.sums, t.sums, strict=True)]
+            for bucket, units in t.buckets.items():
+                into.buckets[bucket] += units
+    middles = {group: _middles(t.buckets) for group, t in totals.items()}
+    days = await _days_of(session, where, {(g, b) for g, m in middles.items() for b, _ in m})
     out: dict[str, list[dict[str, Any]]] = {"rows": [], "categories": [], "worldwide": []}
     for group in sorted(totals, key=lambda g: (g[0], g[1] or "", g[2] or "")):
         name, in_country, in_category = group
@@ -126,9 +117,9 @@ async def figures(
             row["country"] = in_country
         if name != "worldwide":
             row["category"] = in_category
-        row["requests"] = t["n"]
-        row.update(zip(SUMS, (t["c"], t["w"], t["a"], t["p"]), strict=True))
-        picked = [days[(group, tenths)][index] for tenths, index in middles[group]]
+        row["requests"] = t.sums[0]
+        row.update(zip(SUMS, t.sums[1:], strict=True))
+        picked = [days[(group, bucket)][index] for bucket, index in middles[group]]
         row["median_days_to_respond"] = (
             None if not picked else picked[0] if len(picked) == 1 else (picked[0] + picked[1]) / 2
         )
@@ -136,47 +127,61 @@ async def figures(
     return out
 
 
-def _middles(answered: int, buckets: dict[int, tuple[int, int]]) -> list[tuple[int, int]]:
+def _middles(buckets: dict[int, int]) -> list[tuple[int, int]]:
     """The (bucket, index in the bucket's sorted days) of the middle one or two answered units."""
+    answered = sum(buckets.values())
     if not answered:
         return []
+    ranks = sorted({(answered + 1) // 2, (answered + 2) // 2})
     out: list[tuple[int, int]] = []
-    for rank in sorted({(answered + 1) // 2, (answered + 2) // 2}):
-        out.extend(
-            (tenths, rank - before - 1)
-            for tenths, (before, count) in buckets.items()
-            if before < rank <= before + count
-        )
+    seen = 0
+    for bucket in sorted(buckets):
+        count = buckets[bucket]
+        out.extend((bucket, rank - seen - 1) for rank in ranks if seen < rank <= seen + count)
+        seen += count
     return out
 
 
 async def _days_of(
-    session: AsyncSession, where: list[Any], middles: dict[Group, list[tuple[int, int]]]
+    session: AsyncSession, where: list[Any], wanted: Iterable[tuple[Group, int]]
 ) -> dict[tuple[Group, int], list[float]]:
     """The sorted days of each group's middle buckets (only those rows are read)."""
-    wanted = {(group, tenths) for group, m in middles.items() for tenths, _ in m}
+    wanted = set(wanted)
     out: dict[tuple[Group, int], list[float]] = defaultdict(list)
     if not wanted:
         return out
-    rows = [(g[1], g[2], t) for g, t in wanted if g[0] == "rows"]
-    categories = [(g[2], t) for g, t in wanted if g[0] == "categories"]
-    worldwide = [t for g, t in wanted if g[0] == "worldwide"]
+    # scalar keys (a list of them is hashed by PostgreSQL, tuples would be compared one by one)
+    day = cast(DAY, String)
     among = []
+    rows = {f"{g[1]}|{g[2]}|{b}" for g, b in wanted if g[0] == "rows"}
     if rows:
-        among.append(tuple_(F.country, F.category, F.tenths).in_(rows))
+        among.append((F.country + "|" + F.category + "|" + day).in_(sorted(rows)))
+    categories = {f"{g[2]}|{b}" for g, b in wanted if g[0] == "categories"}
     if categories:
-        among.append(tuple_(F.category, F.tenths).in_(categories))
+        among.append((F.category + "|" + day).in_(sorted(categories)))
+    worldwide = {b for g, b in wanted if g[0] == "worldwide"}
     if worldwide:
-        among.append(F.tenths.in_(worldwide))
-    statement = select(F.country, F.category, F.tenths, F.days).where(
-        *where, F.tenths.in_(sorted({t for _, t in wanted})), or_(*among)
-    )
-    for country, category, tenths, value in await session.execute(statement):
-        assert tenths is not None and value is not None  # in a bucket: answered
-        for group in (("rows", country, category), ("categories", None, category),
-                      ("worldwide", None, None)):  # fmt: skip
-            if (group, tenths) in wanted:
-                out[(group, tenths)].append(value)
+        among.append(DAY.in_(sorted(worldwide)))
+    # the days' tenths, so that the index on (year, tenths) finds the rows
+    ranges = [
+        and_(F.tenths >= lo, F.tenths <= hi) for lo, hi in map(_tenths, {b for _, b in wanted})
+    ]
+    statement = select(F.country, F.category, DAY, F.days).where(*where, or_(*ranges), or_(*among))
+    for country, category, bucket, value in await session.execute(statement):
+        assert bucket is not None and value is not None  # in a bucket: answered
+        for group in _groups(country, category):
+            if (group, bucket) in wanted:
+                out[(group, bucket)].append(value)
     for values in out.values():
         values.sort()
     return out
+
+
+def _tenths(day: int) -> tuple[int, int]:
+    """The tenths whose whole day (``tenths / 10``, truncated toward zero by SQL's integer
+    division) is ``day``."""
+    if day > 0:
+        return 10 * day, 10 * day + 9
+    if day < 0:
+        return 10 * day - 9, 10 * day
+    return -9, 9
