@@ -172,7 +172,7 @@ def facts_select(dialect: str, request_ids: Collection[uuid.UUID] | None) -> Any
             func.coalesce(t.accounts, 0).label("accounts"),
             func.coalesce(t.products, 0).label("products"),
             u.days,
-            cast(u.days * 10, Integer).label("tenths"),
+            cast(u.days, Integer).label("day"),
         )
         .join(units, and_(u.year == b.c.year, u.unit == b.c.unit))
         .outerjoin(targets, and_(t.year == b.c.year, t.unit == b.c.unit))
@@ -181,7 +181,7 @@ def facts_select(dialect: str, request_ids: Collection[uuid.UUID] | None) -> Any
 
 _COLUMNS = [
     "request_id", "year", "country", "category", "unit_key", "counted", "with_data",
-    "challenged", "accounts", "products", "days", "tenths",
+    "challenged", "accounts", "products", "days", "day",
 ]  # fmt: skip
 
 

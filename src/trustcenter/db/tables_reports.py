@@ -67,7 +67,7 @@ class ReportFact(Base):
     __tablename__ = "report_facts"
     __table_args__ = (
         Index("ix_report_facts_unit", "year", "unit_key"),
-        Index("ix_report_facts_median", "year", "tenths"),
+        Index("ix_report_facts_median", "year", "day"),
     )
 
     request_id: Mapped[uuid.UUID] = mapped_column(
@@ -90,6 +90,6 @@ class ReportFact(Base):
     accounts: Mapped[int] = mapped_column(Integer)
     products: Mapped[int] = mapped_column(Integer)
     days: Mapped[float | None] = mapped_column(Float)
-    #: ``days`` in tenths, whole (the median's histogram: GROUP BY it, then read the exact days
+    #: ``days`` as a whole number (the median's histogram: GROUP BY it, then read the exact days
     #: of the one or two buckets holding the middle)
-    tenths: Mapped[int | None] = mapped_column(Integer)
+    day: Mapped[int | None] = mapped_column(Integer)

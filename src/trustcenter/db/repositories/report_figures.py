@@ -3,7 +3,7 @@ kept by ``db.report_facts``): one GROUP BY over the year's counting rows, then t
 of the few units in the middle of each group — never a ranking of every unit.
 
 1. ``GROUP BY country, category, day`` over the year's counting rows outside the exclusions
-   (``day``: the whole days to respond, ``tenths / 10``; NULL when not answered): per bucket
+   (``day``: the days to respond as a whole number; NULL when not answered): per bucket
    the units, challenged or denied, with data, accounts and products — a few thousand rows
    even at a million requests. Adding the buckets up gives every count by country and
    category, by category and worldwide (totals are the units again, never sums of rows).
@@ -11,7 +11,7 @@ of the few units in the middle of each group — never a ranking of every unit.
    (ranks ⌊(n+1)/2⌋ and ⌊(n+2)/2⌋). Walking the group's buckets in order finds the bucket and
    the rank within it of each.
 3. A second statement reads the days of exactly those (group, day) buckets (an index on year
-   and tenths); each middle value is picked from its bucket's sorted days, and the median is
+   and day); each middle value is picked from its bucket's sorted days, and the median is
    their mean, as SQL's ``avg`` makes it. The bucket only orders, the value is the stored
    ``days``.
 """
@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import ReportFact
@@ -31,8 +31,10 @@ F = ReportFact
 #: a group: (grouping, country or None, category or None)
 Group = tuple[str, str | None, str | None]
 SUMS = ("challenged_or_rejected", "with_data", "accounts_specified", "products_specified")
-#: the whole days to respond (monotonic in the days: it orders the buckets)
-DAY = F.tenths // 10
+#: the days to respond as a whole number, as the database casts it (rounded or truncated: only
+#: monotonic in the days, which is all a bucket needs; a stored column, so the planner knows
+#: how many buckets there are and groups them in a hash)
+DAY = F.day
 
 
 def _where(year: int, excluded: Collection[str]) -> list[Any]:
@@ -162,11 +164,9 @@ async def _days_of(
     worldwide = {b for g, b in wanted if g[0] == "worldwide"}
     if worldwide:
         among.append(DAY.in_(sorted(worldwide)))
-    # the days' tenths, so that the index on (year, tenths) finds the rows
-    ranges = [
-        and_(F.tenths >= lo, F.tenths <= hi) for lo, hi in map(_tenths, {b for _, b in wanted})
-    ]
-    statement = select(F.country, F.category, DAY, F.days).where(*where, or_(*ranges), or_(*among))
+    statement = select(F.country, F.category, DAY, F.days).where(
+        *where, DAY.in_(sorted({b for _, b in wanted})), or_(*among)
+    )
     for country, category, bucket, value in await session.execute(statement):
         assert bucket is not None and value is not None  # in a bucket: answered
         for group in _groups(country, category):
@@ -175,13 +175,3 @@ async def _days_of(
     for values in out.values():
         values.sort()
     return out
-
-
-def _tenths(day: int) -> tuple[int, int]:
-    """The tenths whose whole day (``tenths / 10``, truncated toward zero by SQL's integer
-    division) is ``day``."""
-    if day > 0:
-        return 10 * day, 10 * day + 9
-    if day < 0:
-        return 10 * day - 9, 10 * day
-    return -9, 9

@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("accounts", sa.Integer(), nullable=False),
         sa.Column("products", sa.Integer(), nullable=False),
         sa.Column("days", sa.Float(), nullable=True),
-        sa.Column("tenths", sa.Integer(), nullable=True),
+        sa.Column("day", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["request_id"],
             ["requests.id"],
@@ -39,7 +39,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("request_id", name=op.f("pk_report_facts")),
     )
-    op.create_index("ix_report_facts_median", "report_facts", ["year", "tenths"], unique=False)
+    op.create_index("ix_report_facts_median", "report_facts", ["year", "day"], unique=False)
     op.create_index("ix_report_facts_unit", "report_facts", ["year", "unit_key"], unique=False)
     # the facts of every request already stored, by the rules the report counts with
     from trustcenter.db.report_facts import rebuild
