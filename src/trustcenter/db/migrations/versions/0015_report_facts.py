@@ -39,7 +39,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("request_id", name=op.f("pk_report_facts")),
     )
-    op.create_index("ix_report_facts_median", "report_facts", ["year", "day"], unique=False)
+    op.create_index(
+        "ix_report_facts_median",
+        "report_facts",
+        ["year", "day", "counted", "country", "category", "days"],
+        unique=False,
+    )
     op.create_index("ix_report_facts_unit", "report_facts", ["year", "unit_key"], unique=False)
     # the facts of every request already stored, by the rules the report counts with
     from trustcenter.db.report_facts import rebuild
