@@ -89,7 +89,7 @@ async def figures(
         with_data,
         accounts,
         products,
-    ) in await session.execute(statement):
+    ) in await _core(session, statement):
         t = by_row[(country, category)]
         sums = t.sums
         sums[0] += units
@@ -167,7 +167,7 @@ async def _days_of(
     statement = select(F.country, F.category, DAY, F.days).where(
         *where, DAY.in_(sorted({b for _, b in wanted})), or_(*among)
     )
-    for country, category, bucket, value in await session.execute(statement):
+    for country, category, bucket, value in await _core(session, statement):
         assert bucket is not None and value is not None  # in a bucket: answered
         for group in _groups(country, category):
             if (group, bucket) in wanted:
@@ -175,3 +175,9 @@ async def _days_of(
     for values in out.values():
         values.sort()
     return out
+
+
+async def _core(session: AsyncSession, statement: Any) -> Any:
+    """Rows of ``statement`` on the session's connection, without the ORM's result processing
+    (plain tuples of a few thousand rows)."""
+    return await (await session.connection()).execute(statement)
