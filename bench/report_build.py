@@ -6,24 +6,33 @@ For each backend the same data is seeded (same random seed, core bulk inserts: s
 agencies in 30 countries (CN among them, which the report leaves out), 3 legal bases per 10
 requests (so requests with data disclosed share a basis and are counted once), the requests
 spread over 2025 and 2026 with a mix of outcomes, categories, revisions and answers, and about
-1.5 targets per request. Then, ``--repeat`` times and interleaved, for ``--year``:
+1.5 targets per request. The seeding bypasses the product, so the report's facts are then
+built by ``trustcenter report rebuild-facts`` (timed). Then, ``--repeat`` times and
+interleaved, for ``--year``:
 
-  a  baseline  ``compute()`` alone (the one GROUP BY statement) in one session, in this
-               process, on a connected engine: what any report build must at least do
+  g  GROUP BY  one ``SELECT country, category, count(*) … GROUP BY country, category`` over the
+               year's requests outside the exclusions (the same rows the report counts): the
+               floor any report build is measured against
+  a  facts     ``compute()`` alone (the GROUP BY over ``report_facts`` and the medians'
+               buckets) in one session, in this process, on a connected engine
   b  CLI       ``trustcenter report build --year Y --json`` as a subprocess: the wall time of
                the whole command, interpreter start, imports and migration check included
   c  GraphQL   the ``buildTransparencyReport`` mutation over HTTP to ``trustcenter serve``
                (uvicorn in a subprocess, started once; a fresh staff token is fetched before
                each call, outside the timing)
 
-Printed: the median seconds of each, the ratios b/a and c/a, and the statements of (a). The
-figures' SHA-256 of (a) (shaped in this process), (b) and (c) must agree (the run fails
-otherwise); the same seed gives the same figures on both backends. Each timed run also reads
-from /proc how many cores other processes kept busy meanwhile; a backend whose runs shared the
-machine with more than a quarter of a core of other work is flagged with a NOTE.
+Once, unless ``--no-reference``: r, the report as computed before its facts (the big GROUP BY
+and window functions over requests, legal bases and targets, ``tests/report_sql_reference.py``).
+
+Printed: the median seconds of each, the ratios a/g (the goal: at most 1.5), b/a, c/a and r/a,
+and the statements of (a). The figures' SHA-256 of (a) (shaped in this process), (b), (c) and
+(r) must agree (the run fails otherwise: the facts count exactly as the former SQL did); the
+same seed gives the same figures on both backends. Each timed run also reads from /proc how
+many cores other processes kept busy meanwhile; a backend whose runs shared the machine with
+more than a quarter of a core of other work is flagged with a NOTE.
 
 Usage: python bench/report_build.py [--requests 1000000] [--backends sqlite,postgresql]
-                                    [--repeat 3] [--year 2025] [--keep]
+                                    [--repeat 3] [--year 2025] [--keep] [--no-reference]
 SQLite: a file in a temporary folder. PostgreSQL: TRUSTCENTER_BENCH_POSTGRES_URL (default the
 local server's ``test`` database); a private schema, dropped at the end (unless ``--keep``).
 """
@@ -53,13 +62,18 @@ from typing import Any
 
 import httpx
 from pg_schema import create_schema, drop_schema
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' reference SQL
+from tests.report_sql_reference import compute_sql
+
 from trustcenter.db import migrate
+from trustcenter.db.models import Request
 from trustcenter.db.repositories.report import ReportRepository
 from trustcenter.db.session import Database
 from trustcenter.domain.report import counting_key, figures_sha256, shape
+from trustcenter.domain.report_policy import settle_exclusions
 
 POSTGRES_URL = os.environ.get(
     "TRUSTCENTER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -443,9 +457,73 @@ async def baseline(url: str, schema: str | None, year: int) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "statements": dict(Counter(statements)),
-        "sha256": figures_sha256(shape(year, raw, EXCLUDED)),
+        "sha256": figures_sha256(shape(year, raw, settle_exclusions(EXCLUDED))),
         "units": int(raw["worldwide"][0]["requests"]) if raw["worldwide"] else 0,
     }
+
+
+async def group_by(url: str, schema: str | None, year: int) -> dict[str, Any]:
+    """(g): one GROUP BY by country and category over the year's requests, the same rows."""
+    db = Database(url, schema=schema)
+    await db.ping()
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    statement = (
+        select(Request.country, Request.category, func.count())
+        .where(
+            Request.received_at >= start,
+            Request.received_at < end,
+            Request.country.not_in(EXCLUDED),
+        )
+        .group_by(Request.country, Request.category)
+    )
+    started = time.perf_counter()
+    async with db.reader() as session:
+        rows = (await session.execute(statement)).all()
+    seconds = time.perf_counter() - started
+    await db.dispose()
+    return {"seconds": seconds, "groups": len(rows)}
+
+
+async def reference(url: str, schema: str | None, year: int) -> dict[str, Any]:
+    """(r): the report as computed before its facts, over the request tables."""
+    db = Database(url, schema=schema)
+    await db.ping()
+    started = time.perf_counter()
+    async with db.reader() as session:
+        raw = await compute_sql(session, year, EXCLUDED)
+    seconds = time.perf_counter() - started
+    await db.dispose()
+    return {
+        "seconds": seconds,
+        "sha256": figures_sha256(shape(year, raw, settle_exclusions(EXCLUDED))),
+        "units": int(raw["worldwide"][0]["requests"]) if raw["worldwide"] else 0,
+    }
+
+
+async def vacuum_facts(url: str, schema: str) -> None:
+    """What autovacuum does after a large insert: the visibility map (index-only scans)."""
+    import asyncpg
+
+    con = await asyncpg.connect(asyncpg_dsn(url), server_settings={"search_path": schema})
+    try:
+        await con.execute("VACUUM (ANALYZE) report_facts")
+    finally:
+        await con.close()
+
+
+def rebuild_facts(env: dict[str, str]) -> float:
+    """``trustcenter report rebuild-facts``: the facts of the rows the seeding wrote."""
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603
+        [TRUSTCENTER, "report", "rebuild-facts", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"trustcenter report rebuild-facts failed:\n{done.stderr}")
+    return time.perf_counter() - started
 
 
 def environment(url: str, schema: str | None) -> dict[str, str]:
@@ -584,13 +662,20 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
             f"bases, {counts['targets']:,} targets in {seeded:.1f} s"
         )
         env = environment(url, schema)
+        facts_seconds = rebuild_facts(env)
+        if schema:
+            asyncio.run(vacuum_facts(url, schema))
+        note(f"{backend}: report facts rebuilt in {facts_seconds:.1f} s")
         client_id, secret = asyncio.run(staff_client(url, schema))
         server = Server(env, folder / f"serve-{backend}.log")
         try:
             warm = asyncio.run(baseline(url, schema, args.year))  # page cache, buffers
             note(f"{backend}: warm-up compute {warm['seconds']:.2f} s")
-            runs: dict[str, list[dict[str, Any]]] = {"a": [], "b": [], "c": []}
+            runs: dict[str, list[dict[str, Any]]] = {"g": [], "a": [], "b": [], "c": []}
             for n in range(args.repeat):
+                runs["g"].append(
+                    measured(backend, lambda: asyncio.run(group_by(url, schema, args.year)))
+                )
                 runs["a"].append(
                     measured(backend, lambda: asyncio.run(baseline(url, schema, args.year)))
                 )
@@ -605,6 +690,11 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
                         for k, v in runs.items()
                     )
                 )
+            if not args.no_reference:
+                runs["r"] = [
+                    measured(backend, lambda: asyncio.run(reference(url, schema, args.year)))
+                ]
+                note(f"{backend}: reference (the former SQL) {runs['r'][0]['seconds']:.2f} s")
         finally:
             server.stop()
     finally:
@@ -612,14 +702,20 @@ def run_backend(backend: str, args: argparse.Namespace, folder: Path) -> dict[st
             note(f"{backend}: kept {url}" + (f" schema {schema}" if schema else ""))
         elif schema:
             asyncio.run(drop_schema(url, schema))
-    digests = {r["sha256"] for rs in runs.values() for r in rs}
-    units = {r["units"] for rs in runs.values() for r in rs}
+    digests = {r["sha256"] for k, rs in runs.items() if k != "g" for r in rs}
+    units = {r["units"] for k, rs in runs.items() if k != "g" for r in rs}
     if len(digests) != 1 or len(units) != 1:
-        raise SystemExit(f"{backend}: the three ways disagree: {digests} {units}")
+        each = {
+            k: sorted({(r["sha256"][:16], r["units"]) for r in rs})
+            for k, rs in runs.items()
+            if k != "g"
+        }
+        raise SystemExit(f"{backend}: the ways disagree: {each}")
     return {
         "backend": backend,
         "requests": counts["requests"],
         "seed_seconds": seeded,
+        "facts_seconds": facts_seconds,
         "units": units.pop(),
         "sha256": digests.pop(),
         "statements": runs["a"][0]["statements"],
@@ -637,6 +733,9 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--keep", action="store_true", help="keep the databases (to explain)")
+    parser.add_argument(
+        "--no-reference", action="store_true", help="skip timing the former SQL once (r)"
+    )
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     wrong = set(backends) - {"sqlite", "postgresql"}
@@ -654,22 +753,30 @@ def main() -> None:
             folder.rmdir()
     print(
         f"\nreport build for {args.year} (excluded: {', '.join(EXCLUDED)}), median of "
-        f"{args.repeat}; a = compute() alone, b = CLI, c = GraphQL over HTTP"
+        f"{args.repeat}; g = one GROUP BY over the year's requests, a = compute() from the "
+        "facts, b = CLI, c = GraphQL over HTTP, r = the former SQL (once)"
     )
     print(
-        f"{'backend':<11} {'requests':>10} {'units':>8} {'a s':>8} {'b CLI s':>8} "
-        f"{'c GQL s':>8} {'b/a':>6} {'c/a':>6}  statements of a"
+        f"{'backend':<11} {'requests':>10} {'units':>8} {'g s':>7} {'a s':>7} {'b CLI s':>8} "
+        f"{'c GQL s':>8} {'r s':>7} {'a/g':>6} {'b/a':>6} {'c/a':>6} {'r/a':>7}  statements of a"
     )
     for r in results:
         stmts = " + ".join(f"{n} {kind}" for kind, n in r["statements"].items())
+        ref = r.get("r")
         print(
-            f"{r['backend']:<11} {r['requests']:>10,} {r['units']:>8,} {r['a']:>8.2f} "
-            f"{r['b']:>8.2f} {r['c']:>8.2f} {r['b'] / r['a']:>5.2f}x {r['c'] / r['a']:>5.2f}x"
-            f"  {stmts}"
+            f"{r['backend']:<11} {r['requests']:>10,} {r['units']:>8,} {r['g']:>7.2f} "
+            f"{r['a']:>7.2f} {r['b']:>8.2f} {r['c']:>8.2f} "
+            + (f"{ref:>7.2f} " if ref is not None else f"{'-':>7} ")
+            + f"{r['a'] / r['g']:>5.2f}x {r['b'] / r['a']:>5.2f}x {r['c'] / r['a']:>5.2f}x "
+            + (f"{ref / r['a']:>6.1f}x" if ref is not None else f"{'-':>7}")
+            + f"  {stmts}"
         )
     for r in results:
         runs = "; ".join(f"{k} " + " ".join(f"{s:.2f}" for s in v) for k, v in r["all"].items())
-        print(f"{r['backend']}: seeded in {r['seed_seconds']:.0f} s; every run (s): {runs}")
+        print(
+            f"{r['backend']}: seeded in {r['seed_seconds']:.0f} s, facts rebuilt in "
+            f"{r['facts_seconds']:.1f} s; every run (s): {runs}"
+        )
         if r["others"] and max(r["others"]) > BUSY:
             print(
                 f"  NOTE: other processes kept up to {max(r['others']):.2f} of the machine's "

@@ -24,6 +24,7 @@ from trustcenter.db.models import (
     RequestedItem,
     Target,
 )
+from trustcenter.db.report_facts import pending
 from trustcenter.db.repositories.report import ReportRepository
 from trustcenter.domain.report import shape
 
@@ -121,6 +122,8 @@ async def _insert(session: AsyncSession, history: Sequence[Record]) -> None:
     ]  # fmt: skip
     if targets:
         await session.execute(insert(Target), targets)
+    # written straight into the tables: their report facts are due when the session commits
+    pending(session, [r.id for r in history])
 
 
 async def store(container: Container, *history: Record) -> None:

@@ -23,7 +23,7 @@ from trustcenter.db.tables_disclosure import (
 )
 from trustcenter.db.tables_documents import Document, DocumentChunk
 from trustcenter.db.tables_notices import Notice, NoticeException, OutboxMessage
-from trustcenter.db.tables_reports import ReportStatement, TransparencyReport
+from trustcenter.db.tables_reports import ReportFact, ReportStatement, TransparencyReport
 from trustcenter.db.tables_requests import (
     Finding,
     InternalNote,
@@ -67,6 +67,7 @@ __all__ = [
     "PremiumSubscription",
     "Product",
     "ReleaseApproval",
+    "ReportFact",
     "ReportStatement",
     "Request",
     "RequestedItem",

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from trustcenter.db.facts_tracking import TrackedSession
+
 
 def normalise_url(url: str) -> str:
     """Accept plain ``sqlite:///`` and ``postgresql://`` URLs and pick the async drivers."""
@@ -97,9 +99,14 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # the sessions keep the report's facts as they commit (db.facts_tracking)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=TrackedSession
+        )
         self.write_sessions = async_sessionmaker(
-            self.engine.execution_options(tc_write=True), expire_on_commit=False
+            self.engine.execution_options(tc_write=True),
+            expire_on_commit=False,
+            sync_session_class=TrackedSession,
         )
 
     @property

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustcenter.db.base import Base, UUIDPk
@@ -44,3 +55,42 @@ class ReportStatement(UUIDPk, Base):
     text: Mapped[str] = mapped_column(Text)
     confirmed_at: Mapped[datetime]
     confirmed_by: Mapped[str] = mapped_column(String(128))
+
+
+class ReportFact(Base):
+    """One narrow row per request: what the request's counted unit adds to the report of the
+    year it was received in (``db.report_facts`` keeps it, in the transaction of every change
+    that affects it). A unit merged by rule 1 is counted once, on the row of its
+    first-received request (``counted``); its other requests' rows say which unit they belong
+    to (``unit_key``) and count nothing. A year's figures are one GROUP BY over these rows."""
+
+    __tablename__ = "report_facts"
+    __table_args__ = (
+        Index("ix_report_facts_unit", "year", "unit_key"),
+        # the medians' middle buckets: read from the index alone (where the table is vacuumed)
+        Index("ix_report_facts_median", "year", "day", "counted", "country", "category", "days"),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: the year (UTC) the request was received in
+    year: Mapped[int] = mapped_column(Integer)
+    country: Mapped[str] = mapped_column(String(2))
+    #: the unit's category: its first-received request's
+    category: Mapped[str] = mapped_column(String(32))
+    #: the legal-basis key of a unit merged by rule 1; None: the request is a unit of its own
+    unit_key: Mapped[str | None] = mapped_column(Text)
+    #: whether this row counts the unit (a merged unit's first-received request; every other
+    #: unit's only request)
+    counted: Mapped[bool] = mapped_column(Boolean)
+    #: the unit's figures: answered with a record (0/1), challenged or denied (0/1), distinct
+    #: accounts and products specified, days from first receipt to first answer
+    with_data: Mapped[int] = mapped_column(SmallInteger)
+    challenged: Mapped[int] = mapped_column(SmallInteger)
+    accounts: Mapped[int] = mapped_column(Integer)
+    products: Mapped[int] = mapped_column(Integer)
+    days: Mapped[float | None] = mapped_column(Float)
+    #: ``days`` as a whole number (the median's histogram: GROUP BY it, then read the exact days
+    #: of the one or two buckets holding the middle)
+    day: Mapped[int | None] = mapped_column(Integer)

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.report_facts import pending
 from trustcenter.db.repositories import Repository
 from trustcenter.domain.lifecycle import OPEN
 from trustcenter.domain.new_request import NewRequest
@@ -323,6 +324,7 @@ class RequestRepository(Repository):
         for table, batch in batches:
             if batch:  # a plain Core INSERT: executemany without the ORM's per-row bookkeeping
                 await self._session.execute(insert(table), batch)
+        pending(self._session, [new.id for new in news])  # their report facts, at commit
 
     async def get(self, request_id: uuid.UUID) -> Request | None:
         """The request by id, not locked (the unit's copy when it has read it already)."""

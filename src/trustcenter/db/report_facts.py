@@ -1,0 +1,244 @@
+"""The report's facts: one narrow row per request (``report_facts``), recomputed from the
+request tables in the transaction of every change that affects it.
+
+What a row holds is the counting rules of ``docs/transparency-method.md`` applied once, when
+the request changes, instead of at every build: the request's year, country and unit (rule 1
+merges released requests that are not revisions by their legal basis, kind, reference key and
+country, within the year), and — on the row of the unit's first-received request, the one that
+counts it — the unit's category, whether it was answered with data or challenged or denied,
+its distinct accounts and products (rule 4) and the days from its first receipt to its first
+answer. The SQL is the same expression by expression as the report computed at every build
+before (``tests/report_sql_reference.py`` keeps that), on SQLite and PostgreSQL alike, so the
+figures cannot drift.
+
+Who calls it: :mod:`trustcenter.db.facts_tracking` at every commit, for the requests whose
+counted columns (or targets) the ORM wrote in that transaction; writers that bypass the ORM
+(bulk Core inserts: the history import) name their requests with :func:`pending`; and
+``trustcenter report rebuild-facts`` / the migration rebuild everything with :func:`rebuild`.
+The functions are synchronous (they run inside the session's commit); async callers go
+through ``session.run_sync``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from trustcenter.db.models import LegalBasis, ReportFact, Request, Target
+from trustcenter.domain.report import RELEASED, Outcome
+
+ACCOUNT_TYPES = ("email", "phone", "username", "order_id")
+PRODUCT_TYPES = ("serial_number",)
+#: requests per statement when many are refreshed at once (bound parameters stay few)
+CHUNK = 500
+#: where a session keeps the ids of requests whose facts are due at commit
+PENDING = "report_facts_pending"
+
+FACTS: Table = ReportFact.__table__  # type: ignore[assignment]
+F = ReportFact
+
+
+def pending(session: Session | Any, request_ids: Iterable[uuid.UUID]) -> None:
+    """Have these requests' facts recomputed when ``session`` commits (for writers that bypass
+    the ORM: a Core INSERT or UPDATE of requests or targets). Takes a sync or async session."""
+    info = session.info
+    info.setdefault(PENDING, set()).update(request_ids)
+
+
+def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
+
+
+def year_of(dialect: str, moment: Any) -> ColumnElement[Any]:
+    """The UTC year of a timestamp column (SQLite stores UTC text, ``YYYY-MM-DD …``)."""
+    if dialect == "sqlite":
+        return cast(func.substr(moment, 1, 4), Integer)
+    return cast(func.extract("year", func.timezone("UTC", moment)), Integer)
+
+
+def _merged() -> ColumnElement[bool]:
+    """Rule 1 merges released requests that are not revisions."""
+    return and_(
+        Request.report_outcome.in_(sorted(o.value for o in RELEASED)),
+        Request.revision_of_id.is_(None),
+    )
+
+
+def _basis_key() -> ColumnElement[Any]:
+    return (
+        literal("basis|") + LegalBasis.kind + "|" + LegalBasis.reference_key + "|" + Request.country
+    )
+
+
+def facts_select(dialect: str, request_ids: Collection[uuid.UUID] | None) -> Any:
+    """The facts rows of ``request_ids`` (every request: None), whose units must be whole
+    among them: each request with its unit's figures, the first-received one counting it."""
+    merged = _merged()
+    key = case((merged, _basis_key()), else_=literal("request|") + cast(Request.id, String))
+    year = year_of(dialect, Request.received_at)
+    order = (Request.received_at, Request.id)
+    base = select(
+        Request.id.label("request_id"),
+        year.label("year"),
+        Request.country.label("country"),
+        Request.report_outcome.label("outcome"),
+        Request.received_at.label("received_at"),
+        Request.responded_at.label("responded_at"),
+        key.label("unit"),
+        case((merged, _basis_key())).label("unit_key"),
+        func.first_value(Request.category)
+        .over(partition_by=(year, key), order_by=order)
+        .label("category"),
+        func.row_number().over(partition_by=(year, key), order_by=order).label("position"),
+    ).join(LegalBasis, LegalBasis.id == Request.legal_basis_id)
+    if request_ids is not None:
+        base = base.where(Request.id.in_(list(request_ids)))
+    b = base.cte("base")
+    seconds = seconds_between(dialect, func.min(b.c.received_at), func.min(b.c.responded_at))
+    units = (
+        select(
+            b.c.year,
+            b.c.unit,
+            func.max(case((b.c.outcome == Outcome.WITH_DATA.value, 1), else_=0)).label("with_data"),
+            func.max(
+                case(
+                    (b.c.outcome.in_([Outcome.CHALLENGED.value, Outcome.REJECTED.value]), 1),
+                    else_=0,
+                )
+            ).label("challenged"),
+            (cast(seconds, Float) / 86400.0).label("days"),
+        )
+        .group_by(b.c.year, b.c.unit)
+        .cte("units")
+    )
+    # what a target names: the subject it resolved to at review, else the identifier itself
+    named = func.coalesce(Target.subject_key, Target.identifier_type + ":" + Target.identifier_key)
+    unresolved = Target.subject_key.is_(None)
+    account = case(
+        (Target.subject_key.like("account:%"), named),
+        (and_(unresolved, Target.identifier_type.in_(ACCOUNT_TYPES)), named),
+    )
+    product = case(
+        (Target.subject_key.like("product:%"), named),
+        (and_(unresolved, Target.identifier_type.in_(PRODUCT_TYPES)), named),
+    )
+    targets = (
+        select(
+            b.c.year,
+            b.c.unit,
+            func.count(distinct(account)).label("accounts"),
+            func.count(distinct(product)).label("products"),
+        )
+        .join(Target, Target.request_id == b.c.request_id)
+        .group_by(b.c.year, b.c.unit)
+        .cte("unit_targets")
+    )
+    u, t = units.c, targets.c
+    return (
+        select(
+            b.c.request_id,
+            b.c.year,
+            b.c.country,
+            b.c.category,
+            b.c.unit_key,
+            (b.c.position == 1).label("counted"),
+            u.with_data,
+            u.challenged,
+            func.coalesce(t.accounts, 0).label("accounts"),
+            func.coalesce(t.products, 0).label("products"),
+            u.days,
+            cast(u.days, Integer).label("day"),
+        )
+        .join(units, and_(u.year == b.c.year, u.unit == b.c.unit))
+        .outerjoin(targets, and_(t.year == b.c.year, t.unit == b.c.unit))
+    )
+
+
+_COLUMNS = [
+    "request_id", "year", "country", "category", "unit_key", "counted", "with_data",
+    "challenged", "accounts", "products", "days", "day",
+]  # fmt: skip
+
+
+def _dialect(session: Session | Connection) -> str:
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return bind.dialect.name
+
+
+def _write(
+    session: Session | Connection, dialect: str, request_ids: Collection[uuid.UUID] | None
+) -> None:
+    session.execute(insert(FACTS).from_select(_COLUMNS, facts_select(dialect, request_ids)))
+
+
+def rebuild(session: Session | Connection) -> int:
+    """Every request's facts again from the request tables (idempotent); the number of rows.
+    Takes a session or a connection (the migration that made the table fills it so)."""
+    dialect = _dialect(session)
+    session.execute(delete(FACTS))
+    _write(session, dialect, None)
+    if dialect == "postgresql":  # the planner's statistics for the new rows (a hash GROUP BY)
+        session.execute(text("ANALYZE report_facts"))
+    return int(session.scalar(select(func.count()).select_from(FACTS)) or 0)
+
+
+def refresh(session: Session, request_ids: Collection[uuid.UUID]) -> None:
+    """Recompute the facts of these requests and of every request sharing a merged unit with
+    them, before or after the change (a release joins a unit, a reclassification may change
+    the category of the unit it leads …)."""
+    ids = sorted(set(request_ids))
+    for start in range(0, len(ids), CHUNK):
+        _refresh(session, ids[start : start + CHUNK])
+
+
+def _refresh(session: Session, ids: list[uuid.UUID]) -> None:
+    dialect = _dialect(session)
+    year = year_of(dialect, Request.received_at)
+    known = select(literal(1), F.year, F.unit_key).where(F.request_id.in_(ids))
+    now = (
+        select(literal(2), year, _basis_key())
+        .join(LegalBasis, LegalBasis.id == Request.legal_basis_id)
+        .where(Request.id.in_(ids), _merged())
+    )
+    rows = session.execute(union_all(known, now)).all()
+    had_facts = any(r[0] == 1 for r in rows)
+    units = sorted({(r[1], r[2]) for r in rows if r[2] is not None})
+    members = set(ids)
+    if units:
+        if dialect == "postgresql":  # one writer per merged unit at a time (see the docs)
+            for y, k in units:
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{y}|{k}"}
+                )
+        members.update(
+            session.scalars(select(F.request_id).where(tuple_(F.year, F.unit_key).in_(units))).all()
+        )
+        had_facts = True
+    if had_facts:
+        session.execute(delete(FACTS).where(F.request_id.in_(sorted(members))))
+    _write(session, dialect, members)
