@@ -10,7 +10,7 @@ from tests.helpers import Flow, counting
 from trustcenter.bootstrap import Container
 
 
-async def test_one_submit_is_ten_statements_over_four_connections(
+async def test_one_submit_is_twelve_statements_over_four_connections(
     flow: Flow, container: Container
 ) -> None:
     await flow.agency.submit()  # the client's first request warms nothing the count depends on
@@ -37,8 +37,10 @@ async def test_one_submit_is_ten_statements_over_four_connections(
         "legal_bases", "requests", "request_targets", "requested_items", "audit_events"
     ], shown  # fmt: skip
     assert not any("audit_head" in s or "FOR UPDATE" in s.upper() for s in statements), shown
-    # the client, the agency, five INSERTs and the event's number, the targets and items read
-    # back for the answer
-    assert len(statements) == 10, shown
-    # the client lookup, the write, and one read per kind of child the answer shows
+    # the report's facts for the new request, in the same transaction (read, then written)
+    assert sum("report_facts" in s for s in statements) == 2, shown
+    # the token's standing (the auth epoch), the agency, five INSERTs and the event's number,
+    # the report's facts, the targets and items read back for the answer
+    assert len(statements) == 12, shown
+    # the token's standing, the write, and one read per kind of child the answer shows
     assert len(checkouts) == 4

@@ -90,10 +90,12 @@ async def _migrate(
 
     On SQLite a migration that changes a constraint rebuilds the table (copy, drop, rename);
     with foreign keys enforced, dropping a table that others point to would fail or cascade
-    into them. So enforcement is off while migrating, the keys are checked before the commit (when a
-    migration ran),
-    and enforcement is back on before the connection returns to the pool."""
+    into them. So enforcement is off while migrating, the keys are checked before the commit
+    (when a migration ran), and enforcement is back on before the connection returns to the
+    pool."""
     cfg = alembic_config(url, schema)
+
+    from alembic.runtime.migration import MigrationContext
 
     def _run(connection: Any) -> None:
         cfg.attributes["connection"] = connection
