@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, list[str], bool]] = [
         ["graphql_list.py", "--rounds", "3", "--seconds", "4", "--latency-requests", "200"],
         True,
     ),
+    ("report", ["report_build.py", "--requests", "100000", "--repeat", "3"], True),
     ("submit", ["submit.py", "--seconds", "5", "--rounds", "3"], True),
 ]
 

@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from goal import goal
 from pg_schema import create_schema, drop_schema
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
@@ -788,6 +789,9 @@ def main() -> None:
         f"figures SHA-256: {' / '.join(r['sha256'][:16] for r in results)} "
         f"({'the same on every backend' if len(digests) == 1 else 'DIFFERENT per backend'})"
     )
+    for r in results:
+        what = f"report build, {r['requests']:,} requests, {r['backend']}: facts / one GROUP BY"
+        goal(f"report-{r['backend']}", what, r["a"] / r["g"], "<= 1.5")
 
 
 if __name__ == "__main__":
