@@ -1,5 +1,5 @@
 """Benchmark: ``submitRequest`` over HTTP against a bare endpoint inserting the same rows, side
-by side in one run (issue 15, goal 3: trustcenter at least half the bare endpoint's rate).
+by side in one run (goal: trustcenter at least half the bare endpoint's rate).
 
 Two servers run at once on the same database, each one uvicorn worker with the same settings
 (log level info, no access log): ``trustcenter serve`` (its audit sealer every 2 s, as

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -45,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from trustcenter.db.models import LegalBasis, ReportFact, Request, Target
 from trustcenter.domain.report import RELEASED, Outcome
@@ -95,9 +97,16 @@ def _basis_key() -> ColumnElement[Any]:
     )
 
 
-def facts_select(dialect: str, request_ids: Collection[uuid.UUID] | None) -> Any:
-    """The facts rows of ``request_ids`` (every request: None), whose units must be whole
-    among them: each request with its unit's figures, the first-received one counting it."""
+#: the requests a refresh recomputes, bound at execution (the statements are built once)
+_IDS: BindParameter[Any] = bindparam("fact_ids", expanding=True)
+
+
+def facts_select(
+    dialect: str, request_ids: Collection[uuid.UUID] | BindParameter[Any] | None
+) -> Any:
+    """The facts rows of ``request_ids`` (every request: None; ``_IDS``: bound when executed),
+    whose units must be whole among them: each request with its unit's figures, the
+    first-received one counting it."""
     merged = _merged()
     key = case((merged, _basis_key()), else_=literal("request|") + cast(Request.id, String))
     year = year_of(dialect, Request.received_at)
@@ -116,7 +125,9 @@ def facts_select(dialect: str, request_ids: Collection[uuid.UUID] | None) -> Any
         .label("category"),
         func.row_number().over(partition_by=(year, key), order_by=order).label("position"),
     ).join(LegalBasis, LegalBasis.id == Request.legal_basis_id)
-    if request_ids is not None:
+    if isinstance(request_ids, BindParameter):
+        base = base.where(Request.id.in_(request_ids))
+    elif request_ids is not None:
         base = base.where(Request.id.in_(list(request_ids)))
     b = base.cte("base")
     seconds = seconds_between(dialect, func.min(b.c.received_at), func.min(b.c.responded_at))
@@ -193,7 +204,30 @@ def _dialect(session: Session | Connection) -> str:
 def _write(
     session: Session | Connection, dialect: str, request_ids: Collection[uuid.UUID] | None
 ) -> None:
-    session.execute(insert(FACTS).from_select(_COLUMNS, facts_select(dialect, request_ids)))
+    if request_ids is None:
+        session.execute(insert(FACTS).from_select(_COLUMNS, facts_select(dialect, None)))
+    else:
+        session.execute(_insert_of(dialect), {"fact_ids": list(request_ids)})
+
+
+@cache
+def _insert_of(dialect: str) -> Any:
+    """The INSERT … SELECT of some requests' facts, built once per dialect: building it costs
+    more than running it for one request (about a tenth of a submit's CPU)."""
+    return insert(FACTS).from_select(_COLUMNS, facts_select(dialect, _IDS))
+
+
+@cache
+def _units_of(dialect: str) -> Any:
+    """The units these requests are in, by their facts so far and by their rows now."""
+    year = year_of(dialect, Request.received_at)
+    known = select(literal(1), F.year, F.unit_key).where(F.request_id.in_(_IDS))
+    now = (
+        select(literal(2), year, _basis_key())
+        .join(LegalBasis, LegalBasis.id == Request.legal_basis_id)
+        .where(Request.id.in_(_IDS), _merged())
+    )
+    return union_all(known, now)
 
 
 def rebuild(session: Session | Connection) -> int:
@@ -218,14 +252,7 @@ def refresh(session: Session, request_ids: Collection[uuid.UUID]) -> None:
 
 def _refresh(session: Session, ids: list[uuid.UUID]) -> None:
     dialect = _dialect(session)
-    year = year_of(dialect, Request.received_at)
-    known = select(literal(1), F.year, F.unit_key).where(F.request_id.in_(ids))
-    now = (
-        select(literal(2), year, _basis_key())
-        .join(LegalBasis, LegalBasis.id == Request.legal_basis_id)
-        .where(Request.id.in_(ids), _merged())
-    )
-    rows = session.execute(union_all(known, now)).all()
+    rows = session.execute(_units_of(dialect), {"fact_ids": ids}).all()
     had_facts = any(r[0] == 1 for r in rows)
     units = sorted({(r[1], r[2]) for r in rows if r[2] is not None})
     members = set(ids)
