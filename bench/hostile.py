@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from served import Server
 
 from trustcenter.config import Settings
 
@@ -119,44 +119,6 @@ def attacks() -> list[tuple[str, bool, Callable[[], bytes | Iterator[bytes]]]]:
     ]
 
 
-class Server:
-    """``trustcenter serve`` in a subprocess on a free port."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.proc = subprocess.Popen(  # noqa: S603
-            [TRUSTCENTER, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"trustcenter serve ended:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{self.base}/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"trustcenter serve did not get ready:\n{log.read_text()}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def staff_token(base: str, env: dict[str, str]) -> str:
     done = subprocess.run(  # noqa: S603
         [TRUSTCENTER, "client", "create", "--staff", "--scopes", STAFF_SCOPES, "--json"],
@@ -230,7 +192,8 @@ def main() -> None:
         "TRUSTCENTER_LOG_LEVEL": "WARNING",
         "TRUSTCENTER_DISCLOSURE_KEY_FILE": str(folder / "disclosure.key"),
     }
-    server = Server(env, folder / "serve.log")
+    serve = [TRUSTCENTER, "serve", "--host", "127.0.0.1"]
+    server = Server("trustcenter serve", serve, env, folder / "serve.log")
     try:
         token = staff_token(server.base, env)
         rows = []

@@ -26,9 +26,7 @@ import asyncio
 import logging
 import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +36,7 @@ from typing import Any
 import httpx
 from goal import goal
 from pg_schema import create_schema, drop_schema
+from served import Server
 from sqlalchemy import select, text
 
 from trustcenter.bootstrap import build
@@ -77,48 +76,6 @@ SUBMISSION = {
     "reason": "Investigation of a burglary series; the camera owner is a witness.",
 }  # fmt: skip
 BODY = {"query": SUBMIT, "variables": {"input": SUBMISSION}}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """A server process on a free port, ready when ``/readyz`` answers 200."""
-
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path) -> None:
-        self.name, self.port = name, free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.proc = subprocess.Popen(  # noqa: S603  (our own commands)
-            [*argv, str(self.port)] if name == "bare" else [*argv, "--port", str(self.port)],
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{name} server ended:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{self.base}/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"{name} server did not get ready:\n{log.read_text()}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 async def load(base: str, token: str, clients: int, seconds: float) -> tuple[float, int]:
@@ -269,7 +226,7 @@ async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> 
         servers = [
             Server("trustcenter", serve, env, workdir / f"{backend}-trustcenter.log"),
             Server("bare", [sys.executable, str(HERE / "submit_bare.py")], bare_env,
-                   workdir / f"{backend}-bare.log"),
+                   workdir / f"{backend}-bare.log", bare_port=True),
         ]  # fmt: skip
         async with httpx.AsyncClient(base_url=servers[0].base) as http:
             r = await http.post(
