@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from tests.helpers import Flow, counting
+from tests.helpers import Flow, counting, submission
 from trustcenter.bootstrap import Container
 
 
-async def test_one_submit_is_twelve_statements_over_four_connections(
+async def test_one_submit_is_ten_statements_over_two_connections(
     flow: Flow, container: Container
 ) -> None:
     await flow.agency.submit()  # the client's first request warms nothing the count depends on
@@ -40,7 +40,35 @@ async def test_one_submit_is_twelve_statements_over_four_connections(
     # the report's facts for the new request, in the same transaction (read, then written)
     assert sum("report_facts" in s for s in statements) == 2, shown
     # the token's standing (the auth epoch), the agency, five INSERTs and the event's number,
-    # the report's facts, the targets and items read back for the answer
-    assert len(statements) == 12, shown
-    # the token's standing, the write, and one read per kind of child the answer shows
-    assert len(checkouts) == 4
+    # the report's facts; the answer's targets and items are the ones just written, not read
+    assert len(statements) == 10, shown
+    # the token's standing and the write
+    assert len(checkouts) == 2
+
+
+TWO_TARGETS = [
+    {"identifierType": "SERIAL_NUMBER", "identifier": "c6n7654321", "infoTypes": ["C", "B"]},
+    {"identifierType": "EMAIL", "identifier": "Someone@Example.com", "infoTypes": ["C", "A"],
+     "from": "2026-01-01", "to": "2026-06-30"},
+]  # fmt: skip
+PARTS = """{ id targets { id identifier identifierType items { id infoType from to outcome
+  reasonCode decidedAt target { id } } } items { id infoType outcome target { id identifier } } }"""
+SUBMIT_PARTS = (
+    "mutation($input: SubmitRequestInput!) { submitRequest(input: $input) { request "
+    + PARTS
+    + " userErrors { message } } }"
+)
+
+
+async def test_the_submit_answer_shows_its_parts_as_reading_them_back_does(flow: Flow) -> None:
+    """The answer's targets and items come from the write, not from a read: they must be what
+    a read gives, in the same order (targets by position, items by target then info type)."""
+    submitted = await flow.agency.data(SUBMIT_PARTS, {"input": submission(targets=TWO_TARGETS)})
+    assert submitted["submitRequest"]["userErrors"] == []
+    answer = submitted["submitRequest"]["request"]
+    read = await flow.agency.data(
+        "query($id: ID!) { node(id: $id) { ... on Request " + PARTS + " } }", {"id": answer["id"]}
+    )
+    assert answer == read["node"]
+    assert [len(t["items"]) for t in answer["targets"]] == [2, 2]
+    assert [t["identifierType"] for t in answer["targets"]] == ["SERIAL_NUMBER", "EMAIL"]

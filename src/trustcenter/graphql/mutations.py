@@ -58,6 +58,9 @@ class Mutation(
         def submitted(done: Submitted) -> SubmitRequestPayload:
             view = request_view(done.request)
             c.loaders.request.prime(view.id, view)
+            if done.parts is not None:  # just written: the answer shows them without a read
+                c.loaders.targets.prime(view.id, done.parts[0])
+                c.loaders.items.prime(view.id, done.parts[1])
             return SubmitRequestPayload(request=RequestType(view=view), replayed=done.replayed)
 
         return await payload(

@@ -35,12 +35,16 @@ from trustcenter.services.changes import apply, lock_request
 from trustcenter.services.deps import AppParts
 from trustcenter.services.document_rules import attach as attach_documents
 from trustcenter.services.plugin_views import view_of_draft
+from trustcenter.services.views import ItemView, TargetView, new_parts
 
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
     request: Request
     replayed: bool
+    #: a request just stored: its targets and items as reading them back would give them
+    #: (a replay reads them: None)
+    parts: tuple[list[TargetView], list[ItemView]] | None = None
 
 
 def _not_verified() -> DomainError:
@@ -108,7 +112,7 @@ async def _submit(
         if key and (replay := await _replay(work, agency_id, key, fingerprint)):
             return replay
         raise
-    return Submitted(request, replayed=False)
+    return Submitted(request, replayed=False, parts=new_parts(new))
 
 
 async def _to_revise(

@@ -37,6 +37,7 @@ from trustcenter.domain.enums import (
 )
 from trustcenter.domain.jurisdiction import stored_grants
 from trustcenter.domain.lifecycle import RequestStatus
+from trustcenter.domain.new_request import NewRequest
 from trustcenter.domain.rules import category_code
 from trustcenter.services import visible
 
@@ -184,6 +185,35 @@ def item_view(row: RequestedItem | Columns) -> ItemView:
         approved_to=row.approved_to,
         approved_fields=tuple(fields.split()) if fields is not None else None,
         decided_at=row.decided_at,
+    )
+
+
+def new_parts(new: NewRequest) -> tuple[list[TargetView], list[ItemView]]:
+    """A request just stored, as its targets' and items' views — what reading them back would
+    give, in the same order (targets by position; items by their target's position, then info
+    type): the submit's answer shows them without reading them again."""
+    targets = sorted(new.targets, key=lambda t: t.position)
+    return (
+        [TargetView(t.id, new.id, t.identifier_type, t.identifier) for t in targets],
+        [
+            ItemView(
+                id=i.id,
+                request_id=new.id,
+                target_id=t.id,
+                info_type=i.info_type,
+                range_from=i.range_from,
+                range_to=i.range_to,
+                outcome=i.decided.outcome.value if i.decided else None,
+                reason_code=i.decided.reason_code if i.decided else None,
+                explanation=i.decided.explanation if i.decided else None,
+                approved_from=None,
+                approved_to=None,
+                approved_fields=None,
+                decided_at=i.decided.decided_at if i.decided else None,
+            )
+            for t in targets
+            for i in sorted(t.items, key=lambda i: i.info_type.value)
+        ],
     )
 
 
