@@ -46,7 +46,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -61,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import served
 from goal import goal
 from pg_schema import create_schema, drop_schema
 from sqlalchemy import event, func, select
@@ -562,35 +562,13 @@ BUILD = """mutation($y: Int!) { buildTransparencyReport(input: {year: $y}) {
   userErrors { field code message } } }"""
 
 
-class Server:
-    """``trustcenter serve`` in a subprocess on a free port."""
+class Server(served.Server):
+    """``trustcenter serve`` in a subprocess on a free port, with a client for (c)."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.proc = subprocess.Popen(  # noqa: S603
-            [TRUSTCENTER, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
+        serve = [TRUSTCENTER, "serve", "--host", "127.0.0.1"]
+        super().__init__("trustcenter serve", serve, env, log)
         self.http = httpx.Client(base_url=self.base, timeout=3600)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"trustcenter serve ended:\n{log.read_text()}")
-            try:
-                if self.http.get("/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"trustcenter serve did not get ready:\n{log.read_text()}")
-            time.sleep(0.2)
 
     def token(self, client_id: str, secret: str) -> str:
         r = self.http.post(
@@ -623,12 +601,7 @@ class Server:
 
     def stop(self) -> None:
         self.http.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().stop()
 
 
 # --- one backend ----------------------------------------------------------------------------

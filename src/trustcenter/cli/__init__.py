@@ -101,17 +101,21 @@ def main() -> None:
     TRUSTCENTER_DATABASE_URL (default: the SQLite file trustcenter.db in this folder)."""
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--demo", is_flag=True, help="Load the demo data on first start.")
-@click.option(
+#: serve's and the notice worker's option: how often their sealer runs
+SEAL_EVERY = click.option(
     "--seal-every",
     default=2.0,
     show_default=True,
     type=click.FloatRange(0),
     help="Seconds between rounds of sealing new audit events into the chain (0: none).",
 )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--demo", is_flag=True, help="Load the demo data on first start.")
+@SEAL_EVERY
 def serve(host: str, port: int, demo: bool, seal_every: float) -> None:
     """Serve the API (GraphQL, OAuth, health) with uvicorn."""
     import uvicorn

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from trustcenter.auth.principal import Principal
 from trustcenter.auth.scopes import NOTICES
 from trustcenter.bootstrap import Container
-from trustcenter.cli import _acting, _emit, _run, main
+from trustcenter.cli import SEAL_EVERY, _acting, _emit, _run, main
 from trustcenter.domain.notice_states import NoticeStatus
 from trustcenter.plugins.manager import PluginLoadError
 from trustcenter.services.audit import seal
@@ -100,13 +100,7 @@ async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassR
     type=click.IntRange(1),
     help="Seconds a claim lasts before another worker may take it over.",
 )
-@click.option(
-    "--seal-every",
-    default=2.0,
-    show_default=True,
-    type=click.FloatRange(0),
-    help="Seconds between rounds of sealing new audit events into the chain (0: none).",
-)
+@SEAL_EVERY
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 def worker_cmd(
     once: bool,
