@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from trustcenter.db.facts_tracking import TrackedSession
+from trustcenter.db.shared_reads import SharedReads
 
 
 def normalise_url(url: str) -> str:
@@ -44,11 +46,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     """Write transactions take SQLite's write lock at once (BEGIN IMMEDIATE), so two writers
-    queue instead of failing when the second one upgrades from reading to writing."""
-    if conn.get_execution_options().get("tc_write"):
+    queue instead of failing when the second one upgrades from reading to writing. The read
+    engine's connections begin nothing: each SELECT is its own implicit transaction (the
+    driver's ``isolation_level`` is None), which spares a read unit its BEGIN and ROLLBACK."""
+    options = conn.get_execution_options()
+    if options.get("tc_write"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
+    elif not options.get("tc_read"):
         conn.exec_driver_sql("BEGIN")
+
+
+class ReadSession(Session):
+    """The session of a read unit. Its connection commits every statement by itself, so a flush
+    would write for good: it never flushes on its own (``autoflush=False``) and refuses to flush
+    anything it was given."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.deleted or any(self.is_modified(o) for o in self.dirty):
+            raise RuntimeError("a read unit writes nothing: open a write unit to change rows")
+        super().flush(objects)
+
+
+async def _give_back_shared() -> None:
+    shared = SharedReads.current()
+    if shared is not None:
+        await shared.give_back_if_idle()
 
 
 #: seconds a pooled PostgreSQL connection may sit idle and still be used without a ping first
@@ -85,10 +107,13 @@ def ping_idle_connections(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """One engine and its session factory. Each unit of work opens its own session."""
+    """One engine and its session factories. Each unit of work opens its own session; the read
+    units of one request may share a connection (:meth:`shared_reads`)."""
 
     def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
         self.url = normalise_url(url)
+        #: "sqlite" or "postgresql" (asked on every unit of work: parsed once)
+        self.dialect: str = make_url(self.url).get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
@@ -99,33 +124,85 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        # the sessions keep the report's facts as they commit (db.facts_tracking)
+        #: the same pool, for reads: every statement commits by itself, so a read unit pays no
+        #: BEGIN and no ROLLBACK (on PostgreSQL AUTOCOMMIT; on SQLite ``_sqlite_begin`` begins
+        #: nothing). A read sees what is committed when it runs, as under READ COMMITTED.
+        read_options: dict[str, Any] = {"tc_read": True}
+        if self.dialect == "postgresql":
+            read_options["isolation_level"] = "AUTOCOMMIT"
+        self.read_engine: AsyncEngine = self.engine.execution_options(**read_options)
         self.sessions = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=TrackedSession
+            self.read_engine,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=ReadSession,
         )
+        #: reads that need one snapshot over several statements (or a server-side cursor,
+        #: which PostgreSQL opens only inside a transaction): a transaction, as before
+        self.snapshot_sessions = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=ReadSession,
+        )
+        # the write sessions keep the report's facts as they commit (db.facts_tracking)
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(tc_write=True),
             expire_on_commit=False,
             sync_session_class=TrackedSession,
         )
 
-    @property
-    def dialect(self) -> str:
-        return make_url(self.url).get_backend_name()
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one write transaction: committed on success, rolled back on
         error. On SQLite it holds the write lock from the start; on PostgreSQL rows are locked
         as they are read ``FOR UPDATE``."""
-        async with self.write_sessions() as session, session.begin():
+        async with self.writer() as session, session.begin():
             yield session
 
     @asynccontextmanager
-    async def reader(self) -> AsyncIterator[AsyncSession]:
-        """A short-lived session for reads."""
-        async with self.sessions() as session:
+    async def writer(self) -> AsyncIterator[AsyncSession]:
+        """A write session (its transaction is the caller's to begin and end). The request's
+        shared read connection, if idle, goes back to the pool first (``db.shared_reads``)."""
+        await _give_back_shared()
+        async with self.write_sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def reader(self, *, snapshot: bool = False) -> AsyncIterator[AsyncSession]:
+        """A short-lived session for reads, on a connection of its own. Each statement sees
+        what is committed when it runs; with ``snapshot`` the session reads in one transaction
+        instead (several statements that must agree, a streamed result), rolled back at the
+        end."""
+        await _give_back_shared()
+        async with (self.snapshot_sessions if snapshot else self.sessions)() as session:
+            yield session
+
+    @asynccontextmanager
+    async def shared_reader(self, *, snapshot: bool = False) -> AsyncIterator[AsyncSession]:
+        """A short-lived session for reads, on the request's shared read connection when
+        there is one (:meth:`shared_reads`), else on a connection of its own (always with
+        ``snapshot``: :meth:`reader`)."""
+        shared = SharedReads.current()
+        if snapshot or shared is None or not shared.available:
+            async with self.reader(snapshot=snapshot) as session:
+                yield session
+            return
+        async with shared.turn() as connection:
+            if connection is None:  # the request ended meanwhile
+                async with self.sessions() as session:
+                    yield session
+            else:
+                # the session joins the connection's (empty) transaction and leaves it open
+                async with self.sessions(
+                    bind=connection, join_transaction_mode="rollback_only"
+                ) as session:
+                    yield session
+
+    def shared_reads(self) -> AbstractAsyncContextManager[SharedReads]:
+        """For the block (a request): its read units share one connection, checked out at the
+        first and given back at the end (``db.shared_reads``)."""
+        return SharedReads.scope(self.read_engine)
 
     async def ping(self) -> bool:
         try:

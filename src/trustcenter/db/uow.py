@@ -158,7 +158,7 @@ class UnitOfWorks:
     async def __call__(self) -> AsyncIterator[UnitOfWork]:
         """A write unit: committed when the block ends, rolled back when it raises (an
         integrity error, in the block or at commit, as :class:`Conflict`)."""
-        async with self.db.write_sessions() as session:
+        async with self.db.writer() as session:
             try:
                 yield UnitOfWork(session, self.db.dialect)
                 await session.commit()
@@ -170,7 +170,10 @@ class UnitOfWorks:
                 raise
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[UnitOfWork]:
-        """A unit for reads only (nothing is committed)."""
-        async with self.db.reader() as session:
+    async def read(self, *, snapshot: bool = False) -> AsyncIterator[UnitOfWork]:
+        """A unit for reads only: it writes nothing, and each statement sees what is committed
+        when it runs (the read units of one request share its read connection,
+        ``Database.shared_reads``). With ``snapshot`` the unit reads in one transaction of its
+        own, for reads that must agree with each other or stream."""
+        async with self.db.shared_reader(snapshot=snapshot) as session:
             yield UnitOfWork(session, self.db.dialect)

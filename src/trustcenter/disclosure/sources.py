@@ -165,7 +165,7 @@ class SqlDataSource:
                 )
                 .order_by(SupportRecord.created_at)
             )
-        async with self._db.reader() as session:
+        async with self._db.reader(snapshot=True) as session:  # a server-side cursor
             result = await session.stream(stmt.execution_options(yield_per=BATCH))
             async for row in result:
                 yield {key: _plain(value) for key, value in row._mapping.items()}

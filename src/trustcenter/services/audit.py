@@ -61,7 +61,7 @@ async def verify(app: AppParts, principal: Principal) -> Verification:
     """Recompute the whole chain, streaming it in chain order, then check each unsealed
     event's own hash (the check is ``domain.audit.verify_log``; this only reads the rows)."""
     authorize(principal, "verify_audit")
-    async with app.uow.read() as uow:
+    async with app.uow.read(snapshot=True) as uow:  # the head and both streams agree
         return await uow.audit.check_chain(_verified)
 
 

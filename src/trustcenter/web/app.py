@@ -31,6 +31,7 @@ from trustcenter.web.console.routes import console_routes
 from trustcenter.web.gc_tuning import tune_for_serving
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
+from trustcenter.web.read_connection import SharedReadConnection
 
 
 def create_app(
@@ -83,6 +84,9 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         middleware=[
+            # the read units of a GraphQL request (the token's standing included) share one
+            # pooled connection
+            Middleware(SharedReadConnection, shared_reads=container.db.shared_reads),
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerBackend(

@@ -1,0 +1,167 @@
+"""A GraphQL request reads on one pooled connection, gives it back however it ends, and reads
+what is committed (``db.shared_reads``). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from tests.helpers import Flow, counting
+from trustcenter.bootstrap import Container
+from trustcenter.db.repositories.requests import RequestRepository
+from trustcenter.services import reads
+
+LIST = """query($first: Int) { requests(first: $first) { totalCount edges { node {
+  id status agency { name } legalBasis { kind } targets { identifier items { infoType } }
+} } } }"""
+
+
+@contextmanager
+def checkouts(container: Container) -> Iterator[list[object]]:
+    """The connections checked out of the pool inside the block."""
+    seen: list[object] = []
+
+    def checkout(*args: object) -> None:
+        seen.append(args)
+
+    pool = container.db.engine.sync_engine.pool
+    event.listen(pool, "checkout", checkout)
+    try:
+        yield seen
+    finally:
+        event.remove(pool, "checkout", checkout)
+
+
+def in_use(container: Container) -> int:
+    return int(container.db.engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
+
+
+async def test_a_list_request_reads_on_one_connection(world, container, clock):
+    agency = await world.agency_actor("DE")
+    for _ in range(3):
+        clock.advance(timedelta(seconds=1))
+        await agency.submit()
+    with checkouts(container) as seen, counting(container.db.engine) as statements:
+        page = (await agency.data(LIST, {"first": 10}))["requests"]
+    assert page["totalCount"] == 3 and len(page["edges"]) == 3
+    assert all(e["node"]["targets"] for e in page["edges"])
+    # the token's standing, the page, its count and the loaders' batches: one connection
+    assert len(statements) >= 5, statements
+    assert len(seen) == 1
+    assert in_use(container) == 0
+
+
+async def test_a_request_that_fails_gives_its_connection_back(world, container, clock, monkeypatch):
+    agency = await world.agency_actor("DE")
+    await agency.submit()
+    original = reads.agencies_by_ids
+
+    async def broken(*args: Any) -> Any:
+        await original(*args)  # read, then fail
+        raise RuntimeError("the agency loader broke")
+
+    monkeypatch.setattr(reads, "agencies_by_ids", broken)
+    r = await agency.gql(LIST, {"first": 10})
+    assert r.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert in_use(container) == 0
+    monkeypatch.setattr(reads, "agencies_by_ids", original)
+    with checkouts(container) as seen:
+        assert len((await agency.data(LIST, {"first": 10}))["requests"]["edges"]) == 1
+    assert len(seen) == 1
+    assert in_use(container) == 0
+
+
+async def test_a_cancelled_request_gives_its_connection_back(world, container, monkeypatch):
+    """The client goes away while the page is being read (the server cancels the request):
+    the connection is back in the pool when the request has ended, and the next request
+    reads as usual."""
+    agency = await world.agency_actor("DE")
+    await agency.submit()
+    reading, never = asyncio.Event(), asyncio.Event()
+    original = RequestRepository.page
+
+    async def stuck(self: RequestRepository, *args: Any, **kwargs: Any) -> Any:
+        found = await original(self, *args, **kwargs)
+        reading.set()
+        await never.wait()  # inside the read unit, holding the shared connection
+        return found
+
+    monkeypatch.setattr(RequestRepository, "page", stuck)
+    request = asyncio.ensure_future(agency.gql(LIST, {"first": 10}))
+    await asyncio.wait_for(reading.wait(), 30)
+    assert in_use(container) == 1
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    assert in_use(container) == 0
+    monkeypatch.setattr(RequestRepository, "page", original)
+    assert len((await agency.data(LIST, {"first": 10}))["requests"]["edges"]) == 1
+    assert in_use(container) == 0
+
+
+ASK = """mutation($input: AskClarificationInput!) { askClarification(input: $input) {
+  request { status messages { author body } } userErrors { message } } }"""
+
+
+async def test_a_mutation_answers_with_what_it_committed(flow: Flow, container):
+    """The answer's messages are read after the write committed, in the request that read the
+    token's standing before the write: they include the question just asked."""
+    req = await flow.in_review()
+    with checkouts(container) as seen:
+        answer = (
+            await flow.staff.data(
+                ASK, {"input": {"requestId": req["id"], "message": "Which months?"}}
+            )
+        )["askClarification"]
+    assert answer["userErrors"] == []
+    assert answer["request"]["status"] == "CLARIFICATION_REQUESTED"
+    assert answer["request"]["messages"] == [{"author": "STAFF", "body": "Which months?"}]
+    # the standing, then the write, then the answer's reads: the read connection went back to
+    # the pool before the write took one (never two at once)
+    assert len(seen) == 3
+    assert in_use(container) == 0
+    assert (await flow.read(req["id"]))["messages"] == answer["request"]["messages"]
+
+
+async def test_reads_sharing_a_connection_see_what_others_committed_between_them(
+    container: Container, flow: Flow
+):
+    """The shared connection holds no snapshot: a unit begun after another request's write
+    committed sees the write, on the same connection."""
+    with checkouts(container) as seen:
+        async with container.db.shared_reads() as shared:
+            async with container.uow.read() as uow:
+                before = await uow.clients.auth_epoch()
+            assert shared.checked_out and len(seen) == 1
+
+            async def elsewhere() -> None:  # another request: not this one's connection
+                async with container.uow() as w:
+                    await w.clients.move_auth_epoch()
+
+            await asyncio.create_task(elsewhere(), context=contextvars.Context())
+            assert shared.checked_out and len(seen) == 2
+            async with container.uow.read() as uow:
+                after = await uow.clients.auth_epoch()
+            assert len(seen) == 2  # the same read connection
+    assert before is not None and after == before + 1
+    assert in_use(container) == 0
+
+
+async def test_a_read_unit_writes_nothing(container: Container, flow: Flow):
+    """A read unit's statements commit themselves, so what a read unit changes is refused at
+    flush and never written (nor flushed before its next read)."""
+    async with container.uow.read() as uow:
+        client = (await uow.clients.all())[0]
+        client.name = "renamed in a read"
+        await uow.clients.all()  # a read after the change flushes nothing
+        with pytest.raises(RuntimeError, match="read unit writes nothing"):
+            await uow.flush()
+    async with container.uow.read() as uow:
+        assert "renamed in a read" not in [c.name for c in await uow.clients.all()]
