@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import aiosqlite.core
 import pytest
 from sqlalchemy import event
 
@@ -165,3 +166,26 @@ async def test_a_read_unit_writes_nothing(container: Container, flow: Flow):
             await uow.flush()
     async with container.uow.read() as uow:
         assert "renamed in a read" not in [c.name for c in await uow.clients.all()]
+
+
+async def test_a_statement_is_one_trip_to_sqlites_thread(world, container, clock, monkeypatch):
+    """SQLite runs in a thread of its own (aiosqlite) and every trip there costs two thread
+    switches: a list request makes one trip per statement, plus one to give its connection
+    back."""
+    if container.db.dialect != "sqlite":
+        pytest.skip("SQLite's driver thread only")
+    agency = await world.agency_actor("DE")
+    for _ in range(2):
+        clock.advance(timedelta(seconds=1))
+        await agency.submit()
+    trips: list[object] = []
+    original = aiosqlite.core.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+    with counting(container.db.engine) as statements:
+        assert len((await agency.data(LIST, {"first": 10}))["requests"]["edges"]) == 2
+    assert len(trips) == len(statements) + 1, (trips, statements)

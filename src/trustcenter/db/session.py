@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from trustcenter.db.facts_tracking import TrackedSession
 from trustcenter.db.shared_reads import SharedReads
+from trustcenter.db.sqlite_driver import one_trip_statements
 
 
 def normalise_url(url: str) -> str:
@@ -33,6 +34,7 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    one_trip_statements(dbapi_connection)  # one trip to the driver's thread per statement
     # Let SQLAlchemy's "begin" event below start transactions, not the driver.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
