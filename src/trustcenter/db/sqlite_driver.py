@@ -5,8 +5,8 @@ there and back (two thread switches and a wake-up of the event loop). SQLAlchemy
 makes four trips for each statement: open a cursor, execute, fetch all rows, close the cursor.
 The cursor here makes one — the same four calls on the same sqlite3 connection, in the same
 order, run together in the driver's thread — and keeps what SQLAlchemy asks of a cursor
-afterwards (the description, the row count, the last row id, the rows). Statements, their order
-and transactions are unchanged.
+afterwards (the description, the row count, the last row id, the rows). A rollback with no
+transaction open makes no trip. Statements, their order and transactions are unchanged.
 """
 
 from __future__ import annotations
@@ -110,6 +110,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ()
     _cursor_cls = OneTripCursor
+
+    def rollback(self) -> None:
+        """No trip when sqlite3 has no transaction open: a read's statements committed
+        themselves, a write unit committed already. (Every call on the connection is awaited
+        before the next; one a cancellation cut short invalidates the connection instead.)"""
+        if self._connection._connection is not None and not self._connection.in_transaction:
+            return
+        super().rollback()
 
 
 def one_trip_statements(dbapi_connection: Any) -> None:
