@@ -77,6 +77,10 @@ class ViewFields:
 
     #: the GraphQL type name of the node's global id (set by node types)
     node_type: ClassVar[str] = ""
+    #: what ``strawberry.cast`` would have set (it still sets its own on an instance): strawberry
+    #: asks for it on every row it completes (``is_type_of``), and found on the class the
+    #: question costs no ``__getattr__`` call and no AttributeError raised and caught
+    __as_strawberry_type__: ClassVar[type | None] = None
 
     def __getattr__(self, name: str) -> Any:
         view = self.__dict__.get("view")
