@@ -7,17 +7,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    QueryDepthLimiter,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from trustcenter.graphql.caps import ListCaps
 from trustcenter.graphql.cost import CostBudget
-from trustcenter.graphql.document_cache import DocumentCache, Documents, TokenLimit
+from trustcenter.graphql.document_cache import Documents
+from trustcenter.graphql.document_limits import DocumentLimits
 from trustcenter.graphql.enums import (
     CATEGORY_SCALAR,
     LEGAL_BASIS_KIND_SCALAR,
@@ -57,18 +52,12 @@ def build_schema(limits: GraphQLLimits | None = None) -> Schema:
     state (the callers' budgets per minute come with each request's context, see
     :class:`~trustcenter.graphql.cost.CostBudget`)."""
     limits = limits or GraphQLLimits()
-    documents = Documents()  # parsed and validated query texts, shared by both extensions
+    # the text's limits (made once here), then the errors' codes, then the cost and budgets
     extensions: list[object] = [
-        partial(DocumentCache, documents=documents),
-        partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
-        partial(TokenLimit, max_tokens=limits.max_tokens),
-        partial(ListCaps, documents=documents),
+        DocumentLimits.factory(limits, Documents()),
         ErrorPolicy,
         partial(CostBudget, limits=limits),
     ]
-    if limits.production:
-        extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
         mutation=Mutation,
