@@ -13,7 +13,7 @@ import pytest
 import strawberry
 
 from trustcenter.graphql.execution import LeanExecutionContext
-from trustcenter.graphql.nodes import ViewFields, plain
+from trustcenter.graphql.nodes import ViewFields, answers, plain
 
 
 @strawberry.enum
@@ -43,6 +43,8 @@ class PetView:
     colour: Any
     shadowed: str = "from the view"
     stamped: str = "from the view"
+    best_friend: Any = None
+    owner: Any = None
 
 
 class Broken:
@@ -52,6 +54,22 @@ class Broken:
         raise RuntimeError(f"cannot read {name}")
 
 
+#: the rows whose ``buddy`` resolver ran
+BUDDY_CALLS: list[int] = []
+
+
+@strawberry.type
+class Owner:
+    name: str
+
+
+@strawberry.interface
+class Animal:
+    """Implemented by Pet: strawberry then checks each Pet row's type (``is_type_of``)."""
+
+    name: str = plain()
+
+
 class Stamped(ViewFields):
     @property
     def stamped(self) -> str:  # defined on a class: read there, as ``getattr`` would
@@ -59,14 +77,24 @@ class Stamped(ViewFields):
 
 
 @strawberry.type
-class Pet(Stamped):
+class Pet(Stamped, Animal):
     view: strawberry.Private[Any]
+    buddy_known: strawberry.Private[Any] = None
     kind: ClassVar[str] = "pet"
     name: str = plain()
     age: int | None = plain()
     colour: Colour = plain()
     shadowed: str = plain()
     stamped: str = plain()  # type: ignore[assignment]
+    best_friend: Pet | None = plain()
+    owner: Owner = plain()
+
+    @strawberry.field(metadata=answers("buddy_known"))
+    def buddy(self) -> Pet | None:
+        BUDDY_CALLS.append(id(self))
+        if self.buddy_known is not None:
+            return self.buddy_known  # type: ignore[no-any-return]
+        return Pet(view=PetView("fetched", 5, Colour.RED, owner=Owner(name="o")))
 
     @strawberry.field
     def friend(self) -> Pet | None:
@@ -95,7 +123,21 @@ def _pets() -> list[Pet]:
             age = 2**40  # beyond GraphQL's Int: refused by the scalar
         if n == 17:
             colour = "green"  # not an enum value: refused
-        view: Any = PetView(f"pet {n}", age, colour)
+        friend: Any = None
+        if n % 5 == 0:
+            friend = Pet(view=PetView(f"friend {n}", n, Colour.RED))
+        if n == 11:
+            friend = Thing(
+                name="t", maybe=None, count=1, colour=Colour.RED, missing_required="x", wrong_type=2
+            )  # not a Pet: its type check fails
+        if n == 19:
+            friend = RuntimeError("an exception as a value")
+        owner: Any = Owner(name=f"owner {n}")
+        if n == 37:
+            owner = None  # a null where none may be
+        if n == 47:
+            owner = Owner(name=None)  # type: ignore[arg-type]  # a null inside
+        view: Any = PetView(f"pet {n}", age, colour, best_friend=friend, owner=owner)
         if n == 23:
             view = PetView(None, n, colour)  # type: ignore[arg-type]  # a null where none may be
         if n == 29:
@@ -103,6 +145,8 @@ def _pets() -> list[Pet]:
         if n == 31:
             view = None  # no view at all
         pet = (LoudPet if n == 41 else Pet)(view=view)
+        if n % 2 == 0:
+            pet.buddy_known = Pet(view=PetView(f"buddy {n}", n, Colour.BLUE, owner=owner))
         if n == 43:
             pet.__dict__["age"] = 99  # an instance's own value comes before its view's
         pets.append(pet)
@@ -133,7 +177,10 @@ class Query:
 
     @strawberry.field
     def good_pets(self) -> list[Pet]:
-        return [Pet(view=PetView(f"pet {n}", n, Colour.RED)) for n in range(100)]
+        return [
+            Pet(view=PetView(f"pet {n}", n, Colour.RED, owner=Owner(name=f"owner {n}")))
+            for n in range(100)
+        ]
 
 
 QUERIES = [
@@ -155,6 +202,14 @@ QUERIES = [
     "query($skip: Boolean!) { pets { name @include(if: $skip) age @skip(if: $skip) } }",
     "{ goodPets { name age colour later friend { name age } } }",
     "{ goodPets { __typename n: name ... on Pet { colour shadowed } } }",
+    # object fields: plain ones and one whose resolver answers an attribute
+    "{ pets { name bestFriend { name age } owner { name } } }",
+    "{ pets { buddy { name owner { name } friend { name } } } }",
+    "{ pets { b: bestFriend { __typename n: name ... on Pet { colour later } } buddy { later } } }",
+    "{ pets { buddy { buddy { name } } bestFriend { bestFriend { name } } } }",
+    "query($skip: Boolean!) { pets { bestFriend @skip(if: $skip) { name } buddy { age } } }",
+    "{ goodPets { owner { name } bestFriend { name } buddy { name age later } } }",
+    "{ goodPets { ... on Animal { name } } }",
 ]
 
 
@@ -200,3 +255,16 @@ def test_the_rows_of_a_list_keep_their_values_and_their_errors() -> None:
     assert {("pets", 13, "age"), ("pets", 23, "name"), ("pets", 29, "name")} <= failed
     assert rows[13] is not None and rows[13]["age"] is None
     assert rows[23] is None and rows[29] is None and rows[31] is None
+
+
+def test_a_resolver_answering_an_attribute_runs_only_where_the_attribute_is_none() -> None:
+    BUDDY_CALLS.clear()
+    long_way = _answer(LONG_WAY, "{ goodPets { buddy { name } } }")
+    assert len(BUDDY_CALLS) == 100
+    BUDDY_CALLS.clear()
+    pets = {"data": {"goodPets": [{"buddy": {"name": "fetched"}}] * 100}, "errors": []}
+    assert _answer(SHORT_WAY, "{ goodPets { buddy { name } } }") == long_way == pets
+    assert len(BUDDY_CALLS) == 100  # no row knows its buddy: each asks its resolver
+    BUDDY_CALLS.clear()
+    _answer(SHORT_WAY, "{ pets { buddy { name } } }")
+    assert len(BUDDY_CALLS) == 50  # the other half knew theirs

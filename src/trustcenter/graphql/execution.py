@@ -35,7 +35,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from trustcenter.graphql.nodes import ViewFields
+from trustcenter.graphql.nodes import ANSWERS, ViewFields
 
 DEFINITION_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 
@@ -43,12 +43,15 @@ DEFINITION_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 #: it must go the long way)
 _PLAIN: dict[int, tuple[GraphQLField, tuple[GraphQLLeafType, str] | None]] = {}
 
-#: one response key of a plan: the key, the attribute and the coercion of a plain leaf field
-#: (None: the long way), the field's details for the long way, and whether the attribute is
-#: one ``ViewFields.__getattr__`` answers from the view (read there directly)
-Step = tuple[str, str | None, Callable[[Any], Any] | None, Any, bool]
+#: one response key of a plan: the key, the attribute read (None: the long way), the coercion
+#: of a leaf, the field's details, whether the attribute is one ``ViewFields.__getattr__``
+#: answers from the view (read there directly), and for an object field its type, the field's
+#: type and the type check
+Step = tuple[str, str | None, Callable[[Any], Any] | None, Any, bool, tuple[Any, ...] | None]
 #: the steps, and the Python class whose rows may read their view directly (or None)
 Plan = tuple[list[Step], type | None]
+#: an object field's row: its object type, the attribute read, strawberry's type check
+ObjectRead = tuple[GraphQLObjectType, str, Callable[[Any, Any], Any] | None]
 
 _long_way = StrawberryGraphQLCoreExecutionContext.execute_field
 
@@ -69,6 +72,39 @@ def _plain_leaf(field: GraphQLField) -> tuple[GraphQLLeafType, str] | None:
     found = (nullable, definition.python_name) if plain else None  # type: ignore[union-attr]
     _PLAIN[id(field)] = (field, found)  # type: ignore[assignment]
     return found  # type: ignore[return-value]
+
+
+#: id(field) -> (the field, what an object field's row reads: its object type, the attribute
+#: and the type check; None when it must go the long way)
+_OBJECT: dict[int, tuple[GraphQLField, ObjectRead | None]] = {}
+
+
+def _object_read(field: GraphQLField) -> ObjectRead | None:
+    """An object-typed field answered by an attribute: a plain one (strawberry's default
+    resolver) or one whose resolver declares it answers an attribute when that is not None
+    (``nodes.answers``). Strawberry's own type check takes no ``info``; a type with its own
+    ``is_type_of``, an abstract type or a field with arguments or extensions goes the long
+    way."""
+    known = _OBJECT.get(id(field))
+    if known is not None and known[0] is field:
+        return known[1]
+    found: ObjectRead | None = None
+    object_type = get_nullable_type(field.type)
+    definition = (field.extensions or {}).get(DEFINITION_BACKREF)
+    own = getattr(object_type, "extensions", None) or {}
+    if (
+        isinstance(object_type, GraphQLObjectType)
+        and isinstance(definition, StrawberryField)
+        and not field.args
+        and not definition.extensions
+        and getattr(own.get(DEFINITION_BACKREF), "is_type_of", True) is None  # strawberry's
+    ):
+        if getattr(field.resolve, "_is_default", False) and definition.default_resolver is getattr:
+            found = (object_type, definition.python_name, object_type.is_type_of)
+        elif definition.base_resolver is not None and ANSWERS in (definition.metadata or {}):
+            found = (object_type, definition.metadata[ANSWERS], object_type.is_type_of)
+    _OBJECT[id(field)] = (field, found)
+    return found
 
 
 def _view_class(parent_type: GraphQLObjectType) -> type | None:
@@ -93,19 +129,24 @@ def _plan(parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> 
     for key, details in grouped_field_set.items():
         node = details[0].node
         field = fields.get(node.name.value)
-        plain = None
+        plain = read = None
         if (
             field is not None
             and not node.arguments
             and not any(d.node.directives or d.defer_usage for d in details)
         ):
             plain = _plain_leaf(field)
-        if plain is None:
-            steps.append((key, None, None, details, False))
-        else:
+            read = None if plain is not None else _object_read(field)
+        if plain is not None:
             leaf, attribute = plain
             on_view = _on_view(view_class, attribute)
-            steps.append((key, attribute, leaf.coerce_output_value, details, on_view))
+            steps.append((key, attribute, leaf.coerce_output_value, details, on_view, None))
+        elif read is not None and field is not None:
+            object_type, attribute, check = read
+            on_view = _on_view(view_class, attribute)
+            steps.append((key, attribute, None, details, on_view, (object_type, field.type, check)))
+        else:
+            steps.append((key, None, None, details, False, None))
     return steps, view_class
 
 
@@ -155,7 +196,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             own = source_value.__dict__
             view = own.get("view")
         try:
-            for key, attribute, coerce, details, on_view in steps:
+            for key, attribute, coerce, details, on_view, obj in steps:
                 if coerce is not None:
                     try:
                         if on_view and view is not None and attribute not in own:
@@ -167,6 +208,16 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         out = None
                     if out is not None and out is not Undefined:
                         results[key] = out
+                        continue
+                elif obj is not None:
+                    out = self._object_row(source_value, view, own, on_view, attribute, obj)
+                    if out is not None:
+                        result = self._complete_object(
+                            obj, details, Path(path, key, type_name), out
+                        )
+                        results[key] = result
+                        if is_awaitable(result):
+                            awaitable_fields.append(key)
                         continue
                 result = _long_way(
                     self, parent_type, source_value, details, Path(path, key, type_name),
@@ -183,6 +234,44 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return _gathered(results, awaitable_fields)
+
+    @staticmethod
+    def _object_row(
+        source: Any, view: Any, own: dict[str, Any], on_view: bool, attribute: Any, obj: Any
+    ) -> Any:
+        """The object an object field answers, if it is an instance its type check accepts;
+        else None (the long way: its null, its error, its resolver)."""
+        try:
+            if on_view and view is not None and attribute not in own:
+                value = getattr(view, attribute)
+            else:
+                value = getattr(source, attribute)
+            if value is None or isinstance(value, Exception):
+                return None
+            check = obj[2]
+            return value if check is None or check(value, None) is True else None
+        except Exception:
+            return None
+
+    def _complete_object(self, obj: Any, details: Any, path: Path, value: Any) -> Any:
+        """What graphql-core's ``execute_field`` does with an object it resolved and checked:
+        its selection set executed, an error there handled as the field's own."""
+        object_type, field_type, _ = obj
+        try:
+            completed = self.collect_and_execute_subfields(object_type, details, path, value, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._settled(completed, field_type, details, path)
+        return completed
+
+    async def _settled(self, completed: Any, field_type: Any, details: Any, path: Path) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, field_type, details, path)
+            return None
 
     def execute_field(
         self,

@@ -94,6 +94,17 @@ class ViewFields:
         return to_base64(self.node_type, str(self.__dict__["view"].id))
 
 
+#: the metadata key of a resolver field that answers an attribute (:func:`answers`)
+ANSWERS = "trustcenter.answers"
+
+
+def answers(attribute: str) -> dict[str, str]:
+    """Field metadata: the resolver returns the object's ``attribute`` whenever that is not
+    None (a list read it for its whole page), so the lean execution reads the attribute and
+    calls the resolver only when it is None (``graphql.execution``)."""
+    return {ANSWERS: attribute}
+
+
 def plain(description: str | None = None, name: str | None = None) -> Any:
     """A field whose value is the view's attribute of the same (Python) name."""
     return _outside_init(strawberry.field(description=description, name=name))
