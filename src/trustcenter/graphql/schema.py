@@ -7,6 +7,8 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
@@ -23,6 +25,7 @@ from trustcenter.graphql.enums import (
 )
 from trustcenter.graphql.errors import ErrorPolicy, ensure_code
 from trustcenter.graphql.execution import LeanExecutionContext
+from trustcenter.graphql.hooks import RememberingRunner
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
 from trustcenter.graphql.types_userdata import AccountType, ProductType
@@ -35,6 +38,12 @@ class Schema(strawberry.Schema):
     ) -> None:
         """Unexpected errors are logged by ErrorPolicy with their error id; the rest are the
         client's own (bad input, refused access) and need no server log entry."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """The same hooks, found once per extension class (``hooks``)."""
+        return RememberingRunner(execution_context=execution_context, extensions=extensions)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """The operation's result; an error that escaped ErrorPolicy (an extension that
