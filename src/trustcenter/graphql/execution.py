@@ -118,7 +118,14 @@ def _on_view(cls: type | None, attribute: str) -> bool:
     ``ViewFields.__getattr__`` (no class in its MRO defines it): the view's attribute."""
     if cls is None or attribute.startswith("__"):
         return False
-    return not any(attribute in vars(k) for k in cls.__mro__)
+    known = _ON_VIEW.get((cls, attribute))
+    if known is None:
+        known = _ON_VIEW[cls, attribute] = not any(attribute in vars(k) for k in cls.__mro__)
+    return known
+
+
+#: (class, attribute) -> whether rows of the class read the attribute from their view
+_ON_VIEW: dict[tuple[type, str], bool] = {}
 
 
 def _plan(parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> Plan:
