@@ -155,3 +155,22 @@ async def test_each_row_names_its_own_agency_read_once_per_page(world, container
         counts.append(len(statements))
         assert {e["node"]["id"]: e["node"]["agency"]["name"] for e in edges} == submitted
     assert counts[0] == counts[1]
+
+
+async def test_the_cursors_read_are_the_same_whichever_ones_the_query_asks_for(world, clock):
+    agency = await world.agency_actor("DE")
+    await fill(agency, clock, 5)
+    every = """query { requests(first: 4) { pageInfo { startCursor endCursor }
+      edges { cursor } } }"""
+    ends = """query { requests(first: 4) { pageInfo { startCursor endCursor }
+      edges { node { id } } } }"""
+    fragment = """query { requests(first: 4) { edges { ...E } } }
+      fragment E on RequestEdge { c: cursor }"""
+    full = (await agency.data(every))["requests"]
+    cursors = [e["cursor"] for e in full["edges"]]
+    assert len(set(cursors)) == 4 and all(cursors)
+    assert full["pageInfo"] == {"startCursor": cursors[0], "endCursor": cursors[-1]}
+    assert (await agency.data(ends))["requests"]["pageInfo"] == full["pageInfo"]
+    assert [e["c"] for e in (await agency.data(fragment))["requests"]["edges"]] == cursors
+    walked = (await agency.data(PAGE, {"first": 2, "after": cursors[1]}))["requests"]["edges"]
+    assert [e["cursor"] for e in walked] == cursors[2:4]

@@ -4,7 +4,8 @@ One table names the cap of every list input (``Type.field`` for a field of an in
 ``Type.field(argument)`` for an argument); a list the table does not name takes
 ``DEFAULT_LIST_CAP`` items. Lists written in the document are checked by a validation rule;
 lists sent in variables are checked against the same table before execution, so neither
-strawberry nor the database ever sees a list longer than its cap.
+strawberry nor the database ever sees a list longer than its cap (both run by
+``document_limits.DocumentLimits``).
 """
 
 from __future__ import annotations
@@ -31,13 +32,12 @@ from graphql import (
     get_operation_ast,
     type_from_ast,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from trustcenter.domain import enums as d
 from trustcenter.domain.jurisdiction import MAX_GRANTS
 from trustcenter.domain.submission import MAX_TARGETS
-from trustcenter.graphql.document_cache import Documents, VariableCaps
+from trustcenter.graphql.document_cache import VariableCaps
 
 #: a request names at most MAX_TARGETS targets, each with every information type once
 MAX_ITEMS = MAX_TARGETS * len(d.InfoType)
@@ -143,70 +143,33 @@ def _overlong(value: Any, type_: GraphQLInputType, key: str | None, path: str,
                                      f"{path}.{name}")  # fmt: skip
 
 
-class ListCaps(SchemaExtension):
-    """Adds the literal rule and, before execution, checks the variables' lists.
-
-    With ``documents`` (the schema's table of recent query texts), a text validated before is
-    not validated again: its errors and its variables' caps come from the table
-    (``document_cache``), and only the variables sent are checked here, per request."""
-
-    def __init__(self, *, documents: Documents | None = None) -> None:
-        self.documents = documents
-
-    def on_operation(self) -> Iterator[None]:
-        self._variable_caps: VariableCaps = {}
-        ec = self.execution_context
-        ec.validation_rules = (*ec.validation_rules, literal_rule(self._variable_caps))
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        ec = self.execution_context
-        known = None
-        if self.documents is not None and ec.pre_execution_errors is None:
-            known = self.documents.validated(ec.query, ec.graphql_document)
-        if known is not None:
-            # strawberry runs no rule when the errors are already there
-            ec.pre_execution_errors = list(known.errors)
-            self._variable_caps.update(known.variable_caps)
-            yield
-            return
-        yield
-        if self.documents is not None and ec.pre_execution_errors is not None:
-            self.documents.record(
-                ec.query, ec.graphql_document, ec.pre_execution_errors, self._variable_caps
-            )
-
-    def on_execute(self) -> Iterator[None]:
-        error = self._variables_error()
-        if error is not None:
-            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
-        yield
-
-    def _variables_error(self) -> GraphQLError | None:
-        ec = self.execution_context
-        variables = ec.variables or {}
-        document = ec.graphql_document
-        if not variables or document is None:
-            return None
-        operation = get_operation_ast(document, ec.operation_name)
-        if not isinstance(operation, OperationDefinitionNode):
-            return None
-        schema = ec.schema._schema
-        for definition in operation.variable_definitions or ():
-            name = definition.variable.name.value
-            type_ = type_from_ast(schema, definition.type)
-            if name not in variables or not isinstance(type_, GRAPHQL_INPUT_TYPES):
-                continue
-            top_key, top_cap = self._variable_caps.get(name, (None, DEFAULT_LIST_CAP))
-            found = _overlong(variables[name], type_, top_key, f"${name}", top_cap)
-            for path, key, cap, sent in found:
-                return self._refusal(definition, path, key, cap, sent)
+def variables_error(ec: ExecutionContext, variable_caps: VariableCaps) -> GraphQLError | None:
+    """The refusal of the first variable holding a list longer than its cap, if any: the cap of
+    the position it fills (``variable_caps``, recorded by :func:`literal_rule`) or the default.
+    """
+    variables = ec.variables or {}
+    document = ec.graphql_document
+    if not variables or document is None:
         return None
+    operation = get_operation_ast(document, ec.operation_name)
+    if not isinstance(operation, OperationDefinitionNode):
+        return None
+    schema = ec.schema._schema
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        type_ = type_from_ast(schema, definition.type)
+        if name not in variables or not isinstance(type_, GRAPHQL_INPUT_TYPES):
+            continue
+        top_key, top_cap = variable_caps.get(name, (None, DEFAULT_LIST_CAP))
+        found = _overlong(variables[name], type_, top_key, f"${name}", top_cap)
+        for path, key, cap, sent in found:
+            return _refusal(definition, path, key, cap, sent)
+    return None
 
-    @staticmethod
-    def _refusal(node: Any, path: str, key: str | None, cap: int, sent: int) -> GraphQLError:
-        return GraphQLError(
-            f"Variable {path}: {_too_many(key, cap, sent)}",
-            node,
-            extensions={"code": "BAD_USER_INPUT", "maxItems": cap},
-        )
+
+def _refusal(node: Any, path: str, key: str | None, cap: int, sent: int) -> GraphQLError:
+    return GraphQLError(
+        f"Variable {path}: {_too_many(key, cap, sent)}",
+        node,
+        extensions={"code": "BAD_USER_INPUT", "maxItems": cap},
+    )

@@ -4,7 +4,7 @@ and validated once.
 Each schema keeps its own least-recently-used table of ``max_documents`` query texts, each with
 its parsed document and, once validated, the validation's outcome: the errors (none for a valid
 document) and what the validation rules recorded about the document — which variables sit in
-capped list positions, and their caps (``caps.ListCaps``). Validation depends on nothing but
+capped list positions, and their caps (``caps.literal_rule``). Validation depends on nothing but
 the text and the schema (the rules are the schema's, the same for every caller), so the next
 request with the same text gets the same errors, and the same caps for its variables, without
 running the rules again. Everything that depends on the request is still done per request: the
@@ -16,11 +16,9 @@ The gate's token limit bounds what one entry can hold.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graphql import DocumentNode, GraphQLError
-from strawberry.extensions import SchemaExtension
 
 DEFAULT_MAX_DOCUMENTS = 128
 
@@ -84,34 +82,3 @@ class Documents:
 
     def __len__(self) -> int:
         return len(self._table)
-
-
-class TokenLimit(SchemaExtension):
-    """The parser's own limit of lexical tokens, comments not counted, as the gate counts
-    them (``trustcenter.web.graphql_gate``); it holds for documents that did not pass the
-    gate. Strawberry's ``MaxTokensLimiter`` counts comments, so a query the gate admits,
-    padded with a comment, would be refused there."""
-
-    def __init__(self, *, max_tokens: int) -> None:
-        self.max_tokens = max_tokens
-
-    def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_lexical_tokens"] = self.max_tokens  # type: ignore[typeddict-unknown-key]
-        yield
-
-
-class DocumentCache(SchemaExtension):
-    """Hands strawberry the cached document, which then skips parsing; stores new ones."""
-
-    def __init__(self, *, documents: Documents) -> None:
-        self.documents = documents
-
-    def on_parse(self) -> Iterator[None]:
-        ec = self.execution_context
-        query = ec.query
-        cached = self.documents.get(query) if query and ec.graphql_document is None else None
-        if cached is not None:
-            ec.graphql_document = cached
-        yield
-        if cached is None and query and ec.graphql_document is not None:
-            self.documents.put(query, ec.graphql_document)

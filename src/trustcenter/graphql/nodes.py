@@ -77,6 +77,10 @@ class ViewFields:
 
     #: the GraphQL type name of the node's global id (set by node types)
     node_type: ClassVar[str] = ""
+    #: what ``strawberry.cast`` would have set (it still sets its own on an instance): strawberry
+    #: asks for it on every row it completes (``is_type_of``), and found on the class the
+    #: question costs no ``__getattr__`` call and no AttributeError raised and caught
+    __as_strawberry_type__: ClassVar[type | None] = None
 
     def __getattr__(self, name: str) -> Any:
         view = self.__dict__.get("view")
@@ -88,6 +92,17 @@ class ViewFields:
     def _id(self) -> Any:  # the global id, already encoded (a str)
         # shadows ``relay.Node._id`` (the resolver strawberry would call with ``Info``)
         return to_base64(self.node_type, str(self.__dict__["view"].id))
+
+
+#: the metadata key of a resolver field that answers an attribute (:func:`answers`)
+ANSWERS = "trustcenter.answers"
+
+
+def answers(attribute: str) -> dict[str, str]:
+    """Field metadata: the resolver returns the object's ``attribute`` whenever that is not
+    None (a list read it for its whole page), so the lean execution reads the attribute and
+    calls the resolver only when it is None (``graphql.execution``)."""
+    return {ANSWERS: attribute}
 
 
 def plain(description: str | None = None, name: str | None = None) -> Any:

@@ -202,15 +202,19 @@ class Query(
         )
         order = Order(order_by.value)
         page = await reads.page_requests(c.app, c.principal, where, size, after, order)
-        for view in page.rows:
-            c.loaders.request.prime(view.id, view)
-        agencies = await _agencies_of(info, page.rows)
+        rows = page.rows
+        c.loaders.request.prime_many({v.id: v for v in rows})
+        agencies = await _agencies_of(info, rows)
+        # a row's cursor is written only when the query asks for the edges' cursors; the
+        # page's first and last always (pageInfo's), so every cursor read is the one it was
+        every = selects(info.selected_fields, (info.field_name, "edges", "cursor"))
+        last = len(rows) - 1
         edges = [
             relay.Edge(
-                cursor=encode_cursor(v, order),
+                cursor=encode_cursor(v, order) if every or n in (0, last) else "",
                 node=RequestType(view=v, agency_known=agencies.get(v.agency_id)),
             )
-            for v in page.rows
+            for n, v in enumerate(rows)
         ]
         return RequestConnection(
             where=where,

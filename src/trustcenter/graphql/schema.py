@@ -7,17 +7,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from trustcenter.graphql.caps import ListCaps
 from trustcenter.graphql.cost import CostBudget
-from trustcenter.graphql.document_cache import DocumentCache, Documents, TokenLimit
+from trustcenter.graphql.document_cache import Documents
+from trustcenter.graphql.document_limits import DocumentLimits
 from trustcenter.graphql.enums import (
     CATEGORY_SCALAR,
     LEGAL_BASIS_KIND_SCALAR,
@@ -28,6 +25,7 @@ from trustcenter.graphql.enums import (
 )
 from trustcenter.graphql.errors import ErrorPolicy, ensure_code
 from trustcenter.graphql.execution import LeanExecutionContext
+from trustcenter.graphql.hooks import RememberingRunner
 from trustcenter.graphql.mutations import Mutation
 from trustcenter.graphql.queries import Query
 from trustcenter.graphql.types_userdata import AccountType, ProductType
@@ -40,6 +38,12 @@ class Schema(strawberry.Schema):
     ) -> None:
         """Unexpected errors are logged by ErrorPolicy with their error id; the rest are the
         client's own (bad input, refused access) and need no server log entry."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """The same hooks, found once per extension class (``hooks``)."""
+        return RememberingRunner(execution_context=execution_context, extensions=extensions)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """The operation's result; an error that escaped ErrorPolicy (an extension that
@@ -57,18 +61,12 @@ def build_schema(limits: GraphQLLimits | None = None) -> Schema:
     state (the callers' budgets per minute come with each request's context, see
     :class:`~trustcenter.graphql.cost.CostBudget`)."""
     limits = limits or GraphQLLimits()
-    documents = Documents()  # parsed and validated query texts, shared by both extensions
+    # the text's limits (made once here), then the errors' codes, then the cost and budgets
     extensions: list[object] = [
-        partial(DocumentCache, documents=documents),
-        partial(QueryDepthLimiter, max_depth=limits.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
-        partial(TokenLimit, max_tokens=limits.max_tokens),
-        partial(ListCaps, documents=documents),
+        DocumentLimits.factory(limits, Documents()),
         ErrorPolicy,
         partial(CostBudget, limits=limits),
     ]
-    if limits.production:
-        extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
         mutation=Mutation,

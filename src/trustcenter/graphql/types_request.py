@@ -23,7 +23,7 @@ from trustcenter.graphql.enums import (
     RequestOperation,
     RequestStatus,
 )
-from trustcenter.graphql.nodes import ViewFields, ctx, load_nodes, node_id, plain
+from trustcenter.graphql.nodes import ViewFields, answers, ctx, load_nodes, node_id, plain
 from trustcenter.graphql.plugins import FindingType
 from trustcenter.graphql.types_access import AgencyType
 from trustcenter.graphql.types_document import DocumentType, wrap_documents
@@ -217,7 +217,7 @@ class RequestType(ViewFields, relay.Node):
             name=r.officer_name, title=r.officer_title, email=r.officer_email, phone=r.officer_phone
         )
 
-    @strawberry.field(graphql_type=AgencyType)
+    @strawberry.field(graphql_type=AgencyType, metadata=answers("agency_known"))
     def agency(self, info: Info) -> AgencyType | Awaitable[AgencyType]:
         # a list that fetched its page's agencies hands them in: no await per row
         if self.agency_known is not None:

@@ -13,7 +13,8 @@ refuses with a GraphQL-shaped 4xx body (``{"errors": [{"message", "extensions": 
 4. the query text is at most ``max_query_bytes`` and at most ``max_tokens`` lexical tokens,
    counted with graphql-core's lexer, which stops one token past the limit — else 413
    ``QUERY_TOO_LARGE``. Counting costs a tenth of parsing and validating, which is what a
-   document of many thousand fields would otherwise cost while holding the event loop;
+   document of many thousand fields would otherwise cost while holding the event loop; the
+   count of a recent text within the limit is remembered (``token_count``);
 5. no string anywhere (query text, variables, keys) holds NUL or a lone surrogate, and no string
    literal in the query text escapes NUL — else 400 ``BAD_USER_INPUT``. PostgreSQL cannot store
    either and SQLite would, so both backends refuse them here alike.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -129,10 +131,32 @@ def admit(body: bytes, limits: GateLimits) -> dict[str, Any]:
     return operation
 
 
+#: texts counted within their limit, least recently used first: ``(text, limit) -> count``.
+#: A client sends the same few texts again and again; counting one costs a lexer pass over it
+#: (about a tenth of parsing it), remembering it a dictionary lookup. Texts past the limit are
+#: not kept: each is counted again (and refused) every time.
+_COUNTED: OrderedDict[tuple[str, int], int] = OrderedDict()
+COUNTED_TEXTS = 128
+
+
 def token_count(query: str, limit: int) -> int:
     """The lexical tokens of ``query`` (comments not counted), at most ``limit + 1``: the
     count stops there. A text the lexer refuses counts what came before the fault; the parser
     refuses it at the same place, after no more than that many tokens."""
+    key = (query, limit)
+    known = _COUNTED.get(key)
+    if known is not None:
+        _COUNTED.move_to_end(key)
+        return known
+    count = _lexed(query, limit)
+    if count <= limit:
+        _COUNTED[key] = count
+        while len(_COUNTED) > COUNTED_TEXTS:
+            _COUNTED.popitem(last=False)
+    return count
+
+
+def _lexed(query: str, limit: int) -> int:
     lexer = Lexer(Source(query))
     count = 0
     try:
