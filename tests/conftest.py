@@ -22,11 +22,13 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from argon2 import PasswordHasher, Type
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
+from sqlalchemy.exc import DisconnectionError
 
 from tests.helpers import World
 from tests.support import hypothesis_profiles
@@ -125,14 +127,50 @@ async def _drop_left_behind(admin: Database) -> None:
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
 
 
+def _closed_ones_replaced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """The tests' pool outlives each test: a pooled connection an earlier test had closed (its
+    server process killed) is replaced before the next test takes it — after the product's own
+    check (``db.session.ping_idle_connections``), which its tests watch."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("a pooled connection was closed by an earlier test")
+
+
 class MigratedDatabase:
-    def __init__(self, url: str, schema: str | None) -> None:
+    """This process's migrated, empty database for one backend, and ``live``: the one
+    ``Database`` (engine, pool, compiled statements) every test's container on it uses.
+
+    SQLite: ``url`` is the migrated template; each test gets a fresh copy of it at ``live``'s
+    path (``fresh``). PostgreSQL: ``url`` and ``schema`` are the process's schema, emptied for
+    each test (``empty_postgres``)."""
+
+    def __init__(self, url: str, schema: str | None, live: Database) -> None:
         self.url = url
         self.schema = schema
+        self.live = live
 
     @property
     def backend(self) -> str:
         return "postgresql" if self.url.startswith("postgresql") else "sqlite"
+
+    async def fresh(self) -> Database:
+        """``live`` on an empty database: on SQLite its connections closed and the template
+        copied in under a new inode (a connection some test left open keeps the old file), on
+        PostgreSQL every table emptied."""
+        if self.backend == "postgresql":
+            await empty_postgres(self.live)
+            return self.live
+        await self.live.dispose()
+        path = Path(self.live_path)
+        for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        incoming = path.with_name(path.name + ".incoming")
+        shutil.copyfile(self.url.split(":///", 1)[1], incoming)
+        os.replace(incoming, path)
+        return self.live
+
+    @property
+    def live_path(self) -> str:
+        return str(make_url(self.live.url).database)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -145,7 +183,11 @@ async def migrated(
         db = Database(url)
         await migrate.upgrade(db.engine, db.url)
         await db.dispose()
-        yield MigratedDatabase(url, None)
+        live = Database(f"sqlite+aiosqlite:///{path.with_name('live.db')}")
+        try:
+            yield MigratedDatabase(url, None, live)
+        finally:
+            await live.dispose()
         return
     reason = await _postgres_answers()
     if reason is not None:
@@ -154,15 +196,18 @@ async def migrated(
         pytest.skip(f"{reason}: the PostgreSQL half of the suite did not run")
     schema = f"{SCHEMA_PREFIX}{WORKER}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = Database(POSTGRES_URL)
+    db: Database | None = None
     try:
         await _drop_left_behind(admin)
         async with admin.engine.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         db = Database(POSTGRES_URL, schema=schema)
+        event.listen(db.engine.sync_engine, "checkout", _closed_ones_replaced)
         await migrate.upgrade(db.engine, db.url, schema)
-        await db.dispose()
-        yield MigratedDatabase(POSTGRES_URL, schema)
+        yield MigratedDatabase(POSTGRES_URL, schema, db)
     finally:
+        if db is not None:
+            await db.dispose()
         async with admin.engine.begin() as conn:
             for name in (schema, template_schema(schema)):
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
@@ -213,17 +258,15 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def container(
-    migrated: MigratedDatabase, clock: FixedClock, tmp_path: Path
-) -> AsyncIterator[Container]:
-    url = migrated.url
-    if migrated.backend == "sqlite":  # a private copy of the migrated, empty file
-        copy = tmp_path / "trustcenter.db"
-        shutil.copyfile(migrated.url.split(":///", 1)[1], copy)
-        url = f"sqlite+aiosqlite:///{copy}"
+async def container(migrated: MigratedDatabase, clock: FixedClock) -> AsyncIterator[Container]:
+    """A started container on an empty database. Its ``Database`` is the process's one for
+    the backend (``MigratedDatabase.live``): a new engine per test would compile every statement
+    again and, on PostgreSQL, open new connections (a server process each) — a good part of what
+    a short test costs."""
+    db = await migrated.fresh()
     settings = Settings.from_env(
         {},
-        database_url=url,
+        database_url=db.url,
         database_schema=migrated.schema,
         issuer="http://localhost",
         disclosure_keys=TEST_DISCLOSURE_KEYS,
@@ -236,14 +279,11 @@ async def container(
         # this process's own keys where the rate limits are kept in a shared Redis
         rate_limit_prefix=f"{SCHEMA_PREFIX}{WORKER}_{os.getpid()}",
     )
-    c = build(settings, clock)
-    if migrated.backend == "postgresql":
-        await empty_postgres(c.db)
+    c = build(settings, clock, db=db)
     await c.start(upgrade=False)
-    try:
-        yield c
-    finally:
-        await c.close()
+    yield c
+    # the engine stays for the next test; on SQLite its connections close before the next
+    # test's copy replaces the file (``MigratedDatabase.fresh``)
 
 
 @pytest.fixture
