@@ -36,7 +36,10 @@ typecheck: $(STAMP)
 
 # One worker per core (pytest-xdist); the tests that share a served app, a browser or the
 # OpenID provider stay together (tests/conftest.py). PYTEST_WORKERS=0 runs in one process.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: otherwise every worker of every
+# run compiles the sources and rewrites the test modules' asserts again (seconds each).
 PYTEST_WORKERS ?= auto
+pytest: export PYTHONDONTWRITEBYTECODE =
 pytest: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 

@@ -22,11 +22,13 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from argon2 import PasswordHasher, Type
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
+from sqlalchemy.exc import DisconnectionError
 
 from tests.helpers import World
 from tests.support import hypothesis_profiles
@@ -52,8 +54,8 @@ TEST_DISCLOSURE_KEYS = "k1:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 #: this process's PostgreSQL schemas: ``tc_test_<worker>_<pid>_<random>``
 SCHEMA_PREFIX = "tc_test_"
-#: … and the demo's snapshot beside it (tests/support/demo_copy.py)
-_OURS = re.compile(rf"^{SCHEMA_PREFIX}(?:gw\d+|main)_(\d+)_[0-9a-f]+(?:_demo)?$")
+#: … and beside it the demo's snapshot (tests/support/demo_copy.py) and what a start-up writes
+_OURS = re.compile(rf"^{SCHEMA_PREFIX}(?:gw\d+|main)_(\d+)_[0-9a-f]+(?:_demo|_started)?$")
 
 hypothesis_profiles.register()
 #: Argon2id at a low cost for the suite's thousands of hashes (the product's own parameters
@@ -125,14 +127,86 @@ async def _drop_left_behind(admin: Database) -> None:
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
 
 
+def _settings(url: str, schema: str | None) -> Settings:
+    """The tests' containers' settings on the database at ``url`` (and ``schema``)."""
+    return Settings.from_env(
+        {},
+        database_url=url,
+        database_schema=schema,
+        issuer="http://localhost",
+        disclosure_keys=TEST_DISCLOSURE_KEYS,
+        plugins="",  # no auto-loading in the suite: tests register the plugins they need
+        # budgets per minute no test reaches (their own tests set small ones)
+        graphql_cost_per_minute=10_000_000,
+        graphql_requests_per_minute=100_000,
+        graphql_anonymous_cost_per_minute=10_000_000,
+        graphql_anonymous_requests_per_minute=100_000,
+        # this process's own keys where the rate limits are kept in a shared Redis
+        rate_limit_prefix=f"{SCHEMA_PREFIX}{WORKER}_{os.getpid()}",
+    )
+
+
+#: what a container's start-up writes to an empty database: its first signing key and that
+#: key's audit event. Written once per process, at the suite's clock, by a real start-up, and
+#: copied into every test's database, where ``start`` then finds the key instead of making one
+#: (SQLite: in the migrated template; PostgreSQL: from the schema ``<schema>_started``).
+STARTED_TABLES = ("signing_keys", "audit_events")
+
+
+def started_schema(schema: str) -> str:
+    return f"{schema}_started"
+
+
+async def _start_once(url: str, schema: str | None) -> None:
+    c = build(_settings(url, schema), FixedClock(START))
+    await c.start(upgrade=False)
+    await c.close()
+
+
+def _closed_ones_replaced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """The tests' pool outlives each test: a pooled connection an earlier test had closed (its
+    server process killed) is replaced before the next test takes it — after the product's own
+    check (``db.session.ping_idle_connections``), which its tests watch."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("a pooled connection was closed by an earlier test")
+
+
 class MigratedDatabase:
-    def __init__(self, url: str, schema: str | None) -> None:
+    """This process's migrated, empty database for one backend, and ``live``: the one
+    ``Database`` (engine, pool, compiled statements) every test's container on it uses.
+
+    SQLite: ``url`` is the migrated template; each test gets a fresh copy of it at ``live``'s
+    path (``fresh``). PostgreSQL: ``url`` and ``schema`` are the process's schema, emptied for
+    each test (``empty_postgres``)."""
+
+    def __init__(self, url: str, schema: str | None, live: Database) -> None:
         self.url = url
         self.schema = schema
+        self.live = live
 
     @property
     def backend(self) -> str:
         return "postgresql" if self.url.startswith("postgresql") else "sqlite"
+
+    async def fresh(self) -> Database:
+        """``live`` on an empty database: on SQLite its connections closed and the template
+        copied in under a new inode (a connection some test left open keeps the old file), on
+        PostgreSQL every table emptied."""
+        if self.backend == "postgresql":
+            await empty_postgres(self.live)
+            return self.live
+        await self.live.dispose()
+        path = Path(self.live_path)
+        for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        incoming = path.with_name(path.name + ".incoming")
+        shutil.copyfile(self.url.split(":///", 1)[1], incoming)
+        os.replace(incoming, path)
+        return self.live
+
+    @property
+    def live_path(self) -> str:
+        return str(make_url(self.live.url).database)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -145,7 +219,12 @@ async def migrated(
         db = Database(url)
         await migrate.upgrade(db.engine, db.url)
         await db.dispose()
-        yield MigratedDatabase(url, None)
+        await _start_once(url, None)
+        live = Database(f"sqlite+aiosqlite:///{path.with_name('live.db')}")
+        try:
+            yield MigratedDatabase(url, None, live)
+        finally:
+            await live.dispose()
         return
     reason = await _postgres_answers()
     if reason is not None:
@@ -154,17 +233,29 @@ async def migrated(
         pytest.skip(f"{reason}: the PostgreSQL half of the suite did not run")
     schema = f"{SCHEMA_PREFIX}{WORKER}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = Database(POSTGRES_URL)
+    db: Database | None = None
     try:
         await _drop_left_behind(admin)
         async with admin.engine.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         db = Database(POSTGRES_URL, schema=schema)
+        event.listen(db.engine.sync_engine, "checkout", _closed_ones_replaced)
         await migrate.upgrade(db.engine, db.url, schema)
-        await db.dispose()
-        yield MigratedDatabase(POSTGRES_URL, schema)
-    finally:
+        await _start_once(POSTGRES_URL, schema)
         async with admin.engine.begin() as conn:
-            for name in (schema, template_schema(schema)):
+            target = started_schema(schema)
+            await conn.execute(text(f'CREATE SCHEMA "{target}"'))
+            for table in STARTED_TABLES:
+                await conn.execute(
+                    text(f'CREATE TABLE "{target}"."{table}" AS TABLE "{schema}"."{table}"')
+                )
+        _STARTED[schema] = started_schema(schema)
+        yield MigratedDatabase(POSTGRES_URL, schema, db)
+    finally:
+        if db is not None:
+            await db.dispose()
+        async with admin.engine.begin() as conn:
+            for name in (schema, template_schema(schema), started_schema(schema)):
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         await admin.dispose()
 
@@ -175,13 +266,16 @@ _KEPT = ("audit_head", "auth_epoch")
 _TABLES = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in _KEPT]
 #: the sequences behind those tables' generated ids, per schema
 _SEQUENCES: dict[str | None, list[str]] = {}
+#: per schema, the schema holding what a start-up writes (``STARTED_TABLES``)
+_STARTED: dict[str | None, str] = {}
 
 
 async def empty_postgres(db: Database) -> None:
     """Empty every table and restart their id sequences, as the superuser the suite runs as: the
     audit log's append-only triggers are bypassed for this (session_replication_role) and only
-    for this. One script, one round trip (DELETE, not TRUNCATE: on tables this small it is many
-    times faster)."""
+    for this; then put back what a start-up writes (``STARTED_TABLES``), the events' sequence
+    where that start-up left it. One script, one round trip (DELETE, not TRUNCATE: on tables
+    this small it is many times faster)."""
     if db.schema not in _SEQUENCES:
         async with db.engine.connect() as conn:
             found = await conn.execute(
@@ -199,6 +293,7 @@ async def empty_postgres(db: Database) -> None:
             "BEGIN; SET LOCAL session_replication_role = replica;",
             *(f'DELETE FROM "{table}";' for table in _TABLES),  # noqa: S608 (the models)
             *(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in _SEQUENCES[db.schema]),
+            *_restore_started(db.schema),
             f"UPDATE audit_head SET seq = 0, hash = '{GENESIS}'; COMMIT;",  # noqa: S608
         ]
     )
@@ -207,43 +302,35 @@ async def empty_postgres(db: Database) -> None:
         await raw.driver_connection.execute(script)  # type: ignore[union-attr]
 
 
+def _restore_started(schema: str | None) -> list[str]:
+    started = _STARTED.get(schema)
+    if started is None:
+        return []
+    return [
+        *(f'INSERT INTO "{t}" SELECT * FROM "{started}"."{t}";' for t in STARTED_TABLES),  # noqa: S608
+        "SELECT setval(pg_get_serial_sequence('audit_events', 'seq'), "
+        "(SELECT max(seq) FROM audit_events));",
+    ]
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
 
 
 @pytest.fixture
-async def container(
-    migrated: MigratedDatabase, clock: FixedClock, tmp_path: Path
-) -> AsyncIterator[Container]:
-    url = migrated.url
-    if migrated.backend == "sqlite":  # a private copy of the migrated, empty file
-        copy = tmp_path / "trustcenter.db"
-        shutil.copyfile(migrated.url.split(":///", 1)[1], copy)
-        url = f"sqlite+aiosqlite:///{copy}"
-    settings = Settings.from_env(
-        {},
-        database_url=url,
-        database_schema=migrated.schema,
-        issuer="http://localhost",
-        disclosure_keys=TEST_DISCLOSURE_KEYS,
-        plugins="",  # no auto-loading in the suite: tests register the plugins they need
-        # budgets per minute no test reaches (their own tests set small ones)
-        graphql_cost_per_minute=10_000_000,
-        graphql_requests_per_minute=100_000,
-        graphql_anonymous_cost_per_minute=10_000_000,
-        graphql_anonymous_requests_per_minute=100_000,
-        # this process's own keys where the rate limits are kept in a shared Redis
-        rate_limit_prefix=f"{SCHEMA_PREFIX}{WORKER}_{os.getpid()}",
-    )
-    c = build(settings, clock)
-    if migrated.backend == "postgresql":
-        await empty_postgres(c.db)
+async def container(migrated: MigratedDatabase, clock: FixedClock) -> AsyncIterator[Container]:
+    """A started container on an empty database. Its ``Database`` is the process's one for
+    the backend (``MigratedDatabase.live``): a new engine per test would compile every statement
+    again and, on PostgreSQL, open new connections (a server process each) — a good part of what
+    a short test costs."""
+    db = await migrated.fresh()
+    settings = _settings(db.url, migrated.schema)
+    c = build(settings, clock, db=db)
     await c.start(upgrade=False)
-    try:
-        yield c
-    finally:
-        await c.close()
+    yield c
+    # the engine stays for the next test; on SQLite its connections close before the next
+    # test's copy replaces the file (``MigratedDatabase.fresh``)
 
 
 @pytest.fixture

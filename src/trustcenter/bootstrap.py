@@ -143,7 +143,13 @@ def load_plugins(
     return plugins, data_source
 
 
-def build(settings: Settings | None = None, clock: Clock | None = None) -> Container:
+def build(
+    settings: Settings | None = None, clock: Clock | None = None, *, db: Database | None = None
+) -> Container:
+    """The parts, wired. ``db``: an open database on ``settings.database_url`` to use instead of
+    a new one — its engine keeps its pool and its compiled statements, which a process that
+    builds many containers on one database (the test suite) would otherwise make again each
+    time."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     logging.basicConfig(
@@ -151,7 +157,8 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Conta
     )
     # Alembic announces every migration context at INFO; the CLI says what matters itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    db = Database(settings.database_url, schema=settings.database_schema)
+    if db is None:
+        db = Database(settings.database_url, schema=settings.database_schema)
     plugins, data_source = load_plugins(settings, db)
     keys = KeyStore(db, settings.secret_key_bytes)
 
