@@ -246,6 +246,22 @@ def counting(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
+@contextmanager
+def checkouts(engine: AsyncEngine) -> Iterator[list[object]]:
+    """The connections checked out of ``engine``'s pool inside the block."""
+    seen: list[object] = []
+
+    def checkout(*args: object) -> None:
+        seen.append(args)
+
+    pool = engine.sync_engine.pool
+    event.listen(pool, "checkout", checkout)
+    try:
+        yield seen
+    finally:
+        event.remove(pool, "checkout", checkout)
+
+
 # --- moving requests through the lifecycle over GraphQL ------------------------------------------
 
 #: the input type of each request mutation

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import aiosqlite.core
 import pytest
-from sqlalchemy import event
 
-from tests.helpers import Flow, counting
+from tests.helpers import Flow, checkouts, counting
 from trustcenter.bootstrap import Container
 from trustcenter.db.repositories.requests import RequestRepository
 from trustcenter.services import reads
@@ -22,22 +19,6 @@ from trustcenter.services import reads
 LIST = """query($first: Int) { requests(first: $first) { totalCount edges { node {
   id status agency { name } legalBasis { kind } targets { identifier items { infoType } }
 } } } }"""
-
-
-@contextmanager
-def checkouts(container: Container) -> Iterator[list[object]]:
-    """The connections checked out of the pool inside the block."""
-    seen: list[object] = []
-
-    def checkout(*args: object) -> None:
-        seen.append(args)
-
-    pool = container.db.engine.sync_engine.pool
-    event.listen(pool, "checkout", checkout)
-    try:
-        yield seen
-    finally:
-        event.remove(pool, "checkout", checkout)
 
 
 def in_use(container: Container) -> int:
@@ -49,7 +30,7 @@ async def test_a_list_request_reads_on_one_connection(world, container, clock):
     for _ in range(3):
         clock.advance(timedelta(seconds=1))
         await agency.submit()
-    with checkouts(container) as seen, counting(container.db.engine) as statements:
+    with checkouts(container.db.engine) as seen, counting(container.db.engine) as statements:
         page = (await agency.data(LIST, {"first": 10}))["requests"]
     assert page["totalCount"] == 3 and len(page["edges"]) == 3
     assert all(e["node"]["targets"] for e in page["edges"])
@@ -73,7 +54,7 @@ async def test_a_request_that_fails_gives_its_connection_back(world, container, 
     assert r.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert in_use(container) == 0
     monkeypatch.setattr(reads, "agencies_by_ids", original)
-    with checkouts(container) as seen:
+    with checkouts(container.db.engine) as seen:
         assert len((await agency.data(LIST, {"first": 10}))["requests"]["edges"]) == 1
     assert len(seen) == 1
     assert in_use(container) == 0
@@ -115,7 +96,7 @@ async def test_a_mutation_answers_with_what_it_committed(flow: Flow, container):
     """The answer's messages are read after the write committed, in the request that read the
     token's standing before the write: they include the question just asked."""
     req = await flow.in_review()
-    with checkouts(container) as seen:
+    with checkouts(container.db.engine) as seen:
         answer = (
             await flow.staff.data(
                 ASK, {"input": {"requestId": req["id"], "message": "Which months?"}}
@@ -136,7 +117,7 @@ async def test_reads_sharing_a_connection_see_what_others_committed_between_them
 ):
     """The shared connection holds no snapshot: a unit begun after another request's write
     committed sees the write, on the same connection."""
-    with checkouts(container) as seen:
+    with checkouts(container.db.engine) as seen:
         async with container.db.shared_reads() as shared:
             async with container.uow.read() as uow:
                 before = await uow.clients.auth_epoch()

@@ -4,9 +4,7 @@ on (the audit chain's head is the sealer's, not the writers')."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
-from tests.helpers import Flow, counting, submission
+from tests.helpers import Flow, checkouts, counting, submission
 from trustcenter.bootstrap import Container
 
 
@@ -14,21 +12,11 @@ async def test_one_submit_is_ten_statements_over_two_connections(
     flow: Flow, container: Container
 ) -> None:
     await flow.agency.submit()  # the client's first request warms nothing the count depends on
-    checkouts: list[object] = []
-
-    def checkout(*_args: object) -> None:
-        checkouts.append(_args)
-
-    pool = container.db.engine.sync_engine.pool
-    event.listen(pool, "checkout", checkout)
-    try:
-        with counting(container.db.engine) as statements:
-            request = await flow.agency.submit(targets=[
-                {"identifierType": "EMAIL", "identifier": f"user{i}@example.com",
-                 "infoTypes": ["A", "C"]} for i in range(3)
-            ])  # fmt: skip
-    finally:
-        event.remove(pool, "checkout", checkout)
+    with checkouts(container.db.engine) as seen, counting(container.db.engine) as statements:
+        request = await flow.agency.submit(targets=[
+            {"identifierType": "EMAIL", "identifier": f"user{i}@example.com",
+             "infoTypes": ["A", "C"]} for i in range(3)
+        ])  # fmt: skip
     assert len(request["targets"]) == 3
     shown = "\n".join(" ".join(s.split())[:90] for s in statements)
     writes = [s.split()[2] for s in statements if s.lstrip().upper().startswith("INSERT")]
@@ -43,7 +31,7 @@ async def test_one_submit_is_ten_statements_over_two_connections(
     # the report's facts; the answer's targets and items are the ones just written, not read
     assert len(statements) == 10, shown
     # the token's standing and the write
-    assert len(checkouts) == 2
+    assert len(seen) == 2
 
 
 TWO_TARGETS = [
