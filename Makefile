@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml $(PLUGINS)
 
 install: $(STAMP)
 
-## Serve the API on the embedded SQLite file (./trustcenter.db) with demo data.
+## Serve the API on the embedded SQLite file (./trustcenter.db) with demo data. Bytecode is
+## cached (as an installed wheel's is): a start then reads it instead of compiling the sources.
+serve: export PYTHONDONTWRITEBYTECODE =
 serve: $(STAMP)
 	$(BIN)/trustcenter serve --demo
 
