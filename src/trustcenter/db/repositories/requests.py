@@ -17,6 +17,7 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    bindparam,
     func,
     insert,
     not_,
@@ -98,6 +99,25 @@ def _after_newest(after: NewestAfter) -> ColumnElement[bool]:
         Request.received_at < after.received_at,
         and_(Request.received_at == after.received_at, Request.id < after.id),
     )
+
+
+_NO_FILTER = RequestFilter()
+_ORDERS = {
+    Order.NEWEST: (Request.received_at.desc(), Request.id.desc()),
+    Order.QUEUE: (Request.emergency.desc(), Request.deadline.asc(), Request.id.asc()),
+}
+#: (order, every agency's) -> the first page without a filter, the agency and size bound
+_FIRST_PAGES = {
+    (order, every): (
+        select(_REQUEST)
+        if every
+        else select(_REQUEST).where(Request.agency_id == bindparam("agency"))
+    )
+    .order_by(*keys)
+    .limit(bindparam("first"))
+    for order, keys in _ORDERS.items()
+    for every in (True, False)
+}
 
 
 # --- new requests ---------------------------------------------------------------------------
@@ -198,17 +218,24 @@ class RequestRepository(Repository):
         order: Order = Order.NEWEST,
     ) -> tuple[list[Row[Any]], bool]:
         """Keyset-paged in SQL; returns the rows and whether more follow. ``after`` must be a
-        position of ``order`` (the reader checks that when it reads the cursor)."""
+        position of ``order`` (the reader checks that when it reads the cursor). Core rows
+        from the unit's connection: a read needs none of the ORM's result handling."""
+        connection = await self._session.connection()
+        if after is None and where == _NO_FILTER:
+            # the first page without a filter: one statement made once, its values bound
+            values: dict[str, Any] = {"first": first + 1}
+            if agency_id is not None:
+                values["agency"] = agency_id
+            found = await connection.execute(_FIRST_PAGES[order, agency_id is None], values)
+            rows = list(found.all())
+            return rows[:first], len(rows) > first
         stmt = _filtered(_visible(select(_REQUEST), agency_id), where)
-        if order is Order.QUEUE:
-            if isinstance(after, QueueAfter):
-                stmt = stmt.where(_after_in_queue(after))
-            stmt = stmt.order_by(Request.emergency.desc(), Request.deadline.asc(), Request.id.asc())
-        else:
-            if isinstance(after, NewestAfter):
-                stmt = stmt.where(_after_newest(after))
-            stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc())
-        rows = list((await self._session.execute(stmt.limit(first + 1))).all())
+        if order is Order.QUEUE and isinstance(after, QueueAfter):
+            stmt = stmt.where(_after_in_queue(after))
+        elif order is Order.NEWEST and isinstance(after, NewestAfter):
+            stmt = stmt.where(_after_newest(after))
+        stmt = stmt.order_by(*_ORDERS[order])
+        rows = list((await connection.execute(stmt.limit(first + 1))).all())
         return rows[:first], len(rows) > first
 
     async def count(self, *, agency_id: uuid.UUID | None, where: RequestFilter) -> int:
