@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import enum
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NewType
 
 import pytest
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
 from trustcenter.graphql.execution import LeanExecutionContext
 from trustcenter.graphql.nodes import ViewFields, answers, plain
@@ -36,6 +37,13 @@ class Thing:
         return self.name * times
 
 
+#: a scalar whose coercion answers None for "void" (graphql-core: an error, the value refused)
+Mood = NewType("Mood", str)
+MOOD = strawberry.scalar(
+    name="Mood", serialize=lambda value: None if value == "void" else value.upper()
+)
+
+
 @dataclass
 class PetView:
     name: str
@@ -45,6 +53,7 @@ class PetView:
     stamped: str = "from the view"
     best_friend: Any = None
     owner: Any = None
+    mood: str = "calm"
 
 
 class Broken:
@@ -88,6 +97,7 @@ class Pet(Stamped, Animal):
     stamped: str = plain()  # type: ignore[assignment]
     best_friend: Pet | None = plain()
     owner: Owner = plain()
+    mood: Mood | None = plain()
 
     @strawberry.field(metadata=answers("buddy_known"))
     def buddy(self) -> Pet | None:
@@ -182,6 +192,49 @@ class Query:
             for n in range(100)
         ]
 
+    @strawberry.field
+    def troubled(self, at: int, trouble: str) -> list[Pet | None]:
+        """Good pets, but for the one at ``at``: ``trouble`` makes it unusual."""
+        friend = Pet(view=PetView("friend", 1, Colour.BLUE))
+
+        def view(**changes: Any) -> PetView:
+            values: dict[str, Any] = {
+                "name": "p", "age": 1, "colour": Colour.RED, "best_friend": friend,
+                "owner": Owner(name="o"),
+            }  # fmt: skip
+            return PetView(**(values | changes))
+
+        pets: list[Pet | None] = [Pet(view=view(name=f"pet {n}", age=n)) for n in range(100)]
+        troubles: dict[str, Any] = {
+            "refused": Pet(view=view(age=2**40)),
+            "null": Pet(view=view(name=None)),
+            "colour": Pet(view=view(colour="green")),
+            "broken": Pet(view=Broken()),
+            "no view": Pet(view=None),
+            "no owner": Pet(view=view(owner=None)),
+            "owner null": Pet(view=view(owner=Owner(name=None))),  # type: ignore[arg-type]
+            "not a pet": Owner(name="an owner"),
+            "none": None,
+            "exception": RuntimeError("an exception as an item"),
+            "class": LoudPet(view=view()),
+            "own": Pet(view=view()),
+            "void": Pet(view=view(mood="void")),
+            "a view": view(),  # every read answers; not a Pet
+            "friend's a view": Pet(view=view(best_friend=PetView("f", 2, Colour.RED))),
+        }
+        pets[at] = troubles[trouble]
+        if trouble == "own":
+            pets[at].__dict__["age"] = 99  # type: ignore[union-attr]
+        return pets
+
+
+TROUBLES = [
+    "refused", "null", "colour", "broken", "no view", "no owner", "owner null", "not a pet",
+    "none", "exception", "class", "own", "void", "a view", "friend's a view",
+]  # fmt: skip
+#: a selection plain at every level: one loop for the whole list (``graphql.lists``)
+PLAIN = "name age colour mood shadowed stamped __typename o: owner { name __typename }"
+TROUBLED = f"{PLAIN} bestFriend {{ name }}"
 
 QUERIES = [
     "{ things { name maybe colour } }",
@@ -210,6 +263,18 @@ QUERIES = [
     "query($skip: Boolean!) { pets { bestFriend @skip(if: $skip) { name } buddy { age } } }",
     "{ goodPets { owner { name } bestFriend { name } buddy { name age later } } }",
     "{ goodPets { ... on Animal { name } } }",
+    # a list plain at every level, in one loop
+    f"{{ goodPets {{ {PLAIN} }} }}",
+    "{ goodPets { a: age a2: age ...P owner { ... on Owner { name } } } }"
+    " fragment P on Pet { name }",
+    "query($skip: Boolean!) { goodPets { name owner @skip(if: $skip) { name } } }",
+    "query($skip: Boolean!) { goodPets @include(if: $skip) { name } pets { name } }",
+    # one unusual item, first, in the middle or last: the whole list the long way
+    *(
+        f'{{ troubled(at: {at}, trouble: "{trouble}") {{ {TROUBLED} }} }}'
+        for trouble in TROUBLES
+        for at in (0, 50, 99)
+    ),
 ]
 
 
@@ -221,8 +286,11 @@ def _answer(schema: strawberry.Schema, query: str) -> dict[str, Any]:
     }
 
 
-LONG_WAY = strawberry.Schema(query=Query)
-SHORT_WAY = strawberry.Schema(query=Query, execution_context_class=LeanExecutionContext)
+CONFIG = StrawberryConfig(scalar_map={Mood: MOOD})
+LONG_WAY = strawberry.Schema(query=Query, config=CONFIG)
+SHORT_WAY = strawberry.Schema(
+    query=Query, execution_context_class=LeanExecutionContext, config=CONFIG
+)
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -268,3 +336,29 @@ def test_a_resolver_answering_an_attribute_runs_only_where_the_attribute_is_none
     BUDDY_CALLS.clear()
     _answer(SHORT_WAY, "{ pets { buddy { name } } }")
     assert len(BUDDY_CALLS) == 50  # the other half knew theirs
+
+
+def test_a_plain_list_is_completed_in_one_loop_and_an_unusual_one_the_long_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    completed: list[int] = []
+    by_item = LeanExecutionContext.complete_list_item_value
+
+    def counted(self: Any, *args: Any) -> Any:
+        completed.append(1)
+        return by_item(self, *args)
+
+    monkeypatch.setattr(LeanExecutionContext, "complete_list_item_value", counted)
+    answer = _answer(SHORT_WAY, f"{{ goodPets {{ {PLAIN} }} }}")
+    assert answer["errors"] == [] and len(answer["data"]["goodPets"]) == 100
+    assert answer["data"]["goodPets"][7] == {
+        "name": "pet 7", "age": 7, "colour": "RED", "mood": "CALM", "shadowed": "from the view",
+        "stamped": "from the class", "__typename": "Pet",
+        "o": {"name": "owner 7", "__typename": "Owner"},
+    }  # fmt: skip
+    assert completed == []  # no item went through graphql-core's completion
+    answer = _answer(SHORT_WAY, f'{{ troubled(at: 50, trouble: "refused") {{ {TROUBLED} }} }}')
+    assert len(completed) == 100  # one unusual item: the whole list the long way
+    assert [e[1] for e in answer["errors"]] == [["troubled", 50, "age"]]
+    assert answer["data"]["troubled"][50]["age"] is None
+    assert answer["data"]["troubled"][49]["age"] == 49
