@@ -11,6 +11,7 @@ from typing import Any, ClassVar, NewType
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from trustcenter.graphql.execution import LeanExecutionContext
@@ -362,3 +363,32 @@ def test_a_plain_list_is_completed_in_one_loop_and_an_unusual_one_the_long_way(
     assert [e[1] for e in answer["errors"]] == [["troubled", 50, "age"]]
     assert answer["data"]["troubled"][50]["age"] is None
     assert answer["data"]["troubled"][49]["age"] == 49
+
+
+#: the short way with each text parsed once (as the app's table of recent texts does): the
+#: same document's nodes come back, so a list's program is made once and kept
+SHORT_WAY_PARSED_ONCE = strawberry.Schema(
+    query=Query,
+    execution_context_class=LeanExecutionContext,
+    config=CONFIG,
+    extensions=[lambda cache=ParserCache(): cache],  # one cache for every execution
+)
+KEPT = f"query($at: Int!, $t: String!) {{ troubled(at: $at, trouble: $t) {{ {TROUBLED} }} }}"
+
+
+def _with(schema: strawberry.Schema, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    result = asyncio.run(schema.execute(query, variable_values=variables))
+    return {
+        "data": result.data,
+        "errors": [(e.message, e.path, e.locations) for e in result.errors or ()],
+    }
+
+
+def test_a_kept_program_answers_each_execution_as_the_long_way() -> None:
+    for trouble in (*TROUBLES, "class", "none", "class"):
+        for at in (0, 99):
+            variables = {"at": at, "t": trouble}
+            assert _with(SHORT_WAY_PARSED_ONCE, KEPT, variables) == _with(LONG_WAY, KEPT, variables)
+    skip = "query($s: Boolean!) { goodPets { name age @skip(if: $s) } }"
+    for s in (True, False, True):  # a directive: what is collected depends on the variables
+        assert _with(SHORT_WAY_PARSED_ONCE, skip, {"s": s}) == _with(LONG_WAY, skip, {"s": s})

@@ -28,7 +28,7 @@ from graphql import GraphQLObjectType, Undefined, get_nullable_type
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from trustcenter.graphql.lists import Program, compile_program, run_list
+from trustcenter.graphql.lists import Program, compile_program, directed, kept_program, run_list
 from trustcenter.graphql.nodes import ViewFields
 from trustcenter.graphql.plans import Plan, plain_leaf, plan_of, strawberry_checked
 
@@ -160,7 +160,15 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             and not self._middleware()
             and not any(d.node.directives or d.defer_usage for d in details)
         ):
-            program = compile_program(object_type, details, self.collect_subfields)
+            collect = self.collect_subfields
+
+            def make() -> Program | None:
+                return compile_program(object_type, details, collect)
+
+            if directed(self.operation, self.fragment_definitions):
+                program = make()
+            else:
+                program = kept_program(object_type, details, make)
             check = object_type.is_type_of
         self._programs[id(details)] = (details, program, check)
         return program, check

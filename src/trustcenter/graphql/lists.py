@@ -44,7 +44,9 @@ class Unusual(Exception):
 Collect = Callable[[GraphQLObjectType, Any], Any]
 
 
-def compile_program(object_type: GraphQLObjectType, details: Any, collect: Collect) -> Any:
+def compile_program(
+    object_type: GraphQLObjectType, details: Any, collect: Collect
+) -> Program | None:
     """The program answering ``details``' selection on ``object_type``; None when some field
     at some level goes the long way."""
     grouped, new_defers, _ = collect(object_type, details)
@@ -122,3 +124,55 @@ def run_list(program: Program, check: Any, items: list[Any], awaitable: Any) -> 
             raise Unusual
         out.append(run(program, item))
     return out
+
+
+#: whether an operation (with the fragments it may use) carries any directive: id(operation)
+#: -> (the operation and fragments, kept so the id stays theirs; the answer)
+_DIRECTED: dict[int, tuple[Any, Any, bool]] = {}
+#: programs kept across requests, for operations without a directive: (id(object type), ids
+#: of the field group's nodes) -> (the type and the nodes, kept so the ids stay theirs; the
+#: program)
+_KEPT: dict[tuple[int, tuple[int, ...]], tuple[Any, tuple[Any, ...], Any]] = {}
+
+
+def _any_directive(node: Any) -> bool:
+    if getattr(node, "directives", None):
+        return True
+    selection_set = getattr(node, "selection_set", None)
+    return selection_set is not None and any(_any_directive(s) for s in selection_set.selections)
+
+
+def directed(operation: Any, fragment_definitions: dict[str, Any]) -> bool:
+    """Whether the operation or a fragment of its document carries a directive (``@skip``,
+    ``@include``, ``@defer``…): then what a selection collects may depend on the variables,
+    and a program is made for each execution."""
+    known = _DIRECTED.get(id(operation))
+    if known is not None and known[0] is operation and known[1] is fragment_definitions:
+        return known[2]
+    found = _any_directive(operation) or any(
+        _any_directive(f) for f in fragment_definitions.values()
+    )
+    if len(_DIRECTED) >= 256:
+        _DIRECTED.clear()
+    _DIRECTED[id(operation)] = (operation, fragment_definitions, found)
+    return found
+
+
+def kept_program(object_type: Any, details: Any, make: Callable[[], Any]) -> Any:
+    """The program for this type and field group made once for the nodes of a parsed document
+    (the table of recent texts keeps the document, so the same nodes come back): what the
+    selection collects then depends on the document alone."""
+    nodes = tuple(d.node for d in details)
+    key = (id(object_type), tuple(map(id, nodes)))
+    known = _KEPT.get(key)
+    if (
+        known is not None
+        and known[0] is object_type
+        and all(a is b for a, b in zip(known[1], nodes, strict=True))
+    ):
+        return known[2]
+    program = make()
+    if len(_KEPT) >= 512:
+        _KEPT.clear()
+    _KEPT[key] = (object_type, nodes, program)
+    return program

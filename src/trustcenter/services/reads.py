@@ -194,7 +194,7 @@ async def agencies_by_ids(
     if not wanted:
         return {}
     async with app.uow.read() as uow:
-        rows = await uow.reads.agencies(wanted)
+        rows = await uow.reads.agency_rows(wanted)
         return {a.id: agency_view(a, principal) for a in rows}
 
 
