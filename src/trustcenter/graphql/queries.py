@@ -204,7 +204,7 @@ class Query(
         order = Order(order_by.value)
         page = await reads.page_requests(c.app, c.principal, where, size, after, order)
         rows = page.rows
-        c.loaders.request.prime_many({v.id: v for v in rows})
+        c.loaders.pages_read(rows)
         agencies = await _agencies_of(info, rows)
         # a row's cursor is written only when the query asks for the edges' cursors; the
         # page's first and last always (pageInfo's), so every cursor read is the one it was
