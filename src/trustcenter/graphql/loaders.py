@@ -108,9 +108,10 @@ class Loaders:
 
     def __getattr__(self, name: str) -> DataLoader[Any, Any]:
         try:
-            fetch, many = _READS[name]
+            module, function, many = _READS[name]
         except KeyError:
             raise AttributeError(name) from None
+        fetch: Callable[..., Awaitable[Mapping[Any, Any]]] = getattr(module, function)
         if name == "request":
             fetch = self._requests
         app, principal = self._app, self._principal
@@ -122,27 +123,28 @@ class Loaders:
         return loader
 
 
-#: each loader's batch read (``fetch(app, principal, keys)``) and whether it answers lists
-_READS: dict[str, tuple[Callable[..., Awaitable[Mapping[Any, Any]]], bool]] = {
-    "request": (reads.requests_by_ids, False),
-    "agency": (reads.agencies_by_ids, False),
-    "legal_basis": (reads.legal_bases_by_ids, False),
-    "targets": (reads.targets_of, True),
-    "items": (reads.items_of, True),
-    "target": (reads.targets_by_ids, False),
-    "item": (reads.items_by_ids, False),
-    "messages": (reads.messages_of, True),
-    "audit": (reads.audit_trails, True),
-    "disclosure": (reads.disclosures_of, False),
-    "findings": (reads.findings_of, True),
-    "notices": (reads.notices_of, True),
-    "notice_hold": (reads.notice_holds, False),
-    "notice_exceptions": (reads.notice_exceptions_of, True),
-    "basis_documents": (reads.documents_of_bases, True),
-    "message_documents": (reads.documents_of_messages, True),
-    "subject": (reads.subjects_of_targets, False),
-    "assignee": (notes.assignees, False),
-    "internal_notes": (notes.notes_of, True),
-    "release_approvals": (approvals.approvals_of, True),
-    "approvals_needed": (approvals.approvers_needed_of, False),
+#: each loader's batch read (``fetch(app, principal, keys)``: the module and the function's
+#: name, looked up when the loader is made) and whether it answers lists
+_READS: dict[str, tuple[Any, str, bool]] = {
+    "request": (reads, "requests_by_ids", False),
+    "agency": (reads, "agencies_by_ids", False),
+    "legal_basis": (reads, "legal_bases_by_ids", False),
+    "targets": (reads, "targets_of", True),
+    "items": (reads, "items_of", True),
+    "target": (reads, "targets_by_ids", False),
+    "item": (reads, "items_by_ids", False),
+    "messages": (reads, "messages_of", True),
+    "audit": (reads, "audit_trails", True),
+    "disclosure": (reads, "disclosures_of", False),
+    "findings": (reads, "findings_of", True),
+    "notices": (reads, "notices_of", True),
+    "notice_hold": (reads, "notice_holds", False),
+    "notice_exceptions": (reads, "notice_exceptions_of", True),
+    "basis_documents": (reads, "documents_of_bases", True),
+    "message_documents": (reads, "documents_of_messages", True),
+    "subject": (reads, "subjects_of_targets", False),
+    "assignee": (notes, "assignees", False),
+    "internal_notes": (notes, "notes_of", True),
+    "release_approvals": (approvals, "approvals_of", True),
+    "approvals_needed": (approvals, "approvers_needed_of", False),
 }
