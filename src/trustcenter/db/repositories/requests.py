@@ -1,8 +1,7 @@
 """Reading and writing requests with their legal basis, targets and items.
 
 The reads return Core rows (attribute access by column name, no ORM identity map): readers turn
-them into views. The filter, the orderings and where a page starts are the domain's
-(``trustcenter.domain.queries``); this module turns them into SQL.
+them into views. The list's statements are made in ``request_pages``.
 """
 
 from __future__ import annotations
@@ -12,26 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Row,
-    Select,
-    and_,
-    bindparam,
-    func,
-    insert,
-    not_,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Row, Select, func, insert, select, update
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
 from trustcenter.db.report_facts import pending
 from trustcenter.db.repositories import Repository
-from trustcenter.domain.lifecycle import OPEN
+from trustcenter.db.repositories.request_pages import filtered, page_statement, visible
 from trustcenter.domain.new_request import NewRequest
-from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, RequestFilter
+from trustcenter.domain.queries import After, Order, RequestFilter
 from trustcenter.domain.rules import stored_category
 
 #: every column of a request, target and item; a legal basis without its inline document
@@ -41,10 +28,6 @@ _ITEM = RequestedItem.__table__
 _BASIS_COLUMNS = [c for c in LegalBasis.__table__.c if c.key != "document"]
 
 
-def _visible(stmt: Select[Any], agency_id: uuid.UUID | None) -> Select[Any]:
-    return stmt if agency_id is None else stmt.where(Request.agency_id == agency_id)
-
-
 def _of_agency(
     stmt: Select[Any], child: type[Target] | type[RequestedItem], agency_id: uuid.UUID | None
 ) -> Select[Any]:
@@ -52,79 +35,6 @@ def _of_agency(
     if agency_id is None:
         return stmt
     return stmt.join(Request, Request.id == child.request_id).where(Request.agency_id == agency_id)
-
-
-def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
-    if f.statuses:
-        stmt = stmt.where(Request.status.in_(f.statuses))
-    if f.categories:
-        stmt = stmt.where(Request.category.in_([stored_category(c) for c in f.categories]))
-    if f.countries:
-        stmt = stmt.where(Request.country.in_(f.countries))
-    if f.emergency is not None:
-        stmt = stmt.where(Request.emergency.is_(f.emergency))
-    if f.received_from is not None:
-        stmt = stmt.where(Request.received_at >= f.received_from)
-    if f.received_to is not None:
-        stmt = stmt.where(Request.received_at < f.received_to)
-    if f.overdue is not None or f.due_soon is not None:
-        assert f.now is not None, "deadline filters need the current time"
-        is_open = Request.status.in_([s.value for s in OPEN])
-        if f.overdue is not None:
-            late = and_(is_open, Request.deadline < f.now)
-            stmt = stmt.where(late if f.overdue else not_(late))
-        if f.due_soon is not None:
-            assert f.due_horizon is not None
-            soon = and_(is_open, Request.deadline >= f.now, Request.deadline < f.due_horizon)
-            stmt = stmt.where(soon if f.due_soon else not_(soon))
-    if f.assigned_to is not None:
-        stmt = stmt.where(Request.assigned_to == f.assigned_to)
-    return stmt
-
-
-def _after_in_queue(after: QueueAfter) -> ColumnElement[bool]:
-    same_kind = Request.emergency.is_(after.emergency)
-    later = or_(
-        Request.deadline > after.deadline,
-        and_(Request.deadline == after.deadline, Request.id > after.id),
-    )
-    # emergencies come first: after an emergency come the later emergencies and then every
-    # ordinary request; after an ordinary request, only the later ordinary ones
-    after_cursor = and_(same_kind, later)
-    return or_(after_cursor, Request.emergency.is_(False)) if after.emergency else after_cursor
-
-
-def _after_newest(after: NewestAfter) -> ColumnElement[bool]:
-    return or_(
-        Request.received_at < after.received_at,
-        and_(Request.received_at == after.received_at, Request.id < after.id),
-    )
-
-
-#: what a page of requests reads: every column but the ones only writers, the report and the
-#: idempotency check use (fewer values converted per row: two UUIDs and times among them)
-_NOT_LISTED = frozenset(
-    {"client_id", "country", "updated_at", "idempotency_key", "payload_sha256", "report_outcome",
-     "responded_at", "external_id"}
-)  # fmt: skip
-_LISTED = [c for c in _REQUEST.c if c.key not in _NOT_LISTED]
-_NO_FILTER = RequestFilter()
-_ORDERS = {
-    Order.NEWEST: (Request.received_at.desc(), Request.id.desc()),
-    Order.QUEUE: (Request.emergency.desc(), Request.deadline.asc(), Request.id.asc()),
-}
-#: (order, every agency's) -> the first page without a filter, the agency and size bound
-_FIRST_PAGES = {
-    (order, every): (
-        select(*_LISTED)
-        if every
-        else select(*_LISTED).where(Request.agency_id == bindparam("agency"))
-    )
-    .order_by(*keys)
-    .limit(bindparam("first"))
-    for order, keys in _ORDERS.items()
-    for every in (True, False)
-}
 
 
 # --- new requests ---------------------------------------------------------------------------
@@ -227,26 +137,13 @@ class RequestRepository(Repository):
         """Keyset-paged in SQL; returns the rows and whether more follow. ``after`` must be a
         position of ``order`` (the reader checks that when it reads the cursor). Core rows
         from the unit's connection: a read needs none of the ORM's result handling."""
+        stmt, values = page_statement(agency_id, where, first, after, order)
         connection = await self._session.connection()
-        if after is None and where == _NO_FILTER:
-            # the first page without a filter: one statement made once, its values bound
-            values: dict[str, Any] = {"first": first + 1}
-            if agency_id is not None:
-                values["agency"] = agency_id
-            found = await connection.execute(_FIRST_PAGES[order, agency_id is None], values)
-            rows = list(found.all())
-            return rows[:first], len(rows) > first
-        stmt = _filtered(_visible(select(*_LISTED), agency_id), where)
-        if order is Order.QUEUE and isinstance(after, QueueAfter):
-            stmt = stmt.where(_after_in_queue(after))
-        elif order is Order.NEWEST and isinstance(after, NewestAfter):
-            stmt = stmt.where(_after_newest(after))
-        stmt = stmt.order_by(*_ORDERS[order])
-        rows = list((await connection.execute(stmt.limit(first + 1))).all())
+        rows = list((await connection.execute(stmt, values)).all())
         return rows[:first], len(rows) > first
 
     async def count(self, *, agency_id: uuid.UUID | None, where: RequestFilter) -> int:
-        stmt = _filtered(_visible(select(Request.id), agency_id), where)
+        stmt = filtered(visible(select(Request.id), agency_id), where)
         total = await self._session.scalar(select(func.count()).select_from(stmt.subquery()))
         return int(total or 0)
 
@@ -255,7 +152,7 @@ class RequestRepository(Repository):
     ) -> dict[uuid.UUID, Row[Any]]:
         if not ids:
             return {}
-        stmt = _visible(select(_REQUEST).where(Request.id.in_(ids)), agency_id)
+        stmt = visible(select(_REQUEST).where(Request.id.in_(ids)), agency_id)
         return {r.id: r for r in (await self._session.execute(stmt)).all()}
 
     async def by_idempotency_key(self, agency_id: uuid.UUID, key: str) -> Request | None:
@@ -322,7 +219,7 @@ class RequestRepository(Repository):
             .where(child.id.in_(ids))
         )
         return {
-            row.id: row for row in (await self._session.execute(_visible(stmt, agency_id))).all()
+            row.id: row for row in (await self._session.execute(visible(stmt, agency_id))).all()
         }
 
     async def add_new(self, new: NewRequest) -> Request:
