@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import enum
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NewType
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
+from strawberry.schema.config import StrawberryConfig
 
 from trustcenter.graphql.execution import LeanExecutionContext
 from trustcenter.graphql.nodes import ViewFields, answers, plain
@@ -36,6 +38,13 @@ class Thing:
         return self.name * times
 
 
+#: a scalar whose coercion answers None for "void" (graphql-core: an error, the value refused)
+Mood = NewType("Mood", str)
+MOOD = strawberry.scalar(
+    name="Mood", serialize=lambda value: None if value == "void" else value.upper()
+)
+
+
 @dataclass
 class PetView:
     name: str
@@ -45,6 +54,7 @@ class PetView:
     stamped: str = "from the view"
     best_friend: Any = None
     owner: Any = None
+    mood: str = "calm"
 
 
 class Broken:
@@ -88,6 +98,7 @@ class Pet(Stamped, Animal):
     stamped: str = plain()  # type: ignore[assignment]
     best_friend: Pet | None = plain()
     owner: Owner = plain()
+    mood: Mood | None = plain()
 
     @strawberry.field(metadata=answers("buddy_known"))
     def buddy(self) -> Pet | None:
@@ -182,6 +193,49 @@ class Query:
             for n in range(100)
         ]
 
+    @strawberry.field
+    def troubled(self, at: int, trouble: str) -> list[Pet | None]:
+        """Good pets, but for the one at ``at``: ``trouble`` makes it unusual."""
+        friend = Pet(view=PetView("friend", 1, Colour.BLUE))
+
+        def view(**changes: Any) -> PetView:
+            values: dict[str, Any] = {
+                "name": "p", "age": 1, "colour": Colour.RED, "best_friend": friend,
+                "owner": Owner(name="o"),
+            }  # fmt: skip
+            return PetView(**(values | changes))
+
+        pets: list[Pet | None] = [Pet(view=view(name=f"pet {n}", age=n)) for n in range(100)]
+        troubles: dict[str, Any] = {
+            "refused": Pet(view=view(age=2**40)),
+            "null": Pet(view=view(name=None)),
+            "colour": Pet(view=view(colour="green")),
+            "broken": Pet(view=Broken()),
+            "no view": Pet(view=None),
+            "no owner": Pet(view=view(owner=None)),
+            "owner null": Pet(view=view(owner=Owner(name=None))),  # type: ignore[arg-type]
+            "not a pet": Owner(name="an owner"),
+            "none": None,
+            "exception": RuntimeError("an exception as an item"),
+            "class": LoudPet(view=view()),
+            "own": Pet(view=view()),
+            "void": Pet(view=view(mood="void")),
+            "a view": view(),  # every read answers; not a Pet
+            "friend's a view": Pet(view=view(best_friend=PetView("f", 2, Colour.RED))),
+        }
+        pets[at] = troubles[trouble]
+        if trouble == "own":
+            pets[at].__dict__["age"] = 99  # type: ignore[union-attr]
+        return pets
+
+
+TROUBLES = [
+    "refused", "null", "colour", "broken", "no view", "no owner", "owner null", "not a pet",
+    "none", "exception", "class", "own", "void", "a view", "friend's a view",
+]  # fmt: skip
+#: a selection plain at every level: one loop for the whole list (``graphql.lists``)
+PLAIN = "name age colour mood shadowed stamped __typename o: owner { name __typename }"
+TROUBLED = f"{PLAIN} bestFriend {{ name }}"
 
 QUERIES = [
     "{ things { name maybe colour } }",
@@ -210,6 +264,18 @@ QUERIES = [
     "query($skip: Boolean!) { pets { bestFriend @skip(if: $skip) { name } buddy { age } } }",
     "{ goodPets { owner { name } bestFriend { name } buddy { name age later } } }",
     "{ goodPets { ... on Animal { name } } }",
+    # a list plain at every level, in one loop
+    f"{{ goodPets {{ {PLAIN} }} }}",
+    "{ goodPets { a: age a2: age ...P owner { ... on Owner { name } } } }"
+    " fragment P on Pet { name }",
+    "query($skip: Boolean!) { goodPets { name owner @skip(if: $skip) { name } } }",
+    "query($skip: Boolean!) { goodPets @include(if: $skip) { name } pets { name } }",
+    # one unusual item, first, in the middle or last: the whole list the long way
+    *(
+        f'{{ troubled(at: {at}, trouble: "{trouble}") {{ {TROUBLED} }} }}'
+        for trouble in TROUBLES
+        for at in (0, 50, 99)
+    ),
 ]
 
 
@@ -221,8 +287,11 @@ def _answer(schema: strawberry.Schema, query: str) -> dict[str, Any]:
     }
 
 
-LONG_WAY = strawberry.Schema(query=Query)
-SHORT_WAY = strawberry.Schema(query=Query, execution_context_class=LeanExecutionContext)
+CONFIG = StrawberryConfig(scalar_map={Mood: MOOD})
+LONG_WAY = strawberry.Schema(query=Query, config=CONFIG)
+SHORT_WAY = strawberry.Schema(
+    query=Query, execution_context_class=LeanExecutionContext, config=CONFIG
+)
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -268,3 +337,58 @@ def test_a_resolver_answering_an_attribute_runs_only_where_the_attribute_is_none
     BUDDY_CALLS.clear()
     _answer(SHORT_WAY, "{ pets { buddy { name } } }")
     assert len(BUDDY_CALLS) == 50  # the other half knew theirs
+
+
+def test_a_plain_list_is_completed_in_one_loop_and_an_unusual_one_the_long_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    completed: list[int] = []
+    by_item = LeanExecutionContext.complete_list_item_value
+
+    def counted(self: Any, *args: Any) -> Any:
+        completed.append(1)
+        return by_item(self, *args)
+
+    monkeypatch.setattr(LeanExecutionContext, "complete_list_item_value", counted)
+    answer = _answer(SHORT_WAY, f"{{ goodPets {{ {PLAIN} }} }}")
+    assert answer["errors"] == [] and len(answer["data"]["goodPets"]) == 100
+    assert answer["data"]["goodPets"][7] == {
+        "name": "pet 7", "age": 7, "colour": "RED", "mood": "CALM", "shadowed": "from the view",
+        "stamped": "from the class", "__typename": "Pet",
+        "o": {"name": "owner 7", "__typename": "Owner"},
+    }  # fmt: skip
+    assert completed == []  # no item went through graphql-core's completion
+    answer = _answer(SHORT_WAY, f'{{ troubled(at: 50, trouble: "refused") {{ {TROUBLED} }} }}')
+    assert len(completed) == 100  # one unusual item: the whole list the long way
+    assert [e[1] for e in answer["errors"]] == [["troubled", 50, "age"]]
+    assert answer["data"]["troubled"][50]["age"] is None
+    assert answer["data"]["troubled"][49]["age"] == 49
+
+
+#: the short way with each text parsed once (as the app's table of recent texts does): the
+#: same document's nodes come back, so a list's program is made once and kept
+SHORT_WAY_PARSED_ONCE = strawberry.Schema(
+    query=Query,
+    execution_context_class=LeanExecutionContext,
+    config=CONFIG,
+    extensions=[lambda cache=ParserCache(): cache],  # one cache for every execution
+)
+KEPT = f"query($at: Int!, $t: String!) {{ troubled(at: $at, trouble: $t) {{ {TROUBLED} }} }}"
+
+
+def _with(schema: strawberry.Schema, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    result = asyncio.run(schema.execute(query, variable_values=variables))
+    return {
+        "data": result.data,
+        "errors": [(e.message, e.path, e.locations) for e in result.errors or ()],
+    }
+
+
+def test_a_kept_program_answers_each_execution_as_the_long_way() -> None:
+    for trouble in (*TROUBLES, "class", "none", "class"):
+        for at in (0, 99):
+            variables = {"at": at, "t": trouble}
+            assert _with(SHORT_WAY_PARSED_ONCE, KEPT, variables) == _with(LONG_WAY, KEPT, variables)
+    skip = "query($s: Boolean!) { goodPets { name age @skip(if: $s) } }"
+    for s in (True, False, True):  # a directive: what is collected depends on the variables
+        assert _with(SHORT_WAY_PARSED_ONCE, skip, {"s": s}) == _with(LONG_WAY, skip, {"s": s})

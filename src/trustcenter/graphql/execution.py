@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeGuard
 
-from graphql import GraphQLObjectType, Undefined
+from graphql import GraphQLObjectType, Undefined, get_nullable_type
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from trustcenter.graphql.lists import Program, compile_program, directed, kept_program, run_list
 from trustcenter.graphql.nodes import ViewFields
-from trustcenter.graphql.plans import Plan, plain_leaf, plan_of
+from trustcenter.graphql.plans import Plan, plain_leaf, plan_of, strawberry_checked
 
 _long_way = StrawberryGraphQLCoreExecutionContext.execute_field
 
@@ -41,15 +42,19 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         #: id(grouped field set) -> (the set, kept alive so its id stays its own; its plan)
         self._plans: dict[int, tuple[Any, Plan | None]] = {}
+        #: id(field group of a list) -> (the group, kept alive; its items' program and check)
+        self._programs: dict[int, tuple[Any, Program | None, Any]] = {}
         self.is_awaitable = _views_first(self.is_awaitable)
+
+    def _middleware(self) -> bool:
+        manager = self.middleware_manager
+        return manager is not None and bool(manager.middlewares)
 
     def _plan_for(self, parent_type: GraphQLObjectType, grouped: Any) -> Plan | None:
         known = self._plans.get(id(grouped))
         if known is not None and known[0] is grouped:
             return known[1]
-        manager = self.middleware_manager
-        middleware = manager is not None and bool(manager.middlewares)
-        plan = None if middleware else plan_of(parent_type, grouped)
+        plan = None if self._middleware() else plan_of(parent_type, grouped)
         if plan is not None and all(step[1] is None for step in plan[0]):
             plan = None  # nothing plain: graphql-core's own loop
         self._plans[id(grouped)] = (grouped, plan)
@@ -119,6 +124,54 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return _gathered(results, awaitable_fields)
+
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A list of objects whose selection is plain at every level in one loop
+        (``graphql.lists``); anything unusual in any item: graphql-core's way, from the
+        first item."""
+        if position_context is None and type(result) is list:
+            program, check = self._program_for(return_type.of_type, field_details_list)
+            if program is not None:
+                try:
+                    return run_list(program, check, result, self.is_awaitable)
+                except Exception:  # noqa: S110 (the long way below answers it, errors included)
+                    pass
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _program_for(self, item_type: Any, details: Any) -> tuple[Program | None, Any]:
+        known = self._programs.get(id(details))
+        if known is not None and known[0] is details:
+            return known[1], known[2]
+        object_type = get_nullable_type(item_type)
+        program = check = None
+        if (
+            isinstance(object_type, GraphQLObjectType)
+            and strawberry_checked(object_type)
+            and not self._middleware()
+            and not any(d.node.directives or d.defer_usage for d in details)
+        ):
+            collect = self.collect_subfields
+
+            def make() -> Program | None:
+                return compile_program(object_type, details, collect)
+
+            if directed(self.operation, self.fragment_definitions):
+                program = make()
+            else:
+                program = kept_program(object_type, details, make)
+            check = object_type.is_type_of
+        self._programs[id(details)] = (details, program, check)
+        return program, check
 
     @staticmethod
     def _object_row(

@@ -59,52 +59,92 @@ def _key(k: Any) -> Any:
 
 
 class Loaders:
-    """Every loader reads as the principal: the services apply its visibility to each batch."""
+    """Every loader reads as the principal: the services apply its visibility to each batch.
+
+    A loader is made when a resolver first asks for it (most requests use one or two of
+    them): ``__getattr__`` makes it from :data:`_READS` and keeps it for the request."""
+
+    request: DataLoader[uuid.UUID, RequestView | None]
+    agency: DataLoader[uuid.UUID, AgencyView | None]
+    legal_basis: DataLoader[uuid.UUID, LegalBasisView | None]
+    targets: DataLoader[uuid.UUID, list[TargetView]]
+    items: DataLoader[uuid.UUID, list[ItemView]]
+    target: DataLoader[uuid.UUID, TargetView | None]
+    item: DataLoader[uuid.UUID, ItemView | None]
+    messages: DataLoader[uuid.UUID, list[MessageView]]
+    audit: DataLoader[uuid.UUID, list[AuditEventView]]
+    disclosure: DataLoader[uuid.UUID, DisclosureView | None]
+    findings: DataLoader[uuid.UUID, list[FindingView]]
+    notices: DataLoader[uuid.UUID, list[NoticeView]]
+    notice_hold: DataLoader[uuid.UUID, NoticeExceptionView | None]
+    notice_exceptions: DataLoader[uuid.UUID, list[NoticeExceptionView]]
+    basis_documents: DataLoader[uuid.UUID, list[DocumentView]]
+    message_documents: DataLoader[uuid.UUID, list[DocumentView]]
+    subject: DataLoader[TargetView, AccountView | ProductView | None]
+    # the reviewers' own records: staff read them, agencies none (notes: refused)
+    assignee: DataLoader[uuid.UUID, AssigneeView | None]
+    internal_notes: DataLoader[uuid.UUID, list[InternalNoteView]]
+    release_approvals: DataLoader[uuid.UUID, list[ApprovalView]]
+    approvals_needed: DataLoader[uuid.UUID, int | None]
 
     def __init__(self, app: AppParts, principal: Principal) -> None:
-        def read(
-            fetch: Callable[[AppParts, Principal, Sequence[Any]], Awaitable[Mapping[Any, Any]]],
-            default: Any = None,
-        ) -> DataLoader[Any, Any]:
-            return _loader(lambda keys: fetch(app, principal, keys), default)
+        self._app = app
+        self._principal = principal
+        #: the pages of requests a list read for this principal (``pages_read``)
+        self._pages: list[Sequence[RequestView]] = []
 
-        self.request: DataLoader[uuid.UUID, RequestView | None] = read(reads.requests_by_ids)
-        self.agency: DataLoader[uuid.UUID, AgencyView | None] = read(reads.agencies_by_ids)
-        self.legal_basis: DataLoader[uuid.UUID, LegalBasisView | None] = read(
-            reads.legal_bases_by_ids
+    def pages_read(self, views: Sequence[RequestView]) -> None:
+        """The request loader answers these views without a read, as if primed with them;
+        looked at only when the request loader runs (a request asked for by id)."""
+        self._pages.append(views)
+
+    async def _requests(self, app: AppParts, principal: Principal, keys: Sequence[Any]) -> Any:
+        read = {v.id: v for page in self._pages for v in page}
+        found = {k: read[k] for k in keys if k in read}
+        missing = [k for k in keys if k not in read]
+        if missing:
+            found.update(await reads.requests_by_ids(app, principal, missing))
+        return found
+
+    def __getattr__(self, name: str) -> DataLoader[Any, Any]:
+        try:
+            module, function, many = _READS[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        fetch: Callable[..., Awaitable[Mapping[Any, Any]]] = getattr(module, function)
+        if name == "request":
+            fetch = self._requests
+        app, principal = self._app, self._principal
+        # a list-valued loader answers a key it does not find with an empty list (its own)
+        loader: DataLoader[Any, Any] = _loader(
+            lambda keys: fetch(app, principal, keys), [] if many else None
         )
-        self.targets: DataLoader[uuid.UUID, list[TargetView]] = read(reads.targets_of, [])
-        self.items: DataLoader[uuid.UUID, list[ItemView]] = read(reads.items_of, [])
-        self.target: DataLoader[uuid.UUID, TargetView | None] = read(reads.targets_by_ids)
-        self.item: DataLoader[uuid.UUID, ItemView | None] = read(reads.items_by_ids)
-        self.messages: DataLoader[uuid.UUID, list[MessageView]] = read(reads.messages_of, [])
-        self.audit: DataLoader[uuid.UUID, list[AuditEventView]] = read(reads.audit_trails, [])
-        self.disclosure: DataLoader[uuid.UUID, DisclosureView | None] = read(reads.disclosures_of)
-        self.findings: DataLoader[uuid.UUID, list[FindingView]] = read(reads.findings_of, [])
-        self.notices: DataLoader[uuid.UUID, list[NoticeView]] = read(reads.notices_of, [])
-        self.notice_hold: DataLoader[uuid.UUID, NoticeExceptionView | None] = read(
-            reads.notice_holds
-        )
-        self.notice_exceptions: DataLoader[uuid.UUID, list[NoticeExceptionView]] = read(
-            reads.notice_exceptions_of, []
-        )
-        self.basis_documents: DataLoader[uuid.UUID, list[DocumentView]] = read(
-            reads.documents_of_bases, []
-        )
-        self.message_documents: DataLoader[uuid.UUID, list[DocumentView]] = read(
-            reads.documents_of_messages, []
-        )
-        self.subject: DataLoader[TargetView, AccountView | ProductView | None] = read(
-            reads.subjects_of_targets
-        )
-        # the reviewers' own records: staff read them, agencies none (notes: refused)
-        self.assignee: DataLoader[uuid.UUID, AssigneeView | None] = read(notes.assignees)
-        self.internal_notes: DataLoader[uuid.UUID, list[InternalNoteView]] = read(
-            notes.notes_of, []
-        )
-        self.release_approvals: DataLoader[uuid.UUID, list[ApprovalView]] = read(
-            approvals.approvals_of, []
-        )
-        self.approvals_needed: DataLoader[uuid.UUID, int | None] = read(
-            approvals.approvers_needed_of
-        )
+        setattr(self, name, loader)  # the next access finds it without this call
+        return loader
+
+
+#: each loader's batch read (``fetch(app, principal, keys)``: the module and the function's
+#: name, looked up when the loader is made) and whether it answers lists
+_READS: dict[str, tuple[Any, str, bool]] = {
+    "request": (reads, "requests_by_ids", False),
+    "agency": (reads, "agencies_by_ids", False),
+    "legal_basis": (reads, "legal_bases_by_ids", False),
+    "targets": (reads, "targets_of", True),
+    "items": (reads, "items_of", True),
+    "target": (reads, "targets_by_ids", False),
+    "item": (reads, "items_by_ids", False),
+    "messages": (reads, "messages_of", True),
+    "audit": (reads, "audit_trails", True),
+    "disclosure": (reads, "disclosures_of", False),
+    "findings": (reads, "findings_of", True),
+    "notices": (reads, "notices_of", True),
+    "notice_hold": (reads, "notice_holds", False),
+    "notice_exceptions": (reads, "notice_exceptions_of", True),
+    "basis_documents": (reads, "documents_of_bases", True),
+    "message_documents": (reads, "documents_of_messages", True),
+    "subject": (reads, "subjects_of_targets", False),
+    "assignee": (notes, "assignees", False),
+    "internal_notes": (notes, "notes_of", True),
+    "release_approvals": (approvals, "approvals_of", True),
+    "approvals_needed": (approvals, "approvers_needed_of", False),
+}

@@ -61,6 +61,27 @@ def selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
     return False
 
 
+#: (the ids of a field's nodes, a path) -> (the nodes, kept so their ids stay theirs; the answer)
+_ASKED: dict[tuple[tuple[int, ...], tuple[str, ...]], tuple[tuple[Any, ...], bool]] = {}
+
+
+def asks_for(info: Info, path: tuple[str, ...]) -> bool:
+    """``selects(info.selected_fields, (info.field_name, *path))``, remembered per field's
+    nodes: the answer depends on the query's text alone (names and fragments, no variable), and
+    a text's parsed document is kept (``document_cache``), so the same nodes come back. Spares
+    converting the whole selection into strawberry's ``SelectedField`` tree on every request."""
+    nodes = tuple(info._raw_info.field_nodes)
+    key = (tuple(map(id, nodes)), path)
+    known = _ASKED.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], nodes, strict=True)):
+        return known[1]
+    answer = selects(info.selected_fields, (info.field_name, *path))
+    if len(_ASKED) >= 512:  # texts parsed anew each time (not in the document table)
+        _ASKED.clear()
+    _ASKED[key] = (nodes, answer)
+    return answer
+
+
 #: the description strawberry's ``Node.id`` carries (the schema keeps it word for word)
 NODE_ID_DESCRIPTION = "The Globally Unique ID of this object"
 

@@ -62,6 +62,13 @@ def plain_leaf(field: GraphQLField) -> tuple[GraphQLLeafType, str] | None:
     return found  # type: ignore[return-value]
 
 
+def strawberry_checked(object_type: Any) -> bool:
+    """An object type whose type check is strawberry's own (it takes no ``info``; none of
+    ours): the type's ``is_type_of`` may be called as ``is_type_of(value, None)``."""
+    own = getattr(object_type, "extensions", None) or {}
+    return getattr(own.get(DEFINITION_BACKREF), "is_type_of", True) is None
+
+
 #: id(field) -> (the field, what an object field's row reads: its object type, the attribute
 #: and the type check; None when it must go the long way)
 _OBJECT: dict[int, tuple[GraphQLField, ObjectRead | None]] = {}
@@ -79,13 +86,12 @@ def _object_read(field: GraphQLField) -> ObjectRead | None:
     found: ObjectRead | None = None
     object_type = get_nullable_type(field.type)
     definition = (field.extensions or {}).get(DEFINITION_BACKREF)
-    own = getattr(object_type, "extensions", None) or {}
     if (
         isinstance(object_type, GraphQLObjectType)
         and isinstance(definition, StrawberryField)
         and not field.args
         and not definition.extensions
-        and getattr(own.get(DEFINITION_BACKREF), "is_type_of", True) is None  # strawberry's
+        and strawberry_checked(object_type)
     ):
         if getattr(field.resolve, "_is_default", False) and definition.default_resolver is getattr:
             found = (object_type, definition.python_name, object_type.is_type_of)

@@ -19,7 +19,7 @@ from trustcenter.graphql.clients import ClientQuery
 from trustcenter.graphql.console_reads import ConsoleQuery
 from trustcenter.graphql.enums import Category, PrincipalKind, RequestStatus
 from trustcenter.graphql.errors import BadInput
-from trustcenter.graphql.nodes import ctx, parse_id, selects
+from trustcenter.graphql.nodes import asks_for, ctx, parse_id
 from trustcenter.graphql.notice_exceptions import NoticeExceptionQuery
 from trustcenter.graphql.plugins import PluginQuery
 from trustcenter.graphql.reports import ReportQuery
@@ -111,7 +111,7 @@ def _page_size(info: Info, first: int | None) -> int:
 async def _agencies_of(info: Info, rows: list[RequestView]) -> dict[uuid.UUID, AgencyType]:
     """The page's agencies, read at once (the same loader, one batch) when the query asks for
     ``edges { node { agency } }``: each row then hands its agency over without an await."""
-    if not rows or not selects(info.selected_fields, (info.field_name, *_AGENCY)):
+    if not rows or not asks_for(info, _AGENCY):
         return {}
     ids = list(dict.fromkeys(v.agency_id for v in rows))
     views = await ctx(info).loaders.agency.load_many(ids)
@@ -119,6 +119,7 @@ async def _agencies_of(info: Info, rows: list[RequestView]) -> dict[uuid.UUID, A
 
 
 _AGENCY = ("edges", "node", "agency")
+_CURSOR = ("edges", "cursor")
 
 
 @strawberry.type
@@ -203,11 +204,11 @@ class Query(
         order = Order(order_by.value)
         page = await reads.page_requests(c.app, c.principal, where, size, after, order)
         rows = page.rows
-        c.loaders.request.prime_many({v.id: v for v in rows})
+        c.loaders.pages_read(rows)
         agencies = await _agencies_of(info, rows)
         # a row's cursor is written only when the query asks for the edges' cursors; the
         # page's first and last always (pageInfo's), so every cursor read is the one it was
-        every = selects(info.selected_fields, (info.field_name, "edges", "cursor"))
+        every = asks_for(info, _CURSOR)
         last = len(rows) - 1
         edges = [
             relay.Edge(

@@ -23,6 +23,7 @@ from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, Re
 from trustcenter.services import audit, document_rules, findings, notices
 from trustcenter.services.access import authorize, request_scope, require_authenticated
 from trustcenter.services.deps import AppParts
+from trustcenter.services.row_views import request_views
 from trustcenter.services.view_records import (
     FindingView,
     NoticeExceptionView,
@@ -50,7 +51,6 @@ from trustcenter.services.views import (
     item_view,
     legal_basis_view,
     message_view,
-    request_view,
     subject_view,
     target_view,
 )
@@ -167,7 +167,7 @@ async def page_requests(
         rows, more = await uow.requests.page(
             agency_id=scope, where=where, first=first, after=start, order=order
         )
-    return RequestPage([request_view(r) for r in rows], more)
+    return RequestPage(request_views(rows), more)
 
 
 async def count_requests(app: AppParts, principal: Principal, where: RequestFilter) -> int:
@@ -182,7 +182,7 @@ async def requests_by_ids(
     scope = request_scope(principal)
     async with app.uow.read() as uow:
         rows = await uow.requests.by_ids(ids, scope)
-    return {i: request_view(r) for i, r in rows.items()}
+    return dict(zip(rows, request_views(list(rows.values())), strict=True))
 
 
 async def agencies_by_ids(
@@ -194,7 +194,7 @@ async def agencies_by_ids(
     if not wanted:
         return {}
     async with app.uow.read() as uow:
-        rows = await uow.reads.agencies(wanted)
+        rows = await uow.reads.agency_rows(wanted)
         return {a.id: agency_view(a, principal) for a in rows}
 
 

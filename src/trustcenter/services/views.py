@@ -234,8 +234,9 @@ class AgencyView:
     verification_evidence: str | None = None
 
 
-def agency_view(row: Agency, reader: Principal) -> AgencyView:
-    """The agency as ``reader`` sees it."""
+def agency_view(row: Agency | Columns, reader: Principal) -> AgencyView:
+    """The agency as ``reader`` sees it, from its ORM row or a Core row of its table."""
+    stored: Any = row
     return AgencyView(
         id=row.id,
         name=row.name,
@@ -246,8 +247,8 @@ def agency_view(row: Agency, reader: Principal) -> AgencyView:
         created_at=row.created_at,
         granted_jurisdictions=tuple(stored_grants(row.granted_jurisdictions)),
         verified_at=row.verified_at,
-        verified_by=visible.verified_by(reader, row),
-        verification_evidence=visible.verification_evidence(reader, row),
+        verified_by=visible.verified_by(reader, stored),
+        verification_evidence=visible.verification_evidence(reader, stored),
     )
 
 

@@ -4,16 +4,25 @@ verified an agency."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from trustcenter.auth.principal import Principal, PrincipalKind
 from trustcenter.auth.scopes import REQUESTS_SUBMIT, REVIEW
-from trustcenter.db.models import Agency
 from trustcenter.domain.decisions import Reading, ReasonVocabulary, read_decision
 from trustcenter.domain.lifecycle import Operation, Party, RequestStatus, allowed_operations
 
 if TYPE_CHECKING:
     from trustcenter.services.views import ItemView
+
+
+class Verified(Protocol):
+    """An agency as stored (its ORM row or a Core row of its table): who verified it, on what."""
+
+    @property
+    def verified_by(self) -> str | None: ...
+
+    @property
+    def verification_evidence(self) -> str | None: ...
 
 
 def item_decision(principal: Principal, item: ItemView, reasons: ReasonVocabulary) -> Reading:
@@ -40,11 +49,11 @@ def next_operations(principal: Principal, status: RequestStatus) -> list[Operati
     return []
 
 
-def verified_by(principal: Principal, agency: Agency) -> str | None:
+def verified_by(principal: Principal, agency: Verified) -> str | None:
     """Who verified the agency: staff read it, the agency itself does not."""
     return agency.verified_by if principal.is_staff else None
 
 
-def verification_evidence(principal: Principal, agency: Agency) -> str | None:
+def verification_evidence(principal: Principal, agency: Verified) -> str | None:
     """What the verifier saw when granting jurisdictions: staff read it, the agency does not."""
     return agency.verification_evidence if principal.is_staff else None

@@ -71,6 +71,8 @@ def create_app(
     settings = container.settings
     app = Starlette(
         routes=[
+            # first: the router tries the routes in order, and no other path is /graphql
+            Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *oauth.routes(container),
@@ -81,7 +83,6 @@ def create_app(
             *console_auth.routes(container),
             *console_sso.routes(container),
             *console_routes(container, graphql.schema, graphql.budget),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         middleware=[
             # the read units of a GraphQL request (the token's standing included) share one

@@ -24,6 +24,12 @@ class ReadRepository(Repository):
         rows = await self._session.scalars(select(Agency).where(Agency.id.in_(ids)))
         return list(rows.all())
 
+    async def agency_rows(self, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+        """The agencies with these ids as Core rows (in no particular order): a reader's,
+        without the ORM's instances."""
+        stmt = select(Agency.__table__).where(Agency.id.in_(ids))
+        return list((await self._session.execute(stmt)).all())
+
     async def messages_of(
         self, request_ids: Sequence[uuid.UUID], agency_id: uuid.UUID | None
     ) -> list[Row[Any]]:

@@ -1,8 +1,7 @@
 """Reading and writing requests with their legal basis, targets and items.
 
 The reads return Core rows (attribute access by column name, no ORM identity map): readers turn
-them into views. The filter, the orderings and where a page starts are the domain's
-(``trustcenter.domain.queries``); this module turns them into SQL.
+them into views. The list's statements are made in ``request_pages``.
 """
 
 from __future__ import annotations
@@ -12,25 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Row,
-    Select,
-    and_,
-    func,
-    insert,
-    not_,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Row, Select, func, insert, select, update
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
 from trustcenter.db.report_facts import pending
 from trustcenter.db.repositories import Repository
-from trustcenter.domain.lifecycle import OPEN
+from trustcenter.db.repositories.request_pages import filtered, page_statement, visible
 from trustcenter.domain.new_request import NewRequest
-from trustcenter.domain.queries import After, NewestAfter, Order, QueueAfter, RequestFilter
+from trustcenter.domain.queries import After, Order, RequestFilter
 from trustcenter.domain.rules import stored_category
 
 #: every column of a request, target and item; a legal basis without its inline document
@@ -40,10 +28,6 @@ _ITEM = RequestedItem.__table__
 _BASIS_COLUMNS = [c for c in LegalBasis.__table__.c if c.key != "document"]
 
 
-def _visible(stmt: Select[Any], agency_id: uuid.UUID | None) -> Select[Any]:
-    return stmt if agency_id is None else stmt.where(Request.agency_id == agency_id)
-
-
 def _of_agency(
     stmt: Select[Any], child: type[Target] | type[RequestedItem], agency_id: uuid.UUID | None
 ) -> Select[Any]:
@@ -51,53 +35,6 @@ def _of_agency(
     if agency_id is None:
         return stmt
     return stmt.join(Request, Request.id == child.request_id).where(Request.agency_id == agency_id)
-
-
-def _filtered(stmt: Select[Any], f: RequestFilter) -> Select[Any]:
-    if f.statuses:
-        stmt = stmt.where(Request.status.in_(f.statuses))
-    if f.categories:
-        stmt = stmt.where(Request.category.in_([stored_category(c) for c in f.categories]))
-    if f.countries:
-        stmt = stmt.where(Request.country.in_(f.countries))
-    if f.emergency is not None:
-        stmt = stmt.where(Request.emergency.is_(f.emergency))
-    if f.received_from is not None:
-        stmt = stmt.where(Request.received_at >= f.received_from)
-    if f.received_to is not None:
-        stmt = stmt.where(Request.received_at < f.received_to)
-    if f.overdue is not None or f.due_soon is not None:
-        assert f.now is not None, "deadline filters need the current time"
-        is_open = Request.status.in_([s.value for s in OPEN])
-        if f.overdue is not None:
-            late = and_(is_open, Request.deadline < f.now)
-            stmt = stmt.where(late if f.overdue else not_(late))
-        if f.due_soon is not None:
-            assert f.due_horizon is not None
-            soon = and_(is_open, Request.deadline >= f.now, Request.deadline < f.due_horizon)
-            stmt = stmt.where(soon if f.due_soon else not_(soon))
-    if f.assigned_to is not None:
-        stmt = stmt.where(Request.assigned_to == f.assigned_to)
-    return stmt
-
-
-def _after_in_queue(after: QueueAfter) -> ColumnElement[bool]:
-    same_kind = Request.emergency.is_(after.emergency)
-    later = or_(
-        Request.deadline > after.deadline,
-        and_(Request.deadline == after.deadline, Request.id > after.id),
-    )
-    # emergencies come first: after an emergency come the later emergencies and then every
-    # ordinary request; after an ordinary request, only the later ordinary ones
-    after_cursor = and_(same_kind, later)
-    return or_(after_cursor, Request.emergency.is_(False)) if after.emergency else after_cursor
-
-
-def _after_newest(after: NewestAfter) -> ColumnElement[bool]:
-    return or_(
-        Request.received_at < after.received_at,
-        and_(Request.received_at == after.received_at, Request.id < after.id),
-    )
 
 
 # --- new requests ---------------------------------------------------------------------------
@@ -198,21 +135,15 @@ class RequestRepository(Repository):
         order: Order = Order.NEWEST,
     ) -> tuple[list[Row[Any]], bool]:
         """Keyset-paged in SQL; returns the rows and whether more follow. ``after`` must be a
-        position of ``order`` (the reader checks that when it reads the cursor)."""
-        stmt = _filtered(_visible(select(_REQUEST), agency_id), where)
-        if order is Order.QUEUE:
-            if isinstance(after, QueueAfter):
-                stmt = stmt.where(_after_in_queue(after))
-            stmt = stmt.order_by(Request.emergency.desc(), Request.deadline.asc(), Request.id.asc())
-        else:
-            if isinstance(after, NewestAfter):
-                stmt = stmt.where(_after_newest(after))
-            stmt = stmt.order_by(Request.received_at.desc(), Request.id.desc())
-        rows = list((await self._session.execute(stmt.limit(first + 1))).all())
+        position of ``order`` (the reader checks that when it reads the cursor). Core rows
+        from the unit's connection: a read needs none of the ORM's result handling."""
+        stmt, values = page_statement(agency_id, where, first, after, order)
+        connection = await self._session.connection()
+        rows = list((await connection.execute(stmt, values)).all())
         return rows[:first], len(rows) > first
 
     async def count(self, *, agency_id: uuid.UUID | None, where: RequestFilter) -> int:
-        stmt = _filtered(_visible(select(Request.id), agency_id), where)
+        stmt = filtered(visible(select(Request.id), agency_id), where)
         total = await self._session.scalar(select(func.count()).select_from(stmt.subquery()))
         return int(total or 0)
 
@@ -221,7 +152,7 @@ class RequestRepository(Repository):
     ) -> dict[uuid.UUID, Row[Any]]:
         if not ids:
             return {}
-        stmt = _visible(select(_REQUEST).where(Request.id.in_(ids)), agency_id)
+        stmt = visible(select(_REQUEST).where(Request.id.in_(ids)), agency_id)
         return {r.id: r for r in (await self._session.execute(stmt)).all()}
 
     async def by_idempotency_key(self, agency_id: uuid.UUID, key: str) -> Request | None:
@@ -288,7 +219,7 @@ class RequestRepository(Repository):
             .where(child.id.in_(ids))
         )
         return {
-            row.id: row for row in (await self._session.execute(_visible(stmt, agency_id))).all()
+            row.id: row for row in (await self._session.execute(visible(stmt, agency_id))).all()
         }
 
     async def add_new(self, new: NewRequest) -> Request:
