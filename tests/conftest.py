@@ -33,6 +33,7 @@ from sqlalchemy.exc import DisconnectionError
 from tests.helpers import World
 from tests.support import hypothesis_profiles
 from tests.support.demo_copy import template_schema
+from tests.support.state_copy import copy_schemas
 from trustcenter.auth import passwords
 from trustcenter.bootstrap import Container, build
 from trustcenter.clock import FixedClock
@@ -54,8 +55,9 @@ TEST_DISCLOSURE_KEYS = "k1:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 #: this process's PostgreSQL schemas: ``tc_test_<worker>_<pid>_<random>``
 SCHEMA_PREFIX = "tc_test_"
-#: … and beside it the demo's snapshot (tests/support/demo_copy.py) and what a start-up writes
-_OURS = re.compile(rf"^{SCHEMA_PREFIX}(?:gw\d+|main)_(\d+)_[0-9a-f]+(?:_demo|_started)?$")
+#: … and beside it the demo's snapshot (tests/support/demo_copy.py), what a start-up writes and
+#: the fixtures' copies (tests/support/state_copy.py)
+_OURS = re.compile(rf"^{SCHEMA_PREFIX}(?:gw\d+|main)_(\d+)_[0-9a-f]+(?:_demo|_started|_copy\d+)?$")
 
 hypothesis_profiles.register()
 #: Argon2id at a low cost for the suite's thousands of hashes (the product's own parameters
@@ -255,7 +257,8 @@ async def migrated(
         if db is not None:
             await db.dispose()
         async with admin.engine.begin() as conn:
-            for name in (schema, template_schema(schema), started_schema(schema)):
+            beside = (template_schema(schema), started_schema(schema), *copy_schemas(schema))
+            for name in (schema, *beside):
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         await admin.dispose()
 

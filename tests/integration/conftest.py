@@ -1,7 +1,9 @@
-"""Fixtures of the command-line tests: a fresh SQLite file per test and a click runner on it."""
+"""Fixtures of the command-line tests: a SQLite file per test (at the current revision, or not
+there yet) and a click runner on it."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,7 @@ def db_file(tmp_path: Path) -> Path:
     return tmp_path / "cli.db"
 
 
-@pytest.fixture
-def cli(db_url: str) -> Invoke:
+def _invoker(db_url: str) -> Invoke:
     runner = CliRunner()
     env = {
         "TRUSTCENTER_DATABASE_URL": db_url,
@@ -36,3 +37,29 @@ def cli(db_url: str) -> Invoke:
         return runner.invoke(main, list(args), env=env, catch_exceptions=False, **kwargs)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def upgraded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file as ``trustcenter db upgrade`` leaves it, made once per process: bringing
+    an empty file to the current revision costs some hundred milliseconds, and most command
+    tests are not about that (``test_cli_database.py`` is, on a file that does not exist)."""
+    path = tmp_path_factory.mktemp("cli-upgraded") / "cli.db"
+    result = _invoker(f"sqlite+aiosqlite:///{path}")("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert not path.with_name(path.name + "-wal").exists()  # all of it is in the file
+    return path
+
+
+@pytest.fixture
+def bare_cli(db_url: str) -> Invoke:
+    """The ``trustcenter`` command on a database file that does not exist yet."""
+    return _invoker(db_url)
+
+
+@pytest.fixture
+def cli(db_url: str, db_file: Path, upgraded_file: Path) -> Invoke:
+    """The ``trustcenter`` command on a database at the current revision with nothing in it, as
+    ``db upgrade`` (or any first command) leaves a new file."""
+    shutil.copyfile(upgraded_file, db_file)
+    return _invoker(db_url)

@@ -120,9 +120,9 @@ def test_client_create_for_an_unknown_agency(cli: Invoke, db_file: Path) -> None
     ids=["both", "neither"],
 )
 def test_client_create_needs_exactly_one_of_agency_or_staff(
-    cli: Invoke, db_file: Path, who: list[str]
+    bare_cli: Invoke, db_file: Path, who: list[str]
 ) -> None:
-    result = cli("client", "create", *who, "--scopes", "review")
+    result = bare_cli("client", "create", *who, "--scopes", "review")
     assert result.exit_code == 2
     assert "Usage:" in result.stderr
     assert "exactly one of --agency ID or --staff" in result.stderr

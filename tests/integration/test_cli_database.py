@@ -19,18 +19,19 @@ from trustcenter.db import migrate
 # --- the database ---------------------------------------------------------------------------
 
 
-def test_db_upgrade_on_sqlite(cli: Invoke, db_file: Path) -> None:
-    result = cli("db", "upgrade")
+def test_db_upgrade_on_sqlite(bare_cli: Invoke, db_file: Path) -> None:
+    assert not db_file.exists()
+    result = bare_cli("db", "upgrade")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"database at revision {migrate.head_revision()}"
     assert _rows(db_file, "SELECT version_num FROM alembic_version") == [(migrate.head_revision(),)]
-    again = cli("db", "upgrade")  # idempotent
+    again = bare_cli("db", "upgrade")  # idempotent
     assert again.exit_code == 0 and again.stdout == result.stdout
 
 
-def test_sqlite_is_brought_up_to_date_by_any_command(cli: Invoke, db_file: Path) -> None:
+def test_sqlite_is_brought_up_to_date_by_any_command(bare_cli: Invoke, db_file: Path) -> None:
     assert not db_file.exists()
-    assert cli("agency", "list", "--json").exit_code == 0
+    assert bare_cli("agency", "list", "--json").exit_code == 0
     assert _rows(db_file, "SELECT version_num FROM alembic_version") == [(migrate.head_revision(),)]
 
 

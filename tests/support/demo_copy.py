@@ -53,7 +53,7 @@ async def load_demo_copy(container: Container) -> None:
     """The demo data in ``container``'s database, as ``load_demo`` leaves it (asserted loaded)."""
     key = _key(container)
     snapshot = _SNAPSHOTS.get(key)
-    fresh = await _is_fresh(container)
+    fresh = await is_fresh(container)
     if snapshot is not None and fresh:
         await _restore(container, snapshot)
         await container.keys.load(container.clock.now())
@@ -69,22 +69,35 @@ def _key(container: Container) -> tuple[object, ...]:
     return (s.database_schema or "sqlite", container.clock.now(), s.disclosure_keys, s.secret_key)
 
 
-async def _is_fresh(container: Container) -> bool:
+async def is_fresh(container: Container) -> bool:
     counts = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM {t}" for t in TABLES)  # noqa: S608
     async with container.db.engine.connect() as conn:
         rows = dict((await conn.execute(text(counts))).all())
     return all(rows[t] == STARTED.get(t, 0) for t in TABLES)
 
 
-def _sqlite_file(container: Container) -> Path:
+def sqlite_file(container: Container) -> Path:
     database = make_url(container.db.url).database
     assert database
     return Path(database)
 
 
+async def copy_file_in(container: Container, source: str) -> None:
+    """``source`` becomes ``container``'s SQLite file (under a new inode: a connection some
+    test left open keeps the old file)."""
+    path = sqlite_file(container)
+    await container.db.engine.dispose()  # no connection holds the file
+    for extra in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + extra).unlink()
+    incoming = path.with_name(path.name + ".incoming")
+    shutil.copyfile(source, incoming)
+    os.replace(incoming, path)
+
+
 async def _snapshot(container: Container) -> Snapshot:
     if container.db.dialect == "sqlite":
-        path = _sqlite_file(container)
+        path = sqlite_file(container)
         target = path.with_name(f"demo-{os.getpid()}.db")
         with contextlib.closing(sqlite3.connect(path)) as conn:
             conn.execute("VACUUM INTO ?", (str(target),))
@@ -101,12 +114,7 @@ async def _snapshot(container: Container) -> Snapshot:
 
 async def _restore(container: Container, snapshot: Snapshot) -> None:
     if snapshot.backend == "sqlite":
-        path = _sqlite_file(container)
-        await container.db.engine.dispose()  # no connection holds the file
-        for extra in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                path.with_name(path.name + extra).unlink()
-        shutil.copyfile(snapshot.where, path)
+        await copy_file_in(container, snapshot.where)
         return
     async with container.db.engine.begin() as conn:
         # the audit log's append-only triggers are bypassed for this, as when the suite empties

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.api.disclosure.support import READ, REQUEST_FIELDS, UserData
-from tests.helpers import Flow, World
+from tests.helpers import Actor, Flow, World
+from tests.support.state_copy import kept
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
 
@@ -21,6 +22,8 @@ async def userdata(container: Container) -> UserData:
 
 @pytest.fixture
 async def flow(world: World, clock: FixedClock) -> Flow:
-    agency = await world.agency_actor("DE")
-    staff = await world.staff_actor(["review", "audit"])
+    async def make() -> list[Actor]:
+        return [await world.agency_actor("DE"), await world.staff_actor(["review", "audit"])]
+
+    agency, staff = await kept(world, "disclosure flow", make)
     return Flow(world, clock, agency, staff, fields=REQUEST_FIELDS, read=READ)
