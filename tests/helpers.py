@@ -262,6 +262,22 @@ def checkouts(engine: AsyncEngine) -> Iterator[list[object]]:
         event.remove(pool, "checkout", checkout)
 
 
+@contextmanager
+def connects(engine: AsyncEngine) -> Iterator[list[object]]:
+    """The connections ``engine``'s pool opened inside the block (new database connections,
+    not checkouts of pooled ones)."""
+    opened: list[object] = []
+
+    def connect(*args: object) -> None:
+        opened.append(args)
+
+    event.listen(engine.sync_engine, "connect", connect)
+    try:
+        yield opened
+    finally:
+        event.remove(engine.sync_engine, "connect", connect)
+
+
 # --- moving requests through the lifecycle over GraphQL ------------------------------------------
 
 #: the input type of each request mutation
