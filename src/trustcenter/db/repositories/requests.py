@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
-from trustcenter.db.report_facts import pending
+from trustcenter.db.report_facts import pending, unmerged
 from trustcenter.db.repositories import Repository
 from trustcenter.domain.lifecycle import OPEN
 from trustcenter.domain.new_request import NewRequest
@@ -292,24 +292,23 @@ class RequestRepository(Repository):
         }
 
     async def add_new(self, new: NewRequest) -> Request:
-        """Store one new request in the session; its row, flushed (one flush, one INSERT per
-        table however many targets and items)."""
+        """Store one new request: one Core INSERT per table however many targets and items,
+        parents first, and its report facts due at commit (one statement: a new request that
+        is not released is in no merged unit). The row returned is not attached to the unit's
+        session: nothing changes a request in the unit that stored it."""
         basis, request, targets, items = _rows(new)
-        # parents first; the request is the one ORM row (callers change it in the unit), the
-        # others plain Core INSERTs (one statement per table, no per-row bookkeeping)
-        children: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
+        batches: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
+            (LegalBasis.__table__, [basis]),
+            (Request.__table__, [request]),
             (Target.__table__, targets),
             (RequestedItem.__table__, items),
         )
-        basis_table: Any = LegalBasis.__table__
-        await self._session.execute(insert(basis_table), [basis])
-        row = Request(**request)
-        self._session.add(row)
-        await self._session.flush()
-        for table, batch in children:
+        for table, batch in batches:
             if batch:
                 await self._session.execute(insert(table), batch)
-        return row
+        alone = unmerged(new.report_outcome.value, new.revision_of_id)
+        pending(self._session, [new.id], alone=alone)
+        return Request(**request)
 
     async def insert_new(self, news: Sequence[NewRequest]) -> None:
         """Store many new requests at once: one multi-row INSERT per table, without the ORM's
