@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.models import Finding, LegalBasis, Request, RequestedItem, Target
 from trustcenter.db.report_facts import pending, unmerged
 from trustcenter.db.repositories import Repository
 from trustcenter.domain.lifecycle import OPEN
@@ -309,6 +309,24 @@ class RequestRepository(Repository):
         alone = unmerged(new.report_outcome.value, new.revision_of_id)
         pending(self._session, [new.id], alone=alone)
         return Request(**request)
+
+    async def add_findings(
+        self,
+        request_id: uuid.UUID,
+        found: Sequence[tuple[str, str, str, str, str]],
+        now: datetime,
+    ) -> None:
+        """Store plugins' findings on a request just stored, each (plugin, severity, code,
+        message, citation): one INSERT for all of them, none when there are none."""
+        if found:
+            rows = [
+                {"id": uuid.uuid4(), "request_id": request_id, "plugin": plugin,
+                 "severity": severity, "code": code, "message": message, "citation": citation,
+                 "created_at": now}
+                for plugin, severity, code, message, citation in found
+            ]  # fmt: skip
+            table: Any = Finding.__table__
+            await self._session.execute(insert(table), rows)
 
     async def insert_new(self, news: Sequence[NewRequest]) -> None:
         """Store many new requests at once: one multi-row INSERT per table, without the ORM's
