@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from trustcenter.db.facts_tracking import TrackedSession
 from trustcenter.db.shared_reads import SharedReads
 from trustcenter.db.sqlite_driver import one_trip_statements
-from trustcenter.db.write_turns import WriteTurns
 
 
 def normalise_url(url: str) -> str:
@@ -167,8 +166,6 @@ class Database:
             autoflush=False,
             sync_session_class=ReadSession,
         )
-        #: SQLite: this process's writers queue here before SQLite's write lock (db.write_turns)
-        self._turns = WriteTurns() if self.dialect == "sqlite" else None
         # the write sessions keep the report's facts as they commit (db.facts_tracking)
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(tc_write=True),
@@ -189,11 +186,7 @@ class Database:
         """A write session (its transaction is the caller's to begin and end). The request's
         shared read connection, if idle, goes back to the pool first (``db.shared_reads``)."""
         await _give_back_shared()
-        if self._turns is None:
-            async with self.write_sessions() as session:
-                yield session
-            return
-        async with self._turns.turn(), self.write_sessions() as session:
+        async with self.write_sessions() as session:
             yield session
 
     @asynccontextmanager
