@@ -7,7 +7,7 @@ import base64
 import copy
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -247,19 +247,29 @@ def counting(engine: AsyncEngine) -> Iterator[list[str]]:
 
 
 @contextmanager
-def checkouts(engine: AsyncEngine) -> Iterator[list[object]]:
-    """The connections checked out of ``engine``'s pool inside the block."""
+def _events(target: Any, name: str) -> Iterator[list[object]]:
+    """The ``name`` events of ``target`` inside the block, each as its arguments."""
     seen: list[object] = []
 
-    def checkout(*args: object) -> None:
+    def record(*args: object) -> None:
         seen.append(args)
 
-    pool = engine.sync_engine.pool
-    event.listen(pool, "checkout", checkout)
+    event.listen(target, name, record)
     try:
         yield seen
     finally:
-        event.remove(pool, "checkout", checkout)
+        event.remove(target, name, record)
+
+
+def checkouts(engine: AsyncEngine) -> AbstractContextManager[list[object]]:
+    """The connections checked out of ``engine``'s pool inside the block."""
+    return _events(engine.sync_engine.pool, "checkout")
+
+
+def connects(engine: AsyncEngine) -> AbstractContextManager[list[object]]:
+    """The connections ``engine``'s pool opened inside the block (new database connections,
+    not checkouts of pooled ones)."""
+    return _events(engine.sync_engine, "connect")
 
 
 # --- moving requests through the lifecycle over GraphQL ------------------------------------------

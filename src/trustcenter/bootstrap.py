@@ -158,7 +158,11 @@ def build(
     # Alembic announces every migration context at INFO; the CLI says what matters itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if db is None:
-        db = Database(settings.database_url, schema=settings.database_schema)
+        db = Database(
+            settings.database_url,
+            schema=settings.database_schema,
+            pool_size=settings.database_pool_size,
+        )
     plugins, data_source = load_plugins(settings, db)
     keys = KeyStore(db, settings.secret_key_bytes)
 

@@ -40,6 +40,8 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     database_schema: str | None = None
+    #: connections the server keeps open to the database (``db.session.Database``)
+    database_pool_size: int = 20
     env: str = "development"
     issuer: str = "http://localhost:8000"
     audience: str = "urn:trustcenter:api"
@@ -193,6 +195,7 @@ class Settings:
         values: dict[str, object] = {
             "database_url": e.get("TRUSTCENTER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             "database_schema": e.get("TRUSTCENTER_DATABASE_SCHEMA") or None,
+            "database_pool_size": _int(e, "TRUSTCENTER_DATABASE_POOL_SIZE", 20),
             "env": (e.get("TRUSTCENTER_ENV") or "development").strip().lower(),
             "issuer": (e.get("TRUSTCENTER_ISSUER") or "http://localhost:8000").rstrip("/"),
             "audience": e.get("TRUSTCENTER_AUDIENCE") or "urn:trustcenter:api",

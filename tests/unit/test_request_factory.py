@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -104,6 +105,20 @@ def test_the_basis_kind_is_normalised_and_the_fingerprint_is_that_of_the_lower_c
     )  # fmt: skip
     assert upper.legal_basis.kind == "warrant"
     assert upper.fingerprint() == lower.fingerprint()
+
+
+def test_the_fingerprint_of_a_submission_stays_what_it_was() -> None:
+    """Stored requests keep the digest their submission had: a retry sent after an upgrade
+    must still be recognised as the same submission (these are the digests the fingerprint
+    gave when it encoded the draft with ``dataclasses.asdict``)."""
+    checked = checked_submission(draft(), NOW.date())
+    assert checked.fingerprint() == (
+        "3fef100ae6b43b78fbbb560618f792b42d23946066bce896b8de6dd55a717dc9"
+    )
+    basis = replace(checked.legal_basis, document=None, document_ids=(uuid.UUID(int=7),))
+    assert replace(checked, legal_basis=basis).fingerprint() == (
+        "9061e97090f671f3e46729ffe8afce9706e36d6d2439e053c70c476c60ab5f9d"
+    )
 
 
 @pytest.mark.parametrize("key", ["", "x" * 201])

@@ -16,7 +16,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from trustcenter.db.models import LegalBasis, Request, Target
-from trustcenter.db.report_facts import PENDING, refresh
+from trustcenter.db.report_facts import ALONE, PENDING, refresh, unmerged
 
 #: the columns the facts are computed from, per table
 REQUEST_COLUMNS = (
@@ -27,6 +27,8 @@ TARGET_COLUMNS = ("request_id", "identifier_type", "identifier_key", "subject_ke
 BASIS_COLUMNS = ("kind", "reference_key")
 #: legal bases whose key changed, mapped to their requests at commit
 BASES = "report_facts_bases"
+#: the requests this transaction inserted through the ORM (id: row)
+NEW = "report_facts_new"
 
 
 def _changed(obj: Any, columns: tuple[str, ...]) -> bool:
@@ -41,6 +43,7 @@ def _note(session: Session, _context: Any) -> None:
     for obj in session.new:
         if isinstance(obj, Request):
             ids.add(obj.id)
+            session.info.setdefault(NEW, {})[obj.id] = obj
         elif isinstance(obj, Target):
             ids.add(obj.request_id)
     for obj in session.dirty:
@@ -66,15 +69,35 @@ def _settle(session: Session) -> None:
     session.flush()
     ids: set[uuid.UUID] = session.info.pop(PENDING, set())
     bases: set[uuid.UUID] = session.info.pop(BASES, set())
+    new: dict[uuid.UUID, Request] = session.info.pop(NEW, {})
+    named: set[uuid.UUID] = session.info.pop(ALONE, set())
     if bases:
         ids.update(session.scalars(select(Request.id).where(Request.legal_basis_id.in_(bases))))
     if ids:
-        refresh(session, ids)
+        refresh(session, ids, alone=_alone(session, new, named))
+
+
+def _alone(
+    session: Session, new: dict[uuid.UUID, Request], named: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The requests inserted in this transaction (through the ORM, or named by a Core
+    writer) that are, as they stand now, in no merged unit: they have no facts yet and share
+    their unit with no other request, so their units need no look-up."""
+    alone = set()
+    for request_id in new.keys() | named:
+        row = new.get(request_id) or session.identity_map.get(
+            session.identity_key(Request, request_id)
+        )
+        if row is None or unmerged(row.report_outcome, row.revision_of_id):
+            alone.add(request_id)
+    return alone
 
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(BASES, None)
+    session.info.pop(NEW, None)
+    session.info.pop(ALONE, None)
 
 
 class TrackedSession(Session):

@@ -63,11 +63,29 @@ FACTS: Table = ReportFact.__table__  # type: ignore[assignment]
 F = ReportFact
 
 
-def pending(session: Session | Any, request_ids: Iterable[uuid.UUID]) -> None:
+#: of the pending requests, those inserted in this transaction and in no merged unit
+ALONE = "report_facts_alone"
+_RELEASED = frozenset(o.value for o in RELEASED)
+
+
+def pending(
+    session: Session | Any, request_ids: Iterable[uuid.UUID], *, alone: bool = False
+) -> None:
     """Have these requests' facts recomputed when ``session`` commits (for writers that bypass
-    the ORM: a Core INSERT or UPDATE of requests or targets). Takes a sync or async session."""
-    info = session.info
-    info.setdefault(PENDING, set()).update(request_ids)
+    the ORM: a Core INSERT or UPDATE of requests or targets). Takes a sync or async session.
+    ``alone``: the requests were inserted in this transaction and are :func:`unmerged`, so
+    they have no facts yet and share their unit with no other request (their units are not
+    looked up at commit)."""
+    ids = set(request_ids)
+    session.info.setdefault(PENDING, set()).update(ids)
+    if alone:
+        session.info.setdefault(ALONE, set()).update(ids)
+
+
+def unmerged(outcome: str, revision_of_id: uuid.UUID | None) -> bool:
+    """A request in no merged unit: rule 1 merges only released requests that are not
+    revisions (:func:`_merged`, in Python)."""
+    return outcome not in _RELEASED or revision_of_id is not None
 
 
 def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:
@@ -241,18 +259,23 @@ def rebuild(session: Session | Connection) -> int:
     return int(session.scalar(select(func.count()).select_from(FACTS)) or 0)
 
 
-def refresh(session: Session, request_ids: Collection[uuid.UUID]) -> None:
+def refresh(
+    session: Session, request_ids: Collection[uuid.UUID], alone: Collection[uuid.UUID] = ()
+) -> None:
     """Recompute the facts of these requests and of every request sharing a merged unit with
     them, before or after the change (a release joins a unit, a reclassification may change
-    the category of the unit it leads …)."""
+    the category of the unit it leads …). ``alone``: those of them known to have no facts
+    yet and to be in no merged unit (inserted in this transaction, not released): their
+    units are not looked up (a new submission's facts are one statement)."""
     ids = sorted(set(request_ids))
     for start in range(0, len(ids), CHUNK):
-        _refresh(session, ids[start : start + CHUNK])
+        _refresh(session, ids[start : start + CHUNK], alone)
 
 
-def _refresh(session: Session, ids: list[uuid.UUID]) -> None:
+def _refresh(session: Session, ids: list[uuid.UUID], alone: Collection[uuid.UUID]) -> None:
     dialect = _dialect(session)
-    rows = session.execute(_units_of(dialect), {"fact_ids": ids}).all()
+    looked = [i for i in ids if i not in alone]
+    rows = session.execute(_units_of(dialect), {"fact_ids": looked}).all() if looked else []
     had_facts = any(r[0] == 1 for r in rows)
     units = sorted({(r[1], r[2]) for r in rows if r[2] is not None})
     members = set(ids)

@@ -108,15 +108,34 @@ def ping_idle_connections(engine: AsyncEngine) -> None:
     event.listen(sync, "checkout", checkout)
 
 
+#: connections a pool keeps open (``TRUSTCENTER_DATABASE_POOL_SIZE``)
+POOL_SIZE = 20
+
+
 class Database:
     """One engine and its session factories. Each unit of work opens its own session; the read
-    units of one request may share a connection (:meth:`shared_reads`)."""
+    units of one request may share a connection (:meth:`shared_reads`).
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+    The pool keeps ``pool_size`` connections open and opens as many again for a burst. A
+    connection given back while ``pool_size`` others sit idle is closed, so a pool smaller
+    than the requests served at once opens and closes connections all the time (on PostgreSQL
+    a server process each, its prepared statements lost; on SQLite a thread each):
+    SQLAlchemy's default of 5 did that with 16 concurrent submits."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        echo: bool = False,
+        pool_size: int = POOL_SIZE,
+    ) -> None:
         self.url = normalise_url(url)
         #: "sqlite" or "postgresql" (asked on every unit of work: parsed once)
         self.dialect: str = make_url(self.url).get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}
+        if make_url(self.url).database not in (None, "", ":memory:"):
+            kwargs |= {"pool_size": pool_size, "max_overflow": pool_size}
         if self.dialect == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.schema = schema

@@ -135,9 +135,12 @@ def submitted(
     received_at: datetime,
     new_id: NewId,
     revision_of: uuid.UUID | None = None,
+    *,
+    fingerprint: str | None = None,
 ) -> NewRequest:
     """A request as an agency submitted it: ``draft`` already checked and normalised
-    (``domain.submission.checked_submission``); RECEIVED, counted as pending."""
+    (``domain.submission.checked_submission``); RECEIVED, counted as pending.
+    ``fingerprint``: the draft's, when the caller has computed it already."""
     basis = draft.legal_basis
     officer = draft.officer
     return NewRequest(
@@ -161,7 +164,7 @@ def submitted(
         received_at=received_at,
         deadline=terms.deadline,
         recorded_at=received_at,
-        payload_sha256=draft.fingerprint(),
+        payload_sha256=fingerprint or draft.fingerprint(),
         legal_basis=NewLegalBasis(
             id=new_id(),
             kind=basis.kind,

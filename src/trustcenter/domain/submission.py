@@ -11,8 +11,9 @@ import json
 import re
 import uuid
 from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date
+from typing import Any
 
 import phonenumbers
 import pycountry
@@ -81,7 +82,7 @@ class SubmissionDraft:
 
     def fingerprint(self) -> str:
         """A digest of the payload (not the idempotency key): a retry must send the same."""
-        data = asdict(self)
+        data = _plain(self)
         data.pop("idempotency_key")
         doc = data["legal_basis"].pop("document")
         data["legal_basis"]["document_sha256"] = hashlib.sha256(doc).hexdigest() if doc else None
@@ -90,6 +91,17 @@ class SubmissionDraft:
             data["legal_basis"]["document_ids"] = [str(i) for i in ids]
         encoded = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` as the fingerprint has always encoded it (dataclasses as dicts,
+    tuples as lists, other values as they are), without ``asdict``'s deep copy of every value
+    (about a tenth of a millisecond a submission)."""
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def region_code(raw: str) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.models import Agency, Finding, Request
+from trustcenter.db.models import Agency, Request
 from trustcenter.db.uow import Conflict, UnitOfWork, UnitOfWorks
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
@@ -102,7 +102,8 @@ async def _submit(
             terms, view = await _assess(plugins, draft, agency, now)
             previous = await _to_revise(uow, principal, revises)
             sender = Sender(agency.id, agency.country, principal.client_pk)
-            new = submitted(draft, sender, terms, now, new_id, previous.id if previous else None)
+            revises_id = previous.id if previous else None
+            new = submitted(draft, sender, terms, now, new_id, revises_id, fingerprint=fingerprint)
             request = await _store(uow, clock, principal, new, draft)
             await _after_submit(uow, plugins, replace(view, id=request.id), now)
             if previous is not None:
@@ -256,16 +257,10 @@ async def _after_submit(
     """The plugins' findings on the new request, stored for reviewers; then their
     ``after_submit``."""
     assert view.id is not None
-    for plugin, finding in await host.findings(view):
-        uow.add(
-            Finding(
-                request_id=view.id,
-                plugin=plugin,
-                severity=finding.severity.value,
-                code=finding.code,
-                message=finding.message,
-                citation=finding.citation,
-                created_at=now,
-            )
-        )
+    found = await host.findings(view)
+    await uow.requests.add_findings(
+        view.id,
+        [(plugin, f.severity.value, f.code, f.message, f.citation) for plugin, f in found],
+        now,
+    )
     await host.after_submit(view)

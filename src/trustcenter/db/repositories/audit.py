@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ T = TypeVar("T")
 ChainCheck = Callable[[Iterator[AuditRecord], tuple[int, str] | None, Iterator[AuditRecord]], T]
 
 _EVENTS = cast(Table, AuditEvent.__table__)
+_INSERT = insert(_EVENTS)
 #: sealing one event: its place, the hash before it and its chain hash, set once
 _SEAL = (
     update(_EVENTS)
@@ -67,7 +68,9 @@ async def record(
 ) -> AuditEvent:
     """Add one unsealed event inside the caller's transaction: numbered by the database and
     hashed over its own content. No shared row is read or locked (the sealer chains it
-    later); it is inserted when the caller's unit flushes or commits."""
+    later). It is inserted at once, one Core INSERT (the event is never changed in the unit,
+    so the ORM's bookkeeping at the next flush would buy nothing); the row returned is not
+    attached to the session."""
     payload = json.loads(json.dumps(dict(data or {}), default=str))
     event = AuditRecord(
         seq=await _next_number(session),
@@ -83,30 +86,30 @@ async def record(
         data=payload,
         prev_hash=UNSEALED,
     )
-    row = AuditEvent(
-        seq=event.seq,
-        occurred_at=event.occurred_at,
-        actor_kind=event.actor_kind,
-        actor_id=event.actor_id,
-        actor_name=event.actor_name,
-        actor_via=event.actor_via,
-        action=event.action,
-        subject_type=event.subject_type,
-        subject_id=event.subject_id,
-        request_id=request_id,
-        data=json.dumps(payload, sort_keys=True),
-        prev_hash=UNSEALED,
-        hash=chain_hash(event),
-        position=None,
-    )
-    session.add(row)
-    return row
+    values = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at,
+        "actor_kind": event.actor_kind,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "actor_via": event.actor_via,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "request_id": request_id,
+        "data": json.dumps(payload, sort_keys=True),
+        "prev_hash": UNSEALED,
+        "hash": chain_hash(event),
+        "position": None,
+    }
+    await session.execute(_INSERT, [values])
+    return AuditEvent(**values)
 
 
 async def _next_number(session: AsyncSession) -> int:
     """PostgreSQL: the next value of the events' sequence (no lock; numbers of transactions
     that roll back are skipped). SQLite: one above the highest, under the write lock every
-    SQLite writer holds (the query first flushes this transaction's pending events)."""
+    SQLite writer holds (this transaction's own events are inserted already)."""
     if session.get_bind().dialect.name == "postgresql":
         return int(await session.scalar(select(EVENT_NUMBERS.next_value())) or 0)
     return int(await session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0) + 1)) or 1)

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Row, Select, func, insert, select, update
 
-from trustcenter.db.models import LegalBasis, Request, RequestedItem, Target
-from trustcenter.db.report_facts import pending
+from trustcenter.db.models import Finding, LegalBasis, Request, RequestedItem, Target
+from trustcenter.db.report_facts import pending, unmerged
 from trustcenter.db.repositories import Repository
 from trustcenter.db.repositories.request_pages import filtered, page_statement, visible
 from trustcenter.domain.new_request import NewRequest
@@ -223,24 +223,41 @@ class RequestRepository(Repository):
         }
 
     async def add_new(self, new: NewRequest) -> Request:
-        """Store one new request in the session; its row, flushed (one flush, one INSERT per
-        table however many targets and items)."""
+        """Store one new request: one Core INSERT per table however many targets and items,
+        parents first, and its report facts due at commit (one statement: a new request that
+        is not released is in no merged unit). The row returned is not attached to the unit's
+        session: nothing changes a request in the unit that stored it."""
         basis, request, targets, items = _rows(new)
-        # parents first; the request is the one ORM row (callers change it in the unit), the
-        # others plain Core INSERTs (one statement per table, no per-row bookkeeping)
-        children: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
+        batches: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
+            (LegalBasis.__table__, [basis]),
+            (Request.__table__, [request]),
             (Target.__table__, targets),
             (RequestedItem.__table__, items),
         )
-        basis_table: Any = LegalBasis.__table__
-        await self._session.execute(insert(basis_table), [basis])
-        row = Request(**request)
-        self._session.add(row)
-        await self._session.flush()
-        for table, batch in children:
+        for table, batch in batches:
             if batch:
                 await self._session.execute(insert(table), batch)
-        return row
+        alone = unmerged(new.report_outcome.value, new.revision_of_id)
+        pending(self._session, [new.id], alone=alone)
+        return Request(**request)
+
+    async def add_findings(
+        self,
+        request_id: uuid.UUID,
+        found: Sequence[tuple[str, str, str, str, str]],
+        now: datetime,
+    ) -> None:
+        """Store plugins' findings on a request just stored, each (plugin, severity, code,
+        message, citation): one INSERT for all of them, none when there are none."""
+        if found:
+            rows = [
+                {"id": uuid.uuid4(), "request_id": request_id, "plugin": plugin,
+                 "severity": severity, "code": code, "message": message, "citation": citation,
+                 "created_at": now}
+                for plugin, severity, code, message, citation in found
+            ]  # fmt: skip
+            table: Any = Finding.__table__
+            await self._session.execute(insert(table), rows)
 
     async def insert_new(self, news: Sequence[NewRequest]) -> None:
         """Store many new requests at once: one multi-row INSERT per table, without the ORM's
