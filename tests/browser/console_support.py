@@ -168,12 +168,11 @@ class Pages:
 
     def click(self, element: Any, name: str, **checks: Any) -> str:
         """Click a link or a form's button and wait for the page it leads to."""
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.driver.find_element("tag name", "html")
         element.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 30).until(lambda _: _left_behind(old))
         return self.landed(name, **checks)
 
     def button(self, text: str, within: Any = None) -> Any:
@@ -325,3 +324,20 @@ class Pages:
         )
         if focused != ["MAIN", "content"]:
             self.keyboard.append(f"{name}: the skip link moved the focus to {focused}")
+
+
+def _left_behind(element: Any) -> bool:
+    """Whether ``element`` belongs to a page the browser has left: selenium's staleness check,
+    which also takes chromium's answer for a node of a document already replaced ("does not
+    belong to the document", raised as a plain WebDriverException while the new page loads)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
