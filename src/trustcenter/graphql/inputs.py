@@ -24,6 +24,7 @@ from trustcenter.graphql.enums import (
     IssuerRole,
     LegalBasisKind,
 )
+from trustcenter.graphql.input_build import fast_input
 from trustcenter.graphql.nodes import MISSING, parse_id
 
 
@@ -70,6 +71,7 @@ class TargetInput:
     range_to: date | None = strawberry.field(default=None, name="to")
 
 
+@fast_input
 @strawberry.input
 class SubmitRequestInput:
     jurisdiction: str = strawberry.field(description="ISO 3166 code, such as DE or US-CA.")
