@@ -541,3 +541,16 @@ def test_parse_info_type_accepts_a_to_e(raw: str, expected: InfoType) -> None:
 @pytest.mark.parametrize("raw", ["", " ", "F", "AB", "1", "account", "label"])
 def test_parse_info_type_rejects_anything_else(raw: str) -> None:
     assert parse_info_type(raw) is None
+
+
+def test_identifier_checks_are_remembered_only_for_short_values() -> None:
+    from trustcenter.domain import submission
+
+    kept = submission._normalise_cached.cache_info().currsize
+    long = "a" * 300 + "@example.com"
+    assert submission.normalise_identifier(IdentifierType.EMAIL, long) is None  # too long
+    assert submission._normalise_cached.cache_info().currsize == kept
+    email = " Remembered.Officer@Example.org "
+    first = submission.normalise_identifier(IdentifierType.EMAIL, email)
+    assert submission.normalise_identifier(IdentifierType.EMAIL, email) == first
+    assert first == "remembered.officer@example.org"
