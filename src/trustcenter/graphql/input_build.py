@@ -107,7 +107,9 @@ def _object(cls: type, definition: StrawberryObjectDefinition, context: InputCon
 
 def fast_input(cls: type) -> type:
     """Convert ``cls`` (a ``strawberry.input``) and the inputs nested in it by a plan made on
-    first use instead of strawberry's field-by-field conversion."""
+    first use instead of strawberry's field-by-field conversion. strawberry's rule against an
+    explicit null in a ``Maybe`` field skips a class that builds itself: give such a class no
+    ``Maybe`` field (none of the submission's inputs has one)."""
     definition: StrawberryObjectDefinition = cls.__strawberry_definition__  # type: ignore[attr-defined]
     plans: dict[type, Convert] = {}
 
