@@ -169,6 +169,14 @@ class UnitOfWorks:
                 await session.rollback()
                 raise
 
+    async def auth_epoch(self) -> int | None:
+        """The auth epoch as committed now, read with no unit of work around it: one Core
+        statement on the request's shared read connection (every authenticated request reads
+        it, ``services.principals``; a session and the ORM's statement handling cost more
+        than the read)."""
+        async with self.db.shared_connection() as connection:
+            return await ClientRepository.epoch_on(connection)
+
     @asynccontextmanager
     async def read(self, *, snapshot: bool = False) -> AsyncIterator[UnitOfWork]:
         """A unit for reads only: it writes nothing, and each statement sees what is committed
