@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -95,6 +96,33 @@ async def test_fragments_inline_fragments_and_variables_cost_what_the_plain_quer
     assert cost_of(r)["requestedQueryCost"] == PAGE_COST(world.container.settings.default_page_size)
     r = await agency.gql(PAGE, {"n": 10**6})
     assert cost_of(r)["requestedQueryCost"] == PAGE_COST(world.container.settings.max_page_size)
+
+
+async def test_a_text_asked_again_costs_what_its_page_size_costs_each_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost is remembered per text and variables: asked again, a text costs the same
+    without the document being walked again, and another page size is its own cost."""
+    agency = await world.agency_actor()
+    walked: list[int] = []
+    walk = cost_module.query_cost
+
+    def counted(*args: Any) -> int:
+        walked.append(1)
+        return walk(*args)
+
+    monkeypatch.setattr(cost_module, "query_cost", counted)
+    # a text no other run asked (the comment is part of the text, not of the cost)
+    text = PAGE.replace("{ id }", "{ id status }") + f" # {uuid.uuid4()}"
+    default = world.container.settings.default_page_size
+    costs = []
+    for variables in ({"n": 3}, {"n": 5}, {"n": 3}, {}, {"n": None}, {"n": 3}):
+        r = await agency.gql(text, variables)
+        assert r.status_code == 200 and "errors" not in r.json(), r.json()
+        costs.append(cost_of(r)["requestedQueryCost"])
+    per_node = lambda n: 2 + 3 * n  # noqa: E731 (requests, edges; n x node, id, status)
+    assert costs == [per_node(n) for n in (3, 5, 3, default, default, 3)]
+    assert len(walked) == 4  # n: 3, 5, none given, null
 
 
 async def test_every_answer_reports_the_budget_and_what_remains_of_it(

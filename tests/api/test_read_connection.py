@@ -10,6 +10,8 @@ from typing import Any
 
 import aiosqlite.core
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from tests.helpers import Flow, checkouts, counting
 from trustcenter.bootstrap import Container
@@ -38,6 +40,31 @@ async def test_a_list_request_reads_on_one_connection(world, container, clock):
     assert len(statements) >= 5, statements
     assert len(seen) == 1
     assert in_use(container) == 0
+
+
+async def test_the_agency_list_reads_without_an_orm_session(world, container, clock):
+    """The token's epoch, the page and its agencies are Core reads on the request's
+    connection: the list makes no session for them, and answers the same rows."""
+    agency = await world.agency_actor("DE")
+    for _ in range(2):
+        clock.advance(timedelta(seconds=1))
+        await agency.submit()
+    query = "{ requests(first: 10) { edges { node { id status agency { name } } } } }"
+    await agency.data(query)  # the token's standing read and remembered
+    begun: list[object] = []
+
+    def record(*args: object) -> None:
+        begun.append(args)
+
+    event.listen(Session, "after_begin", record)
+    try:
+        with counting(container.db.engine) as statements:
+            edges = (await agency.data(query))["requests"]["edges"]
+    finally:
+        event.remove(Session, "after_begin", record)
+    names = [e["node"]["agency"]["name"] for e in edges]
+    assert len(names) == 2 and names[0] and names[0] == names[1]
+    assert len(statements) == 3 and begun == []  # the epoch, the page, the agencies
 
 
 async def test_a_request_that_fails_gives_its_connection_back(world, container, clock, monkeypatch):

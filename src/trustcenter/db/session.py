@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -219,6 +220,22 @@ class Database:
                     bind=connection, join_transaction_mode="rollback_only"
                 ) as session:
                     yield session
+
+    @asynccontextmanager
+    async def shared_connection(self) -> AsyncIterator[AsyncConnection]:
+        """The request's shared read connection for one Core read (no session, no ORM: a
+        read that needs neither, such as the auth epoch every authenticated request reads),
+        else a read connection of its own, as :meth:`shared_reader` decides."""
+        shared = SharedReads.current()
+        if shared is not None and shared.available:
+            async with shared.turn() as connection:
+                if connection is not None:
+                    yield connection
+                    return
+        else:
+            await _give_back_shared()
+        async with self.read_engine.connect() as connection:
+            yield connection
 
     def shared_reads(self) -> AbstractAsyncContextManager[SharedReads]:
         """For the block (a request): its read units share one connection, checked out at the

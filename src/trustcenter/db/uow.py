@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from functools import cached_property
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from trustcenter.db.repositories.agencies import AgencyRepository
 from trustcenter.db.repositories.approvals import ApprovalRepository
@@ -41,6 +42,22 @@ class Conflict(Exception):
     """A write broke a uniqueness or integrity rule of the tables (another writer got there
     first: the same idempotency key, a token revoked twice, a year published twice …). The
     unit's transaction is rolled back."""
+
+
+class _CoreOnly:
+    """What a Core read asks of its unit's session (``connection()``, ``execute``), answered
+    by a connection: a read unit of Core reads only needs no session (``core_read``)."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def connection(self) -> AsyncConnection:
+        return self._connection
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return await self._connection.execute(statement, parameters)
 
 
 class UnitOfWork:
@@ -168,6 +185,24 @@ class UnitOfWorks:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def auth_epoch(self) -> int | None:
+        """The auth epoch as committed now, read with no unit of work around it: one Core
+        statement on the request's shared read connection (every authenticated request reads
+        it, ``services.principals``; a session and the ORM's statement handling cost more
+        than the read)."""
+        async with self.db.shared_connection() as connection:
+            return await ClientRepository.epoch_on(connection)
+
+    @asynccontextmanager
+    async def core_read(self) -> AsyncIterator[UnitOfWork]:
+        """A read unit for repository reads that take Core rows from the unit's connection
+        (``RequestRepository.page``, ``ReadRepository.agency_rows``) and nothing else: on the
+        request's shared read connection like :meth:`read`, but with no session made and
+        closed around them (on the list's path a session cost more than its statement). A
+        read that needs the ORM fails here at once (the unit has no such method)."""
+        async with self.db.shared_connection() as connection:
+            yield UnitOfWork(cast(AsyncSession, _CoreOnly(connection)), self.db.dialect)
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = False) -> AsyncIterator[UnitOfWork]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -147,6 +148,41 @@ def query_cost(
     return coster.selections(operation.selection_set, root, None)
 
 
+#: the costs of recent operations, least recently used first: ``(schema, text, operation name,
+#: variables) -> cost``. The cost is a function of these alone (and of the limits, which are
+#: fixed for a schema), and a client sends the same few texts with the same few page sizes:
+#: remembering it spares the walk over the document and the variables' coercion. Only
+#: operations whose variables are all scalars (hashable, compared by value) are remembered.
+_COSTS: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+KEPT_COSTS = 256
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def remembered_cost(
+    schema: GraphQLSchema,
+    query: str | None,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    limits: GraphQLLimits,
+) -> int:
+    """:func:`query_cost`, remembered for a query text with the same variables."""
+    # each value with its type: True and 1 are equal keys, not equal variables
+    values = tuple(sorted((k, type(v), v) for k, v in (variables or {}).items()))
+    if query is None or not all(t in _SCALARS for _, t, _ in values):
+        return query_cost(schema, document, operation_name, variables, limits)
+    key = (schema, limits, query, operation_name, values)
+    known = _COSTS.get(key)
+    if known is not None:
+        _COSTS.move_to_end(key)
+        return known
+    cost = query_cost(schema, document, operation_name, variables, limits)
+    _COSTS[key] = cost
+    while len(_COSTS) > KEPT_COSTS:
+        _COSTS.popitem(last=False)
+    return cost
+
+
 def _coerced_variables(
     schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Mapping[str, Any]
 ) -> Mapping[str, Any]:
@@ -256,8 +292,9 @@ class CostBudget(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         assert ctx.graphql_document is not None  # execution follows parsing and validation
-        cost = query_cost(
+        cost = remembered_cost(
             ctx.schema._schema,
+            ctx.query,
             ctx.graphql_document,
             ctx.operation_name,
             ctx.variables,

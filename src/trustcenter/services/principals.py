@@ -73,8 +73,7 @@ class Principals:
         return claims, principal
 
     async def _epoch(self) -> int | None:
-        async with self._work.read() as uow:
-            return await uow.clients.auth_epoch()
+        return await self._work.auth_epoch()
 
     def __len__(self) -> int:
         return len(self._known)

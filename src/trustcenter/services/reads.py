@@ -163,7 +163,7 @@ async def page_requests(
 ) -> RequestPage:
     scope = request_scope(principal)
     start = decode_cursor(after, order) if after else None
-    async with app.uow.read() as uow:
+    async with app.uow.core_read() as uow:
         rows, more = await uow.requests.page(
             agency_id=scope, where=where, first=first, after=start, order=order
         )
@@ -193,7 +193,7 @@ async def agencies_by_ids(
     wanted = [i for i in ids if principal.is_staff or i == principal.agency_id]
     if not wanted:
         return {}
-    async with app.uow.read() as uow:
+    async with app.uow.core_read() as uow:
         rows = await uow.reads.agency_rows(wanted)
         return {a.id: agency_view(a, principal) for a in rows}
 

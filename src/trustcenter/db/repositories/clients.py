@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, exists, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from trustcenter.db.models import (
     Agency,
@@ -61,7 +62,12 @@ class ClientRepository(Repository):
 
     async def auth_epoch(self) -> int | None:
         """The auth epoch (``AuthEpoch``); None when its row is missing."""
-        found: int | None = await self._session.scalar(_EPOCH)
+        return await self.epoch_on(await self._session.connection())
+
+    @staticmethod
+    async def epoch_on(connection: AsyncConnection) -> int | None:
+        """The auth epoch read on ``connection`` with Core: no session, no ORM."""
+        found: int | None = await connection.scalar(_EPOCH)
         return found
 
     async def move_auth_epoch(self) -> None:
