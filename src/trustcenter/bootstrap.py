@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +21,7 @@ from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource, SqlDataSource
 from trustcenter.domain.report_policy import Exclusion, parse_configured
+from trustcenter.observability import logs
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import PluginLoadError
 from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
@@ -152,11 +152,7 @@ def build(
     time."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    # Alembic announces every migration context at INFO; the CLI says what matters itself.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_style)
     if db is None:
         db = Database(
             settings.database_url,

@@ -13,6 +13,8 @@ from trustcenter.domain.report_policy import configuration_refusal
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trustcenter.db"
 #: the values TRUSTCENTER_ENV takes, in any case; anything else stops start-up
 ENVIRONMENTS = ("development", "production")
+#: TRUSTCENTER_LOG_LEVEL's values, in any case
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
@@ -82,6 +84,10 @@ class Settings:
     #: prefixes the rate-limit keys, so several deployments can share one Redis
     rate_limit_prefix: str = "trustcenter"
     log_level: str = "INFO"
+    #: "json" (one object per line) or "text"; "": JSON in production, text otherwise
+    log_format: str = ""
+    #: one access-log line per HTTP request (logger ``trustcenter.access``)
+    access_log: bool = True
     #: "kid:base64key[,kid:base64key…]": AES-256 keys for disclosure packages; the first
     #: seals new packages, the others still open older ones (rotation)
     disclosure_keys: str = ""
@@ -154,6 +160,11 @@ class Settings:
         return self._oidc_refusal()
 
     @property
+    def log_style(self) -> str:
+        """The log format in force: the one chosen, else JSON in production, text otherwise."""
+        return self.log_format or ("json" if self.production else "text")
+
+    @property
     def oidc_configured(self) -> bool:
         """Whether single sign-on is offered: issuer, client id and secret are all set."""
         return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
@@ -222,7 +233,9 @@ class Settings:
                 e, "TRUSTCENTER_AUTH_FAILURES_PER_MINUTE_PER_ADDRESS", 30
             ),
             "rate_limit_prefix": e.get("TRUSTCENTER_RATE_LIMIT_PREFIX") or "trustcenter",
-            "log_level": e.get("TRUSTCENTER_LOG_LEVEL", "INFO"),
+            "log_level": (e.get("TRUSTCENTER_LOG_LEVEL") or "INFO").strip().upper(),
+            "log_format": (e.get("TRUSTCENTER_LOG_FORMAT") or "").strip().lower(),
+            "access_log": _flag(e, "TRUSTCENTER_ACCESS_LOG", default=True),
             "disclosure_keys": e.get("TRUSTCENTER_DISCLOSURE_KEYS", ""),
             "disclosure_key_file": e.get("TRUSTCENTER_DISCLOSURE_KEY_FILE")
             or "trustcenter-disclosure.key",
@@ -291,6 +304,10 @@ class Settings:
         ):
             if getattr(settings, name) < 1:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")
+        if settings.log_level not in LOG_LEVELS:
+            raise SystemExit(f"TRUSTCENTER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if settings.log_format not in ("", "json", "text"):
+            raise SystemExit("TRUSTCENTER_LOG_FORMAT must be json or text")
         if settings.release_approvers not in (1, 2):
             raise SystemExit("TRUSTCENTER_RELEASE_APPROVERS must be 1 or 2")
         if settings.oidc_create_staff and not settings.oidc_roles_claim:

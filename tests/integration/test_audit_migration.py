@@ -89,3 +89,25 @@ async def test_a_chain_sealed_out_of_number_order_cannot_go_back(container: Cont
     await db.engine.dispose()
     assert await migrate.current_revision(db.engine) == migrate.head_revision()
     assert (await verify(container, OPERATOR)).broken is None
+
+
+async def test_going_below_0017_is_refused_once_an_event_names_its_http_request(
+    container: Container,
+) -> None:
+    from trustcenter.observability.context import begin, end
+
+    _, token = begin("req-0017")
+    try:
+        await _add(container, 1)
+    finally:
+        end(token)
+    db, schema = container.db, container.settings.database_schema
+    await db.engine.dispose()
+    try:
+        with pytest.raises(RuntimeError, match="cannot go below revision 0017"):
+            await migrate.downgrade(db.engine, db.url, "0016", schema)
+        assert await migrate.current_revision(db.engine) == migrate.head_revision()
+    finally:
+        await db.engine.dispose()
+    await seal(container)
+    assert (await verify(container, OPERATOR)).broken is None  # nothing was dropped

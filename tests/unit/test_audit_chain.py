@@ -290,3 +290,17 @@ def test_events_spliced_from_another_chain_are_named() -> None:
     mixed = [ours[0], ours[1], theirs[2], ours[3]]
     broken = verify_chain(mixed, None)[1]
     assert broken is not None and broken.seq == 3
+
+
+# --- the HTTP request an event names --------------------------------------------------------
+
+
+def test_an_events_request_id_is_covered_and_its_absence_hashes_as_before() -> None:
+    [plain] = build(1)
+    assert b"correlation_id" not in canonical(plain)  # events written before hash as they did
+    named = rehash(plain, correlation_id="lb-42")
+    assert b'"correlation_id":"lb-42"' in canonical(named)
+    assert verify_chain([named], head_of([named])) == (1, None)
+    forged = dataclasses.replace(named, correlation_id="lb-43")  # the id edited afterwards
+    _, broken = verify_chain([forged], head_of([named]))
+    assert broken is not None and broken.seq == 1

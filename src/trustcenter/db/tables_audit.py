@@ -53,6 +53,8 @@ class AuditEvent(Base):
     position: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), index=True, unique=True
     )
+    #: the X-Request-ID of the HTTP request that caused the event (NULL outside one)
+    correlation_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class AuditHead(Base):

@@ -62,6 +62,8 @@ class AuditRecord:
     #: the event's place in the chain, given when it is sealed (None: not sealed yet). Events
     #: built without one (hand-made chains) stand at their ``seq``.
     position: int | None = None
+    #: the HTTP request that caused the event (its ``X-Request-ID``), None outside one
+    correlation_id: str | None = None
 
     @property
     def place(self) -> int:
@@ -75,7 +77,7 @@ UNSEALED = ""
 def canonical(event: AuditRecord) -> bytes:
     """The bytes the hash covers: every field but the hash, in one fixed JSON form. The
     actor's name and carrier are covered when an event has them (events written before people
-    signed in have neither, and hash as they always did)."""
+    signed in have neither, and hash as they always did); so is the HTTP request that caused it."""
     body: dict[str, Any] = {
         "seq": event.seq,
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
@@ -92,6 +94,8 @@ def canonical(event: AuditRecord) -> bytes:
         body["actor_name"] = event.actor_name
     if event.actor_via is not None:
         body["actor_via"] = event.actor_via
+    if event.correlation_id is not None:
+        body["correlation_id"] = event.correlation_id
     return json.dumps(
         body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     ).encode()

@@ -88,6 +88,13 @@ class AuditEventType:
     def hash(self) -> str:
         return self.view.hash
 
+    @strawberry.field(
+        description="The X-Request-ID of the HTTP request that caused the event, as the "
+        "service's log lines of that request carry it; null for the command line and workers."
+    )
+    def correlation_id(self) -> str | None:
+        return self.view.correlation_id
+
 
 @strawberry.type(name="Disclosure", description="The package released to the agency.")
 class DisclosureType:

@@ -33,11 +33,18 @@ async def record_auth_failure(
 ) -> None:
     """Log one failed client authentication and count it against the claimed client id."""
     claimed = cut(client_id)
+    shown = cut(address, 100)
     log.warning(
         "client authentication failed: client_id=%r address=%s reason=%s",
         claimed,
-        cut(address, 100),
+        shown,
         reason,
+        extra={
+            "event": "client_auth_failed",
+            "client_id": claimed,
+            "address": shown,
+            "reason": reason,
+        },
     )
     if not claimed:
         return  # nothing to count it against; the address budget and the log have it

@@ -298,6 +298,8 @@ class AuditEventView:
     #: the event's data, parsed
     data: Any
     hash: str
+    #: the X-Request-ID of the HTTP request that caused it
+    correlation_id: str | None = None
 
 
 def audit_event_view(row: AuditEvent) -> AuditEventView:
@@ -311,6 +313,7 @@ def audit_event_view(row: AuditEvent) -> AuditEventView:
         action=row.action,
         data=json.loads(row.data),
         hash=row.hash,
+        correlation_id=row.correlation_id,
     )
 
 

@@ -32,6 +32,7 @@ from trustcenter.web.gc_tuning import tune_for_serving
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
 from trustcenter.web.read_connection import SharedReadConnection
+from trustcenter.web.request_log import RequestLog
 
 
 def create_app(
@@ -85,6 +86,8 @@ def create_app(
             *console_routes(container, graphql.schema, graphql.budget),
         ],
         middleware=[
+            # outermost: the request's id and its access line cover every answer, refusals too
+            Middleware(RequestLog, access_log=settings.access_log),
             # the read units of a GraphQL request (the token's standing included) share one
             # pooled connection
             Middleware(SharedReadConnection, shared_reads=container.db.shared_reads),

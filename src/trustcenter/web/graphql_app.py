@@ -27,9 +27,17 @@ from trustcenter.graphql.context import Context
 from trustcenter.graphql.cost import Budget, rate_limited
 from trustcenter.graphql.loaders import Loaders
 from trustcenter.graphql.schema import build_schema
+from trustcenter.observability.context import current
 from trustcenter.services.deps import GraphQLLimits
 from trustcenter.web.authentication import principal_of
-from trustcenter.web.graphql_gate import ClientGone, GateLimits, Refused, admit, read_body
+from trustcenter.web.graphql_gate import (
+    ClientGone,
+    GateLimits,
+    Refused,
+    admit,
+    operation_name,
+    read_body,
+)
 
 #: the operation the gate admitted for the request being served (set only around ``run``)
 _ADMITTED: ContextVar[GraphQLRequestData | None] = ContextVar("admitted", default=None)
@@ -118,6 +126,9 @@ class GraphQLApp(GraphQL[Context, None]):
         except Refused as refused:
             await refused.response()(scope, receive, send)
             return
+        context = current()
+        if context is not None:
+            context.operation = operation_name(payload)
         admitted = GraphQLRequestData(
             query=payload.get("query"),
             variables=payload.get("variables"),

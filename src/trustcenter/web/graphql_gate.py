@@ -194,3 +194,22 @@ def _holds_forbidden(value: object) -> bool:
     if isinstance(value, list):
         return any(_holds_forbidden(v) for v in value)
     return False
+
+
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
+#: the first operation's name in a document (an operation type, then its name)
+_FIRST_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})")
+
+
+def operation_name(payload: dict[str, Any]) -> str | None:
+    """The name a request's operation goes by in the logs: the ``operationName`` sent, when it
+    is a GraphQL name, or else the first operation named in the document (looked for in its
+    first kilobyte only); None for an anonymous operation."""
+    given = payload.get("operationName")
+    if isinstance(given, str):
+        return given if _NAME.fullmatch(given) else None
+    query = payload.get("query")
+    if isinstance(query, str):
+        found = _FIRST_OPERATION.search(query, 0, 1024)
+        return found.group(1) if found else None
+    return None

@@ -15,6 +15,7 @@ from trustcenter.auth.client_auth import (
     ASSERTION_ALGORITHMS,
     INVALID_CLIENT_CHALLENGE,
     INVALID_CLIENT_DESCRIPTION,
+    cut,
     methods_presented,
 )
 from trustcenter.auth.scopes import ALL_SCOPES
@@ -26,6 +27,7 @@ from trustcenter.auth.server import (
 )
 from trustcenter.auth.tokens import unverified_claims
 from trustcenter.bootstrap import Container
+from trustcenter.observability.context import current
 from trustcenter.services.client_auth import (
     audit_auth_failures,
     record_auth_failure,
@@ -91,6 +93,14 @@ async def client_for(
     )
 
 
+def named(claimed: str | None) -> None:
+    """The client id a request to an OAuth endpoint claims, for its access-log line (cut as
+    the failure log cuts it: whether or not the client exists or authenticates)."""
+    context = current()
+    if context is not None and claimed:
+        context.client_id = cut(claimed)
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -112,6 +122,7 @@ async def refused_before(
             headers=NO_STORE,
         )
     claimed = presented_client_id(request.headers, form)
+    named(claimed)
     wait = await container.client_throttle.retry_after(claimed, client_address(request))
     if wait is not None:
         return JSONResponse(

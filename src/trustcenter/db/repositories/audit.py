@@ -26,6 +26,7 @@ from trustcenter.domain.audit import (
     seal,
     tail_break,
 )
+from trustcenter.observability.context import current_request_id
 
 HEAD_ID = 1
 
@@ -85,6 +86,7 @@ async def record(
         request_id=str(request_id) if request_id else None,
         data=payload,
         prev_hash=UNSEALED,
+        correlation_id=current_request_id(),
     )
     values = {
         "seq": event.seq,
@@ -101,6 +103,7 @@ async def record(
         "prev_hash": UNSEALED,
         "hash": chain_hash(event),
         "position": None,
+        "correlation_id": event.correlation_id,
     }
     await session.execute(_INSERT, [values])
     return AuditEvent(**values)
@@ -131,6 +134,7 @@ def as_record(row: AuditEvent) -> AuditRecord:
         prev_hash=row.prev_hash,
         hash=row.hash,
         position=row.position,
+        correlation_id=row.correlation_id,
     )
 
 
