@@ -22,6 +22,8 @@ from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource, SqlDataSource
 from trustcenter.domain.report_policy import Exclusion, parse_configured
 from trustcenter.observability import logs
+from trustcenter.observability.tracing import Tracing
+from trustcenter.observability.tracing import from_env as tracing_from_env
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import PluginLoadError
 from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
@@ -38,6 +40,8 @@ class Container:
     validator: TokenValidator
     data_source: DataSource
     plugins: PluginHost
+    #: OpenTelemetry traces, when the ``OTEL_*`` variables ask for them
+    tracing: Tracing = field(default_factory=Tracing)
     _keyring: KeyRing | None = field(default=None, repr=False)
     _client_throttle: AuthThrottle | None = field(default=None, repr=False)
     _sign_in_throttle: AuthThrottle | None = field(default=None, repr=False)
@@ -124,10 +128,14 @@ class Container:
 
     async def close(self) -> None:
         await self.db.dispose()
+        self.tracing.shutdown()
 
 
 def load_plugins(
-    settings: Settings, db: Database, extra: Sequence[tuple[str, Any]] = ()
+    settings: Settings,
+    db: Database,
+    extra: Sequence[tuple[str, Any]] = (),
+    tracing: Tracing | None = None,
 ) -> tuple[PluginHost, DataSource]:
     """The plugin host — the allow-listed installed plugins, the plugins folder's files and
     ``extra`` (tests) — handed the core's outbox writer, and the data source the plugins chose
@@ -138,18 +146,23 @@ def load_plugins(
         extra=extra,
         outbox=SqlOutbox(db),
         trace=settings.trace_plugins,
+        around=tracing.hook_span if tracing is not None and tracing.on else None,
     )
     data_source: DataSource = plugins.data_source(db, SqlDataSource(db))
     return plugins, data_source
 
 
 def build(
-    settings: Settings | None = None, clock: Clock | None = None, *, db: Database | None = None
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    db: Database | None = None,
+    tracing: Tracing | None = None,
 ) -> Container:
     """The parts, wired. ``db``: an open database on ``settings.database_url`` to use instead of
     a new one — its engine keeps its pool and its compiled statements, which a process that
     builds many containers on one database (the test suite) would otherwise make again each
-    time."""
+    time. ``tracing``: the traces' provider (default: as the ``OTEL_*`` variables say)."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     logs.configure(settings.log_level, settings.log_style)
@@ -159,7 +172,9 @@ def build(
             schema=settings.database_schema,
             pool_size=settings.database_pool_size,
         )
-    plugins, data_source = load_plugins(settings, db)
+    tracing = tracing or tracing_from_env()
+    tracing.instrument(db.engine)
+    plugins, data_source = load_plugins(settings, db, tracing=tracing)
     keys = KeyStore(db, settings.secret_key_bytes)
 
     def epoch() -> float:
@@ -180,4 +195,5 @@ def build(
         validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
         data_source=data_source,
         plugins=plugins,
+        tracing=tracing,
     )

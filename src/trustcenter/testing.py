@@ -149,7 +149,7 @@ def trustcenter_app(tmp_path: Path) -> Callable[..., Any]:
         )
         container = build(settings)
         container.plugins, container.data_source = load_plugins(
-            settings, container.db, _named(plugins)
+            settings, container.db, _named(plugins), tracing=container.tracing
         )
         await container.start()
         transport = httpx.ASGITransport(app=create_app(container))

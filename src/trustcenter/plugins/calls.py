@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pluggy
@@ -25,6 +26,9 @@ import pluggy
 from trustcenter.plugins.manager import PluginLoadError
 
 log = logging.getLogger("trustcenter.plugins")
+
+#: a context each hook call runs in, given the hook and the plugin (a trace span)
+Around = Callable[[str, str], AbstractContextManager[Any]]
 
 
 class PluginFailure(Exception):
@@ -39,9 +43,12 @@ class PluginFailure(Exception):
 class HookCalls:
     """The hooks of one plugin manager, called through pluggy one plugin at a time."""
 
-    def __init__(self, pm: pluggy.PluginManager, *, trace: bool = False) -> None:
+    def __init__(
+        self, pm: pluggy.PluginManager, *, trace: bool = False, around: Around | None = None
+    ) -> None:
         self._pm = pm
         self._trace = trace
+        self._around = around
         self._callers: dict[tuple[str, str], pluggy.HookCaller] = {}
 
     def implementers(self, hook: str) -> list[str]:
@@ -73,7 +80,14 @@ class HookCalls:
         return result[0] if result else None
 
     async def answer(self, hook: str, plugin: str, **kwargs: Any) -> Any:
-        """``plugin``'s answer, awaited when it is awaitable: the one place the host awaits."""
+        """``plugin``'s answer, awaited when it is awaitable: the one place the host awaits
+        (inside ``around``'s context, when the host was given one: a trace span)."""
+        if self._around is None:
+            return await self._answer(hook, plugin, kwargs)
+        with self._around(hook, plugin):
+            return await self._answer(hook, plugin, kwargs)
+
+    async def _answer(self, hook: str, plugin: str, kwargs: dict[str, Any]) -> Any:
         value = self.call(hook, plugin, kwargs)
         if not inspect.isawaitable(value):
             return value

@@ -35,7 +35,7 @@ from trustcenter.plugins.api import (
     RequestView,
     VendorView,
 )
-from trustcenter.plugins.calls import HookCalls, PluginFailure, trace_hook_calls
+from trustcenter.plugins.calls import Around, HookCalls, PluginFailure, trace_hook_calls
 from trustcenter.plugins.manager import Loaded, PluginLoadError, load
 
 __all__ = ["PluginFailure", "PluginHost", "PluginInfo", "builtin_host"]
@@ -55,7 +55,8 @@ class PluginInfo:
 
 class PluginHost:
     """``outbox``: the writer the built-in notice channel is handed when ``notice_channels``
-    is not given one. ``trace``: log every hook call (``TRUSTCENTER_TRACE_PLUGINS``)."""
+    is not given one. ``trace``: log every hook call (``TRUSTCENTER_TRACE_PLUGINS``). ``around``:
+    a context every call of a hook at run time runs in (a trace span per plugin and hook)."""
 
     def __init__(
         self,
@@ -64,13 +65,14 @@ class PluginHost:
         *,
         outbox: OutboxWriter | None = None,
         trace: bool = False,
+        around: Around | None = None,
     ) -> None:
         self._pm = pm
         self._loaded = loaded
         self._outbox = outbox
         if trace:
             trace_hook_calls(pm)
-        self._calls = HookCalls(pm, trace=trace)
+        self._calls = HookCalls(pm, trace=trace, around=around)
         self._routes = self._route_table()
         self.categories: dict[str, CategorySpec] = self._collect_categories()
         self.reason_codes: dict[str, ReasonCodeSpec] = self._collect_reason_codes()
@@ -89,10 +91,11 @@ class PluginHost:
         extra: Sequence[tuple[str, Any]] = (),
         outbox: OutboxWriter | None = None,
         trace: bool = False,
+        around: Around | None = None,
     ) -> PluginHost:
         """The allow-listed installed plugins, the plugins folder's files and ``extra``."""
         pm, loaded = load(allow, extra=list(extra), folder=folder)
-        return cls(pm, loaded, outbox=outbox, trace=trace)
+        return cls(pm, loaded, outbox=outbox, trace=trace, around=around)
 
     # --- start-up ---------------------------------------------------------------------------
     def _each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:

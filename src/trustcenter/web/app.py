@@ -86,7 +86,9 @@ def create_app(
             *console_routes(container, graphql.schema, graphql.budget),
         ],
         middleware=[
-            # outermost: the request's id and its access line cover every answer, refusals too
+            # a server span per request, around everything else (when tracing is on)
+            *([Middleware(container.tracing.asgi)] if container.tracing.on else []),
+            # then the request's id and its access line cover every answer, refusals too
             Middleware(RequestLog, access_log=settings.access_log),
             # the read units of a GraphQL request (the token's standing included) share one
             # pooled connection

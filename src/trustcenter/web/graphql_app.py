@@ -9,6 +9,7 @@ handed the payload the gate parsed.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any
 
@@ -36,6 +37,7 @@ from trustcenter.web.graphql_gate import (
     Refused,
     admit,
     operation_name,
+    operation_type,
     read_body,
 )
 
@@ -74,6 +76,7 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self.container = container
+        self.tracing = container.tracing
         self.limits = GateLimits(
             max_json_depth=container.settings.max_json_depth,
             max_query_bytes=container.settings.max_query_bytes,
@@ -147,9 +150,20 @@ class GraphQLApp(GraphQL[Context, None]):
 
         token = _ADMITTED.set(admitted)
         try:
-            await super().__call__(scope, replay, send)
+            if self.tracing.on:
+                with self._operation_span(payload):
+                    await super().__call__(scope, replay, send)
+            else:
+                await super().__call__(scope, replay, send)
         finally:
             _ADMITTED.reset(token)
+
+    def _operation_span(self, payload: dict[str, Any]) -> AbstractContextManager[Any]:
+        kind, name = operation_type(payload), operation_name(payload)
+        attributes = {"graphql.operation.type": kind}
+        if name is not None:
+            attributes["graphql.operation.name"] = name
+        return self.tracing.span(f"{kind} {name}" if name else kind, attributes)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

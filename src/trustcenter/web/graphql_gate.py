@@ -197,6 +197,8 @@ def _holds_forbidden(value: object) -> bool:
 
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
+#: the document's first operation keyword, after any leading comments
+_FIRST_KEYWORD = re.compile(r"(?:\s|,|#[^\n]*)*(query|mutation|subscription)\b")
 #: the first operation's name in a document (an operation type, then its name)
 _FIRST_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]{0,99})")
 
@@ -213,3 +215,11 @@ def operation_name(payload: dict[str, Any]) -> str | None:
         found = _FIRST_OPERATION.search(query, 0, 1024)
         return found.group(1) if found else None
     return None
+
+
+def operation_type(payload: dict[str, Any]) -> str:
+    """``query``, ``mutation`` or ``subscription``: the type of the document's first
+    operation (a shorthand ``{ … }`` is a query), for the operation's trace span."""
+    query = payload.get("query")
+    found = _FIRST_KEYWORD.match(query, 0, 1024) if isinstance(query, str) else None
+    return found.group(1) if found else "query"
