@@ -22,6 +22,7 @@ from typing import Any
 
 import pluggy
 
+from trustcenter.observability.instruments import recorder
 from trustcenter.plugins.manager import PluginLoadError
 
 log = logging.getLogger("trustcenter.plugins")
@@ -73,19 +74,24 @@ class HookCalls:
         return result[0] if result else None
 
     async def answer(self, hook: str, plugin: str, **kwargs: Any) -> Any:
-        """``plugin``'s answer, awaited when it is awaitable: the one place the host awaits."""
-        value = self.call(hook, plugin, kwargs)
-        if not inspect.isawaitable(value):
-            return value
-        started = time.perf_counter()
+        """``plugin``'s answer, awaited when it is awaitable: the one place the host awaits.
+        How long the call took (awaiting included, raising too) goes to the instruments."""
+        called = time.perf_counter()
         try:
-            return await value
-        except Exception as exc:
-            raise PluginFailure(plugin, hook, exc) from exc
+            value = self.call(hook, plugin, kwargs)
+            if not inspect.isawaitable(value):
+                return value
+            started = time.perf_counter()
+            try:
+                return await value
+            except Exception as exc:
+                raise PluginFailure(plugin, hook, exc) from exc
+            finally:
+                if self._trace:
+                    ms = (time.perf_counter() - started) * 1000
+                    log.info("%s on %s: awaited in %.3f ms", hook, plugin, ms)
         finally:
-            if self._trace:
-                ms = (time.perf_counter() - started) * 1000
-                log.info("%s on %s: awaited in %.3f ms", hook, plugin, ms)
+            recorder().hook_called(plugin, hook, time.perf_counter() - called)
 
     async def answers(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """(plugin, answer) for every answer that is not None, in the calling order; only the
