@@ -31,3 +31,14 @@ async def test_the_separate_listener_serves_metrics_and_the_main_port_does_not(
         assert "trustcenter_requests_open" in r.text
         assert (await client.get(f"http://127.0.0.1:{port}/graphql")).status_code == 404
     assert (await world.http.get("/metrics")).status_code == 404
+
+
+async def test_with_the_database_down_the_instruments_still_answer(container: Container) -> None:
+    def down() -> None:
+        raise ConnectionError("the database is down")
+
+    container.uow.read = down  # type: ignore[method-assign]  # every read unit fails
+    text = (await scraper(container)()).decode()
+    assert "trustcenter_work_read_ok 0.0" in text
+    assert "trustcenter_http_request_duration_seconds" in text
+    assert "trustcenter_requests_open" not in text

@@ -81,8 +81,23 @@ def instruments_text(folder: str | None = None) -> bytes:
     return generate_latest(registry)
 
 
-def scrape(work: WorkSnapshot, folder: str | None = None) -> bytes:
-    """The whole answer to a scrape."""
+class _WorkRead(Collector):
+    def __init__(self, ok: bool) -> None:
+        self._ok = ok
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "trustcenter_work_read_ok",
+            "1 when this scrape read the work gauges from the database, 0 when it could not",
+            value=1 if self._ok else 0,
+        )
+
+
+def scrape(work: WorkSnapshot | None, folder: str | None = None) -> bytes:
+    """The whole answer to a scrape (``work`` None: the database could not be read, and the
+    work gauges are left out rather than reported as zero)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Work(work))
+    registry.register(_WorkRead(work is not None))
+    if work is not None:
+        registry.register(_Work(work))
     return instruments_text(folder) + generate_latest(registry)

@@ -82,6 +82,27 @@ POOL_IN_USE = Gauge(
 )
 
 
+class Children:
+    """A labelled instrument's children by label values, found once each (the client
+    library's ``labels`` checks and converts its arguments on every call). The keys are
+    bounded label values only."""
+
+    __slots__ = ("_known", "_metric")
+
+    def __init__(self, metric: Any) -> None:
+        self._metric = metric
+        self._known: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self._known.get(values)
+        if child is None:
+            child = self._known[values] = self._metric.labels(*values)
+        return child
+
+
+HTTP_CHILDREN = Children(HTTP_DURATION)
+
+
 class _Bounded:
     """The label values a process has given out, at most ``cap`` of them."""
 
@@ -108,6 +129,7 @@ class PrometheusRecorder:
     def __init__(self) -> None:
         self.operation_label = _Bounded(MAX_OPERATION_NAMES, _NAME, "other")
         self.code_label = _Bounded(MAX_ERROR_CODES, _CODE, "OTHER")
+        self._operations = Children(GRAPHQL_DURATION)
 
     def hook_called(self, plugin: str, hook: str, seconds: float) -> None:
         HOOK_DURATION.labels(plugin, hook).observe(seconds)
@@ -126,7 +148,7 @@ class PrometheusRecorder:
             label, kind = "invalid", "unknown"  # never parsed: the name means nothing yet
         else:
             label = "anonymous" if not name else self.operation_label(name)
-        GRAPHQL_DURATION.labels(label, kind).observe(seconds)
+        self._operations(label, kind).observe(seconds)
         for code in codes:
             GRAPHQL_ERRORS.labels(self.code_label(code)).inc()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,8 +30,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from trustcenter.bootstrap import Container
 from trustcenter.config import metrics_address
 from trustcenter.observability import exposition
-from trustcenter.observability.metrics import HTTP_DURATION, install, observe_pool
+from trustcenter.observability.metrics import HTTP_CHILDREN, install, observe_pool
 from trustcenter.services.work_metrics import work_snapshot
+
+log = logging.getLogger("trustcenter.metrics")
 
 PATH = "/metrics"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -46,7 +49,12 @@ def scraper(container: Container) -> Scrape:
     observe_pool(container.db.engine)
 
     async def scrape() -> bytes:
-        return exposition.scrape(await work_snapshot(container))
+        try:
+            work = await work_snapshot(container)
+        except Exception:  # the database is down: the instruments still answer
+            log.warning("metrics: the work could not be read from the database", exc_info=True)
+            work = None
+        return exposition.scrape(work)
 
     return scrape
 
@@ -98,7 +106,7 @@ class Observed:
         finally:
             route = scope.get("route")
             method = scope["method"]
-            HTTP_DURATION.labels(
+            HTTP_CHILDREN(
                 getattr(route, "path", None) or "unmatched",
                 method if method in _METHODS else "other",
                 _STATUS.get(status // 100, "other"),
