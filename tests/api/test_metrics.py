@@ -210,3 +210,23 @@ async def test_a_thousand_operation_names_stay_a_bounded_label_set(world: World)
         )
         > 0
     )
+
+
+async def test_a_throttled_client_is_counted_as_throttled(
+    container: Container, world: World
+) -> None:
+    container.settings = dataclasses.replace(container.settings, auth_failures_per_minute=1)
+    agency = await world.agency_actor("FR")
+    before = await scrape(world.http)
+    answers = []
+    for _ in range(3):
+        r = await world.http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(agency.client_id, "wrong"),
+        )
+        answers.append(r.status_code)
+    after = await scrape(world.http)
+    outcomes = "trustcenter_oauth_token_requests_total"
+    assert answers.count(401) == moved(before, after, outcomes, outcome="invalid_client") >= 1
+    assert answers.count(429) == moved(before, after, outcomes, outcome="throttled") >= 1
