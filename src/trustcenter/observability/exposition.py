@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 from trustcenter.services.work_metrics import WorkSnapshot
@@ -68,6 +68,14 @@ class _Work(Collector):
 def multiprocess_dir() -> str | None:
     """The folder the processes write their values to, when several serve."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def process_gone(pid: int, folder: str | None = None) -> None:
+    """A worker process ended: its live gauges (the pool's connections) leave the sums; its
+    counters and histograms stay counted. The process manager that replaces a worker calls it."""
+    folder = folder or multiprocess_dir()
+    if folder is not None:
+        mark_process_dead(pid, folder)  # type: ignore[no-untyped-call]
 
 
 def instruments_text(folder: str | None = None) -> bytes:
