@@ -151,7 +151,9 @@ async def metrics_listener(address: str, scrape: Scrape) -> AsyncIterator[None]:
     if hasattr(socket, "SO_REUSEPORT"):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(listener_app(scrape), log_level="warning", lifespan="off")
+    # no log configuration of its own: uvicorn's would reset the main server's loggers
+    config = uvicorn.Config(listener_app(scrape), log_config=None, log_level=None, lifespan="off")
+    config.access_log = False  # set after: passing it would take the main server's handlers
     config.load()
     server = uvicorn.Server(config)
     # uvicorn's own steps without its signal handlers: the main server keeps those
