@@ -108,11 +108,8 @@ async def test_a_scripted_flow_moves_each_count_by_what_it_did(
     assert m(http, route="/oauth/token", method="POST", status="4xx") == 1
     assert m(http, route="/graphql", method="POST", status="2xx") == 7
     assert m(http, route="/disclosures/{id}", method="GET", status="4xx") == 1
-    assert not any(
-        str(part) in route
-        for route in labelled(after, http, "route")
-        for part in (missing.url.path.rsplit("/", 1)[1],)
-    )
+    raw_id = missing.url.path.rsplit("/", 1)[1]
+    assert not [route for route in labelled(after, http, "route") if raw_id in route]
     # the release: one package, its bytes exactly
     async with container.db.reader() as session:
         size = await session.scalar(select(func.sum(Disclosure.size)))
