@@ -21,7 +21,8 @@ from trustcenter.observability import instruments
 MAX_OPERATION_NAMES = 100
 #: distinct error codes one process labels; later codes count as "OTHER"
 MAX_ERROR_CODES = 64
-_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+#: a GraphQL operation name as a label may hold it
+OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 _CODE = re.compile(r"[A-Z][A-Z0-9_]{0,47}")
 TOKEN_OUTCOMES = frozenset(
     {
@@ -103,7 +104,7 @@ class Children:
 HTTP_CHILDREN = Children(HTTP_DURATION)
 
 
-class _Bounded:
+class BoundedLabels:
     """The label values a process has given out, at most ``cap`` of them."""
 
     def __init__(self, cap: int, pattern: re.Pattern[str], other: str) -> None:
@@ -127,8 +128,8 @@ class PrometheusRecorder:
     """Records the core's measurements on the instruments above."""
 
     def __init__(self) -> None:
-        self.operation_label = _Bounded(MAX_OPERATION_NAMES, _NAME, "other")
-        self.code_label = _Bounded(MAX_ERROR_CODES, _CODE, "OTHER")
+        self.operation_label = BoundedLabels(MAX_OPERATION_NAMES, OPERATION_NAME, "other")
+        self.code_label = BoundedLabels(MAX_ERROR_CODES, _CODE, "OTHER")
         self._operations = Children(GRAPHQL_DURATION)
 
     def hook_called(self, plugin: str, hook: str, seconds: float) -> None:
