@@ -15,6 +15,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./trustcenter.db"
 ENVIRONMENTS = ("development", "production")
 #: TRUSTCENTER_LOG_LEVEL's values, in any case
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: the shortest metrics token production accepts
+METRICS_TOKEN_MIN = 32
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
@@ -36,6 +38,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def metrics_address(value: str) -> tuple[str, int]:
+    """``TRUSTCENTER_METRICS_ADDR`` as (host, port); stops start-up when it is not host:port."""
+    host, _, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(
+            f"TRUSTCENTER_METRICS_ADDR must be host:port (e.g. 127.0.0.1:9464), not {value[:60]!r}"
+        )
+    return host, int(port)
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,12 @@ class Settings:
     #: a person the provider vouches for, with roles in the claim, joins the staff at their
     #: first sign-in (needs ``oidc_roles_claim``)
     oidc_create_staff: bool = False
+    #: the bearer token that opens ``/metrics`` on the main port ("": ``/metrics`` answers 404
+    #: there); production refuses one shorter than :data:`METRICS_TOKEN_MIN` characters
+    metrics_token: str = field(default="", repr=False)
+    #: "host:port" of a separate listener serving ``/metrics`` without a token ("": none);
+    #: never expose it beyond the scraper's network
+    metrics_addr: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -157,7 +176,18 @@ class Settings:
         ]
         if missing:
             return f"production needs {' and '.join(missing)}: refusing to start without them"
-        return self._oidc_refusal()
+        return self._metrics_refusal() or self._oidc_refusal()
+
+    def _metrics_refusal(self) -> str | None:
+        """Why production must not open ``/metrics`` with this token (short or repetitive)."""
+        token = self.metrics_token
+        if token and (len(token) < METRICS_TOKEN_MIN or len(set(token)) < 16):
+            return (
+                f"TRUSTCENTER_METRICS_TOKEN is too weak: use at least {METRICS_TOKEN_MIN} "
+                "random characters (e.g. python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')"
+            )
+        return None
 
     @property
     def log_style(self) -> str:
@@ -263,6 +293,8 @@ class Settings:
             "oidc_client_secret": (e.get("TRUSTCENTER_OIDC_CLIENT_SECRET") or "").strip(),
             "oidc_roles_claim": (e.get("TRUSTCENTER_OIDC_ROLES_CLAIM") or "").strip(),
             "oidc_create_staff": _flag(e, "TRUSTCENTER_OIDC_CREATE_STAFF"),
+            "metrics_token": (e.get("TRUSTCENTER_METRICS_TOKEN") or "").strip(),
+            "metrics_addr": (e.get("TRUSTCENTER_METRICS_ADDR") or "").strip(),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -315,6 +347,8 @@ class Settings:
                 "TRUSTCENTER_OIDC_CREATE_STAFF=1 needs TRUSTCENTER_OIDC_ROLES_CLAIM: a person "
                 "joins the staff with the roles that claim gives"
             )
+        if settings.metrics_addr:
+            metrics_address(settings.metrics_addr)  # exits when it is not host:port
         refusal = configuration_refusal(settings.report_exclusions)
         if refusal is not None:
             raise SystemExit(refusal)

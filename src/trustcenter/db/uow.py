@@ -35,6 +35,7 @@ from trustcenter.db.repositories.review import ReviewRepository
 from trustcenter.db.repositories.sessions import SessionRepository
 from trustcenter.db.repositories.staff import StaffRepository
 from trustcenter.db.repositories.userdata import UserDataRepository
+from trustcenter.db.repositories.work import WorkRepository
 from trustcenter.db.session import Database
 
 
@@ -86,6 +87,10 @@ class UnitOfWork:
     @cached_property
     def reads(self) -> ReadRepository:
         return ReadRepository(self._session)
+
+    @cached_property
+    def work(self) -> WorkRepository:
+        return WorkRepository(self._session)
 
     @cached_property
     def audit(self) -> AuditRepository:

@@ -27,6 +27,7 @@ from trustcenter.graphql.errors import ErrorPolicy, ensure_code
 from trustcenter.graphql.execution import LeanExecutionContext
 from trustcenter.graphql.hooks import RememberingRunner
 from trustcenter.graphql.mutations import Mutation
+from trustcenter.graphql.operation_metrics import OperationMetrics
 from trustcenter.graphql.queries import Query
 from trustcenter.graphql.types_userdata import AccountType, ProductType
 from trustcenter.services.deps import GraphQLLimits
@@ -61,8 +62,9 @@ def build_schema(limits: GraphQLLimits | None = None) -> Schema:
     state (the callers' budgets per minute come with each request's context, see
     :class:`~trustcenter.graphql.cost.CostBudget`)."""
     limits = limits or GraphQLLimits()
-    # the text's limits (made once here), then the errors' codes, then the cost and budgets
+    # the metrics, the text's limits (made once here), the errors' codes, the cost and budgets
     extensions: list[object] = [
+        OperationMetrics,  # outermost: sees the errors with their codes
         DocumentLimits.factory(limits, Documents()),
         ErrorPolicy,
         partial(CostBudget, limits=limits),

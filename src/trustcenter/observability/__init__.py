@@ -1,2 +1,4 @@
-"""What an operator sees of the running service: structured logs with the request id
-(``logs``, ``context``). Framework-free: the web layer fills the context, anyone may read it."""
+"""What the running service tells its operators: structured logs with the request id
+(``logs``, ``context``), traces (``tracing``), the neutral instruments the core records on
+(``instruments``) and their Prometheus form (``metrics``, ``exposition``). The web layer fills
+the request's context; anyone may read it."""

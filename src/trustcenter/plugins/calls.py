@@ -23,6 +23,7 @@ from typing import Any
 
 import pluggy
 
+from trustcenter.observability.instruments import recorder
 from trustcenter.plugins.manager import PluginLoadError
 
 log = logging.getLogger("trustcenter.plugins")
@@ -81,25 +82,30 @@ class HookCalls:
 
     async def answer(self, hook: str, plugin: str, **kwargs: Any) -> Any:
         """``plugin``'s answer, awaited when it is awaitable: the one place the host awaits
-        (inside ``around``'s context, when the host was given one: a trace span)."""
+        (inside ``around``'s context, when the host was given one: a trace span). How long the
+        call took (awaiting included, raising too) goes to the instruments."""
         if self._around is None:
             return await self._answer(hook, plugin, kwargs)
         with self._around(hook, plugin):
             return await self._answer(hook, plugin, kwargs)
 
     async def _answer(self, hook: str, plugin: str, kwargs: dict[str, Any]) -> Any:
-        value = self.call(hook, plugin, kwargs)
-        if not inspect.isawaitable(value):
-            return value
-        started = time.perf_counter()
+        called = time.perf_counter()
         try:
-            return await value
-        except Exception as exc:
-            raise PluginFailure(plugin, hook, exc) from exc
+            value = self.call(hook, plugin, kwargs)
+            if not inspect.isawaitable(value):
+                return value
+            started = time.perf_counter()
+            try:
+                return await value
+            except Exception as exc:
+                raise PluginFailure(plugin, hook, exc) from exc
+            finally:
+                if self._trace:
+                    ms = (time.perf_counter() - started) * 1000
+                    log.info("%s on %s: awaited in %.3f ms", hook, plugin, ms)
         finally:
-            if self._trace:
-                ms = (time.perf_counter() - started) * 1000
-                log.info("%s on %s: awaited in %.3f ms", hook, plugin, ms)
+            recorder().hook_called(plugin, hook, time.perf_counter() - called)
 
     async def answers(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """(plugin, answer) for every answer that is not None, in the calling order; only the

@@ -28,6 +28,7 @@ from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 from trustcenter.domain.lifecycle import Operation
 from trustcenter.domain.minimization import Scope, minimise, scope_for
 from trustcenter.domain.report import outcome_of_release
+from trustcenter.observability.instruments import recorder
 from trustcenter.plugins.api import VendorView
 from trustcenter.plugins.host import PluginHost
 from trustcenter.services import approvals
@@ -183,7 +184,9 @@ async def release_or_ask(
         row = await lock_request(
             uow, principal, request_id, None, agency_only=False, operation=Operation.RELEASE
         )
-        gate = await _release(uow, app, principal, row, asking=True)
+        gate, size = await _release(uow, app, principal, row, asking=True)
+    if not gate.waiting:
+        recorder().disclosure_released(size)  # committed
     return ReleaseOutcome(row, gate.waiting, gate.approvals)
 
 
@@ -198,15 +201,18 @@ async def approve_release(
         row = await lock_request(
             uow, principal, request_id, version, agency_only=False, operation=Operation.RELEASE
         )
-        gate = await _release(uow, app, principal, row, asking=False)
+        gate, size = await _release(uow, app, principal, row, asking=False)
+    if not gate.waiting:
+        recorder().disclosure_released(size)  # committed
     return ReleaseOutcome(row, gate.waiting, gate.approvals)
 
 
 async def _release(
     uow: UnitOfWork, app: AppParts, principal: Principal, row: Request, *, asking: bool
-) -> approvals.Gate:
+) -> tuple[approvals.Gate, int]:
     """Check the locked request may be released, pass four eyes (``approvals.gate``), and,
-    unless the release waits for a second approval, release it."""
+    unless the release waits for a second approval, release it; with the package's size in
+    bytes (0 while the release waits)."""
     clock, plugins = app.clock, app.plugins
     now = clock.now()
     await _refuse_release(uow, plugins, row)
@@ -214,7 +220,7 @@ async def _release(
     vendors = await vendors_for(uow, plugins, items, now)
     gate = await approvals.gate(uow, app, principal, row, asking=asking)
     if gate.waiting:
-        return gate
+        return gate, 0
     package = Package(row, targets, items, now)
     disclosure = await _seal(uow, gate.released_by, app.disclosure_keys, app.data_source, package)
     view = await view_of_request(uow, row)
@@ -235,7 +241,7 @@ async def _release(
     await apply(uow, clock, principal, row, Operation.RELEASE, "disclosure.released", released)
     # answered either way; counted "with data" only when the package holds a record
     row.report_outcome = outcome_of_release(disclosure.record_count).value
-    return gate
+    return gate, disclosure.size
 
 
 async def _refuse_release(uow: UnitOfWork, host: PluginHost, row: Request) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
 from starlette.applications import Starlette
@@ -31,6 +31,7 @@ from trustcenter.web.console.routes import console_routes
 from trustcenter.web.gc_tuning import tune_for_serving
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
+from trustcenter.web.metrics import Observed, metrics_listener, scraper
 from trustcenter.web.read_connection import SharedReadConnection
 from trustcenter.web.request_log import RequestLog
 
@@ -53,13 +54,20 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
+    scrape = scraper(container)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_lifecycle:
             await container.start()
             tune_for_serving()
         try:
-            async with sealing(container, seal_every):
+            async with AsyncExitStack() as stack:
+                if container.settings.metrics_addr:
+                    await stack.enter_async_context(
+                        metrics_listener(container.settings.metrics_addr, scrape)
+                    )
+                await stack.enter_async_context(sealing(container, seal_every))
                 yield
         finally:
             if manage_lifecycle:
@@ -88,7 +96,10 @@ def create_app(
         middleware=[
             # a server span per request, around everything else (when tracing is on)
             *([Middleware(container.tracing.asgi)] if container.tracing.on else []),
-            # then the request's id and its access line cover every answer, refusals too
+            # times every request, and answers /metrics (its own token) before the bearer-token
+            # authentication
+            Middleware(Observed, scrape=scrape, token=settings.metrics_token),
+            # the request's id and its access line cover every answer, refusals too
             Middleware(RequestLog, access_log=settings.access_log),
             # the read units of a GraphQL request (the token's standing included) share one
             # pooled connection

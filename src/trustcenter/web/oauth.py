@@ -3,6 +3,7 @@ introspection live in ``web.oauth_endpoints`` and share the form and client hand
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,6 +29,7 @@ from trustcenter.auth.server import (
 from trustcenter.auth.tokens import unverified_claims
 from trustcenter.bootstrap import Container
 from trustcenter.observability.context import current
+from trustcenter.observability.instruments import recorder
 from trustcenter.services.client_auth import (
     audit_auth_failures,
     record_auth_failure,
@@ -169,8 +171,26 @@ def answer(result: TokenResponse) -> Response:
     return JSONResponse(result.body, status_code=result.status, headers=response_headers)
 
 
+def _outcome(response: Response) -> str:
+    """How a token request ended: ``issued``, ``throttled`` or the OAuth error code."""
+    if response.status_code == 200:
+        return "issued"
+    if response.status_code == 429:
+        return "throttled"
+    try:
+        error = json.loads(bytes(response.body)).get("error")
+    except (ValueError, AttributeError):
+        error = None
+    return error if isinstance(error, str) else "other"
+
+
 def routes(container: Container) -> list[Route]:
     async def token(request: Request) -> Response:
+        response = await issue(request)
+        recorder().token_outcome(_outcome(response))
+        return response
+
+    async def issue(request: Request) -> Response:
         form = await read_form(request)
         if isinstance(form, Response):
             return form

@@ -22,7 +22,7 @@ _CHUNK = 500  # request ids per IN (...) list
 ClaimedRow = tuple[Notice, Account, Request, str]
 
 
-def _holding_exception(today: date) -> ColumnElement[bool]:
+def holding_exception(today: date) -> ColumnElement[bool]:
     """True for a notice whose request has an exception in force on ``today``."""
     return exists().where(
         NoticeException.request_id == Notice.request_id,
@@ -37,7 +37,7 @@ def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
         Notice.status == _SCHEDULED,
         Notice.due_at <= now,
         or_(Notice.available_at.is_(None), Notice.available_at <= now),
-        ~_holding_exception(now.date()),
+        ~holding_exception(now.date()),
     )
 
 
@@ -147,7 +147,7 @@ class NoticeRepository(Repository):
         """The requests with notices in ``status`` that no exception holds back on ``today``."""
         rows = await self._session.scalars(
             select(Notice.request_id)
-            .where(Notice.status == status.value, ~_holding_exception(today))
+            .where(Notice.status == status.value, ~holding_exception(today))
             .distinct()
         )
         return rows.all()
