@@ -164,16 +164,31 @@ class Container:
         configured = parse_configured(self.settings.report_exclusions)
         return [*configured, *await self.plugins.report_exclusions()]
 
-    async def start(self, *, upgrade: bool = True) -> None:
-        """Bring the database schema up to date (if asked), make the token service and load
+    async def start(self, *, upgrade: bool = True, check_revision: bool = False) -> None:
+        """Bring the database schema up to date (if asked; else, with ``check_revision``,
+        refuse a schema that is not at the code's revision), make the token service and load
         the signing keys; refuse production without the keys that protect data at rest."""
         refusal = self.settings.startup_refusal()
         if refusal is not None:
             raise SystemExit(refusal)
         if upgrade:
             await migrate.upgrade(self.db.engine, self.db.url, self.settings.database_schema)
+        elif check_revision:
+            refusal = await self.revision_refusal()
+            if refusal is not None:
+                raise SystemExit(refusal)
         self.auth_server, self.validator  # noqa: B018 - made now: serving needs them
         await self.keys.load(self.clock.now())
+
+    async def revision_refusal(self) -> str | None:
+        """Why this code must not serve the database: its schema is at another revision."""
+        current = await migrate.current_revision(self.db.engine)
+        if current == migrate.head_revision():
+            return None
+        return (
+            f"the database is at revision {current or 'none'}, the code needs "
+            f"{migrate.head_revision()}: run 'trustcenter db upgrade' first"
+        )
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -28,6 +28,19 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     raise SystemExit(f"{name} must be 1 or 0 (true or false), not {raw[:40]!r}")
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise SystemExit(f"{name} must be a number of seconds (0 or more), not {raw[:40]!r}")
+    return value
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -55,6 +68,11 @@ class Settings:
     database_schema: str | None = None
     #: connections the server keeps open to the database (``db.session.Database``)
     database_pool_size: int = 20
+    #: whether the server's start-up migrates the database (else it only checks the revision
+    #: and refuses an old schema: for deployments that run ``trustcenter db upgrade`` first)
+    migrate_at_start: bool = True
+    #: seconds between the server's rounds of sealing the audit chain (0: none)
+    seal_every: float = 2.0
     env: str = "development"
     issuer: str = "http://localhost:8000"
     audience: str = "urn:trustcenter:api"
@@ -226,6 +244,8 @@ class Settings:
             "database_url": e.get("TRUSTCENTER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             "database_schema": e.get("TRUSTCENTER_DATABASE_SCHEMA") or None,
             "database_pool_size": _int(e, "TRUSTCENTER_DATABASE_POOL_SIZE", 20),
+            "migrate_at_start": _flag(e, "TRUSTCENTER_MIGRATE_AT_START", default=True),
+            "seal_every": _seconds(e, "TRUSTCENTER_SEAL_EVERY", 2.0),
             "env": (e.get("TRUSTCENTER_ENV") or "development").strip().lower(),
             "issuer": (e.get("TRUSTCENTER_ISSUER") or "http://localhost:8000").rstrip("/"),
             "audience": e.get("TRUSTCENTER_AUDIENCE") or "urn:trustcenter:api",
