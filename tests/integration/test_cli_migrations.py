@@ -5,6 +5,7 @@ environment on its first event, migrating at its start unless told to only check
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -127,6 +128,16 @@ def asgi_env(monkeypatch: pytest.MonkeyPatch, fresh: Fresh, **extra: str) -> Non
     for name, value in {**fresh.env(), **extra}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("TRUSTCENTER_DATABASE_SCHEMA", raising=False)
+
+
+def test_a_worker_whose_manager_is_gone_stops() -> None:
+    """``follow_parent`` with a parent that is not (or no longer) this process's: SIGTERM."""
+    script = (
+        "import os, time; from trustcenter.web.asgi import follow_parent; "
+        "follow_parent(os.getppid() + 1, every=0.05); time.sleep(60); print('still here')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)  # noqa: S603
+    assert done.returncode == -signal.SIGTERM and done.stdout == b""
 
 
 async def test_the_asgi_app_migrates_a_fresh_database_at_its_start_and_serves(

@@ -25,6 +25,7 @@ from trustcenter.cli import _operator, _run, main
 from trustcenter.config import Settings
 from trustcenter.db.session import normalise_url
 from trustcenter.domain.audit import Actor
+from trustcenter.web.asgi import PARENT
 
 #: what the workers of ``--workers N`` serve
 ASGI_APP = "trustcenter.web.asgi:app"
@@ -51,6 +52,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         "TRUSTCENTER_RELEASE_APPROVERS": str(settings.release_approvers),
         "TRUSTCENTER_SEAL_EVERY": repr(settings.seal_every),
         "TRUSTCENTER_MIGRATE_AT_START": "0",
+        PARENT: str(os.getpid()),  # a worker whose manager is gone stops (web.asgi)
     }
 
 

@@ -15,6 +15,10 @@ the audit chain every ``TRUSTCENTER_SEAL_EVERY`` seconds (default 2). ``trustcen
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -24,6 +28,22 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+#: set by ``trustcenter serve --workers N`` for its workers: the manager's process id
+PARENT = "TRUSTCENTER_SERVE_PARENT"
+
+
+def follow_parent(parent: int, every: float = 1.0) -> None:
+    """Stop this worker (SIGTERM: it finishes what it has) once ``parent`` is no longer its
+    parent: a manager killed outright (SIGKILL, the OOM killer) leaves no worker behind serving
+    on its socket."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
+
 
 def from_env() -> ASGIApp:
     """The whole application, on the settings the environment gives."""
@@ -31,6 +51,9 @@ def from_env() -> ASGIApp:
     from trustcenter.config import Settings
     from trustcenter.web.app import create_app
 
+    parent = os.environ.get(PARENT, "")
+    if parent.isdigit():
+        follow_parent(int(parent))
     settings = Settings.from_env()
     return create_app(build(settings), manage_lifecycle=True, seal_every=settings.seal_every)
 
