@@ -172,3 +172,17 @@ async def test_the_asgi_app_told_not_to_migrate_refuses_an_old_schema(
     await server.task
     assert isinstance(server.error, SystemExit)
     assert (await acli(fresh, "db", "current")).stdout.startswith("none ")  # nothing migrated
+
+
+async def test_the_asgi_app_with_a_bad_setting_fails_its_start_up_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = Fresh(f"sqlite:///{tmp_path / 'never.db'}", None)
+    asgi_env(monkeypatch, fresh, TRUSTCENTER_ENV="staging")
+    server = Lifespan(LazyApp(from_env))
+    failed = await server.start()
+    assert failed["type"] == "lifespan.startup.failed"
+    assert "TRUSTCENTER_ENV must be one of development, production" in failed["message"]
+    await server.task
+    assert server.error is None  # told the server, which stops (uvicorn: exit code 3)
+    assert not (tmp_path / "never.db").exists()

@@ -67,7 +67,15 @@ class LazyApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._app is None:  # one event loop: no other call runs until this one awaits
-            self._app = self._make()
+            try:
+                self._app = self._make()
+            except (Exception, SystemExit) as error:  # settings refused: the start-up fails
+                if scope["type"] != "lifespan":
+                    raise
+                await receive()  # lifespan.startup
+                message = str(error) or type(error).__name__
+                await send({"type": "lifespan.startup.failed", "message": message})
+                return
         await self._app(scope, receive, send)
 
 
