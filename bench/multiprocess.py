@@ -15,7 +15,9 @@ request id is looked up in the database: ``lost`` counts the acknowledged ones t
 there (must be 0). At the end the audit chain is sealed and verified (the workers' sealers ran
 side by side). The clients run in this process (httpx, one event loop), on the same machine:
 on a machine with few cores they take a share of the CPU the workers would use, and the
-ratios say less than they would with the load coming from elsewhere.
+ratios say less than they would with the load coming from elsewhere. So each run also prints the
+cores kept busy while it was measured: the whole machine's, the server's (manager and workers),
+this client's, and the rest (PostgreSQL, and whatever else shared the machine).
 
 Usage: python bench/multiprocess.py [--workers 1,2,3] [--clients 200] [--seconds 10] [--pool 8]
 PostgreSQL: TRUSTCENTER_BENCH_POSTGRES_URL (default the local server's ``test`` database).
@@ -50,6 +52,48 @@ TRUSTCENTER = str(Path(sys.executable).with_name("trustcenter"))
 LIST = {"query": "query List { requests(first: 20) { edges { node { id status receivedAt } } } }"}
 
 
+def machine_cpu() -> float:
+    """CPU seconds the whole machine spent busy so far (every process)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds the server's processes (the manager and its children) spent so far."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class Cpu:
+    """Cores kept busy during the measured part: the machine, the server, this client."""
+
+    def __init__(self, server: int) -> None:
+        self.server = server
+        self.marks: list[tuple[float, float, float, float]] = []
+
+    def mark(self) -> None:
+        now = (time.perf_counter(), machine_cpu(), tree_cpu(self.server), time.process_time())
+        self.marks.append(now)
+
+    def describe(self) -> str:
+        (t0, m0, s0, c0), (t1, m1, s1, c1) = self.marks[0], self.marks[-1]
+        span = max(t1 - t0, 1e-9)
+        machine, server, client = (m1 - m0) / span, (s1 - s0) / span, (c1 - c0) / span
+        return (
+            f"cores busy: {machine:.2f} of {os.cpu_count()} (server {server:.2f}, this client "
+            f"{client:.2f}, PostgreSQL and everything else {machine - server - client:.2f})"
+        )
+
+
 def uuid_of(global_id: str) -> str:
     """The row's id in a GraphQL id (``base64("DataRequest:<uuid>")``)."""
     return base64.b64decode(global_id).decode().split(":", 1)[1]
@@ -67,7 +111,9 @@ class Tally:
         return False
 
 
-async def load(base: str, token: str, clients: int, seconds: float, tally: Tally) -> float:
+async def load(
+    base: str, token: str, clients: int, seconds: float, tally: Tally, cpu: Cpu
+) -> float:
     """``clients`` clients alternating a submit and a list for 2 s of warming up and then
     ``seconds`` (``tally`` counts both: every acknowledged submit is checked); the rate of
     requests answered during the measured ``seconds``."""
@@ -113,7 +159,13 @@ async def load(base: str, token: str, clients: int, seconds: float, tally: Tally
                 measured += ok and started <= time.perf_counter() <= until
                 n += 1
 
-        await asyncio.gather(*(client() for _ in range(clients)))
+        async def sample() -> None:
+            await asyncio.sleep(max(0.0, started - time.perf_counter()))
+            cpu.mark()
+            await asyncio.sleep(max(0.0, until - time.perf_counter()))
+            cpu.mark()
+
+        await asyncio.gather(sample(), *(client() for _ in range(clients)))
     return measured / seconds
 
 
@@ -155,8 +207,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
                         )
                     r.raise_for_status()
                     token = r.json()["access_token"]
-                tally = Tally()
-                rate = await load(server.base, token, args.clients, args.seconds, tally)
+                tally, cpu = Tally(), Cpu(server.proc.pid)
+                rate = await load(server.base, token, args.clients, args.seconds, tally, cpu)
             finally:
                 server.proc.terminate()
                 code = server.proc.wait(timeout=120)
@@ -173,6 +225,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
                 f"{len(tally.acknowledged):,} acknowledged submits not stored; exit {code}",
                 flush=True,
             )
+            print(f"    {cpu.describe()}")
             for why, n in tally.why.most_common(3):
                 print(f"    failed {n}x: {why}")
         print(f"  {await audit_state(POSTGRES_URL, schema)}")
