@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from trustcenter.bootstrap import Container, build
 from trustcenter.cli import _operator, _run, main
 from trustcenter.config import Settings
+from trustcenter.db import migrate
 from trustcenter.db.session import normalise_url
 from trustcenter.domain.audit import Actor
 from trustcenter.web.asgi import PARENT
@@ -106,9 +107,13 @@ def serve(host: str, port: int, workers: int, demo: bool, seal_every: float | No
         sys.exit(2)
 
     async def prepare(container: Container) -> None:
-        # the schema and the first signing key, once, before any worker starts
         migrating = settings.migrate_at_start
-        await container.start(upgrade=migrating, check_revision=not migrating)
+        if workers > 1:  # the schema and the first signing key, once, before any worker starts
+            await container.start(upgrade=migrating, check_revision=not migrating)
+        elif migrating:  # one process: it loads the keys itself as it starts
+            await migrate.upgrade(container.db.engine, container.db.url, settings.database_schema)
+        elif (refusal := await container.revision_refusal()) is not None:
+            raise click.ClickException(refusal)
         if demo:
             from trustcenter.demo import load_demo
             from trustcenter.demo_staff import describe_demo_staff, load_demo_staff
