@@ -64,6 +64,10 @@ def is_dir(path: str) -> bool:
     return Path(path).is_dir()
 
 
+def is_file(path: str) -> bool:
+    return Path(path).is_file()
+
+
 def environ_of(pid: int) -> dict[str, str]:
     raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
@@ -120,8 +124,13 @@ async def test_two_workers_on_postgresql_serve_replace_a_killed_one_and_drain_on
         assert is_dir(metrics)
         assert environ_of(min(first))["TRUSTCENTER_MIGRATE_AT_START"] == "0"
 
-        # a worker killed: the other answers meanwhile, and a new one takes its place
-        victim = min(first)
+        # a worker killed: the other answers meanwhile, and a new one takes its place; its
+        # pool gauge leaves the metrics' sums, its counts stay
+        async def live_gauge() -> set[int]:
+            await years(base)
+            return {pid for pid in first if is_file(f"{metrics}/gauge_livesum_{pid}.db")}
+
+        victim = min(await eventually(live_gauge, "a worker's live gauge file"))
         os.kill(victim, signal.SIGKILL)
         answers = await asyncio.gather(*(years(base) for _ in range(10)))
         assert answers == [(200, EXPECTED)] * 10
@@ -129,6 +138,8 @@ async def test_two_workers_on_postgresql_serve_replace_a_killed_one_and_drain_on
             lambda: _count(server.pid, 2, without=victim), "the killed worker replaced"
         )
         assert victim not in now and len(now & first) == 1
+        assert not is_file(f"{metrics}/gauge_livesum_{victim}.db")
+        assert is_file(f"{metrics}/counter_{victim}.db")
         answers = await asyncio.gather(*(years(base) for _ in range(10)))
         assert answers == [(200, EXPECTED)] * 10
 

@@ -13,9 +13,11 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.engine import make_url
@@ -27,6 +29,10 @@ from trustcenter.db import migrate
 from trustcenter.db.session import normalise_url
 from trustcenter.domain.audit import Actor
 from trustcenter.web.asgi import PARENT
+
+if TYPE_CHECKING:
+    from uvicorn import Config
+    from uvicorn.supervisors import Multiprocess
 
 #: what the workers of ``--workers N`` serve
 ASGI_APP = "trustcenter.web.asgi:app"
@@ -147,6 +153,36 @@ def serve(host: str, port: int, workers: int, demo: bool, seal_every: float | No
         return
     os.environ.update(worker_environment(settings))
     with metrics_dir():
-        uvicorn.run(
+        config = uvicorn.Config(
             ASGI_APP, host=host, port=port, workers=workers, log_level="info", access_log=False
         )
+        manager(config, sockets=[config.bind_socket()]).run()
+
+
+def manager(config: Config, sockets: list[socket.socket]) -> Multiprocess:
+    """uvicorn's process manager (what ``uvicorn.run`` runs for several workers), which also
+    tells the metrics when a worker is gone — died and replaced, or retired by SIGHUP's restart
+    or SIGTTOU — so its live gauges (its pool's connections) leave the sums."""
+    from uvicorn.supervisors import Multiprocess
+
+    from trustcenter.observability.exposition import process_gone
+
+    class Manager(Multiprocess):
+        def _pids(self) -> set[int]:
+            return {p.pid for p in self.processes if p.pid is not None}
+
+        def _gone(self, before: set[int]) -> None:
+            for pid in before - self._pids():
+                process_gone(pid)
+
+        def keep_subprocess_alive(self) -> None:
+            before = self._pids()
+            super().keep_subprocess_alive()
+            self._gone(before)
+
+        def handle_signals(self) -> None:
+            before = self._pids()
+            super().handle_signals()
+            self._gone(before)
+
+    return Manager(config, sockets=sockets)

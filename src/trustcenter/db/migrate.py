@@ -44,9 +44,7 @@ def alembic_config(url: str, schema: str | None = None) -> Config:
 
 #: the first number of the advisory lock migrations take on PostgreSQL (the second: the schema)
 LOCK_CLASS = 0x7C_0016
-_LOCK = text(
-    "SELECT pg_advisory_xact_lock(:lock_class, hashtext(coalesce(current_schema(), '')))"
-)
+_LOCK = text("SELECT pg_advisory_xact_lock(:lock_class, hashtext(coalesce(current_schema(), '')))")
 
 
 @cache
