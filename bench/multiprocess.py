@@ -9,13 +9,15 @@ connections), warmed for 2 s, then ``--clients`` concurrent clients each alterna
 ``submitRequest`` and the agency's request list (``requests(first: 20)``) for ``--seconds``;
 then the server is stopped with SIGTERM (it must exit 0: each worker finishes what it has).
 
-Printed per N: requests per second (both kinds), submits per second, failures, and the ratio of
+Printed per N: requests per second (both kinds), failures with their reasons, and the ratio of
 the rate to one process's. After each run every ``submitRequest`` that was answered with a
 request id is looked up in the database: ``lost`` counts the acknowledged ones that are not
-there (must be 0). At the end the audit chain is sealed and verified (the workers' sealers ran
-side by side). The clients run in this process (httpx, one event loop), on the same machine:
-on a machine with few cores they take a share of the CPU the workers would use, and the
-ratios say less than they would with the load coming from elsewhere. So each run also prints the
+there (must be 0); and the server's ``/metrics`` (summed over its workers, scraped before it
+stops) must have counted as many ``Submit`` and ``List`` operations as were answered. At the
+end the audit chain is sealed and verified (the workers' sealers ran side by side). The clients
+run in this process (httpx, one event loop), on the same machine: on a machine with few cores
+they take a share of the CPU the workers would use, and the ratios say less than they would
+with the load coming from elsewhere. So each run also prints the
 cores kept busy while it was measured: the whole machine's, the server's (manager and workers),
 this client's, and the rest (PostgreSQL, and whatever else shared the machine).
 
@@ -30,6 +32,7 @@ import asyncio
 import base64
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
@@ -49,6 +52,23 @@ from submit import BODY, OUT_OF_REACH, POSTGRES_URL, audit_state, prepare
 from trustcenter.db.session import Database
 
 TRUSTCENTER = str(Path(sys.executable).with_name("trustcenter"))
+METRICS_TOKEN = secrets.token_urlsafe(32)
+#: a GraphQL operation's count in a scrape: operation name, type, count
+_OPERATION = re.compile(
+    r'^trustcenter_graphql_operation_duration_seconds_count\{(?=[^}]*operation="(\w+)")'
+    r'(?=[^}]*type="(\w+)")[^}]*\} ([0-9.e+]+)$',
+    re.MULTILINE,
+)
+
+
+async def operations_counted(base: str) -> dict[str, int]:
+    """What the server's ``/metrics`` counted of each GraphQL operation (summed over workers)."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        r = await http.get("/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"})
+    r.raise_for_status()
+    return {f"{t} {name}": int(float(n)) for name, t, n in _OPERATION.findall(r.text)}
+
+
 LIST = {"query": "query List { requests(first: 20) { edges { node { id status receivedAt } } } }"}
 
 
@@ -190,6 +210,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
             "TRUSTCENTER_GRAPHQL_COST_PER_MINUTE": OUT_OF_REACH,
             "TRUSTCENTER_PLUGINS": "",
             "TRUSTCENTER_ISSUER": "http://localhost",  # one token for every server started
+            "TRUSTCENTER_METRICS_TOKEN": METRICS_TOKEN,
         }
         token = ""
         for workers in [int(n) for n in args.workers.split(",")]:
@@ -209,6 +230,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
                     token = r.json()["access_token"]
                 tally, cpu = Tally(), Cpu(server.proc.pid)
                 rate = await load(server.base, token, args.clients, args.seconds, tally, cpu)
+                counted = await operations_counted(server.base)
             finally:
                 server.proc.terminate()
                 code = server.proc.wait(timeout=120)
@@ -216,9 +238,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
                     code = 0  # after its graceful shutdown; the manager of several exits 0
             stored = await stored_ids(schema)
             lost = sum(1 for i in tally.acknowledged if i not in stored)
+            answered = {"mutation Submit": tally.submits, "query List": tally.lists}
+            seen = {k: counted.get(k, 0) for k in answered}
             results.append(
-                {"workers": workers, "rate": rate, "tally": tally, "lost": lost, "exit": code}
-            )
+                {"workers": workers, "rate": rate, "tally": tally, "lost": lost, "exit": code,
+                 "metrics_match": seen == answered}
+            )  # fmt: skip
             print(
                 f"  --workers {workers}: {rate:8.1f} req/s ({tally.submits:,} submits, "
                 f"{tally.lists:,} lists, {tally.failed:,} failed), {lost} of "
@@ -226,6 +251,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
                 flush=True,
             )
             print(f"    {cpu.describe()}")
+            print(
+                f"    /metrics counted {seen['mutation Submit']:,} Submit and "
+                f"{seen['query List']:,} List operations: "
+                + ("as answered" if seen == answered else "NOT as answered")
+            )
             for why, n in tally.why.most_common(3):
                 print(f"    failed {n}x: {why}")
         print(f"  {await audit_state(POSTGRES_URL, schema)}")
@@ -260,9 +290,10 @@ async def main_async(args: argparse.Namespace) -> None:
         "found stored",
         kept / acknowledged if acknowledged else 0.0,
         ">= 1.0",
-        f"rate / 1 process: {ratios}",
+        f"rate / 1 process: {ratios}; /metrics counts as answered: "
+        + ("yes" if all(r["metrics_match"] for r in results) else "NO"),
     )
-    if any(r["lost"] or r["exit"] or r["tally"].failed for r in results):
+    if any(r["lost"] or r["exit"] or not r["metrics_match"] for r in results):
         sys.exit(1)
 
 
