@@ -156,18 +156,25 @@ def serve(host: str, port: int, workers: int, demo: bool, seal_every: float | No
         config = uvicorn.Config(
             ASGI_APP, host=host, port=port, workers=workers, log_level="info", access_log=False
         )
-        manager(config, sockets=[config.bind_socket()]).run()
+        workers_manager = manager(config, sockets=[config.bind_socket()])
+        workers_manager.run()
+    if getattr(workers_manager, "failed", False):
+        raise click.ClickException("a worker failed to start (its log says why): stopped")
 
 
 def manager(config: Config, sockets: list[socket.socket]) -> Multiprocess:
     """uvicorn's process manager (what ``uvicorn.run`` runs for several workers), which also
     tells the metrics when a worker is gone — died and replaced, or retired by SIGHUP's restart
-    or SIGTTOU — so its live gauges (its pool's connections) leave the sums."""
+    or SIGTTOU — so its live gauges (its pool's connections) leave the sums, and remembers
+    (``failed``) that it stopped because a worker failed to start, for the exit code."""
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
     from trustcenter.observability.exposition import process_gone
 
     class Manager(Multiprocess):
+        failed = False
+
         def _pids(self) -> set[int]:
             return {p.pid for p in self.processes if p.pid is not None}
 
@@ -179,6 +186,8 @@ def manager(config: Config, sockets: list[socket.socket]) -> Multiprocess:
             before = self._pids()
             super().keep_subprocess_alive()
             self._gone(before)
+            if any(p.exitcode == STARTUP_FAILURE for p in self.processes):
+                self.failed = True  # uvicorn stops rather than start it again
 
         def handle_signals(self) -> None:
             before = self._pids()
