@@ -3,7 +3,8 @@
 On PostgreSQL two workers serve; one killed with SIGKILL is replaced while the other keeps
 answering; SIGTERM to the parent lets a request already under way finish with its answer, and the
 parent exits 0 having removed the metrics folder it made. On SQLite more than one worker is
-refused before anything starts. Three ``db upgrade`` at once on a database nobody migrated all
+refused before anything starts; workers that fail to start stop ``serve`` with exit code 1.
+Three ``db upgrade`` at once on a database nobody migrated all
 succeed (they take turns: ``db.migrate``'s lock). Each process costs about a second of CPU to
 import, so one server run carries the checks of serving, replacing and draining.
 """
@@ -16,6 +17,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import time
 from asyncio.subprocess import DEVNULL
 from pathlib import Path
@@ -215,3 +217,28 @@ async def test_three_upgrades_at_once_on_a_fresh_database_all_succeed(
         finally:
             await db.dispose()
         assert rows == [(head,)] and agencies == 0
+
+
+FAILING_APP = """
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": "the app refuses to start"})
+"""
+
+
+async def test_workers_that_fail_to_start_stop_serve_with_exit_code_1(
+    container: Container, tmp_path: Path
+) -> None:
+    if container.db.dialect != "postgresql":
+        pytest.skip("several workers need PostgreSQL")
+    (tmp_path / "failing_app.py").write_text(FAILING_APP)
+    serve = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
+        "from trustcenter.cli import main, serving; serving.ASGI_APP = 'failing_app:app'; "
+        f"main(['serve', '--workers', '2', '--port', '{free_port()}'])"
+    )
+    done = await run([sys.executable, "-c", serve], server_env(container))
+    assert done.returncode == 1
+    assert "the app refuses to start" in done.stderr  # the worker's reason, in the log
+    assert "a worker failed to start" in done.stderr
