@@ -28,7 +28,6 @@ from trustcenter.config import Settings
 from trustcenter.db import migrate
 from trustcenter.db.session import normalise_url
 from trustcenter.domain.audit import Actor
-from trustcenter.web.asgi import PARENT
 
 if TYPE_CHECKING:
     from uvicorn import Config
@@ -54,6 +53,8 @@ def sqlite_refusal(settings: Settings, workers: int) -> str | None:
 def worker_environment(settings: Settings) -> dict[str, str]:
     """What this process decided, for workers that read their settings from the environment;
     they find the database migrated and do not migrate it again."""
+    from trustcenter.web.asgi import PARENT  # (not imported by the other commands)
+
     return {
         "TRUSTCENTER_ISSUER": settings.issuer,
         "TRUSTCENTER_RELEASE_APPROVERS": str(settings.release_approvers),
