@@ -1,17 +1,18 @@
-"""The composition root: the one place where the parts are made and wired together."""
+"""The composition root: the one place where the parts are made and wired together.
+
+The token service (signing keys, the OAuth server, the token validator) and the failed-login
+throttles are made when first needed, and their modules imported then: a command that only
+reads the database (``audit verify``, ``worker``) never loads the OAuth or the rate-limit
+libraries (docs/performance.md, the suite). ``start`` makes the token service, as serving needs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trustcenter.auth import endpoints as oauth_endpoints
-from trustcenter.auth.keys import KeyStore
-from trustcenter.auth.server import AuthorizationServer
-from trustcenter.auth.throttle import AuthThrottle, storage_for
-from trustcenter.auth.tokens import TokenGenerator, TokenValidator
 from trustcenter.clock import Clock, SystemClock
 from trustcenter.config import Settings
 from trustcenter.db import migrate
@@ -26,7 +27,13 @@ from trustcenter.observability.tracing import Tracing
 from trustcenter.observability.tracing import from_env as tracing_from_env
 from trustcenter.plugins.host import PluginHost
 from trustcenter.plugins.manager import PluginLoadError
-from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
+
+if TYPE_CHECKING:
+    from trustcenter.auth.keys import KeyStore
+    from trustcenter.auth.server import AuthorizationServer
+    from trustcenter.auth.throttle import AuthThrottle
+    from trustcenter.auth.tokens import TokenValidator
+    from trustcenter.services.notice_worker import NoticeWorker
 
 
 @dataclass
@@ -35,22 +42,63 @@ class Container:
     db: Database
     uow: UnitOfWorks
     clock: Clock
-    keys: KeyStore
-    auth_server: AuthorizationServer
-    validator: TokenValidator
     data_source: DataSource
     plugins: PluginHost
+    #: seconds since the epoch on the clock the container was built with (the tokens' time)
+    epoch: Callable[[], float] = field(repr=False)
     #: OpenTelemetry traces, when the ``OTEL_*`` variables ask for them
     tracing: Tracing = field(default_factory=Tracing)
+    _keys: KeyStore | None = field(default=None, repr=False)
+    _auth_server: AuthorizationServer | None = field(default=None, repr=False)
+    _validator: TokenValidator | None = field(default=None, repr=False)
     _keyring: KeyRing | None = field(default=None, repr=False)
     _client_throttle: AuthThrottle | None = field(default=None, repr=False)
     _sign_in_throttle: AuthThrottle | None = field(default=None, repr=False)
+
+    @property
+    def keys(self) -> KeyStore:
+        """The token signing keys (made when first needed; ``start`` loads them)."""
+        if self._keys is None:
+            from trustcenter.auth.keys import KeyStore
+
+            self._keys = KeyStore(self.db, self.settings.secret_key_bytes)
+        return self._keys
+
+    @property
+    def auth_server(self) -> AuthorizationServer:
+        """The OAuth authorization server: tokens signed with ``keys`` (made when first
+        needed, with RFC 7009 revocation and RFC 7662 introspection installed)."""
+        if self._auth_server is None:
+            from trustcenter.auth import endpoints as oauth_endpoints
+            from trustcenter.auth.server import AuthorizationServer
+            from trustcenter.auth.tokens import TokenGenerator
+
+            s = self.settings
+            generator = TokenGenerator(
+                self.keys, s.issuer, s.audience, s.token_lifetime, self.epoch
+            )
+            server = AuthorizationServer(generator, f"{s.issuer}/oauth/token", self.epoch)
+            oauth_endpoints.install(server)
+            self._auth_server = server
+        return self._auth_server
+
+    @property
+    def validator(self) -> TokenValidator:
+        """Checks the bearer tokens the API is called with (made when first needed)."""
+        if self._validator is None:
+            from trustcenter.auth.tokens import TokenValidator
+
+            s = self.settings
+            self._validator = TokenValidator(self.keys, s.issuer, s.audience, self.epoch)
+        return self._validator
 
     @property
     def client_throttle(self) -> AuthThrottle:
         """The budget of failed client authentications at the OAuth endpoints, in the
         configured rate-limit storage (made when first needed)."""
         if self._client_throttle is None:
+            from trustcenter.auth.throttle import AuthThrottle, storage_for
+
             s = self.settings
             self._client_throttle = AuthThrottle(
                 storage_for(s.rate_limit_storage),
@@ -65,6 +113,8 @@ class Container:
         """The budget of failed staff sign-ins, per e-mail address and per source address, in
         the same storage as the client throttle (made when first needed)."""
         if self._sign_in_throttle is None:
+            from trustcenter.auth.throttle import AuthThrottle, storage_for
+
             s = self.settings
             self._sign_in_throttle = AuthThrottle(
                 storage_for(s.rate_limit_storage),
@@ -86,6 +136,8 @@ class Container:
 
     def notice_worker(self, **overrides: Any) -> NoticeWorker:
         """The notice worker with the configured channels (``TRUSTCENTER_NOTICE_CHANNELS``)."""
+        from trustcenter.services.notice_worker import NoticeWorker, WorkerSettings
+
         s = self.settings
         offered = self.plugins.notice_channels(self.db, SqlOutbox(self.db))
         wanted = [n.strip() for n in s.notice_channels.split(",") if n.strip()]
@@ -116,15 +168,31 @@ class Container:
         configured = parse_configured(self.settings.report_exclusions)
         return [*configured, *await self.plugins.report_exclusions()]
 
-    async def start(self, *, upgrade: bool = True) -> None:
-        """Bring the database schema up to date (if asked) and load the signing keys; refuse
-        production without the keys that protect data at rest."""
+    async def start(self, *, upgrade: bool = True, check_revision: bool = False) -> None:
+        """Bring the database schema up to date (if asked; else, with ``check_revision``,
+        refuse a schema that is not at the code's revision), make the token service and load
+        the signing keys; refuse production without the keys that protect data at rest."""
         refusal = self.settings.startup_refusal()
         if refusal is not None:
             raise SystemExit(refusal)
         if upgrade:
             await migrate.upgrade(self.db.engine, self.db.url, self.settings.database_schema)
+        elif check_revision:
+            refusal = await self.revision_refusal()
+            if refusal is not None:
+                raise SystemExit(refusal)
+        self.auth_server, self.validator  # noqa: B018 - made now: serving needs them
         await self.keys.load(self.clock.now())
+
+    async def revision_refusal(self) -> str | None:
+        """Why this code must not serve the database: its schema is at another revision."""
+        current = await migrate.current_revision(self.db.engine)
+        if current == migrate.head_revision():
+            return None
+        return (
+            f"the database is at revision {current or 'none'}, the code needs "
+            f"{migrate.head_revision()}: run 'trustcenter db upgrade' first"
+        )
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -175,25 +243,17 @@ def build(
     tracing = tracing or tracing_from_env()
     tracing.instrument(db.engine)
     plugins, data_source = load_plugins(settings, db, tracing=tracing)
-    keys = KeyStore(db, settings.secret_key_bytes)
 
     def epoch() -> float:
         return clock.now().timestamp()
 
-    generator = TokenGenerator(
-        keys, settings.issuer, settings.audience, settings.token_lifetime, epoch
-    )
-    auth_server = AuthorizationServer(generator, f"{settings.issuer}/oauth/token", epoch)
-    oauth_endpoints.install(auth_server)  # RFC 7009 revocation, RFC 7662 introspection
     return Container(
         settings=settings,
         db=db,
         uow=UnitOfWorks(db),
         clock=clock,
-        keys=keys,
-        auth_server=auth_server,
-        validator=TokenValidator(keys, settings.issuer, settings.audience, epoch),
         data_source=data_source,
         plugins=plugins,
         tracing=tracing,
+        epoch=epoch,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,31 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     if raw in ("1", "true", "yes", "on"):
         return True
     raise SystemExit(f"{name} must be 1 or 0 (true or false), not {raw[:40]!r}")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise SystemExit(f"{name} must be a number of seconds (0 or more), not {raw[:40]!r}")
+    return value
+
+
+def _networks_refusal(value: str) -> str | None:
+    """Why a list of addresses and networks ("10.0.0.1, 10.1.0.0/16" or "*") is not one."""
+    for item in (part.strip() for part in value.split(",")):
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            return f"{item[:60]!r} is not an IP address or network (or *)"
+    return None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -57,6 +83,11 @@ class Settings:
     database_schema: str | None = None
     #: connections the server keeps open to the database (``db.session.Database``)
     database_pool_size: int = 20
+    #: whether the server's start-up migrates the database (else it only checks the revision
+    #: and refuses an old schema: for deployments that run ``trustcenter db upgrade`` first)
+    migrate_at_start: bool = True
+    #: seconds between the server's rounds of sealing the audit chain (0: none)
+    seal_every: float = 2.0
     env: str = "development"
     issuer: str = "http://localhost:8000"
     audience: str = "urn:trustcenter:api"
@@ -101,6 +132,9 @@ class Settings:
     log_format: str = ""
     #: one access-log line per HTTP request (logger ``trustcenter.access``)
     access_log: bool = True
+    #: the addresses (or networks) whose X-Forwarded-For and X-Forwarded-Proto serve believes:
+    #: the TLS-terminating proxy's; "*" believes anyone
+    forwarded_allow_ips: str = "127.0.0.1"
     #: "kid:base64key[,kid:base64key…]": AES-256 keys for disclosure packages; the first
     #: seals new packages, the others still open older ones (rotation)
     disclosure_keys: str = ""
@@ -237,6 +271,8 @@ class Settings:
             "database_url": e.get("TRUSTCENTER_DATABASE_URL") or DEFAULT_DATABASE_URL,
             "database_schema": e.get("TRUSTCENTER_DATABASE_SCHEMA") or None,
             "database_pool_size": _int(e, "TRUSTCENTER_DATABASE_POOL_SIZE", 20),
+            "migrate_at_start": _flag(e, "TRUSTCENTER_MIGRATE_AT_START", default=True),
+            "seal_every": _seconds(e, "TRUSTCENTER_SEAL_EVERY", 2.0),
             "env": (e.get("TRUSTCENTER_ENV") or "development").strip().lower(),
             "issuer": (e.get("TRUSTCENTER_ISSUER") or "http://localhost:8000").rstrip("/"),
             "audience": e.get("TRUSTCENTER_AUDIENCE") or "urn:trustcenter:api",
@@ -266,6 +302,9 @@ class Settings:
             "log_level": (e.get("TRUSTCENTER_LOG_LEVEL") or "INFO").strip().upper(),
             "log_format": (e.get("TRUSTCENTER_LOG_FORMAT") or "").strip().lower(),
             "access_log": _flag(e, "TRUSTCENTER_ACCESS_LOG", default=True),
+            "forwarded_allow_ips": (
+                e.get("TRUSTCENTER_FORWARDED_ALLOW_IPS") or "127.0.0.1"
+            ).strip(),
             "disclosure_keys": e.get("TRUSTCENTER_DISCLOSURE_KEYS", ""),
             "disclosure_key_file": e.get("TRUSTCENTER_DISCLOSURE_KEY_FILE")
             or "trustcenter-disclosure.key",
@@ -336,6 +375,9 @@ class Settings:
         ):
             if getattr(settings, name) < 1:
                 raise SystemExit(f"TRUSTCENTER_{name.upper()} must be at least 1")
+        refused = _networks_refusal(settings.forwarded_allow_ips)
+        if refused is not None:
+            raise SystemExit(f"TRUSTCENTER_FORWARDED_ALLOW_IPS: {refused}")
         if settings.log_level not in LOG_LEVELS:
             raise SystemExit(f"TRUSTCENTER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if settings.log_format not in ("", "json", "text"):

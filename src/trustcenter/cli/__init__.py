@@ -1,14 +1,14 @@
-"""The ``trustcenter`` command: the group, shared helpers, serving and the database.
+"""The ``trustcenter`` command: the group and shared helpers.
 
-The subcommand groups live in ``cli.admin`` (agencies, clients) and ``cli.records`` (vendors,
-audit, signing keys); importing them here registers them on ``main``."""
+The subcommands live in ``cli.serving`` (serve), ``cli.database`` (db), ``cli.admin`` (agencies,
+clients), ``cli.records`` (vendors, audit, signing keys) and the others imported at the end;
+importing them here registers them on ``main``."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
 import json
-import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -32,8 +32,12 @@ def _run(
     work: Callable[[Container], Awaitable[T]],
     *,
     upgrade: bool = False,
+    check: bool = True,
     settings: Settings | None = None,
 ) -> T:
+    """Run ``work`` on a fresh container: after migrating (``upgrade``), or after checking the
+    schema is current (SQLite: migrated; ``check``), or straight away (``check=False``)."""
+
     async def main() -> T:
         container = build(settings)
         try:
@@ -41,7 +45,7 @@ def _run(
                 await migrate.upgrade(
                     container.db.engine, container.db.url, container.settings.database_schema
                 )
-            else:
+            elif check:
                 await _require_current(container)
             return await work(container)
         finally:
@@ -59,12 +63,9 @@ async def _require_current(container: Container) -> None:
     if container.db.dialect == "sqlite":
         await migrate.upgrade(container.db.engine, container.db.url)
         return
-    current = await migrate.current_revision(container.db.engine)
-    if current != migrate.head_revision():
-        raise click.ClickException(
-            f"the database is at revision {current or 'none'}, the code needs "
-            f"{migrate.head_revision()}: run 'trustcenter db upgrade' first"
-        )
+    refusal = await container.revision_refusal()
+    if refusal is not None:
+        raise click.ClickException(refusal)
 
 
 def _emit(data: Any, as_json: bool, text: str) -> None:
@@ -109,70 +110,6 @@ SEAL_EVERY = click.option(
     type=click.FloatRange(0),
     help="Seconds between rounds of sealing new audit events into the chain (0: none).",
 )
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--demo", is_flag=True, help="Load the demo data on first start.")
-@SEAL_EVERY
-def serve(host: str, port: int, demo: bool, seal_every: float) -> None:
-    """Serve the API (GraphQL, OAuth, health) with uvicorn."""
-    import uvicorn
-
-    from trustcenter.web.app import create_app
-
-    overrides: dict[str, object] = {}
-    if demo and not os.environ.get("TRUSTCENTER_RELEASE_APPROVERS"):
-        overrides["release_approvers"] = 2  # the demo shows four eyes: Rita asks, Sam approves
-    if not os.environ.get("TRUSTCENTER_ISSUER"):
-        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host  # noqa: S104
-        overrides["issuer"] = f"http://{shown}:{port}"
-    settings = Settings.from_env(None, **overrides)
-    refusal = settings.startup_refusal()
-    if refusal is not None:
-        raise click.ClickException(refusal)
-
-    async def prepare(container: Container) -> None:
-        if demo:
-            from trustcenter.demo import load_demo
-            from trustcenter.demo_staff import describe_demo_staff, load_demo_staff
-
-            summary = await load_demo(
-                container.db,
-                container.clock,
-                keys=container.disclosure_keys,
-                operator=Actor.operator(_operator()),
-            )
-            click.echo(summary.describe() if summary else "demo data already present")
-            await load_demo_staff(container, _operator())
-            click.echo(describe_demo_staff(f"{settings.issuer}/console"))
-
-    _run(prepare, settings=settings)
-    container = build(settings)
-    click.echo(f"trustcenter on http://{host}:{port}/graphql  (issuer {settings.issuer})")
-    uvicorn.run(
-        create_app(container, manage_lifecycle=True, seal_every=seal_every),
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-    )
-
-
-@main.group()
-def db() -> None:
-    """Database schema."""
-
-
-@db.command("upgrade")
-def db_upgrade() -> None:
-    """Apply every pending migration (needed before 'serve' on PostgreSQL)."""
-
-    async def work(container: Container) -> str | None:
-        return await migrate.current_revision(container.db.engine)
-
-    click.echo(f"database at revision {_run(work, upgrade=True)}")
 
 
 @main.group(invoke_without_command=True)
@@ -228,9 +165,11 @@ def export_schema_cmd(output: Path | None) -> None:
 
 
 from trustcenter.cli import admin as _admin  # noqa: E402,F401  (registers the groups)
+from trustcenter.cli import database as _database  # noqa: E402,F401
 from trustcenter.cli import documents as _documents  # noqa: E402,F401
 from trustcenter.cli import history as _history  # noqa: E402,F401
 from trustcenter.cli import notices as _notices  # noqa: E402,F401
 from trustcenter.cli import records as _records  # noqa: E402,F401
 from trustcenter.cli import reports as _reports  # noqa: E402,F401
+from trustcenter.cli import serving as _serving  # noqa: E402,F401
 from trustcenter.cli import staff as _staff  # noqa: E402,F401

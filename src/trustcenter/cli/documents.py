@@ -7,7 +7,6 @@ import click
 from trustcenter.auth.scopes import ADMIN
 from trustcenter.bootstrap import Container
 from trustcenter.cli import _acting, _emit, _run, main
-from trustcenter.services.notice_worker import purge_documents
 
 
 @main.group()
@@ -20,6 +19,7 @@ def documents() -> None:
 def purge_cmd(as_json: bool) -> None:
     """Delete uploads that were not attached to a request within a day of upload (each upload
     also purges them; run this from cron where uploads are rare). Audited."""
+    from trustcenter.services.notice_worker import purge_documents
 
     async def work(c: Container) -> int:
         return await purge_documents(c, _acting(ADMIN))

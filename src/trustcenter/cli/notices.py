@@ -9,7 +9,7 @@ import signal
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy.engine import make_url
@@ -20,9 +20,9 @@ from trustcenter.bootstrap import Container
 from trustcenter.cli import SEAL_EVERY, _acting, _emit, _run, main
 from trustcenter.domain.notice_states import NoticeStatus
 from trustcenter.plugins.manager import PluginLoadError
-from trustcenter.services.audit import seal
-from trustcenter.services.audit_sealer import sealing
-from trustcenter.services.notice_worker import NoticeWorker, PassResult
+
+if TYPE_CHECKING:  # the worker's services load with the worker command (docs/performance.md)
+    from trustcenter.services.notice_worker import NoticeWorker, PassResult
 
 STATUSES = tuple(s.value for s in NoticeStatus)
 
@@ -70,6 +70,8 @@ def _describe(result: PassResult) -> str:
 
 
 async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassResult:
+    from trustcenter.services.notice_worker import PassResult
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -113,6 +115,9 @@ def worker_cmd(
     """Deliver due user notices through the configured channels (TRUSTCENTER_NOTICE_CHANNELS,
     default: the outbox), and delete uploaded documents nobody attached within their day. On
     PostgreSQL several workers may run at once; on SQLite one."""
+    from trustcenter.services.audit import seal
+    from trustcenter.services.audit_sealer import sealing
+
     overrides: dict[str, Any] = {}
     if batch_size:
         overrides["batch_size"] = batch_size

@@ -1,8 +1,16 @@
-"""Run Alembic migrations from code (``serve`` on SQLite, ``trustcenter db upgrade``).
+"""Run Alembic migrations from code (``serve``, the ASGI app's start-up, ``trustcenter db``).
 
 Alembic is imported only when a migration runs: a start whose schema is current reads the
 revision with one ``SELECT`` and compares it with the newest revision named in the migration
-files (docs/performance.md, start-up)."""
+files (docs/performance.md, start-up).
+
+Several processes may start at once on a database nobody migrated yet (``serve --workers``,
+three ``db upgrade`` in a deployment script): each migration runs in one transaction that first
+takes a lock, so they run one after the other and the later ones find the work done. On
+PostgreSQL the lock is a transaction-scoped advisory lock keyed by the schema
+(``pg_advisory_xact_lock``); on SQLite the transaction begins with ``BEGIN IMMEDIATE``, the
+file's write lock, which the next writer waits for (the busy timeout) instead of failing with
+"database is locked"."""
 
 from __future__ import annotations
 
@@ -34,20 +42,55 @@ def alembic_config(url: str, schema: str | None = None) -> Config:
     return cfg
 
 
+#: the first number of the advisory lock migrations take on PostgreSQL (the second: the schema)
+LOCK_CLASS = 0x7C_0016
+_LOCK = text("SELECT pg_advisory_xact_lock(:lock_class, hashtext(coalesce(current_schema(), '')))")
+
+
+@cache
+def _files() -> dict[str, tuple[str | None, str]]:
+    """Each revision: the one it follows and its title (its docstring's first line), read from
+    the files without importing Alembic."""
+    found: dict[str, tuple[str | None, str]] = {}
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        source = path.read_text(encoding="utf-8")
+        named = {kind: value or None for kind, _, value in _REVISION.findall(source)}
+        revision = named.get("revision")
+        if revision:
+            title = source.lstrip().removeprefix('"""').split("\n", 1)[0].strip()
+            found[revision] = (named.get("down_revision"), title)
+    return found
+
+
+def _parents() -> dict[str, str | None]:
+    return {revision: parent for revision, (parent, _) in _files().items()}
+
+
+def title(revision: str) -> str:
+    """What the revision does, in the words of its file's first line."""
+    return _files()[revision][1]
+
+
 @cache
 def head_revision() -> str | None:
-    """The newest revision: the one no other revision names as its ``down_revision``, read
-    from the files without importing Alembic (a test holds it to Alembic's own answer)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
-        for kind, _, value in _REVISION.findall(path.read_text(encoding="utf-8")):
-            if value:
-                (revisions if kind == "revision" else parents).add(value)
-    heads = revisions - parents
+    """The newest revision: the one no other revision names as its ``down_revision`` (a test
+    holds it to Alembic's own answer)."""
+    parents = _parents()
+    heads = set(parents) - {p for p in parents.values() if p}
     if len(heads) != 1:
         raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
     return heads.pop()
+
+
+def revisions() -> list[str]:
+    """Every revision, oldest first."""
+    parents = _parents()
+    chain: list[str] = []
+    at = head_revision()
+    while at is not None:
+        chain.append(at)
+        at = parents.get(at)
+    return chain[::-1]
 
 
 def _sqlite_foreign_keys(connection: Any, on: bool) -> None:
@@ -111,8 +154,12 @@ async def _migrate(
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             await conn.run_sync(_sqlite_foreign_keys, False)
+            # BEGIN IMMEDIATE (db.session): the write lock first, so concurrent migrations queue
+            await conn.execution_options(tc_write=True)
         try:
             async with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(_LOCK, {"lock_class": LOCK_CLASS})
                 await conn.run_sync(_run)
         finally:
             if sqlite:

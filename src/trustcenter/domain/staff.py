@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from email_validator import EmailNotValidError, validate_email
-
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
 
 
@@ -74,6 +72,8 @@ class StaffDraft:
 
 def normalise_email(raw: str, field: str = "email") -> str:
     """The sign-in name as stored and compared: trimmed and lower-case."""
+    from email_validator import EmailNotValidError, validate_email  # loaded by the first check
+
     text = (raw or "").strip()
     try:
         email = validate_email(text, check_deliverability=False).normalized.lower()

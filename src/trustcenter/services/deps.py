@@ -6,15 +6,17 @@ they never import it: the application's parts (:class:`AppParts`, which
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from trustcenter.auth.throttle import AuthThrottle
 from trustcenter.clock import Clock
 from trustcenter.db.uow import UnitOfWorks
 from trustcenter.disclosure.keyring import KeyRing
 from trustcenter.disclosure.sources import DataSource
 from trustcenter.domain.report_policy import Exclusion
 from trustcenter.plugins.host import PluginHost
+
+if TYPE_CHECKING:  # a type only: the rate-limit library loads where a throttle is made
+    from trustcenter.auth.throttle import AuthThrottle
 
 
 class SettingsView(Protocol):

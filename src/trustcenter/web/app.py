@@ -39,9 +39,10 @@ from trustcenter.web.request_log import RequestLog
 def create_app(
     container: Container, *, manage_lifecycle: bool = False, seal_every: float = 0
 ) -> Starlette:
-    """``manage_lifecycle``: migrate and load keys at start-up, tune the garbage collector for
-    serving (``gc_tuning``), and close the pool at the end (``serve`` does; tests start the
-    container themselves). ``seal_every``: seconds between rounds of the audit sealer run
+    """``manage_lifecycle``: migrate (or, with ``TRUSTCENTER_MIGRATE_AT_START=0``, only check
+    the revision) and load keys at start-up, tune the garbage collector for serving
+    (``gc_tuning``), and close the pool at the end (``serve`` and ``web.asgi`` do; tests start
+    the container themselves). ``seal_every``: seconds between rounds of the audit sealer run
     while the app serves (0, the default: none; ``serve`` runs one)."""
 
     async def healthz(request: Request) -> Response:
@@ -59,7 +60,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_lifecycle:
-            await container.start()
+            migrating = container.settings.migrate_at_start
+            await container.start(upgrade=migrating, check_revision=not migrating)
             tune_for_serving()
         try:
             async with AsyncExitStack() as stack:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
-import aiosmtplib
-
 from trustcenter.plugins import NoticeView, hookimpl
 
 
@@ -85,6 +83,8 @@ class SmtpChannel:
         s = self.settings
         if not s.sender:
             raise SmtpNotConfigured("set TRUSTCENTER_SMTP_FROM to send notices by e-mail")
+        import aiosmtplib  # loaded by the first delivery: every command loads the plugins
+
         await aiosmtplib.send(
             build_message(notice, idempotency_key, s.sender),
             hostname=s.host,

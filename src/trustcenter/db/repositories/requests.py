@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, Select, func, insert, select, update
 
@@ -17,9 +17,11 @@ from trustcenter.db.models import Finding, LegalBasis, Request, RequestedItem, T
 from trustcenter.db.report_facts import pending, unmerged
 from trustcenter.db.repositories import Repository
 from trustcenter.db.repositories.request_pages import filtered, page_statement, visible
-from trustcenter.domain.new_request import NewRequest
 from trustcenter.domain.queries import After, Order, RequestFilter
 from trustcenter.domain.rules import stored_category
+
+if TYPE_CHECKING:  # a type only: the submission's checks (phone, e-mail) load with the services
+    from trustcenter.domain.new_request import NewRequest
 
 #: every column of a request, target and item; a legal basis without its inline document
 _REQUEST = Request.__table__
