@@ -34,7 +34,7 @@ def test_json_lines_carry_the_request_id_and_the_calls_fields(
     first, second = [line for line in lines if line["logger"] == "trustcenter.test"]
     assert first["message"] == "decided x" and first["level"] == "INFO"
     assert (first["request_id"], first["outcome"], first["count"]) == ("req-1", "APPROVE", 3)
-    assert first["time"].endswith("+0000")
+    assert first["time"].endswith("+00:00") and "." in first["time"]  # UTC, milliseconds
     assert second["message"] == "outside" and "request_id" not in second
     assert not any(line["message"] == "below the level" for line in lines)
 
