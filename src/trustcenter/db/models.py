@@ -34,6 +34,7 @@ from trustcenter.db.tables_requests import (
     Target,
 )
 from trustcenter.db.tables_staff import StaffMember, StaffSession
+from trustcenter.db.tables_webhooks import WebhookDelivery, WebhookEndpoint
 from trustcenter.db.tables_userdata import (
     Account,
     Order,
@@ -78,6 +79,8 @@ __all__ = [
     "SupportRecord",
     "Target",
     "TransparencyReport",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "UsageEvent",
     "UsedClientAssertion",
     "Vendor",
