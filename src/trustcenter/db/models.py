@@ -34,7 +34,6 @@ from trustcenter.db.tables_requests import (
     Target,
 )
 from trustcenter.db.tables_staff import StaffMember, StaffSession
-from trustcenter.db.tables_webhooks import WebhookDelivery, WebhookEndpoint
 from trustcenter.db.tables_userdata import (
     Account,
     Order,
@@ -43,6 +42,7 @@ from trustcenter.db.tables_userdata import (
     SupportRecord,
     UsageEvent,
 )
+from trustcenter.db.tables_webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -79,10 +79,10 @@ __all__ = [
     "SupportRecord",
     "Target",
     "TransparencyReport",
-    "WebhookDelivery",
-    "WebhookEndpoint",
     "UsageEvent",
     "UsedClientAssertion",
     "Vendor",
     "VendorAttestation",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

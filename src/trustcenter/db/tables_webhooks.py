@@ -50,9 +50,7 @@ class WebhookDelivery(UUIDPk, Base):
         Index("ix_webhook_deliveries_claimable", "status", "available_at"),
     )
 
-    endpoint_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("webhook_endpoints.id"), index=True
-    )
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
     agency_id: Mapped[uuid.UUID] = mapped_column(index=True)
     #: the ``webhook-id`` the receiver sees, the same on every attempt ("msg_…")
     message_id: Mapped[str] = mapped_column(String(64))
