@@ -48,7 +48,7 @@ def backoff(attempts: int, draw: Callable[[], float]) -> timedelta:
     """The wait before the next attempt after ``attempts`` failed ones: exponential with
     full jitter (a random share, ``draw()`` in [0, 1), of the exponential step, never less
     than a second), so endpoints that failed together do not retry together."""
-    step = min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    step: timedelta = min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
     return max(timedelta(seconds=1), step * draw())
 
 
