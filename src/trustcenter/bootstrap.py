@@ -188,7 +188,7 @@ def build(
     return Container(
         settings=settings,
         db=db,
-        uow=UnitOfWorks(db),
+        uow=UnitOfWorks(db, issuer=settings.issuer),
         clock=clock,
         keys=keys,
         auth_server=auth_server,

@@ -7,12 +7,18 @@ adapters do the HTTP and the signing, this module decides."""
 
 from __future__ import annotations
 
+import base64
 import ipaddress
+import json
+import secrets
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
+
+from trustcenter.domain.lifecycle import Operation
 
 
 class EventType(StrEnum):
@@ -83,6 +89,8 @@ def check_url(url: str, *, production: bool) -> UrlRefusal | None:
     ``http://localhost`` (tests and local receivers)."""
     if len(url) > 2000:
         return UrlRefusal("is longer than 2,000 characters")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return UrlRefusal("may not contain spaces or control characters")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -124,3 +132,81 @@ def refused_address(address: str, *, private_allowed: bool) -> str | None:
     if ip.is_multicast or ip.is_reserved or ip.is_unspecified:
         return "not a public address"
     return None
+
+
+# --- the agency's side: endpoints and the events they are told of -------------------------
+
+#: the most endpoints one agency may register (deleted ones do not count)
+MAX_ENDPOINTS = 10
+MAX_DESCRIPTION = 200
+#: ``disabled_reason`` of an endpoint its agency deleted while deliveries still named it: it
+#: stays for the record (the deliveries' history), disabled and hidden from the agency
+DELETED = "deleted by the agency"
+#: the random bytes behind a ``whsec_`` secret (Standard Webhooks: 24 to 64)
+SECRET_BYTES = 32
+
+
+def new_secret() -> str:
+    """A fresh signing secret: ``whsec_`` and the base64 of ``SECRET_BYTES`` random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def new_message_id() -> str:
+    """A delivery's ``webhook-id``: "msg_" and 32 hex digits, fixed when the event happened."""
+    return "msg_" + secrets.token_hex(16)
+
+
+def checked_event_types(given: Iterable[str]) -> list[EventType] | str:
+    """The event types asked for, or why they are refused (none given, or an unknown one)."""
+    names = list(given)
+    if not names:
+        return "choose at least one event type"
+    known = {t.value for t in EventType}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        shown = ", ".join(repr(n[:64]) for n in unknown[:3])
+        return f"unknown event type {shown}; known: {', '.join(sorted(known))}"
+    return [EventType(n) for n in dict.fromkeys(names)]
+
+
+#: the event a request's transition is, for the transitions an agency is told of
+EVENT_OF: dict[Operation, EventType] = {
+    Operation.ASK_CLARIFICATION: EventType.CLARIFICATION_REQUESTED,
+    Operation.APPROVE: EventType.DECIDED,
+    Operation.APPROVE_PARTIALLY: EventType.DECIDED,
+    Operation.OBJECT: EventType.DECIDED,
+    Operation.REJECT: EventType.DECIDED,
+    Operation.RELEASE: EventType.DISCLOSURE_READY,
+    Operation.CLOSE: EventType.CLOSED,
+    Operation.WITHDRAW: EventType.WITHDRAWN,
+    Operation.SUPERSEDE: EventType.SUPERSEDED,
+}
+
+
+def request_global_id(request_id: uuid.UUID) -> str:
+    """The request's id as the GraphQL API shows it (a Relay global id of ``Request``)."""
+    return base64.b64encode(f"Request:{request_id}".encode()).decode()
+
+
+def event_payload(
+    event: EventType,
+    at: datetime,
+    request_id: uuid.UUID,
+    status: str,
+    version: int,
+    issuer: str,
+) -> str:
+    """The body a receiver gets: the event's type and time, the request's id, status and
+    version, and where to read it. Ids, status and links only: never an identifier, a name,
+    a message or anything else the request says (the agency reads those with its token)."""
+    body = {
+        "type": event.value,
+        "timestamp": at.isoformat().replace("+00:00", "Z"),
+        "data": {
+            "requestId": request_global_id(request_id),
+            "status": status.upper(),
+            "version": version,
+            "links": {"request": issuer.rstrip("/") + "/graphql"},
+        },
+    }
+    return json.dumps(body, separators=(",", ":"))
