@@ -140,8 +140,9 @@ HOSTILE = [
     pytest.param({"url": "https://user:pw@hooks.example.org/x"}, "url", id="credentials"),
     pytest.param({"url": "https://hooks.example.org/x\r\nHost: evil"}, "url", id="crlf"),
     pytest.param({"url": "https://hooks.example.org/#frag"}, "url", id="fragment"),
-    pytest.param({"eventTypes": ["request.decided", "request.everything"]}, "eventTypes",
-                 id="unknown-type"),  # fmt: skip
+    pytest.param(
+        {"eventTypes": ["request.decided", "request.everything"]}, "eventTypes", id="unknown"
+    ),
     pytest.param({"eventTypes": []}, "eventTypes", id="no-type"),
     pytest.param({"description": "d" * 201}, "description", id="long-description"),
 ]
@@ -293,9 +294,7 @@ STATUS_EMAILS = """mutation($i: SetStatusEmailsInput!) { setStatusEmails(input: 
   enabled userErrors { code } } }"""
 
 
-async def test_the_agency_turns_its_status_emails_off(
-    manager: Actor, container: Container
-) -> None:
+async def test_the_agency_turns_its_status_emails_off(manager: Actor, container: Container) -> None:
     done = (await manager.data(STATUS_EMAILS, {"i": {"enabled": False}}))["setStatusEmails"]
     assert done == {"enabled": False, "userErrors": []}
     async with container.db.reader() as s:
