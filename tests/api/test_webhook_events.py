@@ -163,7 +163,7 @@ async def test_a_change_that_rolls_back_leaves_no_event(hooks: Hooks, container:
             row = await lock_request(uow, OPERATOR, rid(req["id"]), None, agency_only=False)
             await apply(uow, container.clock, OPERATOR, row, Operation.ASK_CLARIFICATION, "x")
             await uow.flush()
-            assert len(await uow.webhook_endpoints.subscribers(row.agency_id)) == 2
+            assert len((await uow.webhook_endpoints.audience(row.agency_id)).endpoints) == 2
             raise Broke  # anything after the change fails: the whole unit rolls back
     assert [r.message_id for r in await deliveries(container)] == before
     assert (await hooks.flow.read(req["id"]))["status"] == "IN_REVIEW"

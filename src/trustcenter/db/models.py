@@ -42,7 +42,7 @@ from trustcenter.db.tables_userdata import (
     SupportRecord,
     UsageEvent,
 )
-from trustcenter.db.tables_webhooks import WebhookDelivery, WebhookEndpoint
+from trustcenter.db.tables_webhooks import StatusEmail, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -76,6 +76,7 @@ __all__ = [
     "SigningKey",
     "StaffMember",
     "StaffSession",
+    "StatusEmail",
     "SupportRecord",
     "Target",
     "TransparencyReport",

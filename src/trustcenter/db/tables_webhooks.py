@@ -68,3 +68,29 @@ class WebhookDelivery(UUIDPk, Base):
     delivered_at: Mapped[datetime | None]
     last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StatusEmail(UUIDPk, Base):
+    """A short e-mail owed to the officer named on a request or the agency's contact address
+    (the request needs their answer, was decided, or has data ready): written in the
+    transaction of the change, delivered by the worker through the notice channels."""
+
+    __tablename__ = "status_emails"
+    __table_args__ = (Index("ix_status_emails_claimable", "status", "available_at"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    agency_id: Mapped[uuid.UUID]
+    event_type: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8))
+    #: written when the event happened: ids, status and a link, no user data
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    #: pending, delivered or failed (``domain.webhooks.DeliveryStatus``)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    available_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -34,6 +34,7 @@ from trustcenter.db.repositories.requests import RequestRepository
 from trustcenter.db.repositories.review import ReviewRepository
 from trustcenter.db.repositories.sessions import SessionRepository
 from trustcenter.db.repositories.staff import StaffRepository
+from trustcenter.db.repositories.status_emails import StatusEmailRepository
 from trustcenter.db.repositories.userdata import UserDataRepository
 from trustcenter.db.repositories.webhook_endpoints import WebhookEndpointRepository
 from trustcenter.db.session import Database
@@ -137,6 +138,10 @@ class UnitOfWork:
     @cached_property
     def webhook_endpoints(self) -> WebhookEndpointRepository:
         return WebhookEndpointRepository(self._session)
+
+    @cached_property
+    def status_emails(self) -> StatusEmailRepository:
+        return StatusEmailRepository(self._session)
 
     def add(self, row: object) -> None:
         """Register a new row: it is inserted when the unit flushes or commits."""

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trustcenter.db.models import WebhookDelivery, WebhookEndpoint
+from trustcenter.db.models import Agency, StatusEmail, WebhookDelivery, WebhookEndpoint
 from trustcenter.db.repositories import Repository
 from trustcenter.domain.webhooks import DELETED, DeliveryStatus
 
@@ -28,6 +28,17 @@ class Subscriber:
 
 
 @dataclass(frozen=True, slots=True)
+class Audience:
+    """Who hears of an agency's events."""
+
+    endpoints: list[Subscriber]
+    #: the agency wants status e-mails (``agencies.status_emails``)
+    emails: bool
+    contact_email: str | None
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryCounts:
     """An endpoint's deliveries since a moment: by status, and its last failure."""
 
@@ -40,12 +51,12 @@ class DeliveryCounts:
 class WebhookEndpointRepository(Repository):
     """Endpoints by agency, and the deliveries written for them."""
 
-    __slots__ = ("_subscribers",)
+    __slots__ = ("_audiences",)
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
-        #: the enabled endpoints of each agency, read once per unit of work
-        self._subscribers: dict[uuid.UUID, list[Subscriber]] = {}
+        #: each agency's endpoints and e-mail wishes, read once per unit of work
+        self._audiences: dict[uuid.UUID, Audience] = {}
 
     async def of_agency(self, agency_id: uuid.UUID) -> list[WebhookEndpoint]:
         """The agency's endpoints it sees, oldest first."""
@@ -84,23 +95,39 @@ class WebhookEndpointRepository(Repository):
             )
         )
 
-    async def subscribers(self, agency_id: uuid.UUID) -> list[Subscriber]:
-        """The agency's enabled endpoints: one statement per agency and unit of work, so a
-        change to a request of an agency without endpoints costs one read."""
-        found = self._subscribers.get(agency_id)
+    async def audience(self, agency_id: uuid.UUID) -> Audience:
+        """Who hears of the agency's events: its enabled endpoints, and whether (and where) it
+        wants status e-mails. One statement per agency and unit of work, so a change to a
+        request of an agency without endpoints costs one read."""
+        found = self._audiences.get(agency_id)
         if found is None:
-            rows = await self._session.execute(
-                select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-                    WebhookEndpoint.agency_id == agency_id, WebhookEndpoint.enabled.is_(True)
+            joined = and_(WebhookEndpoint.agency_id == Agency.id, WebhookEndpoint.enabled.is_(True))
+            rows = (
+                await self._session.execute(
+                    select(
+                        Agency.status_emails,
+                        Agency.contact_email,
+                        Agency.country,
+                        WebhookEndpoint.id,
+                        WebhookEndpoint.event_types,
+                    )
+                    .outerjoin(WebhookEndpoint, joined)
+                    .where(Agency.id == agency_id)
                 )
+            ).all()
+            first = rows[0] if rows else None
+            found = Audience(
+                [Subscriber(r[3], r[4]) for r in rows if r[3] is not None],
+                bool(first and first[0]),
+                first[1] if first else None,
+                first[2] if first else "",
             )
-            found = [Subscriber(r[0], r[1]) for r in rows]
-            self._subscribers[agency_id] = found
+            self._audiences[agency_id] = found
         return found
 
-    def enqueue(self, deliveries: Sequence[WebhookDelivery]) -> None:
-        """Write the deliveries with the unit's transaction (never before it commits)."""
-        self._session.add_all(deliveries)
+    def enqueue(self, rows: Sequence[WebhookDelivery | StatusEmail]) -> None:
+        """Write the deliveries (and status e-mails) with the unit's transaction."""
+        self._session.add_all(rows)
 
     async def counts(
         self, endpoint_ids: Sequence[uuid.UUID], since: datetime
