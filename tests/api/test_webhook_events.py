@@ -169,7 +169,7 @@ async def test_a_change_that_rolls_back_leaves_no_event(hooks: Hooks, container:
     assert (await hooks.flow.read(req["id"]))["status"] == "IN_REVIEW"
 
 
-async def test_an_agency_without_endpoints_pays_one_read_and_an_endpoint_one_insert(
+async def test_a_submission_reads_the_endpoints_with_the_agency_and_writes_one_insert(
     world: World, container: Container
 ) -> None:
     agency = await world.agency_actor("DE", scopes=MANAGE)
@@ -223,3 +223,17 @@ async def test_an_extended_hold_is_a_deadline_extended_event(
     assert [(r.endpoint_id, r.event_type) for r in rows] == [
         (every, "request.received"), (every, "request.deadline_extended")]  # fmt: skip
     assert json.loads(rows[-1].payload)["data"]["version"] == 2
+
+
+async def test_a_transition_of_an_agency_without_endpoints_costs_one_read(
+    flow: Flow, container: Container
+) -> None:
+    req = await flow.in_review()
+    with counting(container.db.engine) as statements:
+        await flow.ok(flow.staff, "askClarification", requestId=req["id"], message="Which?")
+    hooks = [s for s in statements if "webhook" in s]
+    assert len(hooks) == 1 and hooks[0].lstrip().upper().startswith("SELECT"), hooks
+    # and the officer's status e-mail (the agency has no contact address): one INSERT
+    writes = [s.split()[2] for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert writes.count("status_emails") == 1 and "webhook_deliveries" not in writes
+    assert await deliveries(container) == []

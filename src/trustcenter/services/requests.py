@@ -157,7 +157,8 @@ async def _replay(
 
 
 async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> Agency:
-    agency = await uow.agencies.get(agency_id)
+    # read with who hears of its events, so the submission's event costs no other read
+    agency = await uow.webhook_endpoints.agency(agency_id)
     if agency is None or agency.verification != VerificationState.VERIFIED.value:
         raise _not_verified()
     return agency

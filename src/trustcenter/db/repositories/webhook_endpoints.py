@@ -97,33 +97,34 @@ class WebhookEndpointRepository(Repository):
 
     async def audience(self, agency_id: uuid.UUID) -> Audience:
         """Who hears of the agency's events: its enabled endpoints, and whether (and where) it
-        wants status e-mails. One statement per agency and unit of work, so a change to a
-        request of an agency without endpoints costs one read."""
+        wants status e-mails. One statement per agency and unit of work (none when
+        :meth:`agency` read it already), so a change to a request of an agency without
+        endpoints costs at most one read."""
         found = self._audiences.get(agency_id)
         if found is None:
-            joined = and_(WebhookEndpoint.agency_id == Agency.id, WebhookEndpoint.enabled.is_(True))
-            rows = (
-                await self._session.execute(
-                    select(
-                        Agency.status_emails,
-                        Agency.contact_email,
-                        Agency.country,
-                        WebhookEndpoint.id,
-                        WebhookEndpoint.event_types,
-                    )
-                    .outerjoin(WebhookEndpoint, joined)
-                    .where(Agency.id == agency_id)
-                )
-            ).all()
-            first = rows[0] if rows else None
-            found = Audience(
-                [Subscriber(r[3], r[4]) for r in rows if r[3] is not None],
-                bool(first and first[0]),
-                first[1] if first else None,
-                first[2] if first else "",
-            )
-            self._audiences[agency_id] = found
+            await self.agency(agency_id)
+            found = self._audiences[agency_id]
         return found
+
+    async def agency(self, agency_id: uuid.UUID) -> Agency | None:
+        """The agency, read with its audience in the same statement: a submission reads its
+        agency anyway, and then owes its event without another read."""
+        joined = and_(WebhookEndpoint.agency_id == Agency.id, WebhookEndpoint.enabled.is_(True))
+        rows = (
+            await self._session.execute(
+                select(Agency, WebhookEndpoint.id, WebhookEndpoint.event_types)
+                .outerjoin(WebhookEndpoint, joined)
+                .where(Agency.id == agency_id)
+            )
+        ).all()
+        agency: Agency | None = rows[0][0] if rows else None
+        self._audiences[agency_id] = Audience(
+            [Subscriber(r[1], r[2]) for r in rows if r[1] is not None],
+            bool(agency and agency.status_emails),
+            agency.contact_email if agency else None,
+            agency.country if agency else "",
+        )
+        return agency
 
     def enqueue(self, rows: Sequence[WebhookDelivery | StatusEmail]) -> None:
         """Write the deliveries (and status e-mails) with the unit's transaction."""
