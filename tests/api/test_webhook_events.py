@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from strawberry.relay import from_base64
 
 from tests.helpers import OPERATOR, RELEASE, Actor, Flow, World, counting, submission
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
-from trustcenter.db.models import Account, WebhookDelivery
+from trustcenter.db.models import Account, StatusEmail, WebhookDelivery
 from trustcenter.domain.lifecycle import Operation
 from trustcenter.domain.webhooks import EventType
 from trustcenter.plugins.host import PluginHost
@@ -154,6 +154,8 @@ async def test_a_change_that_rolls_back_leaves_no_event(hooks: Hooks, container:
     req = await hooks.flow.submit()
     await hooks.flow.ok(hooks.flow.staff, "startReview", requestId=req["id"])
     before = [r.message_id for r in await deliveries(container)]
+    async with container.db.reader() as s:
+        mails = await s.scalar(select(func.count()).select_from(StatusEmail))
 
     class Broke(Exception):
         pass
@@ -166,6 +168,8 @@ async def test_a_change_that_rolls_back_leaves_no_event(hooks: Hooks, container:
             assert len((await uow.webhook_endpoints.audience(row.agency_id)).endpoints) == 2
             raise Broke  # anything after the change fails: the whole unit rolls back
     assert [r.message_id for r in await deliveries(container)] == before
+    async with container.db.reader() as s:  # nor the officer's status e-mail
+        assert await s.scalar(select(func.count()).select_from(StatusEmail)) == mails
     assert (await hooks.flow.read(req["id"]))["status"] == "IN_REVIEW"
 
 
