@@ -8,6 +8,7 @@ off."""
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -164,3 +165,24 @@ async def test_english_without_a_template_and_retried_until_given_up(
     failed = await emails(container)
     assert {r.status for r in failed} == {"failed"} and {r.attempts for r in failed} == {2}
     assert all("no mail server" in (r.last_error or "") for r in failed)
+
+
+async def test_an_email_about_the_agency_itself_is_sent_the_same_way(
+    container: Container, clock: FixedClock, inbox: tuple[Inbox, int]
+) -> None:
+    """What the delivery worker writes when it disabled an endpoint (no request named)."""
+    now = clock.now()
+    async with container.db.transaction() as s:
+        s.add(StatusEmail(
+            request_id=None, agency_id=uuid.uuid4(), event_type="endpoint.disabled",
+            recipient=CONTACT, language="en", subject="Your webhook endpoint was disabled",
+            body="It failed for three days.\n", status="pending", attempts=0,
+            available_at=now, created_at=now,
+        ))  # fmt: skip
+    box, port = inbox
+    smtp = SmtpChannel(SmtpSettings("127.0.0.1", port, "trust@company.example", False,
+                                    None, None, 10))  # fmt: skip
+    worker = NoticeWorker(container.uow, clock, container.plugins, [smtp])
+    assert (await worker.run_with_emails(OPERATOR)).emails == 1
+    [message] = box.messages
+    assert message["To"] == CONTACT and message["Subject"] == "Your webhook endpoint was disabled"

@@ -78,8 +78,11 @@ class StatusEmail(UUIDPk, Base):
     __tablename__ = "status_emails"
     __table_args__ = (Index("ix_status_emails_claimable", "status", "available_at"),)
 
-    request_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: the request it is about; None for an e-mail about the agency itself (an endpoint the
+    #: delivery worker disabled after failing for three days)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     agency_id: Mapped[uuid.UUID]
+    #: a ``domain.webhooks.EventType`` value, or what the e-mail is about ("endpoint.disabled")
     event_type: Mapped[str] = mapped_column(String(64))
     recipient: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(8))

@@ -5,7 +5,8 @@ Each channel gets the same idempotency key on every attempt at one e-mail
 (``trustcenter-status-email-<id>``: the outbox keeps one row per key, the SMTP channel makes
 the Message-ID of it), so an e-mail sent just before a crash is the same e-mail when sent
 again. A failed attempt is retried with the notices' back-off and ends as failed after their
-limit of attempts."""
+limit of attempts. Any row of ``status_emails`` is sent this way: the delivery worker may write
+one (``request_id`` None) to tell an agency its endpoint was disabled."""
 
 from __future__ import annotations
 
@@ -90,9 +91,9 @@ async def send_due(
 
 
 async def _deliver(channels: Sequence[Any], email: StatusEmail) -> str | None:
-    view = NoticeView(
-        email.id, email.request_id, email.recipient, email.language, email.subject, email.body
-    )
+    # an e-mail about no request (an endpoint disabled) names itself where a request would be
+    about = email.request_id or email.id
+    view = NoticeView(email.id, about, email.recipient, email.language, email.subject, email.body)
     for channel in channels:
         try:
             await channel.deliver(view, idempotency_key(email.id))

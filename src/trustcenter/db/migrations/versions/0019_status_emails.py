@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "status_emails",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("request_id", sa.Uuid(), nullable=False),
+        sa.Column("request_id", sa.Uuid(), nullable=True),
         sa.Column("agency_id", sa.Uuid(), nullable=False),
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("recipient", sa.String(254), nullable=False),
