@@ -274,6 +274,10 @@ async def test_staff_see_failed_deliveries_and_an_admin_allows_a_private_address
     assert seen["status"] == "FAILED" and seen["endpointUrl"] == GOOD["url"]
     assert seen["attempts"] == 9 and seen["lastError"] == "HTTP 500"
     assert (await notices.data(DELIVERIES, {"s": "PENDING"}))["webhookDeliveries"] == []
+    for first in (0, 100_000):  # out of range: refused as bad input, not a failure
+        query = f"{{ webhookDeliveries(first: {first}) {{ messageId }} }}"
+        body = (await notices.gql(query)).json()
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", body
     # the agency reads its counts, not the deliveries list
     [listed] = (await manager.data(LIST))["webhookEndpoints"]
     assert listed["recentDeliveries"]["failed"] == 1
