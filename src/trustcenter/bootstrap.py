@@ -250,7 +250,7 @@ def build(
     return Container(
         settings=settings,
         db=db,
-        uow=UnitOfWorks(db),
+        uow=UnitOfWorks(db, issuer=settings.issuer),
         clock=clock,
         data_source=data_source,
         plugins=plugins,

@@ -72,6 +72,8 @@ class DemoSettings:
     due_soon_hours: int = 48
     #: the demo's history was played by one reviewer per release
     release_approvers: int = 1
+    production: bool = False
+    secret_key_bytes: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

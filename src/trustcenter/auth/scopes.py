@@ -7,6 +7,7 @@ from collections.abc import Iterable
 REQUESTS_SUBMIT = "requests:submit"
 REQUESTS_READ = "requests:read"
 DISCLOSURES_READ = "disclosures:read"
+WEBHOOKS_MANAGE = "webhooks:manage"
 
 REVIEW = "review"
 NOTICES = "notices"
@@ -19,6 +20,8 @@ AGENCY_SCOPES: dict[str, str] = {
     REQUESTS_SUBMIT: "submit, revise and withdraw the agency's requests; answer questions",
     REQUESTS_READ: "read the agency's own requests, their messages and decisions",
     DISCLOSURES_READ: "download the agency's own released disclosure packages",
+    WEBHOOKS_MANAGE: "register and manage the agency's status webhooks, and turn its status "
+    "e-mails on or off",
 }
 
 STAFF_SCOPES: dict[str, str] = {

@@ -59,6 +59,8 @@ def _summary(result: PassResult) -> dict[str, Any]:
         "lost": result.lost,
         "batches": result.batches,
         "documents_purged": result.purged,
+        "status_emails": result.emails,
+        "status_emails_failed": result.emails_failed,
     }
 
 
@@ -79,12 +81,14 @@ async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassR
     total = PassResult()
     click.echo(f"notice worker {worker.token} running; SIGTERM or Ctrl-C stops it")
     while not stop.is_set():
-        result = await worker.run_once(operator, max_batches=1)
+        result = await worker.run_with_emails(operator, max_batches=1)
         total.add(result)
         if result.delivered or result.failed or result.resumed:
             click.echo(_describe(result))
         if result.purged:
             click.echo(f"{result.purged} expired document upload(s) deleted")
+        if result.emails or result.emails_failed:
+            click.echo(f"status e-mails: {result.emails} sent, {result.emails_failed} failed")
         if not result.batches:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
@@ -113,8 +117,9 @@ def worker_cmd(
     as_json: bool,
 ) -> None:
     """Deliver due user notices through the configured channels (TRUSTCENTER_NOTICE_CHANNELS,
-    default: the outbox), and delete uploaded documents nobody attached within their day. On
-    PostgreSQL several workers may run at once; on SQLite one."""
+    default: the outbox), and the agencies' status e-mails through those that send e-mail
+    (e.g. smtp); delete uploaded documents nobody attached within their day. On PostgreSQL
+    several workers may run at once; on SQLite one."""
     from trustcenter.services.audit import seal
     from trustcenter.services.audit_sealer import sealing
 
@@ -134,7 +139,7 @@ def worker_cmd(
             if alone:
                 await worker.release_claims()
             if once:
-                result = await worker.run_once(operator)
+                result = await worker.run_with_emails(operator)
                 if seal_every:
                     await seal(c)
                 return result

@@ -42,6 +42,7 @@ from trustcenter.db.tables_userdata import (
     SupportRecord,
     UsageEvent,
 )
+from trustcenter.db.tables_webhooks import StatusEmail, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -75,6 +76,7 @@ __all__ = [
     "SigningKey",
     "StaffMember",
     "StaffSession",
+    "StatusEmail",
     "SupportRecord",
     "Target",
     "TransparencyReport",
@@ -82,4 +84,6 @@ __all__ = [
     "UsedClientAssertion",
     "Vendor",
     "VendorAttestation",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

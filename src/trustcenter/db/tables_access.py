@@ -19,6 +19,8 @@ class Agency(UUIDPk, Base):
     country: Mapped[str] = mapped_column(String(2), index=True)
     region: Mapped[str | None] = mapped_column(String(8))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    #: status e-mails to the officer and the contact address (the agency may turn them off)
+    status_emails: Mapped[bool] = mapped_column(default=True, server_default="1")
     verification: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]

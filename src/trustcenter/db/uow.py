@@ -34,7 +34,9 @@ from trustcenter.db.repositories.requests import RequestRepository
 from trustcenter.db.repositories.review import ReviewRepository
 from trustcenter.db.repositories.sessions import SessionRepository
 from trustcenter.db.repositories.staff import StaffRepository
+from trustcenter.db.repositories.status_emails import StatusEmailRepository
 from trustcenter.db.repositories.userdata import UserDataRepository
+from trustcenter.db.repositories.webhook_endpoints import WebhookEndpointRepository
 from trustcenter.db.repositories.work import WorkRepository
 from trustcenter.db.session import Database
 
@@ -64,9 +66,11 @@ class _CoreOnly:
 class UnitOfWork:
     """One transaction and its repositories (each made when first used)."""
 
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(self, session: AsyncSession, dialect: str, issuer: str = "") -> None:
         self._session = session
         self.dialect = dialect
+        #: the service's public address (``TRUSTCENTER_ISSUER``): the links events carry
+        self.issuer = issuer
 
     @cached_property
     def requests(self) -> RequestRepository:
@@ -136,6 +140,14 @@ class UnitOfWork:
     def approvals(self) -> ApprovalRepository:
         return ApprovalRepository(self._session)
 
+    @cached_property
+    def webhook_endpoints(self) -> WebhookEndpointRepository:
+        return WebhookEndpointRepository(self._session)
+
+    @cached_property
+    def status_emails(self) -> StatusEmailRepository:
+        return StatusEmailRepository(self._session)
+
     def add(self, row: object) -> None:
         """Register a new row: it is inserted when the unit flushes or commits."""
         self._session.add(row)
@@ -169,8 +181,9 @@ class UnitOfWork:
 class UnitOfWorks:
     """Opens units of work over one database; made once by the composition root."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, issuer: str = "") -> None:
         self.db = db
+        self.issuer = issuer
 
     @property
     def dialect(self) -> str:
@@ -182,7 +195,7 @@ class UnitOfWorks:
         integrity error, in the block or at commit, as :class:`Conflict`)."""
         async with self.db.writer() as session:
             try:
-                yield UnitOfWork(session, self.db.dialect)
+                yield UnitOfWork(session, self.db.dialect, self.issuer)
                 await session.commit()
             except IntegrityError as e:
                 await session.rollback()
@@ -207,7 +220,9 @@ class UnitOfWorks:
         closed around them (on the list's path a session cost more than its statement). A
         read that needs the ORM fails here at once (the unit has no such method)."""
         async with self.db.shared_connection() as connection:
-            yield UnitOfWork(cast(AsyncSession, _CoreOnly(connection)), self.db.dialect)
+            yield UnitOfWork(
+                cast(AsyncSession, _CoreOnly(connection)), self.db.dialect, self.issuer
+            )
 
     @asynccontextmanager
     async def read(self, *, snapshot: bool = False) -> AsyncIterator[UnitOfWork]:
@@ -216,4 +231,4 @@ class UnitOfWorks:
         ``Database.shared_reads``). With ``snapshot`` the unit reads in one transaction of its
         own, for reads that must agree with each other or stream."""
         async with self.db.shared_reader(snapshot=snapshot) as session:
-            yield UnitOfWork(session, self.db.dialect)
+            yield UnitOfWork(session, self.db.dialect, self.issuer)

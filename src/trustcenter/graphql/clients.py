@@ -78,7 +78,8 @@ class CreateClientInput:
     )
     name: str = strawberry.field(description="A label for the client.")
     scopes: list[str] = strawberry.field(
-        description="Agency clients: requests:submit, requests:read, disclosures:read; staff "
+        description="Agency clients: requests:submit, requests:read, disclosures:read, "
+        "webhooks:manage; staff "
         "clients: review, notices, reports, audit, admin."
     )
 

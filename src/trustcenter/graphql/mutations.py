@@ -22,6 +22,7 @@ from trustcenter.graphql.reports import ReportMutation
 from trustcenter.graphql.staff import StaffMutation
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.vendors import VendorMutation
+from trustcenter.graphql.webhooks import WebhookMutation
 from trustcenter.services.requests import Submitted, submit_request
 from trustcenter.services.views import request_view
 
@@ -48,6 +49,7 @@ class Mutation(
     StaffMutation,
     ApprovalMutation,
     NoteMutation,
+    WebhookMutation,
 ):
     @strawberry.mutation(description=described("submit_request", "Send a request for user data."))
     async def submit_request(

@@ -28,6 +28,7 @@ from trustcenter.graphql.types_access import AgencyType, Viewer
 from trustcenter.graphql.types_request import RequestType
 from trustcenter.graphql.types_review import staff_uuid
 from trustcenter.graphql.vendors import VendorQuery
+from trustcenter.graphql.webhooks import WebhookQuery
 from trustcenter.services import catalogue, notes, reads
 from trustcenter.services.reads import Order, RequestFilter, encode_cursor
 from trustcenter.services.views import RequestView
@@ -131,6 +132,7 @@ class Query(
     ClientQuery,
     StaffQuery,
     AgencyQuery,
+    WebhookQuery,
     ConsoleQuery,
 ):
     @strawberry.field(

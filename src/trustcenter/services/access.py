@@ -26,6 +26,7 @@ from trustcenter.auth.scopes import (
     REQUESTS_SUBMIT,
     REVIEW,
     STAFF_SCOPES,
+    WEBHOOKS_MANAGE,
 )
 
 
@@ -85,6 +86,13 @@ RULES: Mapping[str, Rule] = {
     "answer_clarification": _any(REQUESTS_SUBMIT, audience=Audience.AGENCY),
     "upload_document": _any(REQUESTS_SUBMIT, audience=Audience.AGENCY),
     "download_disclosure": _any(DISCLOSURES_READ, audience=Audience.AGENCY),
+    # status webhooks and status e-mails: the agency's own endpoints and switch
+    "create_webhook_endpoint": _any(WEBHOOKS_MANAGE, audience=Audience.AGENCY),
+    "update_webhook_endpoint": _any(WEBHOOKS_MANAGE, audience=Audience.AGENCY),
+    "delete_webhook_endpoint": _any(WEBHOOKS_MANAGE, audience=Audience.AGENCY),
+    "rotate_webhook_secret": _any(WEBHOOKS_MANAGE, audience=Audience.AGENCY),
+    "list_webhook_endpoints": _any(WEBHOOKS_MANAGE, audience=Audience.AGENCY),
+    "set_status_emails": _any(WEBHOOKS_MANAGE, audience=Audience.AGENCY),
     # reading requests: staff with a reading scope see all, an agency its own
     "read_requests": _READERS,
     "read_document": _any(REVIEW, REQUESTS_READ, REQUESTS_SUBMIT, audience=Audience.CLIENT),
@@ -118,6 +126,10 @@ RULES: Mapping[str, Rule] = {
     "lift_notice_exception": _any(NOTICES),
     "confirm_notice_exception": _any(NOTICES),
     "notice_exceptions_due": _any(NOTICES),
+    # webhook deliveries as operators see them (FAILED ones above all)
+    "list_webhook_deliveries": _any(NOTICES, ADMIN, label="notices or admin"),
+    # an endpoint at a private, loopback or link-local address (an admin's exception)
+    "allow_private_webhook_address": _any(ADMIN),
     # the transparency report
     "read_published_report": Rule(Audience.PUBLIC),
     "read_draft_report": _any(REPORTS),

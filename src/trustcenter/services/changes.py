@@ -14,7 +14,9 @@ from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.lifecycle import Activity, Operation, RequestStatus, check, transition
 from trustcenter.domain.report import RESPONSES, Outcome, outcome_after
+from trustcenter.domain.webhooks import EVENT_OF, EventType
 from trustcenter.services.audit import actor_of
+from trustcenter.services.webhook_events import enqueue
 
 
 def not_found() -> DomainError:
@@ -60,8 +62,11 @@ async def apply(
     operation: Operation | None,
     action: str,
     data: Mapping[str, Any] | None = None,
+    event: EventType | None = None,
 ) -> None:
-    """Move the request by ``operation`` (or only record a change), bump its version, audit."""
+    """Move the request by ``operation`` (or only record a change), bump its version, audit,
+    and owe the agency's webhooks the status event it is (``domain.webhooks.EVENT_OF``, or
+    ``event`` for a change that is no transition) in the same transaction."""
     before = RequestStatus(row.status)
     now = clock.now()
     if operation is not None:
@@ -80,6 +85,9 @@ async def apply(
         request_id=row.id,
         data={"from": before.value, "to": row.status, "version": row.version, **(data or {})},
     )
+    told = event or (EVENT_OF.get(operation) if operation is not None else None)
+    if told is not None:
+        await enqueue(uow, clock, row, told)
 
 
 async def post_message(

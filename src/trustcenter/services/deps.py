@@ -39,6 +39,16 @@ class SettingsView(Protocol):
         """1: the reviewer releases alone; 2: a second person must approve (four eyes)."""
         ...
 
+    @property
+    def production(self) -> bool:
+        """Production: webhook endpoints must be ``https://``."""
+        ...
+
+    @property
+    def secret_key_bytes(self) -> bytes | None:
+        """``TRUSTCENTER_SECRET_KEY``: seals webhook secrets at rest (None: in clear)."""
+        ...
+
 
 class AppParts(Protocol):
     """The application's parts a request is served with."""

@@ -45,12 +45,15 @@ from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
 from trustcenter.services.documents import purge_expired
 from trustcenter.services.notice_exceptions import resume_notices
+from trustcenter.services.status_email_worker import send_due
 
 if TYPE_CHECKING:
     from trustcenter.services.deps import AppParts
 
 log = logging.getLogger(__name__)
 WORKER = Actor("system", "notice-worker")
+#: the built-in channel that keeps user notices for another system (``plugins.builtin.outbox``)
+OUTBOX_CHANNEL = "outbox"
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,14 @@ class PassResult:
     lost: int = 0  # delivered, but the lease had run out and another worker took over
     batches: int = 0
     purged: int = 0  # uploaded documents nobody attached within their day, deleted
+    #: status e-mails to agencies (``status_email_worker``): delivered, given up on
+    emails: int = 0
+    emails_failed: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: PassResult) -> None:
-        for name in ("resumed", "delivered", "retrying", "failed", "lost", "batches", "purged"):
+        names = ("resumed", "delivered", "retrying", "failed", "lost", "batches", "purged")
+        for name in (*names, "emails", "emails_failed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -134,6 +141,22 @@ class NoticeWorker:
             if not batch.batches:
                 break
             result.add(batch)
+        return result
+
+    async def run_with_emails(
+        self, principal: Principal, *, max_batches: int | None = None
+    ) -> PassResult:
+        """:meth:`run_once`, then the agencies' status e-mails that are due
+        (``status_email_worker``) through every configured channel but the built-in outbox
+        (the ``status_emails`` table is their own record; without an e-mail channel such as
+        ``smtp`` they wait)."""
+        result = await self.run_once(principal, max_batches=max_batches)
+        mailers = [c for c in self.channels if c.name != OUTBOX_CHANNEL]
+        if mailers:
+            emails = await send_due(
+                self.work, self.clock, mailers, self.settings, self.token, max_batches
+            )
+            result.emails, result.emails_failed = emails.delivered, emails.failed
         return result
 
     async def resume_ended(self) -> int:

@@ -27,6 +27,7 @@ from trustcenter.domain.submission import (
     known_basis_kinds,
     vocabulary_problem,
 )
+from trustcenter.domain.webhooks import EventType
 from trustcenter.plugins.api import RequestView
 from trustcenter.plugins.host import PluginHost
 from trustcenter.services.access import authorize
@@ -36,6 +37,7 @@ from trustcenter.services.deps import AppParts
 from trustcenter.services.document_rules import attach as attach_documents
 from trustcenter.services.plugin_views import view_of_draft
 from trustcenter.services.views import ItemView, TargetView, new_parts
+from trustcenter.services.webhook_events import enqueue
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +157,8 @@ async def _replay(
 
 
 async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> Agency:
-    agency = await uow.agencies.get(agency_id)
+    # read with who hears of its events, so the submission's event costs no other read
+    agency = await uow.webhook_endpoints.agency(agency_id)
     if agency is None or agency.verification != VerificationState.VERIFIED.value:
         raise _not_verified()
     return agency
@@ -248,6 +251,7 @@ async def _store(
         request_id=request.id,
         data=summary,
     )
+    await enqueue(uow, clock, request, EventType.RECEIVED)
     return request
 
 

@@ -20,6 +20,7 @@ from trustcenter.domain.decisions import Decision, ItemView, ReasonVocabulary, o
 from trustcenter.domain.enums import DecisionOutcome, InfoType
 from trustcenter.domain.errors import DomainError, ErrorCode
 from trustcenter.domain.lifecycle import Activity, Operation
+from trustcenter.domain.webhooks import EventType
 from trustcenter.plugins.host import PluginHost
 from trustcenter.services import findings
 from trustcenter.services.access import authorize
@@ -257,5 +258,6 @@ async def extend_hold(
                 "plugin": answer[0],
                 "justification": reason,
             },
+            EventType.DEADLINE_EXTENDED,
         )
     return row

@@ -18,6 +18,12 @@ class AgencyRepository(Repository):
         """The agency, if it exists."""
         return await self._session.get(Agency, agency_id)
 
+    async def lock(self, agency_id: uuid.UUID) -> Agency | None:
+        """The agency, locked for this transaction (changes to it, or to what it may have only
+        so much of, one after the other)."""
+        query = select(Agency).where(Agency.id == agency_id).with_for_update()
+        return (await self._session.scalars(query)).first()
+
     async def all(self) -> list[Agency]:
         """Every agency, by country and name."""
         query = select(Agency).order_by(Agency.country, Agency.name)

@@ -1,7 +1,7 @@
 """Notices (scope ``notices``): the user notices due (soonest first), those held back and the
-exception holding each, the deliveries that failed (attempts and the last error), and the
-exceptions due for re-review, each lifted or confirmed from here with a justification. Every row
-links to its request's page.
+exception holding each, the deliveries that failed (attempts and the last error), the status
+webhooks given up on (the newest 50), and the exceptions due for re-review, each lifted or
+confirmed from here with a justification. Every row links to its request's page.
 
 - ``GET /console/notices``;
 - ``POST /console/notices/lift`` and ``/console/notices/confirm``: ``exception_id``,
@@ -77,6 +77,7 @@ async def show(
         due=_by_due(data["due"]),
         held=_by_due(data["held"]),
         failed_notices=_by_due(data["failed"]),
+        failed_webhooks=data["failedWebhooks"],
         review=data["review"],
         page_size=PAGE_SIZE,
         kinds=KINDS,
