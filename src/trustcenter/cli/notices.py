@@ -23,6 +23,7 @@ from trustcenter.plugins.manager import PluginLoadError
 from trustcenter.services.audit import seal
 from trustcenter.services.audit_sealer import sealing
 from trustcenter.services.notice_worker import NoticeWorker, PassResult
+from trustcenter.services.webhook_worker import WebhookPass, WebhookWorker
 
 STATUSES = tuple(s.value for s in NoticeStatus)
 
@@ -50,7 +51,7 @@ def _single_sqlite_worker(container: Container) -> Iterator[bool]:
         yield True
 
 
-def _summary(result: PassResult) -> dict[str, Any]:
+def _summary(result: PassResult, hooks: WebhookPass) -> dict[str, Any]:
     return {
         "resumed": result.resumed,
         "delivered": result.delivered,
@@ -59,6 +60,14 @@ def _summary(result: PassResult) -> dict[str, Any]:
         "lost": result.lost,
         "batches": result.batches,
         "documents_purged": result.purged,
+        "webhooks": {
+            "delivered": hooks.delivered,
+            "retrying": hooks.retrying,
+            "failed": hooks.failed,
+            "lost": hooks.lost,
+            "endpoints_disabled": hooks.disabled,
+            "batches": hooks.batches,
+        },
     }
 
 
@@ -69,24 +78,37 @@ def _describe(result: PassResult) -> str:
     )
 
 
-async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassResult:
+def _describe_hooks(hooks: WebhookPass) -> str:
+    return (
+        f"webhooks: {hooks.delivered} delivered, {hooks.retrying} to retry, "
+        f"{hooks.failed} failed, {hooks.disabled} endpoint(s) disabled"
+    )
+
+
+async def _loop(
+    worker: NoticeWorker, hooks: WebhookWorker, operator: Principal, poll: float
+) -> tuple[PassResult, WebhookPass]:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    total = PassResult()
+    total, hooks_total = PassResult(), WebhookPass()
     click.echo(f"notice worker {worker.token} running; SIGTERM or Ctrl-C stops it")
     while not stop.is_set():
         result = await worker.run_once(operator, max_batches=1)
+        sent = await hooks.run_once(operator, max_batches=1)
         total.add(result)
+        hooks_total.add(sent)
         if result.delivered or result.failed or result.resumed:
             click.echo(_describe(result))
+        if sent.delivered or sent.failed or sent.disabled:
+            click.echo(_describe_hooks(sent))
         if result.purged:
             click.echo(f"{result.purged} expired document upload(s) deleted")
-        if not result.batches:
+        if not result.batches and not sent.batches:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
-    return total
+    return total, hooks_total
 
 
 @main.command("worker")
@@ -111,33 +133,40 @@ def worker_cmd(
     as_json: bool,
 ) -> None:
     """Deliver due user notices through the configured channels (TRUSTCENTER_NOTICE_CHANNELS,
-    default: the outbox), and delete uploaded documents nobody attached within their day. On
-    PostgreSQL several workers may run at once; on SQLite one."""
+    default: the outbox) and due status webhooks to the agencies' endpoints, and delete
+    uploaded documents nobody attached within their day. On PostgreSQL several workers may run
+    at once; on SQLite one."""
     overrides: dict[str, Any] = {}
     if batch_size:
         overrides["batch_size"] = batch_size
     if lease:
         overrides["lease"] = timedelta(seconds=lease)
 
-    async def work(c: Container) -> PassResult:
+    async def work(c: Container) -> tuple[PassResult, WebhookPass]:
         try:
             worker = c.notice_worker(**overrides)
         except PluginLoadError as error:
             raise click.ClickException(str(error)) from None
+        hooks = c.webhook_worker(**overrides)
         operator = _acting(NOTICES)
-        with _single_sqlite_worker(c) as alone:
-            if alone:
-                await worker.release_claims()
-            if once:
-                result = await worker.run_once(operator)
-                if seal_every:
-                    await seal(c)
-                return result
-            async with sealing(c, seal_every):
-                return await _loop(worker, operator, poll)
+        try:
+            with _single_sqlite_worker(c) as alone:
+                if alone:
+                    await worker.release_claims()
+                    await hooks.release_claims()
+                if once:
+                    result = await worker.run_once(operator)
+                    sent = await hooks.run_once(operator)
+                    if seal_every:
+                        await seal(c)
+                    return result, sent
+                async with sealing(c, seal_every):
+                    return await _loop(worker, hooks, operator, poll)
+        finally:
+            await hooks.sender.close()
 
-    result = _run(work)
-    _emit(_summary(result), as_json, _describe(result))
+    result, sent = _run(work)
+    _emit(_summary(result, sent), as_json, _describe(result) + "\n" + _describe_hooks(sent))
 
 
 @main.group()

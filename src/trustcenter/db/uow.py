@@ -35,6 +35,7 @@ from trustcenter.db.repositories.review import ReviewRepository
 from trustcenter.db.repositories.sessions import SessionRepository
 from trustcenter.db.repositories.staff import StaffRepository
 from trustcenter.db.repositories.userdata import UserDataRepository
+from trustcenter.db.repositories.webhook_deliveries import WebhookDeliveryRepository
 from trustcenter.db.session import Database
 
 
@@ -118,6 +119,10 @@ class UnitOfWork:
     @cached_property
     def staff(self) -> StaffRepository:
         return StaffRepository(self._session)
+
+    @cached_property
+    def webhook_deliveries(self) -> WebhookDeliveryRepository:
+        return WebhookDeliveryRepository(self._session)
 
     @cached_property
     def sessions(self) -> SessionRepository:
