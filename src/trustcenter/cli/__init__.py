@@ -234,3 +234,4 @@ from trustcenter.cli import notices as _notices  # noqa: E402,F401
 from trustcenter.cli import records as _records  # noqa: E402,F401
 from trustcenter.cli import reports as _reports  # noqa: E402,F401
 from trustcenter.cli import staff as _staff  # noqa: E402,F401
+from trustcenter.cli import webhooks as _webhooks  # noqa: E402,F401

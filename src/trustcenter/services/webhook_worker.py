@@ -33,8 +33,9 @@ from trustcenter.clock import Clock
 from trustcenter.db.models import WebhookDelivery, WebhookEndpoint
 from trustcenter.db.uow import UnitOfWork, UnitOfWorks
 from trustcenter.domain.audit import Actor
-from trustcenter.domain.webhooks import GIVE_UP_AFTER, backoff
+from trustcenter.domain.webhooks import GIVE_UP_AFTER, DeliveryStatus, backoff
 from trustcenter.services.access import authorize
+from trustcenter.services.audit import actor_of
 from trustcenter.services.notice_worker import new_token
 from trustcenter.services.webhook_http import Answer, Outgoing, WebhookSender
 
@@ -275,6 +276,39 @@ class WebhookWorker:
                     data={"agency": str(agency_id), "reason": DISABLED_REASON},
                 )
         return len(disabled)
+
+
+class RetryRefused(Exception):
+    """``retry_delivery`` refused: the message says why."""
+
+
+async def retry_delivery(
+    work: UnitOfWorks, clock: Clock, principal: Principal, ref: uuid.UUID | str
+) -> tuple[str, bool]:
+    """An operator sends a FAILED delivery (by id or ``webhook-id``) again: it is pending,
+    due now, with three more days, and keeps its ``webhook-id``. Audited. Returns the
+    ``webhook-id`` and whether its endpoint is enabled (if not, it waits until it is)."""
+    authorize(principal, "retry_webhook_delivery")
+    async with work() as uow:
+        found = await uow.webhook_deliveries.find(ref)
+        if found is None:
+            raise RetryRefused(f"there is no webhook delivery {ref}")
+        delivery, enabled = found
+        if delivery.status != DeliveryStatus.FAILED:
+            raise RetryRefused(
+                f"webhook delivery {delivery.id} is {delivery.status}: only a failed one is "
+                "sent again"
+            )
+        await uow.webhook_deliveries.retry_failed(delivery.id, clock.now())
+        await uow.audit.record(
+            clock,
+            actor_of(principal),
+            "webhooks.delivery_retried",
+            ("webhook_delivery", delivery.id),
+            request_id=delivery.request_id,
+            data={"webhook_id": delivery.message_id, "endpoint": str(delivery.endpoint_id)},
+        )
+        return delivery.message_id, enabled
 
 
 async def due_webhooks(work: UnitOfWorks, clock: Clock) -> int:

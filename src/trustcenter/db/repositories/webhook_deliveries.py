@@ -199,6 +199,20 @@ class WebhookDeliveryRepository(Repository):
             )
         return disabled
 
+    async def find(self, ref: uuid.UUID | str) -> tuple[WebhookDelivery, bool] | None:
+        """The delivery with this id (or ``webhook-id``), locked, and whether its endpoint is
+        enabled."""
+        key = WebhookDelivery.id if isinstance(ref, uuid.UUID) else WebhookDelivery.message_id
+        row = (
+            await self._session.execute(
+                select(WebhookDelivery, WebhookEndpoint.enabled)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(key == ref)
+                .with_for_update(of=WebhookDelivery)
+            )
+        ).first()
+        return None if row is None else (row[0], bool(row[1]))
+
     async def retry_failed(self, delivery_id: uuid.UUID, now: datetime) -> bool:
         """A failed delivery is pending again, due now, its three days counted from now (its
         ``webhook-id`` is kept); whether it was failed."""
