@@ -122,6 +122,13 @@ async def _loop(
     type=click.IntRange(1),
     help="Seconds a claim lasts before another worker may take it over.",
 )
+@click.option(
+    "--webhook-concurrency",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Webhook deliveries of one batch sent at once.",
+)
 @SEAL_EVERY
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 def worker_cmd(
@@ -129,6 +136,7 @@ def worker_cmd(
     poll: float,
     batch_size: int | None,
     lease: int | None,
+    webhook_concurrency: int,
     seal_every: float,
     as_json: bool,
 ) -> None:
@@ -147,7 +155,7 @@ def worker_cmd(
             worker = c.notice_worker(**overrides)
         except PluginLoadError as error:
             raise click.ClickException(str(error)) from None
-        hooks = c.webhook_worker(**overrides)
+        hooks = c.webhook_worker(**overrides, concurrency=webhook_concurrency)
         operator = _acting(NOTICES)
         try:
             with _single_sqlite_worker(c) as alone:
