@@ -30,6 +30,7 @@ BENCHMARKS: list[tuple[str, list[str], bool]] = [
     ),
     ("report", ["report_build.py", "--requests", "100000", "--repeat", "3"], True),
     ("submit", ["submit.py", "--seconds", "5", "--rounds", "3"], True),
+    ("webhooks", ["webhooks.py", "--events", "5000"], True),
 ]
 
 

@@ -11,6 +11,7 @@ import base64
 import json
 import secrets as random_secrets
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -51,6 +52,7 @@ class Reply:
     status: int = 200
     body_bytes: int = 0
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
 
 
 def verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
@@ -108,6 +110,8 @@ class Receiver:
                     receiver.hits.append(hit)
                     n = len(receiver.hits)
                 reply = receiver.reply(hit, n)
+                if reply.delay:
+                    time.sleep(reply.delay)
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

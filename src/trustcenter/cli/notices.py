@@ -66,6 +66,7 @@ def _summary(result: PassResult, hooks: WebhookPass) -> dict[str, Any]:
             "failed": hooks.failed,
             "lost": hooks.lost,
             "endpoints_disabled": hooks.disabled,
+            "unsent": hooks.unsent,
             "batches": hooks.batches,
         },
     }

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,11 +62,12 @@ class WebhookPass:
     failed: int = 0
     lost: int = 0  # sent, but the lease had run out and another worker took over
     disabled: int = 0  # endpoints disabled after failing for three days
+    unsent: int = 0  # claimed, not sent before the claim could run out: due again at once
     batches: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: WebhookPass) -> None:
-        for name in ("delivered", "retrying", "failed", "lost", "disabled", "batches"):
+        for name in ("delivered", "retrying", "failed", "lost", "disabled", "unsent", "batches"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -127,16 +129,29 @@ class WebhookWorker:
         claims = await self._claim()
         if not claims:
             return WebhookPass()
+        # no send starts once the claim could run out before it ends: another worker may
+        # then hold the delivery (slow receivers, few sent at once, a short lease)
+        lease = self.settings.lease.total_seconds()
+        longest = self.sender.connect_timeout + self.sender.total_timeout
+        last_start = time.monotonic() + lease - min(longest, lease / 2)
         gate = asyncio.Semaphore(self.settings.concurrency)
 
-        async def attempt(claim: _Claim) -> Answer:
+        async def attempt(claim: _Claim) -> Answer | None:
             if claim.outgoing is None:
                 return Answer(False, error=claim.problem)
             async with gate:
-                return await self.sender.send(claim.outgoing, self.clock.now())
+                if time.monotonic() > last_start:
+                    return None  # not sent: released for the next batch
+                try:
+                    return await self.sender.send(claim.outgoing, self.clock.now())
+                except Exception as exc:  # a sender's bug is a failed try, never fatal
+                    log.exception("webhook delivery %s: the sender failed", claim.id)
+                    return Answer(False, error=f"{type(exc).__name__} in the sender")
 
         answers = await asyncio.gather(*(attempt(c) for c in claims))
-        result = await self._finish(list(zip(claims, answers, strict=True)))
+        tried = [(c, a) for c, a in zip(claims, answers, strict=True) if a is not None]
+        unsent = [c.id for c, a in zip(claims, answers, strict=True) if a is None]
+        result = await self._finish(tried, unsent)
         result.batches = 1
         return result
 
@@ -183,12 +198,15 @@ class WebhookWorker:
             problem,
         )
 
-    async def _finish(self, tried: list[tuple[_Claim, Answer]]) -> WebhookPass:
+    async def _finish(
+        self, tried: list[tuple[_Claim, Answer]], unsent: list[uuid.UUID]
+    ) -> WebhookPass:
         now = self.clock.now()
-        result = WebhookPass()
+        result = WebhookPass(unsent=len(unsent))
         acked = [(c, a) for c, a in tried if a.acknowledged]
         async with self.work() as uow:
             deliveries = uow.webhook_deliveries
+            await deliveries.release(unsent, self.token, now)
             codes = {c.id: a.status or 200 for c, a in acked}
             answered = await deliveries.mark_delivered(
                 [c.id for c, _ in acked], self.token, now, codes

@@ -132,6 +132,16 @@ class WebhookDeliveryRepository(Repository):
         )
         return bool(getattr(done, "rowcount", 0))
 
+    async def release(self, ids: Sequence[uuid.UUID], token: str, now: datetime) -> None:
+        """Claims ``token`` still holds on deliveries it did not send end: due again now, the
+        attempt the claim counted taken back."""
+        if ids:
+            await self._session.execute(
+                update(WebhookDelivery)
+                .where(*_held(ids, token))
+                .values(claimed_by=None, available_at=now, attempts=WebhookDelivery.attempts - 1)
+            )
+
     async def release_all_claims(self, now: datetime) -> int:
         """Forget every claim on a pending delivery (due at once); how many."""
         done = await self._session.execute(
