@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets as random_secrets
+import ssl
 import threading
 import time
 import uuid
@@ -67,7 +68,11 @@ class Receiver:
     """An HTTP server on 127.0.0.1 (a free port) that records and verifies webhooks."""
 
     def __init__(
-        self, secrets: Sequence[str] = (), reply: Callable[[Hit, int], Reply] | None = None
+        self,
+        secrets: Sequence[str] = (),
+        reply: Callable[[Hit, int], Reply] | None = None,
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.secrets = list(secrets)
         self.reply = reply or (lambda hit, n: Reply())
@@ -77,10 +82,13 @@ class Receiver:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
         self.port = self._server.server_address[1]
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def ids(self) -> Counter[str]:
         with self._lock:
@@ -131,7 +139,7 @@ class Receiver:
                 with self._lock:
                     self.bytes_sent += len(piece)
                 size -= len(piece)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             with self._lock:
                 self.write_errors += 1
 

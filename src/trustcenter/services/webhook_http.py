@@ -23,6 +23,7 @@ import asyncio
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,9 +105,12 @@ class WebhookSender:
         resolver: Resolver = resolve,
         connect_timeout: float = CONNECT_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
+        trust: ssl.SSLContext | None = None,
     ) -> None:
         self.production = production
         self.resolver = resolver
+        #: the certificate authorities TLS is verified against (None: the system's bundle)
+        self.trust = trust
         self.connect_timeout = connect_timeout
         self.total_timeout = total_timeout
         self._clients: dict[str, httpx.AsyncClient] = {}
@@ -143,6 +147,7 @@ class WebhookSender:
             client = httpx.AsyncClient(
                 follow_redirects=False,
                 trust_env=False,  # no proxy: the checked address is the one connected to
+                verify=self.trust if self.trust is not None else True,
                 timeout=httpx.Timeout(self.total_timeout, connect=self.connect_timeout),
             )
             self._clients[host] = client
