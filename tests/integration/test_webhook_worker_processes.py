@@ -58,7 +58,9 @@ async def test_a_worker_killed_mid_batch_is_taken_over_and_every_event_arrives(
         )
         ids = set(await add_deliveries(container, endpoint, 120))
         log = tmp_path / "acked.log"
-        lease = ["--lease", 1] if postgres else []  # SQLite: the restarted worker frees them
+        # a short lease on PostgreSQL (SQLite: the restarted worker frees the claims); a send
+        # starts only in its first half, time enough for a batch of 50 on a busy machine
+        lease = ["--lease", 3] if postgres else []
         crashed = await run(
             webhook_proc(log, "--batch-size", 50, "--crash-after", 73, *lease),
             worker_env(container),
@@ -68,7 +70,14 @@ async def test_a_worker_killed_mid_batch_is_taken_over_and_every_event_arrives(
         assert len(logged(log)) == sum(before.values()) == len(before) == 73
         assert await by_status(container) == {"delivered": 50, "pending": 70}
         if postgres:  # the real worker waits for the dead one's lease to end
-            await asyncio.sleep(1.3)
+            async with container.db.reader() as s:
+                until = await s.scalar(
+                    select(func.max(WebhookDelivery.available_at)).where(
+                        WebhookDelivery.claimed_by.is_not(None)
+                    )
+                )
+            assert until is not None  # the dead worker's claims are still there
+            await asyncio.sleep(max((until - datetime.now(UTC)).total_seconds(), 0) + 0.3)
         restarted = await run(
             [str(TRUSTCENTER), "worker", "--once", "--json"],
             worker_env(container, TRUSTCENTER_NOTICE_CHANNELS="outbox"),

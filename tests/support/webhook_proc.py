@@ -40,8 +40,8 @@ class CountingSender(WebhookSender):
         self.crash_after = crash_after
         self.acknowledged = 0
 
-    async def send(self, out: Outgoing, at: datetime) -> Answer:
-        answer = await super().send(out, at)
+    async def send(self, out: Outgoing, at: datetime, lane: int = 0) -> Answer:
+        answer = await super().send(out, at, lane)
         if not answer.acknowledged:
             return answer
         fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -64,6 +64,11 @@ def verifies(secret: str, body: bytes, headers: dict[str, str]) -> bool:
     return True
 
 
+class _Server(ThreadingHTTPServer):
+    #: a worker opens up to 16 connections at once: the default backlog of 5 would drop some
+    request_queue_size = 128
+
+
 class Receiver:
     """An HTTP server on 127.0.0.1 (a free port) that records and verifies webhooks."""
 
@@ -80,7 +85,7 @@ class Receiver:
         self.bytes_sent = 0
         self.write_errors = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)

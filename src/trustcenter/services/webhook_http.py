@@ -41,7 +41,7 @@ CONNECT_TIMEOUT = 5.0
 TOTAL_TIMEOUT = 10.0
 EXCERPT_CHARS = 200
 _LOCAL_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
-_MAX_CLIENTS = 256
+_MAX_CLIENTS = 1024
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
 
 
@@ -113,7 +113,7 @@ class WebhookSender:
         self.trust = trust
         self.connect_timeout = connect_timeout
         self.total_timeout = total_timeout
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._clients: dict[tuple[str, int], httpx.AsyncClient] = {}
 
     def _refused(self, host: str, address: str, private_allowed: bool) -> str | None:
         why = refused_address(address, private_allowed=private_allowed)
@@ -139,8 +139,8 @@ class WebhookSender:
                 return Answer(False, error=f"refused: {host} resolves to {address}, {why}")
         return addresses[0]
 
-    async def _client(self, host: str) -> httpx.AsyncClient:
-        client = self._clients.get(host)
+    async def _client(self, host: str, lane: int) -> httpx.AsyncClient:
+        client = self._clients.get((host, lane))
         if client is None:
             if len(self._clients) >= _MAX_CLIENTS:  # the least recently made one goes
                 await self._clients.pop(next(iter(self._clients))).aclose()
@@ -150,11 +150,13 @@ class WebhookSender:
                 verify=self.trust if self.trust is not None else True,
                 timeout=httpx.Timeout(self.total_timeout, connect=self.connect_timeout),
             )
-            self._clients[host] = client
+            self._clients[(host, lane)] = client
         return client
 
-    async def send(self, out: Outgoing, at: datetime) -> Answer:
-        """Try one delivery now; never raises for what the receiver or the network does."""
+    async def send(self, out: Outgoing, at: datetime, lane: int = 0) -> Answer:
+        """Try one delivery now; never raises for what the receiver or the network does.
+        ``lane``: which of the caller's concurrent sends this is; each lane has its own pool
+        per host, of one connection at a time (a pool's bookkeeping grows with its size)."""
         refusal = check_url(out.url, production=self.production)
         if refusal is not None:
             return Answer(False, error=f"refused: the URL {refusal.reason}")
@@ -171,7 +173,7 @@ class WebhookSender:
         extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
         try:
             async with asyncio.timeout(self.total_timeout):
-                client = await self._client(host)
+                client = await self._client(host, lane)
                 return await self._post(client, target, out, headers, extensions)
         except TimeoutError:
             return Answer(False, error=f"no answer within {self.total_timeout:g} s")

@@ -134,19 +134,23 @@ class WebhookWorker:
         lease = self.settings.lease.total_seconds()
         longest = self.sender.connect_timeout + self.sender.total_timeout
         last_start = time.monotonic() + lease - min(longest, lease / 2)
-        gate = asyncio.Semaphore(self.settings.concurrency)
+        lanes: asyncio.Queue[int] = asyncio.Queue()
+        for lane in range(self.settings.concurrency):
+            lanes.put_nowait(lane)
 
         async def attempt(claim: _Claim) -> Answer | None:
             if claim.outgoing is None:
                 return Answer(False, error=claim.problem)
-            async with gate:
+            lane = await lanes.get()
+            try:
                 if time.monotonic() > last_start:
                     return None  # not sent: released for the next batch
-                try:
-                    return await self.sender.send(claim.outgoing, self.clock.now())
-                except Exception as exc:  # a sender's bug is a failed try, never fatal
-                    log.exception("webhook delivery %s: the sender failed", claim.id)
-                    return Answer(False, error=f"{type(exc).__name__} in the sender")
+                return await self.sender.send(claim.outgoing, self.clock.now(), lane)
+            except Exception as exc:  # a sender's bug is a failed try, never fatal
+                log.exception("webhook delivery %s: the sender failed", claim.id)
+                return Answer(False, error=f"{type(exc).__name__} in the sender")
+            finally:
+                lanes.put_nowait(lane)
 
         answers = await asyncio.gather(*(attempt(c) for c in claims))
         tried = [(c, a) for c, a in zip(claims, answers, strict=True) if a is not None]
