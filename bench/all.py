@@ -31,6 +31,7 @@ BENCHMARKS: list[tuple[str, list[str], bool]] = [
     ("report", ["report_build.py", "--requests", "100000", "--repeat", "3"], True),
     ("submit", ["submit.py", "--seconds", "5", "--rounds", "3"], True),
     ("multiprocess", ["multiprocess.py", "--seconds", "5"], True),
+    ("webhooks", ["webhooks.py", "--events", "5000"], True),
 ]
 
 

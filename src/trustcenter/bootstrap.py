@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from trustcenter.auth.throttle import AuthThrottle
     from trustcenter.auth.tokens import TokenValidator
     from trustcenter.services.notice_worker import NoticeWorker
+    from trustcenter.services.webhook_worker import WebhookWorker
 
 
 @dataclass
@@ -148,12 +149,11 @@ class Container:
                 f" (offered: {', '.join(sorted(offered)) or 'none'})"
             )
         values: dict[str, Any] = {
-            "batch_size": s.notice_batch_size,
-            "lease": timedelta(seconds=s.notice_lease_seconds),
+            **self._claims(),
             "max_attempts": s.notice_max_attempts,
             "backoff": timedelta(seconds=s.notice_backoff_seconds),
+            **overrides,
         }
-        values.update(overrides)
         return NoticeWorker(
             self.uow,
             self.clock,
@@ -161,6 +161,29 @@ class Container:
             [offered[n] for n in wanted],
             WorkerSettings(**values),
         )
+
+    def webhook_worker(self, **overrides: Any) -> WebhookWorker:
+        """The webhook worker (``batch_size``, ``lease``, ``concurrency`` may be overridden);
+        its sender keeps connections open: close it with ``worker.sender.close()``."""
+        from trustcenter.services.webhook_http import WebhookSender
+        from trustcenter.services.webhook_worker import WebhookSettings, WebhookWorker
+
+        s = self.settings
+        return WebhookWorker(
+            self.uow,
+            self.clock,
+            WebhookSender(production=s.production),
+            secret_key=s.secret_key_bytes,
+            settings=WebhookSettings(**{**self._claims(), **overrides}),
+        )
+
+    def _claims(self) -> dict[str, Any]:
+        """How many rows a worker claims at once, and for how long (both workers)."""
+        s = self.settings
+        return {
+            "batch_size": s.notice_batch_size,
+            "lease": timedelta(seconds=s.notice_lease_seconds),
+        }
 
     async def report_exclusions(self) -> list[Exclusion]:
         """The exclusions configuration and plugins ask for, each marked with where it came

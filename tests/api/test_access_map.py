@@ -54,6 +54,7 @@ NOT_ROOT_FIELDS = {
     "import_history": "trustcenter requests import",
     "run_notice_worker": "trustcenter worker",
     "purge_documents": "trustcenter documents purge",
+    "retry_webhook_delivery": "trustcenter webhooks retry",
 }
 
 #: the reads that may answer a caller without their scope like an unseen id instead of FORBIDDEN

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from strawberry.relay import from_base64
 
 from tests.helpers import Actor, World
+from trustcenter.auth.secret_box import open_secret
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
 from trustcenter.db.models import Agency, AuditEvent, WebhookDelivery, WebhookEndpoint
 from trustcenter.domain.webhooks import MAX_ENDPOINTS, ROTATION_OVERLAP
-from trustcenter.services.webhook_secrets import opened
 from trustcenter.testing import AGENCY_SCOPES
 from trustcenter.web.app import create_app
 
@@ -130,7 +130,7 @@ async def test_production_seals_the_secret_and_refuses_plain_http(
     secret = (await created(actor))["secret"]
     [row] = await rows(container)
     assert row.secret.startswith("enc:v1:") and secret not in row.secret
-    assert opened(b"k" * 32, row.id, row.secret) == secret
+    assert open_secret(b"k" * 32, row.id, row.secret) == secret
 
 
 HOSTILE = [

@@ -40,12 +40,18 @@ def open_sealed(secret: bytes | None, kid: str, stored: str) -> str:
             f"signing key {kid} is encrypted: set TRUSTCENTER_SECRET_KEY to the key it was "
             "encrypted with"
         )
-    raw = base64.urlsafe_b64decode(stored[len(PREFIX) :])
     try:
-        opened = AESGCM(secret).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], kid.encode())
+        return unseal(secret, kid, stored)
     except InvalidTag:
         raise KeySealingError(
             f"signing key {kid} does not open with TRUSTCENTER_SECRET_KEY: it was encrypted "
             "with another key"
         ) from None
+
+
+def unseal(secret: bytes, associated: str, stored: str) -> str:
+    """The clear text of a sealed value; ``InvalidTag`` when another key or associated data
+    sealed it."""
+    raw = base64.urlsafe_b64decode(stored[len(PREFIX) :])
+    opened = AESGCM(secret).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated.encode())
     return opened.decode()

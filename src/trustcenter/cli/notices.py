@@ -23,6 +23,7 @@ from trustcenter.plugins.manager import PluginLoadError
 
 if TYPE_CHECKING:  # the worker's services load with the worker command (docs/performance.md)
     from trustcenter.services.notice_worker import NoticeWorker, PassResult
+    from trustcenter.services.webhook_worker import WebhookPass, WebhookWorker
 
 STATUSES = tuple(s.value for s in NoticeStatus)
 
@@ -50,7 +51,7 @@ def _single_sqlite_worker(container: Container) -> Iterator[bool]:
         yield True
 
 
-def _summary(result: PassResult) -> dict[str, Any]:
+def _summary(result: PassResult, hooks: WebhookPass) -> dict[str, Any]:
     return {
         "resumed": result.resumed,
         "delivered": result.delivered,
@@ -61,6 +62,15 @@ def _summary(result: PassResult) -> dict[str, Any]:
         "documents_purged": result.purged,
         "status_emails": result.emails,
         "status_emails_failed": result.emails_failed,
+        "webhooks": {
+            "delivered": hooks.delivered,
+            "retrying": hooks.retrying,
+            "failed": hooks.failed,
+            "lost": hooks.lost,
+            "endpoints_disabled": hooks.disabled,
+            "unsent": hooks.unsent,
+            "batches": hooks.batches,
+        },
     }
 
 
@@ -71,28 +81,42 @@ def _describe(result: PassResult) -> str:
     )
 
 
-async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassResult:
+def _describe_hooks(hooks: WebhookPass) -> str:
+    return (
+        f"webhooks: {hooks.delivered} delivered, {hooks.retrying} to retry, "
+        f"{hooks.failed} failed, {hooks.disabled} endpoint(s) disabled"
+    )
+
+
+async def _loop(
+    worker: NoticeWorker, hooks: WebhookWorker, operator: Principal, poll: float
+) -> tuple[PassResult, WebhookPass]:
     from trustcenter.services.notice_worker import PassResult
+    from trustcenter.services.webhook_worker import WebhookPass
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    total = PassResult()
+    total, hooks_total = PassResult(), WebhookPass()
     click.echo(f"notice worker {worker.token} running; SIGTERM or Ctrl-C stops it")
     while not stop.is_set():
         result = await worker.run_with_emails(operator, max_batches=1)
+        sent = await hooks.run_once(operator, max_batches=1)
         total.add(result)
+        hooks_total.add(sent)
         if result.delivered or result.failed or result.resumed:
             click.echo(_describe(result))
+        if sent.delivered or sent.failed or sent.disabled:
+            click.echo(_describe_hooks(sent))
         if result.purged:
             click.echo(f"{result.purged} expired document upload(s) deleted")
         if result.emails or result.emails_failed:
             click.echo(f"status e-mails: {result.emails} sent, {result.emails_failed} failed")
-        if not result.batches:
+        if not result.batches and not sent.batches:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
-    return total
+    return total, hooks_total
 
 
 @main.command("worker")
@@ -106,6 +130,13 @@ async def _loop(worker: NoticeWorker, operator: Principal, poll: float) -> PassR
     type=click.IntRange(1),
     help="Seconds a claim lasts before another worker may take it over.",
 )
+@click.option(
+    "--webhook-concurrency",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Webhook deliveries of one batch sent at once.",
+)
 @SEAL_EVERY
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 def worker_cmd(
@@ -113,13 +144,14 @@ def worker_cmd(
     poll: float,
     batch_size: int | None,
     lease: int | None,
+    webhook_concurrency: int,
     seal_every: float,
     as_json: bool,
 ) -> None:
     """Deliver due user notices through the configured channels (TRUSTCENTER_NOTICE_CHANNELS,
-    default: the outbox), and the agencies' status e-mails through those that send e-mail
-    (e.g. smtp); delete uploaded documents nobody attached within their day. On PostgreSQL
-    several workers may run at once; on SQLite one."""
+    default: the outbox), the agencies' status e-mails through those that send e-mail (e.g.
+    smtp) and due status webhooks to the agencies' endpoints; delete uploaded documents nobody
+    attached within their day. On PostgreSQL several workers may run at once; on SQLite one."""
     from trustcenter.services.audit import seal
     from trustcenter.services.audit_sealer import sealing
 
@@ -129,25 +161,31 @@ def worker_cmd(
     if lease:
         overrides["lease"] = timedelta(seconds=lease)
 
-    async def work(c: Container) -> PassResult:
+    async def work(c: Container) -> tuple[PassResult, WebhookPass]:
         try:
             worker = c.notice_worker(**overrides)
         except PluginLoadError as error:
             raise click.ClickException(str(error)) from None
+        hooks = c.webhook_worker(**overrides, concurrency=webhook_concurrency)
         operator = _acting(NOTICES)
-        with _single_sqlite_worker(c) as alone:
-            if alone:
-                await worker.release_claims()
-            if once:
-                result = await worker.run_with_emails(operator)
-                if seal_every:
-                    await seal(c)
-                return result
-            async with sealing(c, seal_every):
-                return await _loop(worker, operator, poll)
+        try:
+            with _single_sqlite_worker(c) as alone:
+                if alone:
+                    await worker.release_claims()
+                    await hooks.release_claims()
+                if once:
+                    result = await worker.run_with_emails(operator)
+                    sent = await hooks.run_once(operator)
+                    if seal_every:
+                        await seal(c)
+                    return result, sent
+                async with sealing(c, seal_every):
+                    return await _loop(worker, hooks, operator, poll)
+        finally:
+            await hooks.sender.close()
 
-    result = _run(work)
-    _emit(_summary(result), as_json, _describe(result))
+    result, sent = _run(work)
+    _emit(_summary(result, sent), as_json, _describe(result) + "\n" + _describe_hooks(sent))
 
 
 @main.group()

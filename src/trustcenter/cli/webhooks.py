@@ -1,5 +1,5 @@
-"""The operators' view of the status webhooks: deliveries (FAILED ones above all), and an
-admin's exception for an endpoint at a private address."""
+"""The operators' view of the status webhooks: deliveries (FAILED ones above all), sending a
+FAILED one again, and an admin's exception for an endpoint at a private address."""
 
 from __future__ import annotations
 
@@ -78,3 +78,29 @@ def webhooks_allow_private(endpoint_id: str, revoke: bool) -> None:
 
     _run(work)
     click.echo(f"endpoint {endpoint}: private addresses {'refused' if revoke else 'allowed'}")
+
+
+@webhooks.command("retry")
+@click.argument("delivery")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def retry_cmd(delivery: str, as_json: bool) -> None:
+    """Send a FAILED delivery again (DELIVERY: its id, or its webhook-id "msg_…"): pending,
+    due at once, retried for three more days, with the same webhook-id. Audited."""
+    from trustcenter.services.webhook_worker import RetryRefused, retry_delivery
+
+    try:
+        ref: uuid.UUID | str = uuid.UUID(delivery)
+    except ValueError:
+        ref = delivery
+
+    async def work(c: Container) -> tuple[str, bool]:
+        try:
+            return await retry_delivery(c.uow, c.clock, _acting(NOTICES), ref)
+        except RetryRefused as refused:
+            raise click.ClickException(str(refused)) from None
+
+    message_id, enabled = _run(work)
+    text = f"{message_id} will be sent again by the worker"
+    if not enabled:
+        text += " once its endpoint is enabled again (it is disabled)"
+    _emit({"webhook_id": message_id, "endpoint_enabled": enabled}, as_json, text)

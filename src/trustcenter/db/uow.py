@@ -36,6 +36,7 @@ from trustcenter.db.repositories.sessions import SessionRepository
 from trustcenter.db.repositories.staff import StaffRepository
 from trustcenter.db.repositories.status_emails import StatusEmailRepository
 from trustcenter.db.repositories.userdata import UserDataRepository
+from trustcenter.db.repositories.webhook_deliveries import WebhookDeliveryRepository
 from trustcenter.db.repositories.webhook_endpoints import WebhookEndpointRepository
 from trustcenter.db.repositories.work import WorkRepository
 from trustcenter.db.session import Database
@@ -127,6 +128,10 @@ class UnitOfWork:
     @cached_property
     def staff(self) -> StaffRepository:
         return StaffRepository(self._session)
+
+    @cached_property
+    def webhook_deliveries(self) -> WebhookDeliveryRepository:
+        return WebhookDeliveryRepository(self._session)
 
     @cached_property
     def sessions(self) -> SessionRepository:

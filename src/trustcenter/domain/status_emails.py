@@ -124,3 +124,22 @@ def compose(
         words.closing,
     )
     return words.subjects[event], "\n".join(lines) + "\n"
+
+
+#: the ``event_type`` of the e-mail telling an agency its endpoint was disabled
+ENDPOINT_DISABLED = "endpoint.disabled"
+
+
+def endpoint_disabled(endpoint_ref: str, graphql_url: str) -> tuple[str, str]:
+    """The subject and body telling an agency that the service disabled one of its webhook
+    endpoints after every delivery failed for three days (English: an operational message;
+    no address of the endpoint, which may carry a token)."""
+    subject = "trustcenter: your webhook endpoint was disabled"
+    body = (
+        f"Every delivery to your webhook endpoint {endpoint_ref} failed for three days, so the "
+        "service disabled it; its undelivered events are marked failed.\n\n"
+        "Fix the receiver, then enable the endpoint again with updateWebhookEndpoint "
+        f"(enabled: true) at {graphql_url}. Your operator contact can send failed events "
+        "again.\n"
+    )
+    return subject, body

@@ -161,6 +161,7 @@ RULES: Mapping[str, Rule] = {
     "reset_staff_sign_in": _any(ADMIN),
     # the operator's system jobs
     "run_notice_worker": _any(NOTICES),
+    "retry_webhook_delivery": _any(NOTICES),
     "purge_documents": _any(ADMIN),
 }
 

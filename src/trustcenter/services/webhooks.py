@@ -4,9 +4,9 @@ exception for a private address.
 
 An agency sees and changes only its own endpoints: another agency's id is "no such endpoint",
 exactly like one that does not exist. A secret is answered once, when it is made (create,
-rotate), and stored sealed (``webhook_secrets``); no read ever returns it. Every change is
-audited without the secret, and with the address's query left out (a receiver may carry a
-token there)."""
+rotate), and stored sealed (``auth.secret_box``, which the delivery worker opens); no read
+ever returns it. Every change is audited without the secret, and with the address's query
+left out (a receiver may carry a token there)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from trustcenter.auth.principal import Principal
+from trustcenter.auth.secret_box import seal_secret
 from trustcenter.db.models import WebhookEndpoint
 from trustcenter.db.repositories.webhook_endpoints import DeliveryCounts
 from trustcenter.db.uow import UnitOfWork
@@ -36,7 +37,6 @@ from trustcenter.domain.webhooks import (
 from trustcenter.services.access import authorize
 from trustcenter.services.audit import actor_of
 from trustcenter.services.deps import AppParts
-from trustcenter.services.webhook_secrets import sealed
 
 #: the window of the delivery counts an endpoint shows
 COUNTS_WINDOW = timedelta(days=7)
@@ -166,7 +166,7 @@ async def create_endpoint(
         url=checked_url,
         description=label,
         event_types=types,
-        secret=sealed(app.settings.secret_key_bytes, endpoint_id, secret),
+        secret=seal_secret(app.settings.secret_key_bytes, endpoint_id, secret),
         enabled=True,
         private_allowed=False,
         created_at=now,
@@ -250,7 +250,7 @@ async def rotate_secret(
     async with app.uow() as uow:
         row = await _own(uow, principal, endpoint_id)
         row.previous_secret, row.previous_until = row.secret, now + ROTATION_OVERLAP
-        row.secret = sealed(app.settings.secret_key_bytes, row.id, secret)
+        row.secret = seal_secret(app.settings.secret_key_bytes, row.id, secret)
         row.updated_at, row.version = now, row.version + 1
         await _record(uow, app, principal, "webhook_endpoint.secret_rotated", row)
     return EndpointWithSecret(endpoint_view(row), secret)
