@@ -11,6 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from trustcenter.db.base import Base, UUIDPk
 
 
+class Leased:
+    """What the worker keeps of a row it delivers: its state, its attempts, its lease (the
+    outbox of webhook deliveries and that of status e-mails share these columns)."""
+
+    #: pending, delivered or failed (``domain.webhooks.DeliveryStatus``)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: not claimable before this: the end of a worker's lease, or of a retry's back-off
+    available_at: Mapped[datetime]
+    #: the claim token of the worker holding it, while one does
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class WebhookEndpoint(UUIDPk, Base):
     """An HTTPS address an agency asked to be told at, for the event types it chose."""
 
@@ -40,7 +56,7 @@ class WebhookEndpoint(UUIDPk, Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
-class WebhookDelivery(UUIDPk, Base):
+class WebhookDelivery(Leased, UUIDPk, Base):
     """One event owed to one endpoint: written in the transaction of the change that caused
     it, delivered by the worker until the receiver acknowledges it (2xx) or three days pass."""
 
@@ -58,19 +74,10 @@ class WebhookDelivery(UUIDPk, Base):
     request_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     #: the JSON body, fixed when the event happened (ids, status and links; no user data)
     payload: Mapped[str] = mapped_column(Text)
-    #: pending, delivered or failed
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: not claimable before this: the end of a worker's lease, or of a retry's back-off
-    available_at: Mapped[datetime]
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime]
-    delivered_at: Mapped[datetime | None]
     last_status: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class StatusEmail(UUIDPk, Base):
+class StatusEmail(Leased, UUIDPk, Base):
     """A short e-mail owed to the officer named on a request or the agency's contact address
     (the request needs their answer, was decided, or has data ready): written in the
     transaction of the change, delivered by the worker through the notice channels."""
@@ -89,11 +96,3 @@ class StatusEmail(UUIDPk, Base):
     #: written when the event happened: ids, status and a link, no user data
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    #: pending, delivered or failed (``domain.webhooks.DeliveryStatus``)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    available_at: Mapped[datetime]
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime]
-    delivered_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
