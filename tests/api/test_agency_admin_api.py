@@ -49,7 +49,9 @@ async def rows(container: Container) -> tuple[int, int, int]:
 
 async def events(container: Container, action: str) -> list[AuditEvent]:
     async with container.db.reader() as s:
-        found = await s.scalars(select(AuditEvent).where(AuditEvent.action == action))
+        found = await s.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        )
         return list(found.all())
 
 

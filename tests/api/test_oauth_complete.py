@@ -42,7 +42,9 @@ async def introspect(world, actor, token: str):
 
 async def audit(container, action: str) -> list[dict[str, Any]]:
     async with container.db.reader() as s:
-        rows = await s.scalars(select(AuditEvent).where(AuditEvent.action == action))
+        rows = await s.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        )
         return [json.loads(e.data) if isinstance(e.data, str) else e.data for e in rows]
 
 
