@@ -165,7 +165,11 @@ def _wait_ready(process: subprocess.Popen[bytes], log: Path, seconds: float) -> 
             issuer = found[1] if found else None
         if issuer is not None:
             with contextlib.suppress(httpx.HTTPError):
-                answer = httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
+                answer = httpx.get(
+                    f"{issuer}/.well-known/openid-configuration",
+                    timeout=2,
+                    verify=default_trust(trust_env=True),
+                )
                 if answer.status_code == 200 and answer.json().get("issuer") == issuer:
                     return issuer
         time.sleep(0.02)
