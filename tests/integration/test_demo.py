@@ -39,10 +39,21 @@ DOC_NETS = [ipaddress.ip_network(n) for n in
             ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]  # fmt: skip
 
 
-async def _fresh(path: Path) -> Database:
+@pytest.fixture(scope="module")
+async def migrated_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database at the head revision, migrated once; the demo is loaded into copies."""
+    path = tmp_path_factory.mktemp("empty") / "empty.db"
     db = Database(f"sqlite+aiosqlite:///{path}")
-    await migrate.upgrade(db.engine, db.url)
-    return db
+    try:
+        await migrate.upgrade(db.engine, db.url)
+    finally:
+        await db.dispose()
+    return path
+
+
+def _fresh(migrated_file: Path, path: Path) -> Database:
+    shutil.copyfile(migrated_file, path)
+    return Database(f"sqlite+aiosqlite:///{path}")
 
 
 async def load(db: Database, clock: FixedClock) -> DemoSummary | None:
@@ -51,11 +62,13 @@ async def load(db: Database, clock: FixedClock) -> DemoSummary | None:
 
 
 @pytest.fixture(scope="module")
-async def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSummary]:
+async def template(
+    migrated_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, DemoSummary]:
     """The demo loaded once (it plays every request through the services); each test reads a
     copy of the database file."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    database = await _fresh(path)
+    database = _fresh(migrated_file, path)
     try:
         summary = await load(database, FixedClock(NOW))
     finally:
@@ -114,8 +127,10 @@ def _fingerprint(r: m.Request) -> tuple[object, ...]:
     return (r.id, r.status, r.received_at, r.agency_id, r.payload_sha256)
 
 
-async def test_the_same_seed_gives_the_same_data(loaded: Database, tmp_path: Path) -> None:
-    other = await _fresh(tmp_path / "other.db")
+async def test_the_same_seed_gives_the_same_data(
+    loaded: Database, migrated_file: Path, tmp_path: Path
+) -> None:
+    other = _fresh(migrated_file, tmp_path / "other.db")
     try:
         await load(other, FixedClock(NOW))
         mine, theirs = await _all(loaded, m.Request), await _all(other, m.Request)

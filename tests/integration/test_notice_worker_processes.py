@@ -36,6 +36,8 @@ from trustcenter.db.models import Account, Notice, OutboxMessage
 REPO = Path(__file__).resolve().parents[2]
 TRUSTCENTER = Path(sys.executable).parent / "trustcenter"
 TIMEOUT = 120
+#: a killed worker's batch, and how many of its second batch were handed on before it died
+BATCH, CRASH_AFTER = 10, 13
 
 #: the accounts released() needs (the owner of the e-mail target and of the camera)
 users = scheduling.users
@@ -168,18 +170,21 @@ def calls(log: Path) -> list[uuid.UUID]:
 async def test_a_worker_killed_mid_batch_is_taken_over_and_every_notice_goes_out_once(
     users: Any, world: World, container: Container, clock: FixedClock, tmp_path: Path
 ) -> None:
-    total = await make_due_notices(container, world, clock, 200)
+    # three batches' worth: one done, one in flight when the worker dies, one never claimed
+    total = await make_due_notices(container, world, clock, 3 * BATCH - 2)
     postgres = container.db.dialect == "postgresql"
     log = tmp_path / "calls.log"
     lease = ["--lease", 1] if postgres else []  # SQLite: the restarted worker frees the claims
     crashed = await run(
-        notice_proc(log, "--batch-size", 50, "--crash-after", 73, *lease), worker_env(container)
+        notice_proc(log, "--batch-size", BATCH, "--crash-after", CRASH_AFTER, *lease),
+        worker_env(container),
     )
     assert crashed.returncode == -9, crashed.stderr
     made = calls(log)
-    assert len(made) == len(set(made)) == 73
+    assert len(made) == len(set(made)) == CRASH_AFTER
     last = made[-1]  # accepted by the channel, never recorded by the worker
-    assert await notices_by_status(container) == {"delivered": 50, "scheduled": len(total) - 50}
+    left = len(total) - BATCH
+    assert await notices_by_status(container) == {"delivered": BATCH, "scheduled": left}
     async with container.db.reader() as s:
         held = (
             await s.execute(select(Notice.claimed_by, Notice.available_at).where(Notice.id == last))
@@ -194,16 +199,16 @@ async def test_a_worker_killed_mid_batch_is_taken_over_and_every_notice_goes_out
     assert (await outbox_counts(container))[last] == 1
 
     if postgres:  # the real worker must wait for the lease to end, then take the claims over
-        left = (claimed_until - datetime.now(UTC)).total_seconds()
-        assert left < 2
-        await asyncio.sleep(max(left, 0) + 0.3)
+        leased = (claimed_until - datetime.now(UTC)).total_seconds()
+        assert leased < 2
+        await asyncio.sleep(max(leased, 0) + 0.3)
     restarted = await run(
         [str(TRUSTCENTER), "worker", "--once", "--json"],
         worker_env(container, TRUSTCENTER_NOTICE_CHANNELS="outbox"),
     )
     assert restarted.returncode == 0, restarted.stderr
     summary = json.loads(restarted.stdout)
-    assert (summary["delivered"], summary["lost"], summary["failed"]) == (len(total) - 50, 0, 0)
+    assert (summary["delivered"], summary["lost"], summary["failed"]) == (left, 0, 0)
 
     await assert_each_delivered_once(container, total)
     assert (await outbox_counts(container))[last] == 1
@@ -214,7 +219,7 @@ async def test_two_workers_at_once_hand_every_notice_to_a_channel_once(
 ) -> None:
     if container.db.dialect != "postgresql":
         pytest.skip("on SQLite one worker runs (the command enforces it); see the next test")
-    total = await make_due_notices(container, world, clock, 400)
+    total = await make_due_notices(container, world, clock, 200)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     ready = [tmp_path / "a.ready", tmp_path / "b.ready"]
     env = worker_env(container)

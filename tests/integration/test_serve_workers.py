@@ -31,11 +31,14 @@ from tests.integration.fresh_database import Fresh, fresh_database
 from tests.integration.test_notice_worker_processes import TRUSTCENTER, run
 from trustcenter.bootstrap import Container
 from trustcenter.db import migrate
+from trustcenter.services.outbound_tls import default_trust
 
 #: seconds a server may take to answer /readyz, or to replace a worker (a loaded machine)
 PATIENCE = 90
 YEARS = {"query": "query Years { transparencyReportYears }"}
 EXPECTED = {"transparencyReportYears": []}
+#: the certificates made once: a client of its own per request would read them again each time
+TRUST = default_trust(trust_env=True)
 
 
 def free_port() -> int:
@@ -53,11 +56,12 @@ def workers_of(parent: int) -> set[int]:
             continue
         try:
             stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) != parent:
+                continue
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:  # ended meanwhile
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"spawn_main" in cmdline:
+        if b"spawn_main" in cmdline:
             found.add(int(entry.name))
     return found
 
@@ -68,6 +72,17 @@ def is_dir(path: str) -> bool:
 
 def is_file(path: str) -> bool:
     return Path(path).is_file()
+
+
+def accepted(port: int, client: tuple[str, int]) -> bool:
+    """Whether a process has accepted the connection from ``client`` to ``port``: the kernel
+    lists a connection still waiting in the listen queue without a socket inode."""
+    local, remote = f"0100007F:{port:04X}", f"0100007F:{client[1]:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1:3] == [local, remote]:
+            return fields[9] != "0"
+    return False
 
 
 def environ_of(pid: int) -> dict[str, str]:
@@ -82,12 +97,12 @@ async def eventually(check, what: str):  # type: ignore[no-untyped-def]
         if found:
             return found
         assert time.monotonic() < deadline, f"not within {PATIENCE} s: {what}"
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.05)
 
 
 async def years(base: str) -> tuple[int, object]:
     """One GraphQL request on a connection of its own (a killed worker's kept connections die)."""
-    async with httpx.AsyncClient(base_url=base, timeout=PATIENCE) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=PATIENCE, verify=TRUST) as http:
         r = await http.post("/graphql", json=YEARS)
     return r.status_code, r.json().get("data")
 
@@ -106,6 +121,10 @@ async def test_two_workers_on_postgresql_serve_replace_a_killed_one_and_drain_on
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = (tmp_path / "serve.log").open("w")
+
+    def said(line: str) -> int:
+        return (tmp_path / "serve.log").read_text().count(line)
+
     server = await asyncio.create_subprocess_exec(
         str(TRUSTCENTER), "serve", "--workers", "2", "--port", str(port), "--seal-every", "0.5",
         cwd=tmp_path, env=server_env(container), stdout=log, stderr=log, stdin=DEVNULL,
@@ -114,11 +133,15 @@ async def test_two_workers_on_postgresql_serve_replace_a_killed_one_and_drain_on
 
         async def ready() -> bool:
             try:
-                async with httpx.AsyncClient(base_url=base) as http:
+                async with httpx.AsyncClient(base_url=base, verify=TRUST) as http:
                     return (await http.get("/readyz")).status_code == 200
             except httpx.TransportError:
                 return False
 
+        async def started() -> bool:  # polled at a file's cost, not a request's
+            return said("Application startup complete") >= 2
+
+        await eventually(started, "two workers started")
         await eventually(ready, "/readyz answers 200")
         assert await years(base) == (200, EXPECTED)
         first = await eventually(lambda: _count(server.pid, 2), "two workers")
@@ -153,9 +176,18 @@ async def test_two_workers_on_postgresql_serve_replace_a_killed_one_and_drain_on
             b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10]
         )
         await writer.drain()
-        await asyncio.sleep(1)  # the headers reach a worker, which starts the request
+        client = writer.get_extra_info("sockname")
+
+        async def taken() -> bool:  # a worker holds the connection (and reads the headers)
+            return accepted(port, client)
+
+        await eventually(taken, "a worker accepts the connection")
         server.send_signal(signal.SIGTERM)
-        await asyncio.sleep(1)  # the workers are told to stop
+
+        async def draining() -> bool:  # the worker is told to stop and waits for the request
+            return said("Waiting for connections to close") > 0
+
+        await eventually(draining, "a worker waits for the request under way")
         writer.write(body[10:])
         await writer.drain()
         answer = await asyncio.wait_for(reader.read(), PATIENCE)

@@ -21,11 +21,20 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import World
-from tests.integration.test_notice_worker_processes import TRUSTCENTER, run, worker_env
+from tests.integration.test_notice_worker_processes import (
+    BATCH,
+    CRASH_AFTER,
+    TRUSTCENTER,
+    run,
+    worker_env,
+)
 from tests.support.webhooks import Receiver, add_deliveries, add_endpoint, new_secret
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
 from trustcenter.db.models import WebhookDelivery
+
+#: events for two workers claiming batches of 10 at once: fifteen batches to contend for
+TWO_WORKERS_EVENTS = 150
 
 
 def webhook_proc(log: Path, *options: object) -> list[str]:
@@ -56,19 +65,20 @@ async def test_a_worker_killed_mid_batch_is_taken_over_and_every_event_arrives(
         endpoint = await add_endpoint(
             container, await world.agency(), receiver.url(), secret=secret
         )
-        ids = set(await add_deliveries(container, endpoint, 120))
+        # three batches' worth: one done, one in flight when the worker dies, one never claimed
+        ids = set(await add_deliveries(container, endpoint, 3 * BATCH))
         log = tmp_path / "acked.log"
         # a short lease on PostgreSQL (SQLite: the restarted worker frees the claims); a send
-        # starts only in its first half, time enough for a batch of 50 on a busy machine
+        # starts only in its first half, time enough for a batch on a busy machine
         lease = ["--lease", 3] if postgres else []
         crashed = await run(
-            webhook_proc(log, "--batch-size", 50, "--crash-after", 73, *lease),
+            webhook_proc(log, "--batch-size", BATCH, "--crash-after", CRASH_AFTER, *lease),
             worker_env(container),
         )
         assert crashed.returncode == -9, crashed.stderr
         before = receiver.ids()
-        assert len(logged(log)) == sum(before.values()) == len(before) == 73
-        assert await by_status(container) == {"delivered": 50, "pending": 70}
+        assert len(logged(log)) == sum(before.values()) == len(before) == CRASH_AFTER
+        assert await by_status(container) == {"delivered": BATCH, "pending": 2 * BATCH}
         if postgres:  # the real worker waits for the dead one's lease to end
             async with container.db.reader() as s:
                 until = await s.scalar(
@@ -86,13 +96,13 @@ async def test_a_worker_killed_mid_batch_is_taken_over_and_every_event_arrives(
         after = receiver.ids()
         verified = {h.verified for h in receiver.hits}
     summary = json.loads(restarted.stdout)["webhooks"]
-    assert (summary["delivered"], summary["lost"], summary["failed"]) == (70, 0, 0)
-    assert await by_status(container) == {"delivered": 120}
+    assert (summary["delivered"], summary["lost"], summary["failed"]) == (2 * BATCH, 0, 0)
+    assert await by_status(container) == {"delivered": 3 * BATCH}
     assert set(after) == ids  # every event arrived
     assert verified == {(True,)}
     again = {i for i, n in after.items() if n > 1}
     # sent twice: only what the dead worker had acknowledged in its unfinished batch, once more
-    assert again == set(logged(log)[50:])
+    assert again == set(logged(log)[BATCH:])
     assert max(after.values()) == 2
 
 
@@ -107,7 +117,7 @@ async def test_two_workers_at_once_send_every_event_once(
         endpoint = await add_endpoint(
             container, await world.agency(), receiver.url(), secret=secret
         )
-        ids = set(await add_deliveries(container, endpoint, 300))
+        ids = set(await add_deliveries(container, endpoint, TWO_WORKERS_EVENTS))
         logs = [tmp_path / "a.log", tmp_path / "b.log"]
         ready = [tmp_path / "a.ready", tmp_path / "b.ready"]
         env = worker_env(container)
@@ -135,4 +145,4 @@ async def test_two_workers_at_once_send_every_event_once(
     assert [s["delivered"] for s in summaries] == [len(a), len(b)]
     assert [s["lost"] for s in summaries] == [0, 0]
     assert verified == {(True,)}
-    assert await by_status(container) == {"delivered": 300}
+    assert await by_status(container) == {"delivered": TWO_WORKERS_EVENTS}

@@ -40,6 +40,7 @@ import httpx
 import pytest
 
 from trustcenter.bootstrap import Container
+from trustcenter.services.outbound_tls import default_trust
 
 SUPPORT = Path(__file__).resolve().parents[1] / "support" / "oidc"
 REQUIRE_OIDC = os.environ.get("TRUSTCENTER_REQUIRE_OIDC", "") not in ("", "0")
@@ -129,7 +130,7 @@ class Provider:
         """Be a fresh browser at the provider: open the authorization URL the app sent, sign
         in as ``login`` (the development login page takes any password) and consent — or,
         with ``abort``, cancel — and return the URL the provider sends the browser back to."""
-        async with httpx.AsyncClient(timeout=10) as ua:
+        async with httpx.AsyncClient(timeout=10, verify=default_trust(trust_env=True)) as ua:
             r = await ua.get(location)
             for _ in range(12):
                 if r.is_redirect:
@@ -164,10 +165,14 @@ def _wait_ready(process: subprocess.Popen[bytes], log: Path, seconds: float) -> 
             issuer = found[1] if found else None
         if issuer is not None:
             with contextlib.suppress(httpx.HTTPError):
-                answer = httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
+                answer = httpx.get(
+                    f"{issuer}/.well-known/openid-configuration",
+                    timeout=2,
+                    verify=default_trust(trust_env=True),
+                )
                 if answer.status_code == 200 and answer.json().get("issuer") == issuer:
                     return issuer
-        time.sleep(0.1)
+        time.sleep(0.02)
     return None
 
 

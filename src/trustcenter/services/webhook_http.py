@@ -33,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 from standardwebhooks import Webhook
 
 from trustcenter.domain.webhooks import MAX_RESPONSE_BYTES, check_url, refused_address
+from trustcenter.services.outbound_tls import default_trust
 
 if TYPE_CHECKING:  # loaded when the first delivery is sent: a worker with none loads no HTTP client
     import httpx
@@ -152,7 +153,7 @@ class WebhookSender:
             client = httpx.AsyncClient(
                 follow_redirects=False,
                 trust_env=False,  # no proxy: the checked address is the one connected to
-                verify=self.trust if self.trust is not None else True,
+                verify=self.trust if self.trust is not None else default_trust(trust_env=False),
                 timeout=httpx.Timeout(self.total_timeout, connect=self.connect_timeout),
             )
             self._clients[(host, lane)] = client

@@ -58,6 +58,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from trustcenter.bootstrap import Container
+from trustcenter.services.outbound_tls import default_trust
 from trustcenter.services.sign_in import SignInRefused
 from trustcenter.services.sso import sign_in_with_provider
 from trustcenter.web.authentication import principal_of
@@ -163,7 +164,12 @@ class ConsoleSso:
             client_id=settings.oidc_client_id,
             client_secret=settings.oidc_client_secret,
             server_metadata_url=discovery_url(settings.oidc_issuer),
-            client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "timeout": 10},
+            client_kwargs={
+                "scope": SCOPES,
+                "code_challenge_method": "S256",
+                "timeout": 10,
+                "verify": default_trust(trust_env=True),  # authlib makes a client per call
+            },
         )
 
     def routes(self) -> list[Route]:
