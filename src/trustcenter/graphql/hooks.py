@@ -24,6 +24,8 @@ from strawberry.extensions.context import (
     WrappedHook,
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
+from strawberry.utils.await_maybe import await_maybe
 
 #: the stage has no hook of this class
 _ABSENT = object()
@@ -80,8 +82,29 @@ class _Executing(_Remembered, ExecutingContextManager):
     pass
 
 
+#: extension class -> whether it has results of its own (overrides ``get_results``)
+_RESULTS: dict[type[SchemaExtension], bool] = {}
+
+
+def _has_results(cls: type[SchemaExtension]) -> bool:
+    found = _RESULTS.get(cls)
+    if found is None:
+        found = _RESULTS[cls] = cls.get_results is not SchemaExtension.get_results
+    return found
+
+
 class RememberingRunner(SchemaExtensionsRunner):
     """Strawberry's runner with the hooks found per class (see the module's docstring)."""
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        """Strawberry's, asking only the extensions that have results of their own (the
+        others' ``get_results`` is ``SchemaExtension``'s: ``{}``)."""
+        data: dict[str, Any] = {}
+        for extension in self.extensions:
+            if _has_results(type(extension)):
+                data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data
 
     def operation(self) -> OperationContextManager:
         return _Operation(self.extensions)
