@@ -98,20 +98,26 @@ async def test_fragments_inline_fragments_and_variables_cost_what_the_plain_quer
     assert cost_of(r)["requestedQueryCost"] == PAGE_COST(world.container.settings.max_page_size)
 
 
+@pytest.fixture
+def walked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One element per walk of a document for its cost."""
+    walks: list[int] = []
+    walk = cost_module.query_cost
+
+    def counted(*args: Any) -> int:
+        walks.append(1)
+        return walk(*args)
+
+    monkeypatch.setattr(cost_module, "query_cost", counted)
+    return walks
+
+
 async def test_a_text_asked_again_costs_what_its_page_size_costs_each_time(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, walked: list[int]
 ) -> None:
     """The cost is remembered per text and variables: asked again, a text costs the same
     without the document being walked again, and another page size is its own cost."""
     agency = await world.agency_actor()
-    walked: list[int] = []
-    walk = cost_module.query_cost
-
-    def counted(*args: Any) -> int:
-        walked.append(1)
-        return walk(*args)
-
-    monkeypatch.setattr(cost_module, "query_cost", counted)
     # a text no other run asked (the comment is part of the text, not of the cost)
     text = PAGE.replace("{ id }", "{ id status }") + f" # {uuid.uuid4()}"
     default = world.container.settings.default_page_size
@@ -123,6 +129,28 @@ async def test_a_text_asked_again_costs_what_its_page_size_costs_each_time(
     per_node = lambda n: 2 + 3 * n  # noqa: E731 (requests, edges; n x node, id, status)
     assert costs == [per_node(n) for n in (3, 5, 3, default, default, 3)]
     assert len(walked) == 4  # n: 3, 5, none given, null
+
+
+async def test_a_text_without_a_page_size_variable_is_walked_once_whatever_its_variables(
+    world: World, walked: list[int]
+) -> None:
+    """Variables that give no page size (here an input object, a mutation's kind of variable)
+    do not change the cost: the text is walked once, and bad variables cost the same."""
+    agency = await world.agency_actor()
+    text = (
+        "query($f: RequestFilterInput) { requests(first: 4, filter: $f) { edges { node { id } } } }"
+        f" # {uuid.uuid4()}"
+    )
+    costs, errors = [], []
+    for variables in (
+        {"f": {"status": ["RECEIVED"]}}, {"f": {"emergency": True}}, {}, {"f": {"status": ["NO"]}},
+    ):  # fmt: skip
+        r = await agency.gql(text, variables)
+        costs.append(cost_of(r)["requestedQueryCost"])
+        errors.append(bool(r.json().get("errors")))
+    assert costs == [PAGE_COST(4)] * 4
+    assert errors == [False, False, False, True]  # the last status is no status: refused
+    assert len(walked) == 1
 
 
 async def test_every_answer_reports_the_budget_and_what_remains_of_it(

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -83,3 +84,58 @@ def test_the_same_hooks_run_in_the_same_order() -> None:
         "operation in 1", "parse", "validate in", "validate out 0", "execute in", "failing",
         "execute out", "operation out",
     ]  # fmt: skip
+
+
+class Suppressing(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        LOG.append("suppressing in")
+        try:
+            yield
+        except ValueError as error:  # what an inner hook raised on its way out
+            LOG.append(f"suppressed {error} after {error.__context__!r}")
+        LOG.append("suppressing out")
+
+
+class AsyncOnly(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        LOG.append("async in")
+        yield
+        LOG.append("async out")
+
+
+class Raising(SchemaExtension):
+    def on_validate(self) -> Iterator[None]:
+        if "refuse" in (self.execution_context.query or ""):
+            raise ValueError("refused on the way in")
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        LOG.append("raising in")
+        yield
+        if "boom" in (self.execution_context.query or ""):
+            raise ValueError("raised on the way out")
+        LOG.append("raising out")
+
+
+def test_generator_hooks_entered_and_left_as_strawberrys_stack_does() -> None:
+    """Stages whose hooks are all generators are run by the runner itself: the same order,
+    and an exception on the way in or out reaches the same hooks, with the same context."""
+    for extensions in (
+        [Generators, AsyncOnly, Raising],
+        [Suppressing, Generators, AsyncOnly, Raising],
+        [Raising, Suppressing, AsyncOnly],
+    ):
+        theirs = strawberry.Schema(query=Query, extensions=extensions)  # type: ignore[arg-type]
+        ours = Remembering(query=Query, extensions=extensions)  # type: ignore[arg-type]
+        for query in ("{ hello }", "{ boom }", "{ refuse: hello }", "{ nope }"):
+            try:
+                expected: Any = _run(theirs, query)
+            except ValueError as error:
+                with pytest.raises(ValueError, match=str(error)):
+                    _run(ours, query)
+                expected = LOG[:]
+            else:
+                assert _run(ours, query) == expected
+            assert (expected[0] if isinstance(expected, tuple) else expected) == LOG
+    logged, _, _ = _run(Remembering(query=Query, extensions=[Suppressing, Raising]), "{ boom }")
+    assert "suppressed raised on the way out after None" in logged

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 
 from limits import RateLimitItemPerMinute
-from limits.aio.storage import Storage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from trustcenter.auth.client_auth import cut
@@ -61,6 +62,30 @@ class AuthThrottle:
             log.warning("auth throttle storage unavailable: %s", type(exc).__name__)
 
 
+#: seconds between two sweeps of a memory storage's expired keys
+SWEEP_EVERY = 1.0
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """``limits``' memory storage, its sweep of expired keys started at most every
+    :data:`SWEEP_EVERY` seconds. The library starts one as a task, over every key it holds, on
+    nearly every hit once the last one finished: for the GraphQL budgets one per request. The
+    counts are the same: a fixed window's expired count is dropped when it is read, a moving
+    window counts only the entries within it; the sweep only frees the memory of keys no one
+    reads again, here at most a second later."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._next_sweep = 0.0
+
+    async def _MemoryStorage__schedule_expiry(self) -> None:
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_EVERY
+            await super()._MemoryStorage__schedule_expiry()  # type: ignore[misc]
+
+
 def storage_for(uri: str) -> Storage:
     """The ``limits`` storage ``TRUSTCENTER_RATE_LIMIT_STORAGE`` names: ``memory://`` or
     ``redis://host:port/db`` (redis-py's asyncio client)."""
@@ -69,12 +94,11 @@ def storage_for(uri: str) -> Storage:
     uri = uri.strip() or "memory://"
     scheme = uri.split("://", 1)[0].lower()
     if scheme == "memory":
-        storage = storage_from_string("async+memory://")
-    elif scheme in ("redis", "rediss"):
-        storage = storage_from_string(f"async+{uri}", implementation="redispy")
-    else:
+        return SweptMemoryStorage()
+    if scheme not in ("redis", "rediss"):
         raise SystemExit(
             f"TRUSTCENTER_RATE_LIMIT_STORAGE must be memory:// or redis://…, not {scheme}://"
         )
+    storage = storage_from_string(f"async+{uri}", implementation="redispy")
     assert isinstance(storage, Storage)
     return storage

@@ -35,6 +35,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
@@ -148,14 +149,22 @@ def query_cost(
     return coster.selections(operation.selection_set, root, None)
 
 
-#: the costs of recent operations, least recently used first: ``(schema, text, operation name,
-#: variables) -> cost``. The cost is a function of these alone (and of the limits, which are
-#: fixed for a schema), and a client sends the same few texts with the same few page sizes:
-#: remembering it spares the walk over the document and the variables' coercion. Only
-#: operations whose variables are all scalars (hashable, compared by value) are remembered.
+#: the costs of recent operations, least recently used first: ``(schema, limits, text,
+#: operation name, variables) -> cost``. The cost is a function of these alone, and a client
+#: sends the same few texts with the same few page sizes: remembering it spares the walk over
+#: the document and the variables' coercion. The variables matter only where the text gives a
+#: page size (``first``) as a variable, the one place the cost reads one; a text without such a
+#: variable (a mutation's input, say) is remembered whatever its variables, under
+#: :data:`ANY_VARIABLES` (whether they coerce cannot matter either: no page size is read from
+#: them). A text with one is remembered per variables when they are all scalars (hashable,
+#: compared by value).
 _COSTS: OrderedDict[tuple[Any, ...], int] = OrderedDict()
 KEPT_COSTS = 256
 _SCALARS = (str, int, float, bool, type(None))
+#: the variables part of the key of a text that gives no page size as a variable
+ANY_VARIABLES = ("any variables",)
+#: what that key holds for a text that does give a page size as a variable
+PAGED_BY_VARIABLE = -1
 
 
 def remembered_cost(
@@ -166,21 +175,52 @@ def remembered_cost(
     variables: Mapping[str, Any] | None,
     limits: GraphQLLimits,
 ) -> int:
-    """:func:`query_cost`, remembered for a query text with the same variables."""
+    """:func:`query_cost`, remembered for a query text with the same variables (any variables,
+    for a text that gives no page size as a variable: a mutation's input, say)."""
+    if query is None:
+        return query_cost(schema, document, operation_name, variables, limits)
+    free = (schema, limits, query, operation_name, ANY_VARIABLES)
+    known = _COSTS.get(free)
+    if known is None:
+        if not _pages_by_variable(document):
+            return _remember(free, query_cost(schema, document, operation_name, variables, limits))
+        _remember(free, PAGED_BY_VARIABLE)  # the walk is not repeated for this text
+    elif known != PAGED_BY_VARIABLE:
+        _COSTS.move_to_end(free)
+        return known
     # each value with its type: True and 1 are equal keys, not equal variables
     values = tuple(sorted((k, type(v), v) for k, v in (variables or {}).items()))
-    if query is None or not all(t in _SCALARS for _, t, _ in values):
+    if not all(t in _SCALARS for _, t, _ in values):
         return query_cost(schema, document, operation_name, variables, limits)
     key = (schema, limits, query, operation_name, values)
     known = _COSTS.get(key)
-    if known is not None:
-        _COSTS.move_to_end(key)
-        return known
-    cost = query_cost(schema, document, operation_name, variables, limits)
+    if known is None:
+        return _remember(key, query_cost(schema, document, operation_name, variables, limits))
+    _COSTS.move_to_end(key)
+    return known
+
+
+def _remember(key: tuple[Any, ...], cost: int) -> int:
     _COSTS[key] = cost
     while len(_COSTS) > KEPT_COSTS:
         _COSTS.popitem(last=False)
     return cost
+
+
+def _pages_by_variable(document: DocumentNode) -> bool:
+    """Whether any field of the document (its fragments included) gives ``first`` as a
+    variable: only then does the cost depend on the variables (``_Coster.page_size``)."""
+    sets = [d.selection_set for d in document.definitions if hasattr(d, "selection_set")]
+    while sets:
+        for selection in sets.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value == "first" and isinstance(argument.value, VariableNode):
+                        return True
+            inner = getattr(selection, "selection_set", None)  # none in a fragment spread
+            if inner is not None:
+                sets.append(inner)
+    return False
 
 
 def _coerced_variables(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import sys
 from functools import partial
 from typing import Any
 
@@ -24,6 +25,8 @@ from strawberry.extensions.context import (
     WrappedHook,
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
+from strawberry.utils.await_maybe import await_maybe
 
 #: the stage has no hook of this class
 _ABSENT = object()
@@ -51,7 +54,28 @@ def _found(cls: type, name: str) -> Any:
 
 
 class _Remembered:
+    """A stage's hooks. When every hook of the stage is a generator (or async generator)
+    function, the async stage enters their context managers itself and leaves them as the
+    ``AsyncExitStack`` strawberry uses would (:func:`_unwind`): the same hooks, entered in the
+    extensions' order and left in the reverse order with the same exception handling, without
+    the stack's and the wrapped hooks' objects made on every request. Otherwise, and in the
+    synchronous stage, strawberry's own way with the hooks found per class."""
+
     HOOK_NAME: str
+
+    def __init__(self, extensions: list[SchemaExtension]) -> None:
+        direct: list[tuple[SchemaExtension, Any, bool]] | None = []
+        for extension in extensions:
+            found = _found(type(extension), self.HOOK_NAME)
+            if found is _STRAWBERRY:
+                direct = None
+                break
+            if found is not _ABSENT and direct is not None:
+                direct.append((extension, *found))
+        self._direct = direct
+        self._extensions = extensions
+        if direct is None:
+            super().__init__(extensions)  # type: ignore[call-arg]
 
     def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
         found = _found(type(extension), self.HOOK_NAME)
@@ -62,6 +86,80 @@ class _Remembered:
             return hook
         factory, is_async = found
         return WrappedHook(extension=extension, hook=partial(factory, extension), is_async=is_async)
+
+    def __enter__(self) -> None:
+        if self._direct is not None and not hasattr(self, "hooks"):
+            super().__init__(self._extensions)  # type: ignore[call-arg]
+        super().__enter__()  # type: ignore[misc]
+
+    async def __aenter__(self) -> None:
+        if self._direct is None:
+            await super().__aenter__()  # type: ignore[misc]
+            return
+        entered: list[tuple[Any, bool]] = []
+        self._entered = entered
+        for extension, factory, is_async in self._direct:
+            manager = factory(extension)
+            if is_async:
+                await manager.__aenter__()
+            else:
+                manager.__enter__()
+            entered.append((manager, is_async))
+
+    async def __aexit__(self, *exc_details: Any) -> None:
+        # like strawberry's, whatever the hooks say: an exception passing through is not
+        # suppressed by them (the stack's answer is not returned)
+        if self._direct is None:
+            await super().__aexit__(*exc_details)  # type: ignore[misc]
+        else:
+            await _unwind(self._entered, *exc_details)
+
+
+async def _unwind(entered: list[tuple[Any, bool]], *exc_details: Any) -> bool:
+    """Leave the entered context managers, last first, exactly as ``AsyncExitStack.__aexit__``
+    (Python 3.11's, whose code this is) leaves the ones pushed on it: an exception a manager
+    raises goes to the managers entered before it, with its context set as nested ``with``
+    statements would; a manager may suppress the exception."""
+    received_exc = exc_details[0] is not None
+    frame_exc = sys.exc_info()[1]
+
+    def _fix_exception_context(new_exc: BaseException, old_exc: BaseException | None) -> None:
+        while True:
+            exc_context = new_exc.__context__
+            if exc_context is None or exc_context is old_exc:
+                return
+            if exc_context is frame_exc:
+                break
+            new_exc = exc_context
+        new_exc.__context__ = old_exc
+
+    suppressed_exc = False
+    pending_raise = False
+    while entered:
+        manager, is_async = entered.pop()
+        try:
+            if is_async:
+                suppress = await manager.__aexit__(*exc_details)
+            else:
+                suppress = manager.__exit__(*exc_details)
+            if suppress:
+                suppressed_exc = True
+                pending_raise = False
+                exc_details = (None, None, None)
+        except BaseException:
+            new_exc_details = sys.exc_info()
+            _fix_exception_context(new_exc_details[1], exc_details[1])  # type: ignore[arg-type]
+            pending_raise = True
+            exc_details = new_exc_details
+    if pending_raise:
+        error: BaseException = exc_details[1]
+        fixed_ctx = error.__context__
+        try:
+            raise error
+        except BaseException:
+            error.__context__ = fixed_ctx
+            raise
+    return received_exc and suppressed_exc
 
 
 class _Operation(_Remembered, OperationContextManager):
@@ -80,8 +178,29 @@ class _Executing(_Remembered, ExecutingContextManager):
     pass
 
 
+#: extension class -> whether it has results of its own (overrides ``get_results``)
+_RESULTS: dict[type[SchemaExtension], bool] = {}
+
+
+def _has_results(cls: type[SchemaExtension]) -> bool:
+    found = _RESULTS.get(cls)
+    if found is None:
+        found = _RESULTS[cls] = cls.get_results is not SchemaExtension.get_results
+    return found
+
+
 class RememberingRunner(SchemaExtensionsRunner):
     """Strawberry's runner with the hooks found per class (see the module's docstring)."""
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        """Strawberry's, asking only the extensions that have results of their own (the
+        others' ``get_results`` is ``SchemaExtension``'s: ``{}``)."""
+        data: dict[str, Any] = {}
+        for extension in self.extensions:
+            if _has_results(type(extension)):
+                data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data
 
     def operation(self) -> OperationContextManager:
         return _Operation(self.extensions)

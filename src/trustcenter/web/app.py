@@ -31,9 +31,8 @@ from trustcenter.web.console.routes import console_routes
 from trustcenter.web.gc_tuning import tune_for_serving
 from trustcenter.web.graphql_app import GraphQLApp
 from trustcenter.web.limits import BodySizeLimit
-from trustcenter.web.metrics import Observed, metrics_listener, scraper
-from trustcenter.web.read_connection import SharedReadConnection
-from trustcenter.web.request_log import RequestLog
+from trustcenter.web.metrics import metrics_listener, scraper
+from trustcenter.web.request_frame import RequestFrame
 
 
 def create_app(
@@ -98,14 +97,17 @@ def create_app(
         middleware=[
             # a server span per request, around everything else (when tracing is on)
             *([Middleware(container.tracing.asgi)] if container.tracing.on else []),
-            # times every request, and answers /metrics (its own token) before the bearer-token
-            # authentication
-            Middleware(Observed, scrape=scrape, token=settings.metrics_token),
-            # the request's id and its access line cover every answer, refusals too
-            Middleware(RequestLog, access_log=settings.access_log),
-            # the read units of a GraphQL request (the token's standing included) share one
-            # pooled connection
-            Middleware(SharedReadConnection, shared_reads=container.db.shared_reads),
+            # times every request and answers /metrics (its own token) before the bearer-token
+            # authentication; the request's id and access line cover every answer, refusals
+            # too; the read units of a GraphQL request (the token's standing included) share
+            # one pooled connection
+            Middleware(
+                RequestFrame,
+                scrape=scrape,
+                metrics_token=settings.metrics_token,
+                access_log=settings.access_log,
+                shared_reads=container.db.shared_reads,
+            ),
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerBackend(

@@ -6,9 +6,10 @@ Never public by default. On the main port ``/metrics`` answers only when
 path. ``TRUSTCENTER_METRICS_ADDR=host:port`` opens a separate listener that serves ``/metrics``
 without a token, for a scraper on a private network only (:func:`metrics_listener`).
 
-:class:`Observed` is the outermost middleware: it answers ``/metrics`` before the bearer-token
-authentication (the metrics token is no access token) and times every other request by route
-template (never the raw path: no ids in labels), method and status class.
+:func:`answer_metrics` answers ``/metrics`` before the bearer-token authentication (the
+metrics token is no access token) and :func:`observe_request` times every other request by
+route template (never the raw path: no ids in labels), method and status class; both are
+called by the outermost middleware (``web.request_frame``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import asyncio
 import hmac
 import logging
 import socket
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from trustcenter.bootstrap import Container
 from trustcenter.config import metrics_address
@@ -77,55 +77,33 @@ def _authorized(scope: Scope, token: bytes) -> bool:
     return False
 
 
-class Observed:
-    """Times each HTTP request; answers ``/metrics`` (with the token) on the main port."""
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    """Time one HTTP request by route template (never the raw path), method and status
+    class."""
+    route = scope.get("route")
+    method = scope["method"]
+    HTTP_CHILDREN(
+        getattr(route, "path", None) or "unmatched",
+        method if method in _METHODS else "other",
+        _STATUS.get(status // 100, "other"),
+    ).observe(seconds)
 
-    def __init__(self, app: ASGIApp, *, scrape: Scrape, token: str) -> None:
-        self.app = app
-        self._scrape = scrape
-        self._token = token.encode()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["path"] == PATH and self._token:
-            await self._metrics(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            route = scope.get("route")
-            method = scope["method"]
-            HTTP_CHILDREN(
-                getattr(route, "path", None) or "unmatched",
-                method if method in _METHODS else "other",
-                _STATUS.get(status // 100, "other"),
-            ).observe(time.perf_counter() - started)
-
-    async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] not in ("GET", "HEAD"):
-            answer: Response = PlainTextResponse(
-                "use GET", status_code=405, headers={"Allow": "GET"}
-            )
-        elif not _authorized(scope, self._token):
-            answer = PlainTextResponse(
-                "metrics need the metrics bearer token",
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
-            )
-        else:
-            answer = await _answer(self._scrape)
-        await answer(scope, receive, send)
+async def answer_metrics(
+    scope: Scope, receive: Receive, send: Send, scrape: Scrape, token: bytes
+) -> None:
+    """``/metrics`` on the main port: GET (or HEAD) with the metrics bearer token."""
+    if scope["method"] not in ("GET", "HEAD"):
+        answer: Response = PlainTextResponse("use GET", status_code=405, headers={"Allow": "GET"})
+    elif not _authorized(scope, token):
+        answer = PlainTextResponse(
+            "metrics need the metrics bearer token",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    else:
+        answer = await _answer(scrape)
+    await answer(scope, receive, send)
 
 
 def listener_app(scrape: Scrape) -> Starlette:

@@ -1,4 +1,5 @@
-"""Every HTTP request gets an id and, when it ends, one access-log line.
+"""Every HTTP request gets an id and, when it ends, one access-log line (both given by the
+outermost middleware, ``web.request_frame``).
 
 The id is the caller's ``X-Request-ID`` when that is a plausible id (a proxy's, a client's),
 otherwise a fresh one (``observability.context.request_id_from``); it is returned in the
@@ -12,12 +13,11 @@ address) and the GraphQL operation's name.
 from __future__ import annotations
 
 import logging
-import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from trustcenter.auth.principal import PERSON_PREFIX
-from trustcenter.observability.context import RequestContext, begin, end, request_id_from
+from trustcenter.observability.context import RequestContext
 from trustcenter.web.authentication import PrincipalUser
 
 log = logging.getLogger("trustcenter.access")
@@ -25,37 +25,6 @@ log = logging.getLogger("trustcenter.access")
 HEADER = b"x-request-id"
 #: the longest path an access line repeats (a hostile client's path may be very long)
 PATH_CHARS = 256
-
-
-class RequestLog:
-    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
-        self.app = app
-        self.access_log = access_log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = next((v for k, v in scope["headers"] if k == HEADER), None)
-        context, token = begin(request_id_from(given.decode("latin-1") if given else None))
-        stamp = context.request_id.encode()
-        status = 500  # what the client gets when the app fails before it answers
-        started = time.perf_counter()
-
-        async def answer(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [h for h in message.get("headers", ()) if h[0] != HEADER]
-                message = {**message, "headers": [*headers, (HEADER, stamp)]}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, answer)
-        finally:
-            if self.access_log:
-                _access_line(scope, context, status, time.perf_counter() - started)
-            end(token)
 
 
 def _caller(scope: Scope, context: RequestContext) -> str | None:
@@ -69,7 +38,7 @@ def _caller(scope: Scope, context: RequestContext) -> str | None:
     return principal.client_id
 
 
-def _access_line(scope: Scope, context: RequestContext, status: int, seconds: float) -> None:
+def access_line(scope: Scope, context: RequestContext, status: int, seconds: float) -> None:
     if not log.isEnabledFor(logging.INFO):
         return
     method = scope.get("method", "")
