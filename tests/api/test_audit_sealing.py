@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -16,8 +15,14 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from tests.api.audit_helpers import all_events, event_count, stored_head
-from tests.api.test_audit_tamper import CLI, run_cli, tamper
+from tests.api.audit_helpers import (
+    all_events,
+    cli_env,
+    event_count,
+    stored_head,
+    verify_in_process,
+)
+from tests.api.test_audit_tamper import CLI, tamper
 from tests.helpers import OPERATOR, Flow, counting
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import AuditEvent
@@ -43,14 +48,6 @@ async def positions(container: Container) -> list[tuple[int, int | None]]:
     async with container.db.reader() as session:
         rows = await session.execute(select(AuditEvent.seq, AuditEvent.position))
         return sorted((int(s), p) for s, p in rows.all())
-
-
-def cli_env(container: Container) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCENTER_")}
-    env["TRUSTCENTER_DATABASE_URL"] = container.settings.database_url
-    if container.settings.database_schema:
-        env["TRUSTCENTER_DATABASE_SCHEMA"] = container.settings.database_schema
-    return env
 
 
 # --- writers and the tail -------------------------------------------------------------------
@@ -106,7 +103,7 @@ async def test_an_edited_unsealed_event_is_named_and_never_sealed(
     assert result.stuck is not None and result.stuck.seq == victim
     assert result.sealed == len(tail) - 1
     assert dict(await positions(container))[victim] is None
-    code, out = await run_cli(container)
+    code, out = await verify_in_process(container)
     assert code == 1 and f"BROKEN at event {victim}:" in out
 
 

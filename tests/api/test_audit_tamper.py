@@ -9,8 +9,9 @@ import asyncio
 import dataclasses
 import itertools
 import json
-import os
 import sys
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,18 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.api.audit_helpers import all_events, event_count, head
+from tests.api.audit_helpers import (
+    all_events,
+    cli_env,
+    event_count,
+    head,
+    verify_in_process,
+)
 from tests.api.lifecycle_helpers import non_approval
-from tests.helpers import OPERATOR, Flow
+from tests.helpers import OPERATOR, Actor, Flow, World
+from tests.support.state_copy import made_once
 from trustcenter.bootstrap import Container
+from trustcenter.clock import FixedClock
 from trustcenter.db.models import AuditEvent
 from trustcenter.db.repositories.audit import as_record
 from trustcenter.domain.audit import chain_hash
@@ -42,6 +51,27 @@ async def _a_full_flow(flow: Flow) -> str:
     await flow.decide(current, *[non_approval(i, "REJECT") for i in current["items"]])
     await flow.ok(flow.staff, "closeRequest", requestId=req["id"])
     return str(req["id"])
+
+
+@pytest.fixture
+async def full_flow(world: World, clock: FixedClock) -> Flow:
+    """``flow``'s agency and reviewer after ``_a_full_flow``, made once per process and copied
+    after (tests/support/state_copy.py): the tests that start from it check or break the log it
+    leaves, none is about making it (``test_the_chain_verifies_after_a_flow`` plays it). The
+    clock moves on to where the making left it."""
+
+    async def make() -> tuple[Actor, Actor, datetime]:
+        agency, staff = await world.agency_actor("DE"), await world.staff_actor()
+        await _a_full_flow(Flow(world, clock, agency, staff))
+        return agency, staff, clock.now()
+
+    def handed_back(kept: tuple[Actor, Actor, datetime]) -> tuple[Actor, Actor, datetime]:
+        agency, staff, now = kept
+        return replace(agency, http=world.http), replace(staff, http=world.http), now
+
+    agency, staff, now = await made_once(world.container, "audit: a full flow", make, handed_back)
+    clock.set(now)
+    return Flow(world, clock, agency, staff)
 
 
 async def test_the_chain_verifies_after_a_flow(flow: Flow, container: Container) -> None:
@@ -148,16 +178,17 @@ async def tamper(
             await conn.execute(text(statement), many[n] if many else params or {})
 
 
-async def _flow_with_events(flow: Flow, container: Container) -> list[AuditEvent]:
-    await _a_full_flow(flow)
+async def _flow_with_events(container: Container) -> list[AuditEvent]:
+    """The events ``full_flow`` left, sealed, the chain intact."""
     events = await all_events(container)
     assert len(events) >= 10
     assert (await verify(container, OPERATOR)).broken is None
     return events
 
 
-async def test_an_edited_event_is_named(flow: Flow, container: Container) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_an_edited_event_is_named(container: Container) -> None:
+    events = await _flow_with_events(container)
     victim = next(e for e in events if e.action == "request.decided")
     forged = json.loads(victim.data)
     forged["to"] = "approved"
@@ -183,10 +214,9 @@ async def test_an_edited_event_is_named(flow: Flow, container: Container) -> Non
         ("occurred_at", "earlier"),
     ],
 )
-async def test_any_edited_column_is_named(
-    flow: Flow, container: Container, column: str, value: Any
-) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_any_edited_column_is_named(container: Container, column: str, value: Any) -> None:
+    events = await _flow_with_events(container)
     victim = events[len(events) // 2]
     assert victim.request_id is not None
     assignment = f"{column} = :v"
@@ -207,10 +237,9 @@ async def test_any_edited_column_is_named(
     assert result.broken is not None and result.broken.seq == victim.seq
 
 
-async def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(
-    flow: Flow, container: Container
-) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(container: Container) -> None:
+    events = await _flow_with_events(container)
     victim = events[3]
     forged = json.loads(victim.data)
     forged["forged"] = True
@@ -224,18 +253,18 @@ async def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(
     assert result.broken is not None and result.broken.seq == victim.seq + 1
 
 
-async def test_a_deleted_event_names_the_one_after_the_gap(
-    flow: Flow, container: Container
-) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_a_deleted_event_names_the_one_after_the_gap(container: Container) -> None:
+    events = await _flow_with_events(container)
     gone = events[len(events) // 2].seq
     await tamper(container, f"DELETE FROM audit_events WHERE seq = {gone}")  # noqa: S608
     result = await verify(container, OPERATOR)
     assert result.broken is not None and result.broken.seq == gone + 1
 
 
-async def test_swapped_events_name_the_first_swapped_one(flow: Flow, container: Container) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_swapped_events_name_the_first_swapped_one(container: Container) -> None:
+    events = await _flow_with_events(container)
     a, b = events[4], events[5]
     columns = [
         "occurred_at",
@@ -270,8 +299,9 @@ async def test_swapped_events_name_the_first_swapped_one(flow: Flow, container: 
     assert result.broken is not None and result.broken.seq == a.seq
 
 
-async def test_a_deleted_newest_event_is_reported(flow: Flow, container: Container) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_a_deleted_newest_event_is_reported(container: Container) -> None:
+    events = await _flow_with_events(container)
     last = events[-1].seq
     await tamper(container, f"DELETE FROM audit_events WHERE seq = {last}")  # noqa: S608
     assert await head(container) == (last, events[-1].hash)  # the head still names it
@@ -281,8 +311,9 @@ async def test_a_deleted_newest_event_is_reported(flow: Flow, container: Contain
     assert result.checked == last - 1
 
 
-async def test_a_truncated_log_is_reported(flow: Flow, container: Container) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_a_truncated_log_is_reported(container: Container) -> None:
+    events = await _flow_with_events(container)
     await tamper(container, "DELETE FROM audit_events")
     result = await verify(container, OPERATOR)
     assert result.broken is not None and result.broken.seq == events[-1].seq
@@ -292,18 +323,15 @@ async def test_a_truncated_log_is_reported(flow: Flow, container: Container) -> 
 
 
 async def run_cli(container: Container, *args: str) -> tuple[int, str]:
-    """Exit code and standard output of ``trustcenter audit verify`` on the test database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCENTER_")}
-    env["TRUSTCENTER_DATABASE_URL"] = container.settings.database_url
-    if container.db.dialect == "postgresql":
-        assert container.settings.database_schema
-        env["TRUSTCENTER_DATABASE_SCHEMA"] = container.settings.database_schema
+    """Exit code and standard output of the installed ``trustcenter audit verify``, started as
+    its own process on the test database (once per backend: the other runs are in process,
+    ``verify_in_process``)."""
     process = await asyncio.create_subprocess_exec(
         CLI,
         "audit",
         "verify",
         *args,
-        env=env,
+        env=cli_env(container),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -313,45 +341,43 @@ async def run_cli(container: Container, *args: str) -> tuple[int, str]:
     return process.returncode, out.decode()
 
 
-async def test_cli_verify_passes_on_an_intact_log(flow: Flow, container: Container) -> None:
-    await _a_full_flow(flow)
+@pytest.mark.usefixtures("full_flow")
+async def test_cli_verify_passes_on_an_intact_log(container: Container) -> None:
     count = await event_count(container)
-    code, out = await run_cli(container)
+    code, out = await verify_in_process(container)
     assert code == 0, out
     assert "intact" in out and str(count) in out
-    code, out = await run_cli(container, "--json")
+    code, out = await verify_in_process(container, "--json")
     assert code == 0, out
     # the tests' app seals nothing: every event is still in the unsealed tail
     assert json.loads(out) == {"ok": True, "events": count, "unsealed": count}
     await all_events(container)  # seals them
-    code, out = await run_cli(container, "--json")
+    code, out = await verify_in_process(container, "--json")
     assert json.loads(out) == {"ok": True, "events": count, "unsealed": 0}
 
 
-async def test_cli_verify_fails_and_names_the_broken_event(
-    flow: Flow, container: Container
-) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_cli_verify_fails_and_names_the_broken_event(container: Container) -> None:
+    events = await _flow_with_events(container)
     victim = events[6]
     await tamper(
         container,
         "UPDATE audit_events SET actor_id = 'tc_forged' WHERE seq = :s",
         params={"s": victim.seq},
     )
-    code, out = await run_cli(container)
+    code, out = await run_cli(container)  # the installed command, its own process
     assert code == 1, out
     assert f"BROKEN at event {victim.seq}:" in out
-    code, out = await run_cli(container, "--json")
+    code, out = await verify_in_process(container, "--json")
     assert code == 1, out
     report = json.loads(out)
     assert report["ok"] is False and report["broken_seq"] == victim.seq
 
 
-async def test_cli_verify_fails_when_the_newest_event_is_gone(
-    flow: Flow, container: Container
-) -> None:
-    events = await _flow_with_events(flow, container)
+@pytest.mark.usefixtures("full_flow")
+async def test_cli_verify_fails_when_the_newest_event_is_gone(container: Container) -> None:
+    events = await _flow_with_events(container)
     await tamper(container, f"DELETE FROM audit_events WHERE seq = {events[-1].seq}")  # noqa: S608
-    code, out = await run_cli(container)
+    code, out = await verify_in_process(container)
     assert code == 1, out
     assert f"BROKEN at event {events[-1].seq}" in out

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pytest
 from click.testing import Result
 
 from trustcenter.cli import main
@@ -19,6 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schema.graphql"
 
 Invoke = Callable[..., Result]
+#: the tests that start from the ``demo_cli`` fixture run on one worker: the demo is played once
+DEMO_GROUP = pytest.mark.xdist_group("cli-demo")
 
 
 def _every_command(group: click.Group = main, path: tuple[str, ...] = ()) -> Iterator[list[str]]:

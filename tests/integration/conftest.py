@@ -1,5 +1,5 @@
 """Fixtures of the command-line tests: a SQLite file per test (at the current revision, or not
-there yet) and a click runner on it."""
+there yet, or with the demo loaded) and a click runner on it."""
 
 from __future__ import annotations
 
@@ -62,4 +62,24 @@ def cli(db_url: str, db_file: Path, upgraded_file: Path) -> Invoke:
     """The ``trustcenter`` command on a database at the current revision with nothing in it, as
     ``db upgrade`` (or any first command) leaves a new file."""
     shutil.copyfile(upgraded_file, db_file)
+    return _invoker(db_url)
+
+
+@pytest.fixture(scope="session")
+def demo_file(upgraded_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file as ``trustcenter demo`` leaves a new one, made once per process: the demo
+    plays every request through the services (seconds of work), and the tests that need its
+    data are about the commands run after it (mark them ``DEMO_GROUP``)."""
+    path = tmp_path_factory.mktemp("cli-demo") / "cli.db"
+    shutil.copyfile(upgraded_file, path)
+    result = _invoker(f"sqlite+aiosqlite:///{path}")("demo")
+    assert result.exit_code == 0, result.output
+    assert not path.with_name(path.name + "-wal").exists()  # all of it is in the file
+    return path
+
+
+@pytest.fixture
+def demo_cli(db_url: str, db_file: Path, demo_file: Path) -> Invoke:
+    """The ``trustcenter`` command on a database as ``trustcenter demo`` leaves a new file."""
+    shutil.copyfile(demo_file, db_file)
     return _invoker(db_url)

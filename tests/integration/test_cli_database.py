@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.integration.cli_helpers import Invoke, _agencies, _create_agency, _json, _rows
+from tests.integration.cli_helpers import (
+    DEMO_GROUP,
+    Invoke,
+    _agencies,
+    _create_agency,
+    _json,
+    _rows,
+)
 from trustcenter.cli import main
 from trustcenter.db import migrate
 
@@ -69,14 +76,17 @@ def test_agencies_made_by_the_cli_persist_across_commands(cli: Invoke, db_file: 
     assert [a["country"] for a in listed] == ["AT", "DE", "FR"]  # ordered by country
 
 
+@DEMO_GROUP
 def test_the_report_is_built_published_and_corrected_at_the_command_line(
-    cli: Invoke, db_file: Path
+    demo_cli: Invoke, db_file: Path
 ) -> None:
-    assert cli("demo").exit_code == 0
-    assert cli("report", "show", "--year", "2025").output.endswith("no published report for 2025\n")
+    assert demo_cli("report", "show", "--year", "2025").output.endswith(
+        "no published report for 2025\n"
+    )
     # a year is published only with the statement confirmed for it (after the year ended)
-    assert cli("report", "confirm-statement", "We have never built a backdoor.").exit_code == 0
-    built = cli("report", "build", "--year", "2025", "--json")
+    confirmed = demo_cli("report", "confirm-statement", "We have never built a backdoor.")
+    assert confirmed.exit_code == 0
+    built = demo_cli("report", "build", "--year", "2025", "--json")
     draft = _json(built)
     assert draft["status"] == "draft" and draft["version"] == 1
     assert draft["requests"] > 0 and draft["excluded_countries"] == ["CN"]
@@ -84,17 +94,17 @@ def test_the_report_is_built_published_and_corrected_at_the_command_line(
     assert "Chinese Mainland" in draft["exclusions"][0]["reason"]
     assert draft["method_version"] == "2026.2"
     assert "building 2025" in built.stderr  # the progress bar
-    shown = json.loads(cli("report", "show", "--year", "2025", "--draft").stdout)
+    shown = json.loads(demo_cli("report", "show", "--year", "2025", "--draft").stdout)
     assert shown["totals"]["worldwide"]["requests"] == draft["requests"]
 
-    published = _json(cli("report", "publish", "--year", "2025", "--json"))
+    published = _json(demo_cli("report", "publish", "--year", "2025", "--json"))
     assert published["status"] == "published" and published["version"] == 1
     assert published["figures_sha256"] == draft["figures_sha256"]
-    assert json.loads(cli("report", "show", "--year", "2025").stdout) == shown
+    assert json.loads(demo_cli("report", "show", "--year", "2025").stdout) == shown
 
     # nothing changed: building again gives the same figures, and publishing them again is refused
-    assert _json(cli("report", "build", "--year", "2025", "--json"))["version"] == 2
-    again = cli("report", "publish", "--year", "2025", "--changelog", "no change")
+    assert _json(demo_cli("report", "build", "--year", "2025", "--json"))["version"] == 2
+    again = demo_cli("report", "publish", "--year", "2025", "--changelog", "no change")
     assert again.exit_code != 0 and "version 1 already has these figures" in again.output
     with sqlite3.connect(db_file) as con:
         assert con.execute("SELECT count(*) FROM transparency_reports WHERE status = "
@@ -102,13 +112,13 @@ def test_the_report_is_built_published_and_corrected_at_the_command_line(
 
     # a reworded statement makes the next draft differ (the figures stay): a correction needs
     # its changelog
-    confirmed = cli("report", "confirm-statement", "We have never built a backdoor or a key.")
+    confirmed = demo_cli("report", "confirm-statement", "We have never built a backdoor or a key.")
     assert confirmed.output.startswith("statement confirmed on ")
-    cli("report", "build", "--year", "2025")
-    unexplained = cli("report", "publish", "--year", "2025")
+    demo_cli("report", "build", "--year", "2025")
+    unexplained = demo_cli("report", "publish", "--year", "2025")
     assert unexplained.exit_code != 0 and "changelog" in unexplained.output
-    second = _json(cli("report", "publish", "--year", "2025", "--changelog", "statement reworded",
-                       "--json"))  # fmt: skip
+    second = _json(demo_cli("report", "publish", "--year", "2025", "--changelog",
+                            "statement reworded", "--json"))  # fmt: skip
     assert second["version"] == 2 and second["figures_sha256"] == published["figures_sha256"]
     with sqlite3.connect(db_file) as con:
         assert con.execute("SELECT version, statement IS NOT NULL, changelog FROM "

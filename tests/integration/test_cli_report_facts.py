@@ -11,30 +11,30 @@ from typing import Any
 
 from sqlalchemy import event
 
-from tests.integration.cli_helpers import Invoke, _json
+from tests.integration.cli_helpers import DEMO_GROUP, Invoke, _json
 from trustcenter.db import migrate
 from trustcenter.db.session import Database
 
 
+@DEMO_GROUP
 def test_rebuild_facts_gives_back_the_figures_after_the_facts_were_lost(
-    cli: Invoke, db_file: Path
+    demo_cli: Invoke, db_file: Path
 ) -> None:
-    assert cli("demo").exit_code == 0
-    before = _json(cli("report", "build", "--year", "2025", "--json"))
+    before = _json(demo_cli("report", "build", "--year", "2025", "--json"))
     assert before["requests"] > 0
     with sqlite3.connect(db_file) as con:  # e.g. the table restored empty from a backup
         requests = con.execute("SELECT count(*) FROM requests").fetchone()[0]
         con.execute("DELETE FROM report_facts")
-    assert _json(cli("report", "build", "--year", "2025", "--json"))["requests"] == 0
+    assert _json(demo_cli("report", "build", "--year", "2025", "--json"))["requests"] == 0
 
-    rebuilt = cli("report", "rebuild-facts")
+    rebuilt = demo_cli("report", "rebuild-facts")
     assert rebuilt.exit_code == 0, rebuilt.output
     assert rebuilt.stdout.strip() == f"report facts rebuilt: {requests} requests"
-    after = _json(cli("report", "build", "--year", "2025", "--json"))
+    after = _json(demo_cli("report", "build", "--year", "2025", "--json"))
     assert after["figures_sha256"] == before["figures_sha256"]
     # again: the same facts, the same figures
-    assert _json(cli("report", "rebuild-facts", "--json")) == {"facts": requests}
-    again = _json(cli("report", "build", "--year", "2025", "--json"))
+    assert _json(demo_cli("report", "rebuild-facts", "--json")) == {"facts": requests}
+    again = _json(demo_cli("report", "build", "--year", "2025", "--json"))
     assert again["figures_sha256"] == before["figures_sha256"]
 
 

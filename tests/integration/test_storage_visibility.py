@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from tests.integration.storage_helpers import (
     _stored,
     _submit,
 )
+from tests.support.state_copy import made_once
 from trustcenter.auth.principal import ANONYMOUS, Principal, PrincipalKind
 from trustcenter.bootstrap import Container
 from trustcenter.clock import FixedClock
@@ -175,6 +176,19 @@ async def test_subjects_of_targets_are_for_staff_only(container: Container) -> N
 
 
 async def _many(c: Container, clock: FixedClock) -> tuple[Principal, Principal, list[Request]]:
+    """``_make_many``'s requests, made once per process and copied after
+    (tests/support/state_copy.py): the tests read them, none is about submitting them. The
+    clock moves on to where the making left it."""
+
+    async def make() -> tuple[Principal, Principal, list[Request], datetime]:
+        return (*await _make_many(c, clock), clock.now())
+
+    de, us, made, now = await made_once(c, "storage: 25 requests", make, lambda kept: kept)
+    clock.set(now)
+    return de, us, made
+
+
+async def _make_many(c: Container, clock: FixedClock) -> tuple[Principal, Principal, list[Request]]:
     """25 requests of two agencies: distinct instants (some a microsecond apart) and
     groups that share one instant."""
     de, us = _agent(await _agency(c, "DE")), _agent(await _agency(c, "US"))
