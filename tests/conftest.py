@@ -66,6 +66,7 @@ TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Typ
 passwords.use_hasher(TEST_HASHER)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the marks set here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup``: the tests that share a module-scoped fixture (a served app, a
     browser, a loaded demo) or the OpenID provider run on one worker, one group per database,
