@@ -45,6 +45,7 @@ from trustcenter.db.models import Base
 from trustcenter.db.session import Database
 from trustcenter.domain.audit import GENESIS
 from trustcenter.web.app import create_app
+from trustcenter.web.gc_tuning import tune_for_serving
 
 POSTGRES_URL = os.environ.get(
     "TRUSTCENTER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -86,6 +87,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             backend = getattr(getattr(item, "callspec", None), "params", {}).get("migrated")
             name = f"{group}[{backend}]" if backend else group
             item.add_marker(pytest.mark.xdist_group(name))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The garbage collector as a serving process has it (``web.gc_tuning``): what the
+    collection made (every test module, every item: most of a worker's objects) frozen, young
+    collections rarer. Untuned, every full collection walks it all again: on 117 API tests,
+    2.0 s of 14-16 s CPU went to the collector, tuned 0.9 s. Cycles are still collected."""
+    tune_for_serving()
 
 
 async def _postgres_answers() -> str | None:
