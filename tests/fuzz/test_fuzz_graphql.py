@@ -11,11 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-import schemathesis.graphql
 from graphql import introspection_from_schema
 from hypothesis import given
 from hypothesis import strategies as st
-from schemathesis.graphql import nodes
 from strawberry.relay import to_base64
 
 from tests.fuzz.harness import Server, bounded, in_thread
@@ -27,6 +25,8 @@ GARBAGE = st.text(max_size=40) | st.sampled_from(["", " ", "null", "\u0000", "A"
 
 def codes(known: list[str]) -> st.SearchStrategy[Any]:
     """Known codes written as enum values or strings, and anything else as a string."""
+    from schemathesis.graphql import nodes  # here: a worker's collection need not import it
+
     names = st.sampled_from(known)
     return (
         names.map(nodes.Enum)
@@ -38,6 +38,9 @@ def codes(known: list[str]) -> st.SearchStrategy[Any]:
 
 def register_scalars(ids: list[str]) -> None:
     """Custom scalars: real codes and global ids mixed with near misses and garbage."""
+    import schemathesis.graphql  # here: a worker's collection need not import it
+    from schemathesis.graphql import nodes
+
     iso_dates = st.dates().map(str)
     bad_dates = st.sampled_from(["2026-02-30", "2026-13-01", "0000-01-01", "26-1-1", "2026/01/01"])
     times = st.times().map("%sZ".__mod__)
@@ -76,6 +79,8 @@ async def test_graphql_fuzz(
     caller: str, world: World, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """One test per caller, so that the suite's workers share the fuzzing."""
+    import schemathesis.graphql
+
     tokens, ids = await seeded(world)
     register_scalars(ids)
     introspection = dict(introspection_from_schema(build_schema()._schema))

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import settings
+# hypothesis runs the "hypothesis" entry points of every installed distribution when imported:
+# the one installed (trio's, for trio's own tests) imports trio, a quarter of a second of every
+# suite process's start-up that no test here uses
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
+
+from hypothesis import settings  # after the variable above
 
 #: hypothesis's own default ``max_examples``: a profile's is read relative to it
 BASE = 100
