@@ -27,7 +27,6 @@ import pytest
 
 from tests.api.test_transparency_pages import attribute, shown
 from tests.browser.support import READ_ENTRIES, artifacts, serving
-from tests.browser.support import browser as browser  # the fixture
 from tests.browser.support import chromium_available as chromium_available  # the fixture
 from tests.browser.support import in_a_thread as _in_a_thread
 from tests.browser.support import is_png as _is_png
