@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+#: the window a browser test starts with
+DESKTOP = (1280, 900)
 REQUIRE_BROWSER = bool(os.environ.get("CI") or os.environ.get("TRUSTCENTER_REQUIRE_BROWSER"))
 #: what the page loaded, as the browser's resource timing tells it (the document included)
 READ_ENTRIES = """
@@ -83,9 +85,8 @@ def install_chromium() -> None:
     subprocess.run([apt, "install", "-y", "-qq", "chromium", "chromium-driver"], **quiet)  # noqa: S603
 
 
-@pytest.fixture(scope="module")
-def chromium_available() -> None:
-    """Skips the module's tests when there is no browser (fails instead when one is required)."""
+def require_browser() -> None:
+    """Skips the calling test when there is no browser (fails instead when one is required)."""
     reason = missing()
     if reason is not None and REQUIRE_BROWSER:
         install_chromium()  # the setup installs what the run requires
@@ -94,6 +95,12 @@ def chromium_available() -> None:
         if REQUIRE_BROWSER:
             pytest.fail(f"{reason}, and this run requires the browser test (CI)")
         pytest.skip(f"{reason}: the browser test did not run")
+
+
+@pytest.fixture(scope="module")
+def chromium_available() -> None:
+    """Skips the module's tests when there is no browser (fails instead when one is required)."""
+    require_browser()
 
 
 @contextmanager
@@ -124,7 +131,7 @@ def serving(app: Any) -> Iterator[str]:
 
 
 def chromium(*, network_log: bool = False) -> Any:
-    """A headless chromium at a desktop's size (1280 by 900) that resolves no host but 127.0.0.1:
+    """A headless chromium at a desktop's size (``DESKTOP``) that resolves no host but 127.0.0.1:
     a page that needs anything from elsewhere fails to get it. Its console is logged
     (``get_log("browser")``), and with ``network_log`` every request of every frame too
     (``get_log("performance")``, the DevTools Network events)."""
@@ -138,7 +145,7 @@ def chromium(*, network_log: bool = False) -> Any:
         "--headless=new",
         "--no-sandbox",
         "--disable-dev-shm-usage",
-        "--window-size=1280,900",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
         "--no-first-run",
@@ -154,16 +161,6 @@ def chromium(*, network_log: bool = False) -> Any:
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     return driver
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_available: None) -> Iterator[Any]:
-    """One headless chromium for the module's tests (see :func:`chromium`)."""
-    driver = chromium()
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def is_png(path: Path) -> bool:

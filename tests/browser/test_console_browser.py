@@ -38,7 +38,7 @@ from tests.api.console_review_support import ANSWER, EMERGENCY, SUBMIT, THREE_IT
 from tests.api.disclosure.support import ALL, READ, Approved, UserData, assert_package_holds_exactly
 from tests.api.sign_in_helpers import Member, add_member
 from tests.browser.console_support import Agency, Pages, pdf_document, png_image
-from tests.browser.support import REQUIRE_BROWSER, chromium, in_a_thread, serving
+from tests.browser.support import REQUIRE_BROWSER, in_a_thread, serving
 from tests.browser.support import chromium_available as chromium_available  # the fixture
 from tests.conftest import START, TEST_DISCLOSURE_KEYS, MigratedDatabase, empty_postgres
 from tests.helpers import AGENCY_SCOPES, OPERATOR, submission
@@ -134,10 +134,11 @@ def console(
         yield Console(url, migrated.backend, clock, **prepared)
 
 
-@pytest.fixture(scope="module")
-def driver(chromium_available: None) -> Iterator[Any]:
-    """One chromium for both databases, logging every request of every frame (skipped, or
-    failed where the browser test is required, without axe-selenium-python)."""
+@pytest.fixture
+def driver(browser: Any) -> Any:
+    """The process's chromium (``tests/browser/conftest.py``: one for both databases and the
+    other browser tests), which logs every request of every frame (skipped, or failed where the
+    browser test is required, without axe-selenium-python)."""
     try:
         import axe_selenium_python  # noqa: F401
     except ImportError:
@@ -145,11 +146,7 @@ def driver(chromium_available: None) -> Iterator[Any]:
         if REQUIRE_BROWSER:
             pytest.fail(f"{reason}, and this run requires the browser test (CI)")
         pytest.skip(f"{reason}: the browser test did not run")
-    driver = chromium(network_log=True)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    return browser
 
 
 def _items_by_type(pages: Pages) -> dict[str, str]:
@@ -181,8 +178,6 @@ def _agency_sends(console: Console) -> tuple[Agency, str, str]:
 
 def test_a_day_in_the_console(console: Console, driver: Any) -> None:
     pages = Pages(driver, console.url, console.backend, console.clock)
-    driver.get_log("browser")  # what the other database's run left
-    driver.get_log("performance")
     agency, gid, pdf = _agency_sends(console)
     rid = raw(gid)
     request = f"/console/requests/{rid}"

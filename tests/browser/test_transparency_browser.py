@@ -27,16 +27,15 @@ import pytest
 
 from tests.api.test_transparency_pages import attribute, shown
 from tests.browser.support import READ_ENTRIES, artifacts, serving
-from tests.browser.support import browser as browser  # the fixture
 from tests.browser.support import chromium_available as chromium_available  # the fixture
 from tests.browser.support import in_a_thread as _in_a_thread
 from tests.browser.support import is_png as _is_png
 from tests.conftest import TEST_DISCLOSURE_KEYS
 from tests.helpers import OPERATOR
+from tests.support.demo_copy import load_demo_copy
 from trustcenter.bootstrap import build
 from trustcenter.clock import FixedClock
 from trustcenter.config import Settings
-from trustcenter.demo import load_demo
 from trustcenter.domain.report import FIGURES
 from trustcenter.services.reports import build_report, confirm_statement, publish_report
 
@@ -57,7 +56,7 @@ async def _prepare(settings: Settings) -> None:
     c = build(settings, clock)
     await c.start()
     try:
-        assert await load_demo(c.db, clock, keys=c.disclosure_keys) is not None
+        await load_demo_copy(c)  # played once per process (tests/support/demo_copy.py)
         excluded = await c.report_exclusions()
         await confirm_statement(c, OPERATOR, FIRST_STATEMENT)
         await build_report(c, OPERATOR, YEAR, excluded)

@@ -53,6 +53,9 @@ async def load_demo_copy(container: Container) -> None:
     """The demo data in ``container``'s database, as ``load_demo`` leaves it (asserted loaded)."""
     key = _key(container)
     snapshot = _SNAPSHOTS.get(key)
+    if snapshot is not None and not _still_there(snapshot):
+        del _SNAPSHOTS[key]  # gone with the folder of the session fixture that made it
+        snapshot = None
     fresh = await is_fresh(container)
     if snapshot is not None and fresh:
         await _restore(container, snapshot)
@@ -62,6 +65,13 @@ async def load_demo_copy(container: Container) -> None:
     assert loaded is not None
     if fresh and snapshot is None:
         _SNAPSHOTS[key] = await _snapshot(container)
+
+
+def _still_there(snapshot: Snapshot) -> bool:
+    """A SQLite snapshot lies beside the database it was taken of, in the folder of a session
+    fixture that pytest may tear down and set up again (its other parameter in between); a
+    PostgreSQL one lives as long as the schema it is named after, which is part of the key."""
+    return snapshot.backend != "sqlite" or Path(snapshot.where).exists()
 
 
 def _key(container: Container) -> tuple[object, ...]:
