@@ -101,10 +101,18 @@ def year_of(dialect: str, moment: Any) -> ColumnElement[Any]:
     return cast(func.extract("year", func.timezone("UTC", moment)), Integer)
 
 
+def _one_of(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN (…)`` of fixed values, one bound parameter each. A plain list would be an
+    expanding parameter, which SQLAlchemy renders again into the statement's SQL at every
+    execution (a regular-expression pass over the whole text: about 3 % of a submit's CPU for
+    the facts' INSERT); this way the statement's SQL is compiled once and cached."""
+    return column.in_([literal(v, String) for v in values])
+
+
 def _merged() -> ColumnElement[bool]:
     """Rule 1 merges released requests that are not revisions."""
     return and_(
-        Request.report_outcome.in_(sorted(o.value for o in RELEASED)),
+        _one_of(Request.report_outcome, sorted(o.value for o in RELEASED)),
         Request.revision_of_id.is_(None),
     )
 
@@ -161,7 +169,7 @@ def facts_select(
             func.max(case((b.c.outcome == Outcome.WITH_DATA.value, 1), else_=0)).label("with_data"),
             func.max(
                 case(
-                    (b.c.outcome.in_([Outcome.CHALLENGED.value, Outcome.REJECTED.value]), 1),
+                    (_one_of(b.c.outcome, [Outcome.CHALLENGED.value, Outcome.REJECTED.value]), 1),
                     else_=0,
                 )
             ).label("challenged"),
@@ -175,11 +183,11 @@ def facts_select(
     unresolved = Target.subject_key.is_(None)
     account = case(
         (Target.subject_key.like("account:%"), named),
-        (and_(unresolved, Target.identifier_type.in_(ACCOUNT_TYPES)), named),
+        (and_(unresolved, _one_of(Target.identifier_type, ACCOUNT_TYPES)), named),
     )
     product = case(
         (Target.subject_key.like("product:%"), named),
-        (and_(unresolved, Target.identifier_type.in_(PRODUCT_TYPES)), named),
+        (and_(unresolved, _one_of(Target.identifier_type, PRODUCT_TYPES)), named),
     )
     targets = (
         select(
