@@ -47,13 +47,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: the execution option of the write sessions' engine (``Database.write_sessions``)
+WRITE = "tc_write"
+
+
+def is_write_session(session: AsyncSession) -> bool:
+    """Whether the session is a write unit's: on SQLite its transaction holds the database's
+    write lock from its BEGIN (``BEGIN IMMEDIATE``, ``_sqlite_begin``) to its end, so what it
+    reads of a table no other writer can change until it commits."""
+    return bool(session.get_bind().get_execution_options().get(WRITE))
+
+
 def _sqlite_begin(conn: Any) -> None:
     """Write transactions take SQLite's write lock at once (BEGIN IMMEDIATE), so two writers
     queue instead of failing when the second one upgrades from reading to writing. The read
     engine's connections begin nothing: each SELECT is its own implicit transaction (the
     driver's ``isolation_level`` is None), which spares a read unit its BEGIN and ROLLBACK."""
     options = conn.get_execution_options()
-    if options.get("tc_write"):
+    if options.get(WRITE):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     elif not options.get("tc_read"):
         conn.exec_driver_sql("BEGIN")
@@ -169,7 +180,7 @@ class Database:
         )
         # the write sessions keep the report's facts as they commit (db.facts_tracking)
         self.write_sessions = async_sessionmaker(
-            self.engine.execution_options(tc_write=True),
+            self.engine.execution_options(**{WRITE: True}),
             expire_on_commit=False,
             sync_session_class=TrackedSession,
         )

@@ -157,8 +157,10 @@ async def _replay(
 
 
 async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> Agency:
-    # read with who hears of its events, so the submission's event costs no other read
-    agency = await uow.webhook_endpoints.agency(agency_id)
+    """The agency, read with who hears of its events (so the submission's event costs no
+    other read) and with the number of the transaction's first audit event (so recording it
+    costs its INSERT only: ``AuditRepository.number_rider``)."""
+    agency = await uow.webhook_endpoints.agency(agency_id, rider=uow.audit.number_rider())
     if agency is None or agency.verification != VerificationState.VERIFIED.value:
         raise _not_verified()
     return agency

@@ -3,6 +3,11 @@ one unit of work (``trustcenter.db.uow``) and reads and writes inside its transa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ScalarSelect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -13,3 +18,16 @@ class Repository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+
+@dataclass(frozen=True, slots=True)
+class Rider:
+    """A value one repository needs, read along with another repository's statement that runs
+    anyway, to spare a statement of its own (``AuditRepository.number_rider``, carried by
+    ``WebhookEndpointRepository.agency``). The repository that offers it owns its meaning: the
+    carrying one adds ``column`` to its select and hands the value read to ``take`` (once, and
+    only if the select found a row), knowing nothing of either."""
+
+    #: an uncorrelated scalar sub-select: one value, however many rows the select gives
+    column: ScalarSelect[Any]
+    take: Callable[[Any], None]

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from trustcenter.clock import Clock
 from trustcenter.db.models import AuditEvent, AuditHead
-from trustcenter.db.repositories import Repository
+from trustcenter.db.repositories import Repository, Rider
+from trustcenter.db.session import is_write_session
 from trustcenter.db.tables_audit import EVENT_NUMBERS
 from trustcenter.domain.audit import (
     GENESIS,
@@ -29,6 +30,9 @@ from trustcenter.domain.audit import (
 from trustcenter.observability.context import current_request_id
 
 HEAD_ID = 1
+#: ``session.info`` key of a number reserved for the transaction's next event: (the
+#: session's transaction when it was reserved, the number)
+_RESERVED = "tc_audit_reserved"
 
 T = TypeVar("T")
 
@@ -44,6 +48,8 @@ _SEAL = (
     .where(_EVENTS.c.seq == bindparam("s"), _EVENTS.c.position.is_(None))
     .values(position=bindparam("p"), prev_hash=bindparam("ph"), hash=bindparam("h"))
 )
+#: SQLite's next event number: one above the highest (it holds under the write lock only)
+_ABOVE_HIGHEST = func.coalesce(func.max(_EVENTS.c.seq), 0) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +116,16 @@ async def record(
 
 
 async def _next_number(session: AsyncSession) -> int:
-    """PostgreSQL: the next value of the events' sequence (no lock; numbers of transactions
+    """The number reserved in this transaction (:meth:`AuditRepository.number_rider`), once;
+    else PostgreSQL: the next value of the events' sequence (no lock; numbers of transactions
     that roll back are skipped). SQLite: one above the highest, under the write lock every
     SQLite writer holds (this transaction's own events are inserted already)."""
+    reserved = session.info.pop(_RESERVED, None)
+    if reserved is not None and reserved[0] is session.sync_session.get_transaction():
+        return int(reserved[1])
     if session.get_bind().dialect.name == "postgresql":
         return int(await session.scalar(select(EVENT_NUMBERS.next_value())) or 0)
-    return int(await session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0) + 1)) or 1)
+    return int(await session.scalar(select(_ABOVE_HIGHEST)) or 1)
 
 
 def as_record(row: AuditEvent) -> AuditRecord:
@@ -155,6 +165,38 @@ class AuditRepository(Repository):
         return await record(
             self._session, clock, actor, action, subject, request_id=request_id, data=data
         )
+
+    def number_rider(self) -> Rider | None:
+        """The number of the transaction's next event, to be read along with a statement the
+        transaction runs anyway (a submission's read of its agency), so that the event costs
+        one statement, its INSERT, instead of two. None outside a write unit: nothing is
+        reserved there.
+
+        PostgreSQL: the sequence's next value. SQLite: one above the highest number, which
+        holds because a write unit's transaction has the database's write lock from its BEGIN
+        (``BEGIN IMMEDIATE``, ``db.session``): no other writer inserts an event before this
+        one commits, wherever in the transaction the read runs.
+
+        The next :meth:`record` of the transaction takes the reserved number (once); later
+        ones number as usual, and above it: the sequence only grows, and on SQLite the
+        reserved event is inserted by then. So the transaction's events stay numbered in the
+        order they were recorded, whichever comes first (the documents a submission attaches
+        before its own event). A number reserved and not used (the submission refused after
+        the read) is a gap on PostgreSQL, like a rolled-back transaction's (the chain links
+        positions, not numbers), and nothing on SQLite. A reservation belongs to the
+        transaction that read it: after a commit or rollback it is ignored."""
+        session = self._session
+        if not is_write_session(session):
+            return None
+        if session.get_bind().dialect.name == "postgresql":
+            column = select(EVENT_NUMBERS.next_value()).scalar_subquery()
+        else:
+            column = select(_ABOVE_HIGHEST).scalar_subquery()
+        return Rider(column, self._reserve)
+
+    def _reserve(self, number: int) -> None:
+        session = self._session
+        session.info[_RESERVED] = (session.sync_session.get_transaction(), int(number))
 
     async def seal(self, limit: int) -> SealRound:
         """Chain up to ``limit`` committed unsealed events, in number order, after the head.

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trustcenter.db.models import Agency, StatusEmail, WebhookDelivery, WebhookEndpoint
-from trustcenter.db.repositories import Repository
+from trustcenter.db.repositories import Repository, Rider
 from trustcenter.domain.webhooks import DELETED, DeliveryStatus
 
 #: an endpoint the agency still sees (one it deleted stays only for the deliveries' record)
@@ -106,18 +106,23 @@ class WebhookEndpointRepository(Repository):
             found = self._audiences[agency_id]
         return found
 
-    async def agency(self, agency_id: uuid.UUID) -> Agency | None:
+    async def agency(self, agency_id: uuid.UUID, *, rider: Rider | None = None) -> Agency | None:
         """The agency, read with its audience in the same statement: a submission reads its
-        agency anyway, and then owes its event without another read."""
+        agency anyway, and then owes its event without another read. A ``rider`` (another
+        repository's value, such as the number of the submission's audit event) is read in the
+        same statement and handed over."""
         joined = and_(WebhookEndpoint.agency_id == Agency.id, WebhookEndpoint.enabled.is_(True))
+        query = select(Agency, WebhookEndpoint.id, WebhookEndpoint.event_types)
+        if rider is not None:
+            query = query.add_columns(rider.column.label("rider"))
         rows = (
             await self._session.execute(
-                select(Agency, WebhookEndpoint.id, WebhookEndpoint.event_types)
-                .outerjoin(WebhookEndpoint, joined)
-                .where(Agency.id == agency_id)
+                query.outerjoin(WebhookEndpoint, joined).where(Agency.id == agency_id)
             )
         ).all()
         agency: Agency | None = rows[0][0] if rows else None
+        if rider is not None and rows:
+            rider.take(rows[0]._mapping["rider"])
         self._audiences[agency_id] = Audience(
             [Subscriber(r[1], r[2]) for r in rows if r[1] is not None],
             bool(agency and agency.status_emails),
