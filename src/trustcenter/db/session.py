@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event, text
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from trustcenter.db.facts_tracking import TrackedSession
 from trustcenter.db.shared_reads import SharedReads
 from trustcenter.db.sqlite_driver import one_trip_statements
+from trustcenter.db.writer_turns import WriterTurns
 
 
 def normalise_url(url: str) -> str:
@@ -151,6 +152,8 @@ class Database:
         if self.dialect == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.schema = schema
+        #: SQLite's writers of this process queue here before they take its write lock
+        self._turns = WriterTurns() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "postgresql":
             ping_idle_connections(self.engine)
@@ -198,7 +201,8 @@ class Database:
         """A write session (its transaction is the caller's to begin and end). The request's
         shared read connection, if idle, goes back to the pool first (``db.shared_reads``)."""
         await _give_back_shared()
-        async with self.write_sessions() as session:
+        turn = self._turns.turn() if self._turns else nullcontext()
+        async with turn, self.write_sessions() as session:
             yield session
 
     @asynccontextmanager
