@@ -8,7 +8,9 @@ request, targets, items and one unsealed audit event, one transaction, no GraphQ
 authentication, no validation). An agency client posts the same mutation to each with
 ``--clients`` concurrent connections for ``--seconds``; rounds alternate which server goes
 first, ``--rounds`` of them; the median rate counts. Printed per backend: requests/s of each,
-their ratio trustcenter/bare (goal: at least 0.5), and after the rounds what the audit log
+their ratio trustcenter/bare (goal: at least 0.5), each server's CPU per request (its process's
+CPU time over the requests it answered: steadier than the rates when the machine is shared or
+the hypervisor takes part of it, which the run reports too), and after the rounds what the audit log
 looks like (every event sealed or waiting, ``verify`` intact) and, on PostgreSQL, how often
 trustcenter's active backends were found waiting for a lock (sampled every 10 ms).
 
@@ -78,17 +80,19 @@ SUBMISSION = {
 BODY = {"query": SUBMIT, "variables": {"input": SUBMISSION}}
 
 
-async def load(base: str, token: str, clients: int, seconds: float) -> tuple[float, int]:
-    """Requests per second answered without errors, and the number of failed ones."""
+async def load(base: str, token: str, clients: int, seconds: float) -> tuple[float, int, int]:
+    """Requests per second answered without errors, the number of failed ones, and of all
+    answered (the warm-up's included: the server's CPU is read around the whole load)."""
     headers = {"authorization": f"Bearer {token}"}
-    done, failed = 0, 0
+    done, failed, answered = 0, 0, 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
 
         async def client(until: float) -> None:
-            nonlocal done, failed
+            nonlocal done, failed, answered
             while time.perf_counter() < until:
                 r = await http.post("/graphql", json=BODY, headers=headers)
+                answered += 1
                 payload = r.json() if r.status_code == 200 else {}
                 if payload.get("errors") or not (payload.get("data") or {}).get("submitRequest"):
                     failed += 1
@@ -100,7 +104,7 @@ async def load(base: str, token: str, clients: int, seconds: float) -> tuple[flo
         started = time.perf_counter()
         await asyncio.gather(*(client(started + seconds) for _ in range(clients)))
         took = time.perf_counter() - started
-    return done / took, failed
+    return done / took, failed, answered
 
 
 #: the server's active backends (those holding a lock on a table of its private schema), and
@@ -235,6 +239,7 @@ async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> 
         r.raise_for_status()
         token = r.json()["access_token"]
         rates: dict[str, list[float]] = {s.name: [] for s in servers}
+        cpu: dict[str, list[float]] = {s.name: [] for s in servers}
         failures = 0
         sampler = LockSampler(schema) if schema else None
         for n in range(args.rounds):
@@ -242,10 +247,14 @@ async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> 
                 sampled = sampler is not None and server.name == "trustcenter"
                 if sampled:
                     sampler.start()
-                rate, failed = await load(server.base, token, args.clients, args.seconds)
+                used = server.cpu_seconds()
+                rate, failed, answered = await load(server.base, token, args.clients, args.seconds)
+                after = server.cpu_seconds()
                 if sampled:
                     await sampler.pause()
                 rates[server.name].append(rate)
+                if used is not None and after is not None and answered:
+                    cpu[server.name].append((after - used) / answered * 1000)
                 failures += failed
                 print(f"  {backend} round {n + 1}: {server.name:<11} {rate:8.1f} req/s")
         for server in servers:
@@ -259,6 +268,7 @@ async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> 
             if where:
                 await drop_schema(POSTGRES_URL, where)
     tc, bare = (statistics.median(rates[k]) for k in ("trustcenter", "bare"))
+    per = {k: statistics.median(v) if v else None for k, v in cpu.items()}
     waits = sampler.describe() if sampler else ""
     return {
         "backend": backend,
@@ -267,6 +277,7 @@ async def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> 
         "failures": failures,
         "audit": state,
         "waits": waits,
+        "cpu": per,
     }
 
 
@@ -276,6 +287,7 @@ async def main_async(args: argparse.Namespace) -> None:
         f"median of {args.rounds}; {os.cpu_count()} cores"
     )
     results = []
+    stolen = Stolen()
     with tempfile.TemporaryDirectory(prefix="bench-submit-") as tmp:
         for backend in args.backends.split(","):
             results.append(await run_backend(backend.strip(), args, Path(tmp)))
@@ -292,10 +304,44 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"  {r['audit']}")
         if r["waits"]:
             print(f"  {r['waits']}")
+        tc_cpu, bare_cpu = r["cpu"].get("trustcenter"), r["cpu"].get("bare")
+        if tc_cpu and bare_cpu:
+            print(
+                f"  CPU per request of the server process: trustcenter {tc_cpu:.2f} ms, bare "
+                f"{bare_cpu:.2f} ms (bare/trustcenter {bare_cpu / tc_cpu:.2f})"
+            )
+    share = stolen.share()
+    if share is not None and share > 0.05:
+        print(
+            f"  NOTE: the hypervisor took {share:.0%} of the machine's CPU during the run "
+            "(steal time): the rates are less certain than the CPU per request"
+        )
     for r in results:
         ratio = r["tc"] / r["bare"] if r["bare"] else 0.0
         what = f"submitRequest, {args.clients} clients, {r['backend']}: rate tc/bare"
         goal(f"submit-{r['backend']}", what, ratio, ">= 0.5")
+
+
+class Stolen:
+    """The share of the machine's CPU time the hypervisor took (steal) since it was made."""
+
+    def __init__(self) -> None:
+        self._start = self._read()
+
+    @staticmethod
+    def _read() -> list[int] | None:
+        try:
+            with open("/proc/stat") as f:
+                return [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+
+    def share(self) -> float | None:
+        now = self._read()
+        if self._start is None or now is None or len(now) < 8:
+            return None
+        spent = [b - a for a, b in zip(self._start, now, strict=False)]
+        return spent[7] / sum(spent) if sum(spent) else None
 
 
 def main() -> None:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from trustcenter.db.models import Agency, Request, RequestedItem, Target
+from trustcenter.db.models import Request, RequestedItem, Target
+from trustcenter.db.repositories.webhook_endpoints import AgencyFacts
 from trustcenter.db.uow import UnitOfWork
 from trustcenter.domain.rules import category_code
 from trustcenter.domain.submission import SubmissionDraft
@@ -16,7 +17,7 @@ from trustcenter.plugins.api import ItemView, LegalBasisView, RequestView
 
 def view_of_draft(
     draft: SubmissionDraft,
-    agency: Agency,
+    agency: AgencyFacts,
     received_at: datetime,
     category: str | None,
     request_id: uuid.UUID | None = None,

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from trustcenter.auth.principal import Principal
 from trustcenter.clock import Clock
-from trustcenter.db.models import Agency, Request
+from trustcenter.db.models import Request
+from trustcenter.db.repositories.webhook_endpoints import AgencyFacts
 from trustcenter.db.uow import Conflict, UnitOfWork, UnitOfWorks
 from trustcenter.domain.enums import VerificationState
 from trustcenter.domain.errors import DomainError, ErrorCode, Problem
@@ -156,7 +157,7 @@ async def _replay(
     return Submitted(existing, replayed=True)
 
 
-async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> Agency:
+async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> AgencyFacts:
     """The agency, read with who hears of its events (so the submission's event costs no
     other read) and with the number of the transaction's first audit event (so recording it
     costs its INSERT only: ``AuditRepository.number_rider``)."""
@@ -167,7 +168,7 @@ async def _verified_agency(uow: UnitOfWork, agency_id: uuid.UUID) -> Agency:
 
 
 async def _assess(
-    host: PluginHost, draft: SubmissionDraft, agency: Agency, now: datetime
+    host: PluginHost, draft: SubmissionDraft, agency: AgencyFacts, now: datetime
 ) -> tuple[Terms, RequestView]:
     """What the rules make of the draft: its kind and category known here, its category, the
     jurisdiction's acceptance and checks, the deadline and any hold; and the plugins' view."""
@@ -205,7 +206,7 @@ async def _category(host: PluginHost, draft: SubmissionDraft, unclassified: Requ
     return classified
 
 
-async def _check_jurisdiction(host: PluginHost, view: RequestView, agency: Agency) -> None:
+async def _check_jurisdiction(host: PluginHost, view: RequestView, agency: AgencyFacts) -> None:
     """An agency submits for its own country (and its subdivisions) and the jurisdictions
     granted at verification; anything else is cross-border and needs a legal-basis kind the
     requested jurisdiction's rules accept from abroad."""
