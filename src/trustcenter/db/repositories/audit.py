@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from trustcenter.clock import Clock
 from trustcenter.db.models import AuditEvent, AuditHead
-from trustcenter.db.repositories import Repository, Rider
+from trustcenter.db.repositories import Repository, Rider, core_connection
 from trustcenter.db.session import is_write_session
 from trustcenter.db.tables_audit import EVENT_NUMBERS
 from trustcenter.domain.audit import (
@@ -111,7 +111,7 @@ async def record(
         "position": None,
         "correlation_id": event.correlation_id,
     }
-    await session.execute(_INSERT, [values])
+    await (await core_connection(session)).execute(_INSERT, [values])
     return AuditEvent(**values)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Row, Select, func, insert, select, update
+from sqlalchemy import Row, Select, Table, func, insert, select, update
 
 from trustcenter.db.models import Finding, LegalBasis, Request, RequestedItem, Target
 from trustcenter.db.report_facts import pending, unmerged
@@ -124,6 +124,13 @@ def _rows(new: NewRequest) -> _Rows:
     return basis_row, request, targets, items
 
 
+#: a new request's INSERTs (parents first: legal basis, request, targets, items) and its
+#: findings', built once
+_NEW_BASIS, _NEW_REQUEST, _NEW_TARGETS, _NEW_ITEMS, _NEW_FINDINGS = (
+    insert(cast(Table, t.__table__)) for t in (LegalBasis, Request, Target, RequestedItem, Finding)
+)
+
+
 class RequestRepository(Repository):
     """Requests with their legal basis, targets and items."""
 
@@ -230,15 +237,12 @@ class RequestRepository(Repository):
         is not released is in no merged unit). The row returned is not attached to the unit's
         session: nothing changes a request in the unit that stored it."""
         basis, request, targets, items = _rows(new)
-        batches: tuple[tuple[Any, list[dict[str, Any]]], ...] = (
-            (LegalBasis.__table__, [basis]),
-            (Request.__table__, [request]),
-            (Target.__table__, targets),
-            (RequestedItem.__table__, items),
-        )
-        for table, batch in batches:
+        connection = await self._core()
+        batches = ((_NEW_BASIS, [basis]), (_NEW_REQUEST, [request]),
+                   (_NEW_TARGETS, targets), (_NEW_ITEMS, items))  # fmt: skip
+        for statement, batch in batches:
             if batch:
-                await self._session.execute(insert(table), batch)
+                await connection.execute(statement, batch)
         alone = unmerged(new.report_outcome.value, new.revision_of_id)
         pending(self._session, [new.id], alone=alone)
         return Request(**request)
@@ -258,8 +262,7 @@ class RequestRepository(Repository):
                  "created_at": now}
                 for plugin, severity, code, message, citation in found
             ]  # fmt: skip
-            table: Any = Finding.__table__
-            await self._session.execute(insert(table), rows)
+            await (await self._core()).execute(_NEW_FINDINGS, rows)
 
     async def insert_new(self, news: Sequence[NewRequest]) -> None:
         """Store many new requests at once: one multi-row INSERT per table, without the ORM's

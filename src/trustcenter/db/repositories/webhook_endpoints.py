@@ -143,10 +143,7 @@ class WebhookEndpointRepository(Repository):
         a submission's agency is read on every submit, and the entity's loading cost about
         three times the statement (``docs/performance.md``, goal 3)."""
         query = _AGENCY if rider is None else _AGENCY.add_columns(rider.column.label("rider"))
-        session = self._session
-        if session.new or session.dirty or session.deleted:
-            await session.flush()  # what the session's own execute would have flushed first
-        connection = await session.connection()
+        connection = await self._core()
         rows = (await connection.execute(query, {"agency_id": agency_id})).all()
         agency = AgencyFacts(*rows[0][: len(_FACTS)]) if rows else None
         if rider is not None and rows:
