@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
@@ -152,6 +152,7 @@ class Database:
         if self.dialect == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.schema = schema
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         #: SQLite's writers of this process queue here before they take its write lock
         self._turns = WriterTurns() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -265,5 +266,11 @@ class Database:
             return False
         return True
 
+    def on_dispose(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Have ``close`` run (first) when the database is disposed of."""
+        self._closers.append(close)
+
     async def dispose(self) -> None:
+        for close in self._closers:
+            await close()
         await self.engine.dispose()

@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from trustcenter.db.epoch_reads import EpochReads
 from trustcenter.db.repositories.agencies import AgencyRepository
 from trustcenter.db.repositories.approvals import ApprovalRepository
 from trustcenter.db.repositories.audit import AuditRepository
@@ -189,6 +190,8 @@ class UnitOfWorks:
     def __init__(self, db: Database, *, issuer: str = "") -> None:
         self.db = db
         self.issuer = issuer
+        self._epochs = EpochReads(db.read_engine, ClientRepository.epoch_on, self._pooled_epoch)
+        db.on_dispose(self._epochs.close)
 
     @property
     def dialect(self) -> str:
@@ -210,10 +213,15 @@ class UnitOfWorks:
                 raise
 
     async def auth_epoch(self) -> int | None:
-        """The auth epoch as committed now, read with no unit of work around it: one Core
-        statement on the request's shared read connection (every authenticated request reads
-        it, ``services.principals``; a session and the ORM's statement handling cost more
-        than the read)."""
+        """The auth epoch as committed now (read after this call began), with no unit of work
+        around it: every authenticated request reads it (``services.principals``), so it is
+        one Core statement on a connection kept for these reads, shared by the requests that
+        ask at the same moment (``db.epoch_reads``)."""
+        return await self._epochs.epoch()
+
+    async def _pooled_epoch(self) -> int | None:
+        """The auth epoch on the request's shared read connection (or one of its own): when
+        the kept connection fails."""
         async with self.db.shared_connection() as connection:
             return await ClientRepository.epoch_on(connection)
 
