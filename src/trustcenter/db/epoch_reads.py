@@ -106,6 +106,10 @@ class EpochReads:
             with contextlib.suppress(Exception):
                 await connection.close()
 
+    def kept(self) -> int:
+        """How many connections these reads keep open (one per event loop that read)."""
+        return sum(1 for state in self._loops.values() if state.connection is not None)
+
     async def close(self) -> None:
         """Close the running loop's connection once its read in flight has ended (the
         connections of loops that are gone went with them)."""

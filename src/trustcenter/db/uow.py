@@ -19,7 +19,6 @@ from typing import Any, cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from trustcenter.db.epoch_reads import EpochReads
 from trustcenter.db.repositories.agencies import AgencyRepository
 from trustcenter.db.repositories.approvals import ApprovalRepository
 from trustcenter.db.repositories.audit import AuditRepository
@@ -190,8 +189,7 @@ class UnitOfWorks:
     def __init__(self, db: Database, *, issuer: str = "") -> None:
         self.db = db
         self.issuer = issuer
-        self._epochs = EpochReads(db.read_engine, ClientRepository.epoch_on, self._pooled_epoch)
-        db.on_dispose(self._epochs.close)
+        self._epochs = db.epoch_reads(ClientRepository.epoch_on, self._pooled_epoch)
 
     @property
     def dialect(self) -> str:
@@ -218,6 +216,11 @@ class UnitOfWorks:
         one Core statement on a connection kept for these reads, shared by the requests that
         ask at the same moment (``db.epoch_reads``)."""
         return await self._epochs.epoch()
+
+    @property
+    def kept_connections(self) -> int:
+        """Pooled connections kept open for the auth epoch's reads, not for any request."""
+        return self._epochs.kept()
 
     async def _pooled_epoch(self) -> int | None:
         """The auth epoch on the request's shared read connection (or one of its own): when
