@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from trustcenter.db.epoch_reads import EpochRead, EpochReads
 from trustcenter.db.facts_tracking import TrackedSession
 from trustcenter.db.shared_reads import SharedReads
 from trustcenter.db.sqlite_driver import one_trip_statements
@@ -152,6 +153,7 @@ class Database:
         if self.dialect == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.schema = schema
+        self._epoch_reads: EpochReads | None = None
         #: SQLite's writers of this process queue here before they take its write lock
         self._turns = WriterTurns() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -265,5 +267,16 @@ class Database:
             return False
         return True
 
+    def epoch_reads(
+        self, read: EpochRead, fallback: Callable[[], Awaitable[int | None]]
+    ) -> EpochReads:
+        """The auth epoch's reads on this database (``db.epoch_reads``): one for the database,
+        whoever asks (every unit-of-work factory over it shares its kept connection)."""
+        if self._epoch_reads is None:
+            self._epoch_reads = EpochReads(self.read_engine, read, fallback)
+        return self._epoch_reads
+
     async def dispose(self) -> None:
+        if self._epoch_reads is not None:
+            await self._epoch_reads.close()
         await self.engine.dispose()

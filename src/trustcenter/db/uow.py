@@ -189,6 +189,7 @@ class UnitOfWorks:
     def __init__(self, db: Database, *, issuer: str = "") -> None:
         self.db = db
         self.issuer = issuer
+        self._epochs = db.epoch_reads(ClientRepository.epoch_on, self._pooled_epoch)
 
     @property
     def dialect(self) -> str:
@@ -210,10 +211,20 @@ class UnitOfWorks:
                 raise
 
     async def auth_epoch(self) -> int | None:
-        """The auth epoch as committed now, read with no unit of work around it: one Core
-        statement on the request's shared read connection (every authenticated request reads
-        it, ``services.principals``; a session and the ORM's statement handling cost more
-        than the read)."""
+        """The auth epoch as committed now (read after this call began), with no unit of work
+        around it: every authenticated request reads it (``services.principals``), so it is
+        one Core statement on a connection kept for these reads, shared by the requests that
+        ask at the same moment (``db.epoch_reads``)."""
+        return await self._epochs.epoch()
+
+    @property
+    def kept_connections(self) -> int:
+        """Pooled connections kept open for the auth epoch's reads, not for any request."""
+        return self._epochs.kept()
+
+    async def _pooled_epoch(self) -> int | None:
+        """The auth epoch on the request's shared read connection (or one of its own): when
+        the kept connection fails."""
         async with self.db.shared_connection() as connection:
             return await ClientRepository.epoch_on(connection)
 
