@@ -61,7 +61,9 @@ async def test_a_write_touches_no_shared_row(container: Container) -> None:
             await uow.audit.record(container.clock, ACTOR, "test.event", ("test", 1))
             await uow.flush()
     assert not any("audit_head" in s or "FOR UPDATE" in s.upper() for s in statements)
-    assert sum(s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS") for s in statements) == 1
+    # on PostgreSQL the row waits for the unit's next statement, here its flush, to go with
+    # any others in one (``db.write_batch``)
+    assert sum("INSERT INTO audit_events" in s for s in statements) == 1
     assert len(statements) == 2  # the number, then the row
 
 

@@ -22,7 +22,8 @@ through ``session.run_sync``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC
 from functools import cache
 from typing import Any
 
@@ -86,6 +87,45 @@ def unmerged(outcome: str, revision_of_id: uuid.UUID | None) -> bool:
     """A request in no merged unit: rule 1 merges only released requests that are not
     revisions (:func:`_merged`, in Python)."""
     return outcome not in _RELEASED or revision_of_id is not None
+
+
+def new_facts(
+    request: Mapping[str, Any], targets: Sequence[Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """The facts row of a request being inserted (its row and its targets' rows), computed
+    here instead of read back from the tables, where that is simple: a request in no merged
+    unit (:func:`unmerged`) and not answered yet, the counting unit of its own. None for any
+    other (its facts are left to :func:`refresh`). The expressions are :func:`facts_select`'s
+    for that case, one by one (a test compares the two on random submissions)."""
+    if request["responded_at"] is not None:
+        return None
+    if not unmerged(request["report_outcome"], request["revision_of_id"]):
+        return None
+    accounts, products = set(), set()
+    for t in targets:  # what a target names: the subject it resolved to, else itself
+        subject, kind, key = t.get("subject_key"), t["identifier_type"], t["identifier_key"]
+        named = subject if subject is not None else None if key is None else f"{kind}:{key}"
+        if named is None:
+            continue
+        if subject.startswith("account:") if subject is not None else kind in ACCOUNT_TYPES:
+            accounts.add(named)
+        if subject.startswith("product:") if subject is not None else kind in PRODUCT_TYPES:
+            products.add(named)
+    outcome = request["report_outcome"]
+    return {
+        "request_id": request["id"],
+        "year": request["received_at"].astimezone(UTC).year,
+        "country": request["country"],
+        "category": request["category"],
+        "unit_key": None,
+        "counted": True,
+        "with_data": int(outcome == Outcome.WITH_DATA.value),
+        "challenged": int(outcome in (Outcome.CHALLENGED.value, Outcome.REJECTED.value)),
+        "accounts": len(accounts),
+        "products": len(products),
+        "days": None,
+        "day": None,
+    }
 
 
 def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[Any]:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from trustcenter.db import write_batch
 from trustcenter.db.epoch_reads import EpochRead, EpochReads
 from trustcenter.db.facts_tracking import TrackedSession
 from trustcenter.db.shared_reads import SharedReads
@@ -159,6 +160,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "postgresql":
             ping_idle_connections(self.engine)
+            write_batch.install(self.engine.sync_engine)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)

@@ -40,6 +40,7 @@ from trustcenter.db.repositories.webhook_deliveries import WebhookDeliveryReposi
 from trustcenter.db.repositories.webhook_endpoints import WebhookEndpointRepository
 from trustcenter.db.repositories.work import WorkRepository
 from trustcenter.db.session import Database
+from trustcenter.db.write_batch import send_queued
 
 
 class Conflict(Exception):
@@ -168,6 +169,8 @@ class UnitOfWork:
         ending the unit."""
         try:
             await self._session.flush()
+            if self.dialect == "postgresql":  # and the rows queued for one statement
+                await send_queued(self._session)
         except IntegrityError as e:
             raise Conflict(str(e.orig)) from e
 

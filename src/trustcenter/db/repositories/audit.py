@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from trustcenter.db.models import AuditEvent, AuditHead
 from trustcenter.db.repositories import Repository, Rider, core_connection
 from trustcenter.db.session import is_write_session
 from trustcenter.db.tables_audit import EVENT_NUMBERS
+from trustcenter.db.write_batch import insert_rows
 from trustcenter.domain.audit import (
     GENESIS,
     UNSEALED,
@@ -41,7 +42,6 @@ T = TypeVar("T")
 ChainCheck = Callable[[Iterator[AuditRecord], tuple[int, str] | None, Iterator[AuditRecord]], T]
 
 _EVENTS = cast(Table, AuditEvent.__table__)
-_INSERT = insert(_EVENTS)
 #: sealing one event: its place, the hash before it and its chain hash, set once
 _SEAL = (
     update(_EVENTS)
@@ -111,7 +111,7 @@ async def record(
         "position": None,
         "correlation_id": event.correlation_id,
     }
-    await (await core_connection(session)).execute(_INSERT, [values])
+    await insert_rows(await core_connection(session), _EVENTS, [values])
     return AuditEvent(**values)
 
 

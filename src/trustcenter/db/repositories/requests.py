@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Row, Select, Table, func, insert, select, update
 
-from trustcenter.db.models import Finding, LegalBasis, Request, RequestedItem, Target
-from trustcenter.db.report_facts import pending, unmerged
+from trustcenter.db.models import Finding, LegalBasis, ReportFact, Request, RequestedItem, Target
+from trustcenter.db.report_facts import new_facts, pending, unmerged
 from trustcenter.db.repositories import Repository
 from trustcenter.db.repositories.request_pages import filtered, page_statement, visible
+from trustcenter.db.write_batch import insert_rows
 from trustcenter.domain.queries import After, Order, RequestFilter
+from trustcenter.domain.report import counting_key
 from trustcenter.domain.rules import stored_category
 
 if TYPE_CHECKING:  # a type only: the submission's checks (phone, e-mail) load with the services
@@ -81,6 +83,7 @@ def _rows(new: NewRequest) -> _Rows:
         "id": basis.id,
         "kind": basis.kind,
         "reference": basis.reference,
+        "reference_key": counting_key(basis.reference),
         "issued_by": basis.issued_by,
         "issuer_role": basis.issuer_role,
         "issued_at": basis.issued_at,
@@ -98,6 +101,7 @@ def _rows(new: NewRequest) -> _Rows:
             "position": t.position,
             "identifier_type": t.identifier_type.value,
             "identifier": t.identifier,
+            "identifier_key": counting_key(t.identifier),
         }
         for t in new.targets
     ]
@@ -124,10 +128,9 @@ def _rows(new: NewRequest) -> _Rows:
     return basis_row, request, targets, items
 
 
-#: a new request's INSERTs (parents first: legal basis, request, targets, items) and its
-#: findings', built once
-_NEW_BASIS, _NEW_REQUEST, _NEW_TARGETS, _NEW_ITEMS, _NEW_FINDINGS = (
-    insert(cast(Table, t.__table__)) for t in (LegalBasis, Request, Target, RequestedItem, Finding)
+_BASES, _REQUESTS, _TARGETS, _ITEMS, _FINDINGS, _FACTS = (
+    cast(Table, t.__table__)
+    for t in (LegalBasis, Request, Target, RequestedItem, Finding, ReportFact)
 )
 
 
@@ -232,19 +235,21 @@ class RequestRepository(Repository):
         }
 
     async def add_new(self, new: NewRequest) -> Request:
-        """Store one new request: one Core INSERT per table however many targets and items,
-        parents first, and its report facts due at commit (one statement: a new request that
-        is not released is in no merged unit). The row returned is not attached to the unit's
-        session: nothing changes a request in the unit that stored it."""
+        """Store one new request: one INSERT per table however many targets and items, parents
+        first, with its report facts (``db.write_batch``: on PostgreSQL the transaction's rows
+        go in one statement). The row returned is not attached to the unit's session: nothing
+        changes a request in the unit that stored it."""
         basis, request, targets, items = _rows(new)
         connection = await self._core()
-        batches = ((_NEW_BASIS, [basis]), (_NEW_REQUEST, [request]),
-                   (_NEW_TARGETS, targets), (_NEW_ITEMS, items))  # fmt: skip
-        for statement, batch in batches:
-            if batch:
-                await connection.execute(statement, batch)
-        alone = unmerged(new.report_outcome.value, new.revision_of_id)
-        pending(self._session, [new.id], alone=alone)
+        for table, rows in ((_BASES, [basis]), (_REQUESTS, [request]),
+                            (_TARGETS, targets), (_ITEMS, items)):  # fmt: skip
+            await insert_rows(connection, table, rows)
+        facts = new_facts(request, targets)
+        if facts is not None:  # a request of its own, not answered: its facts computed here
+            await insert_rows(connection, _FACTS, [facts])
+        else:  # due at commit, from the tables
+            alone = unmerged(new.report_outcome.value, new.revision_of_id)
+            pending(self._session, [new.id], alone=alone)
         return Request(**request)
 
     async def add_findings(
@@ -255,14 +260,13 @@ class RequestRepository(Repository):
     ) -> None:
         """Store plugins' findings on a request just stored, each (plugin, severity, code,
         message, citation): one INSERT for all of them, none when there are none."""
-        if found:
-            rows = [
-                {"id": uuid.uuid4(), "request_id": request_id, "plugin": plugin,
-                 "severity": severity, "code": code, "message": message, "citation": citation,
-                 "created_at": now}
-                for plugin, severity, code, message, citation in found
-            ]  # fmt: skip
-            await (await self._core()).execute(_NEW_FINDINGS, rows)
+        rows = [
+            {"id": uuid.uuid4(), "request_id": request_id, "plugin": plugin,
+             "severity": severity, "code": code, "message": message, "citation": citation,
+             "created_at": now}
+            for plugin, severity, code, message, citation in found
+        ]  # fmt: skip
+        await insert_rows(await self._core(), _FINDINGS, rows)
 
     async def insert_new(self, news: Sequence[NewRequest]) -> None:
         """Store many new requests at once: one multi-row INSERT per table, without the ORM's
