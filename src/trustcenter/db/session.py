@@ -158,9 +158,9 @@ class Database:
         #: SQLite's writers of this process queue here before they take its write lock
         self._turns = WriterTurns() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        write_batch.install(self.engine.sync_engine)  # rows queued for one statement
         if self.dialect == "postgresql":
             ping_idle_connections(self.engine)
-            write_batch.install(self.engine.sync_engine)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)

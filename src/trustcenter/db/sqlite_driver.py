@@ -6,7 +6,8 @@ makes four trips for each statement: open a cursor, execute, fetch all rows, clo
 The cursor here makes one — the same four calls on the same sqlite3 connection, in the same
 order, run together in the driver's thread — and keeps what SQLAlchemy asks of a cursor
 afterwards (the description, the row count, the last row id, the rows). A rollback with no
-transaction open makes no trip. Statements, their order and transactions are unchanged.
+transaction open makes no trip. Statements, their order and transactions are unchanged. A
+:data:`SCRIPT` (the rows a write transaction queued) is several INSERTs in that one trip.
 """
 
 from __future__ import annotations
@@ -22,11 +23,21 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 
 _Outcome = tuple[Any, list[Any], int, int | None]
 
+#: the first line of a script: several statements (separated by ``;`` and a line break), each
+#: run for each of its own rows, in one trip (``db.write_batch``: a transaction's queued rows).
+#: Its parameters are one list of rows per statement.
+SCRIPT = "-- statements, each with its rows\n"
+
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
     """In the driver's thread: the statement, all its rows, and what the cursor knew."""
     cursor = connection.cursor()
     try:
+        if operation.startswith(SCRIPT):
+            statements = operation[len(SCRIPT) :].split(";\n")
+            for statement, rows in zip(statements, parameters, strict=True):
+                cursor.executemany(statement, rows)
+            return None, [], cursor.rowcount, cursor.lastrowid
         cursor.execute(operation, () if parameters is None else parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []

@@ -169,8 +169,7 @@ class UnitOfWork:
         ending the unit."""
         try:
             await self._session.flush()
-            if self.dialect == "postgresql":  # and the rows queued for one statement
-                await send_queued(self._session)
+            await send_queued(self._session)  # and the rows queued for one statement
         except IntegrityError as e:
             raise Conflict(str(e.orig)) from e
 

@@ -1,20 +1,20 @@
-"""Rows a write transaction inserts, sent to PostgreSQL as one statement.
+"""Rows a write transaction inserts, sent as one statement.
 
 A submission inserts a legal basis, a request, its targets and items, its audit event, its
-report facts and any findings. On PostgreSQL each INSERT was a round trip of its own (the
-server's CPU for the send, the wake-up and the result, about a fifth of a submit's CPU in
-all). :func:`insert` queues the rows on the transaction's connection instead; they are sent
-as one statement, a data-modifying CTE per table whose rows arrive as one array per column,
-the moment the transaction sends anything else or commits.
+report facts and any findings. Each INSERT was a statement of its own: on PostgreSQL a round
+trip (the server's CPU for the send, the wake-up and the result), on SQLite a trip to the
+driver's thread, and on both SQLAlchemy's work around a statement. :func:`queue_rows`
+queues the rows on the transaction's connection instead, and they are sent the moment the
+transaction sends anything else or commits: on PostgreSQL as one statement, a data-modifying
+CTE per table whose rows arrive as one array per column; on SQLite as a script of one INSERT
+per table run in one trip (``sqlite_driver.SCRIPT``).
 
 What holds as before: a queued row is in the database before any later statement of the
 transaction runs (that statement sees it; a foreign key to it holds) and before the commit; a
 broken rule (a duplicate idempotency key) raises the same ``IntegrityError``, at the latest
 from the commit; a rollback drops the queue. Python-side column defaults are not applied to
-queued rows, so every row must name every column of its table that has one (checked on both
-databases: a missing one is a programming error, raised at once). SQLite is in-process (a
-statement costs no round trip): the rows are inserted at once, one ``executemany`` per
-table, as before.
+queued rows, so every row must name every column of its table that has one (checked: a
+missing one is a programming error, raised at once).
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Table, event, insert
+from sqlalchemy import Engine, Table, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from trustcenter.db.sqlite_driver import SCRIPT
 
 #: ``Connection.info`` key of the queue of the connection's transaction
 QUEUED = "tc_write_batch"
@@ -44,21 +46,18 @@ class _Queue:
         self.transaction = transaction
 
 
-async def insert_rows(
+def queue_rows(
     connection: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Insert ``rows`` (each naming the same columns) into ``table`` in the connection's
-    transaction: at once on SQLite, with the transaction's next statement on PostgreSQL. A
-    value its column refuses (a naive timestamp) raises here, on both."""
+    """Queue ``rows`` (each naming the same columns) for ``table`` in the connection's
+    transaction, to be inserted before its next statement. A value its column refuses (a
+    naive timestamp) raises here."""
     if not rows:
         return
     sync = connection.sync_connection
     assert sync is not None
     columns = tuple(rows[0])
     _check_defaults(table, columns)
-    if sync.dialect.name != "postgresql":
-        await connection.execute(_insert_of(table), list(rows))
-        return
     values = [
         [process(r[name]) for r in rows] if process else [r[name] for r in rows]
         for name, process in zip(columns, _processors(table, columns, sync.dialect), strict=True)
@@ -68,11 +67,6 @@ async def insert_rows(
     if queue is None or queue.transaction is not transaction:
         queue = sync.info[QUEUED] = _Queue(transaction)
     queue.parts.append((table, columns, values))
-
-
-@cache
-def _insert_of(table: Table) -> Any:
-    return insert(table)
 
 
 @cache
@@ -93,16 +87,19 @@ def send(connection: Connection) -> None:
     queue: _Queue | None = connection.info.pop(QUEUED, None)
     if queue is None or not queue.parts or queue.transaction is not connection.get_transaction():
         return
-    sql = _statement(
-        tuple((table, columns) for table, columns, _ in queue.parts), connection.dialect
-    )
-    connection.exec_driver_sql(sql, tuple(v for _, _, values in queue.parts for v in values))
+    shape = tuple((table, columns) for table, columns, _ in queue.parts)
+    if connection.dialect.name == "postgresql":  # each column's values as one array
+        arrays = tuple(column for _, _, values in queue.parts for column in values)
+        connection.exec_driver_sql(_with_inserts(shape, connection.dialect), arrays)
+    else:  # each statement's rows
+        rows = tuple(list(zip(*values, strict=True)) for _, _, values in queue.parts)
+        connection.exec_driver_sql(_script(shape, connection.dialect), rows)
 
 
 @cache
-def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], dialect: Dialect) -> str:
-    """The one statement of a queue of this shape (its tables and columns, in order): built
-    once."""
+def _with_inserts(shape: tuple[tuple[Table, tuple[str, ...]], ...], dialect: Dialect) -> str:
+    """PostgreSQL: one statement, a data-modifying CTE per table whose rows are the columns'
+    arrays unnested; built once per shape (tables and columns, in order)."""
     quote = dialect.identifier_preparer.quote
     parts, n = [], 0
     for i, (table, columns) in enumerate(shape):
@@ -117,6 +114,19 @@ def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...], dialect: Dialec
             f"SELECT * FROM unnest({', '.join(arrays)}))"
         )
     return "WITH " + ", ".join(parts) + " SELECT 1"
+
+
+@cache
+def _script(shape: tuple[tuple[Table, tuple[str, ...]], ...], dialect: Dialect) -> str:
+    """SQLite: an INSERT per table, run in one trip to the driver's thread
+    (``sqlite_driver.SCRIPT``); built once per shape."""
+    quote = dialect.identifier_preparer.quote
+    inserts = [
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in columns)})"
+        for table, columns in shape
+    ]
+    return SCRIPT + ";\n".join(inserts)
 
 
 async def send_queued(session: AsyncSession) -> None:
@@ -138,7 +148,7 @@ def _drop(connection: Connection) -> None:
 
 def install(engine: Engine) -> None:
     """Queue on ``engine``'s connections: send before any other statement and at commit,
-    drop at rollback (PostgreSQL's engines; on SQLite nothing is queued)."""
+    drop at rollback."""
     event.listen(engine, "before_execute", _before_execute)
     event.listen(engine, "commit", send)
     event.listen(engine, "rollback", _drop)

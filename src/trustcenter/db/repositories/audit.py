@@ -17,7 +17,7 @@ from trustcenter.db.models import AuditEvent, AuditHead
 from trustcenter.db.repositories import Repository, Rider, core_connection
 from trustcenter.db.session import is_write_session
 from trustcenter.db.tables_audit import EVENT_NUMBERS
-from trustcenter.db.write_batch import insert_rows
+from trustcenter.db.write_batch import queue_rows
 from trustcenter.domain.audit import (
     GENESIS,
     UNSEALED,
@@ -111,7 +111,7 @@ async def record(
         "position": None,
         "correlation_id": event.correlation_id,
     }
-    await insert_rows(await core_connection(session), _EVENTS, [values])
+    queue_rows(await core_connection(session), _EVENTS, [values])
     return AuditEvent(**values)
 
 

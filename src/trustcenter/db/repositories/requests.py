@@ -17,7 +17,7 @@ from trustcenter.db.models import Finding, LegalBasis, ReportFact, Request, Requ
 from trustcenter.db.report_facts import new_facts, pending, unmerged
 from trustcenter.db.repositories import Repository
 from trustcenter.db.repositories.request_pages import filtered, page_statement, visible
-from trustcenter.db.write_batch import insert_rows
+from trustcenter.db.write_batch import queue_rows
 from trustcenter.domain.queries import After, Order, RequestFilter
 from trustcenter.domain.report import counting_key
 from trustcenter.domain.rules import stored_category
@@ -243,10 +243,10 @@ class RequestRepository(Repository):
         connection = await self._core()
         for table, rows in ((_BASES, [basis]), (_REQUESTS, [request]),
                             (_TARGETS, targets), (_ITEMS, items)):  # fmt: skip
-            await insert_rows(connection, table, rows)
+            queue_rows(connection, table, rows)
         facts = new_facts(request, targets)
         if facts is not None:  # a request of its own, not answered: its facts computed here
-            await insert_rows(connection, _FACTS, [facts])
+            queue_rows(connection, _FACTS, [facts])
         else:  # due at commit, from the tables
             alone = unmerged(new.report_outcome.value, new.revision_of_id)
             pending(self._session, [new.id], alone=alone)
@@ -266,7 +266,7 @@ class RequestRepository(Repository):
              "created_at": now}
             for plugin, severity, code, message, citation in found
         ]  # fmt: skip
-        await insert_rows(await self._core(), _FINDINGS, rows)
+        queue_rows(await self._core(), _FINDINGS, rows)
 
     async def insert_new(self, news: Sequence[NewRequest]) -> None:
         """Store many new requests at once: one multi-row INSERT per table, without the ORM's
