@@ -19,7 +19,7 @@ from tests.helpers import counting
 from trustcenter.bootstrap import Container
 from trustcenter.db.models import LegalBasis, Target
 from trustcenter.db.repositories import core_connection
-from trustcenter.db.write_batch import queue_rows
+from trustcenter.db.write_batch import VALUES_ROWS, queue_rows
 
 BASES = cast(Table, LegalBasis.__table__)
 TARGETS = cast(Table, Target.__table__)
@@ -59,6 +59,39 @@ async def test_queued_rows_are_seen_by_the_next_statement_and_sent_as_one(
     inserts = [s for s in statements if "INSERT INTO" in s]
     assert len(inserts) == 1 and len(re.findall("INSERT INTO", inserts[0])) == 2, statements
     assert statements.index(inserts[0]) < len(statements) - 1, statements
+
+
+async def test_many_rows_and_few_go_in_one_statement_with_every_value_kept(
+    container: Container,
+) -> None:
+    """Past ``VALUES_ROWS`` rows a table's rows travel as one array per column on PostgreSQL;
+    either way every value arrives as it was given (a document's bytes, a date, None)."""
+    many = [basis(reference=f"W-{i}", reference_key=f"w-{i}", document=bytes([i]) * i)
+            for i in range(VALUES_ROWS * 2 + 1)]  # fmt: skip
+    few = [basis(issued_at=date(2025, 12, 31), document_size=7)]
+    with counting(container.db.engine) as statements:
+        async with container.db.transaction() as session:
+            connection = await core_connection(session)
+            queue_rows(connection, BASES, many)
+            queue_rows(connection, BASES, few)
+    inserts = [s for s in statements if "INSERT INTO" in s]
+    assert len(inserts) == 1, statements
+    if container.db.dialect == "postgresql":
+        assert "unnest(" in inserts[0] and "VALUES" in inserts[0]
+    async with container.db.reader() as s:
+        stored = {
+            r.id: r
+            for r in await s.execute(
+                select(BASES.c.id, BASES.c.reference, BASES.c.document, BASES.c.issued_at,
+                       BASES.c.document_size).where(BASES.c.id.in_([r["id"] for r in many + few]))
+            )
+        }  # fmt: skip
+    assert len(stored) == len(many) + 1
+    for row in many:
+        assert stored[row["id"]].reference == row["reference"]
+        assert (stored[row["id"]].document or b"") == row["document"]
+    assert stored[few[0]["id"]].issued_at == date(2025, 12, 31)
+    assert stored[few[0]["id"]].document_size == 7
 
 
 async def test_a_broken_rule_fails_the_commit_and_keeps_nothing(container: Container) -> None:

@@ -6,8 +6,9 @@ trip (the server's CPU for the send, the wake-up and the result), on SQLite a tr
 driver's thread, and on both SQLAlchemy's work around a statement. :func:`queue_rows`
 queues the rows on the transaction's connection instead, and they are sent the moment the
 transaction sends anything else or commits: on PostgreSQL as one statement, a data-modifying
-CTE per table whose rows arrive as one array per column; on SQLite as a script of one INSERT
-per table run in one trip (``sqlite_driver.SCRIPT``).
+CTE per table (its rows as VALUES, one parameter per value; many rows as one array per
+column); on SQLite as a script of one INSERT per table run in one trip
+(``sqlite_driver.SCRIPT``).
 
 What holds as before: a queued row is in the database before any later statement of the
 transaction runs (that statement sees it; a foreign key to it holds) and before the commit; a
@@ -32,8 +33,11 @@ from trustcenter.db.sqlite_driver import SCRIPT
 #: ``Connection.info`` key of the queue of the connection's transaction
 QUEUED = "tc_write_batch"
 
-#: a table's queued rows: its columns and, for each column, its values (bind-processed)
-_Part = tuple[Table, tuple[str, ...], list[list[Any]]]
+#: a table's queued rows: its columns and its rows' values (bind-processed), in that order
+_Part = tuple[Table, tuple[str, ...], list[tuple[Any, ...]]]
+#: PostgreSQL: a table's rows up to this many go as VALUES rows, one parameter per value;
+#: more as one array per column (a statement per row count would be prepared for each count)
+VALUES_ROWS = 16
 
 
 class _Queue:
@@ -58,9 +62,10 @@ def queue_rows(
     assert sync is not None
     columns = tuple(rows[0])
     _check_defaults(table, columns)
+    processors = _processors(table, columns, sync.dialect)
     values = [
-        [process(r[name]) for r in rows] if process else [r[name] for r in rows]
-        for name, process in zip(columns, _processors(table, columns, sync.dialect), strict=True)
+        tuple(p(r[c]) if p else r[c] for c, p in zip(columns, processors, strict=True))
+        for r in rows
     ]
     transaction = sync.get_transaction()
     queue = sync.info.get(QUEUED)
@@ -87,44 +92,64 @@ def send(connection: Connection) -> None:
     queue: _Queue | None = connection.info.pop(QUEUED, None)
     if queue is None or not queue.parts or queue.transaction is not connection.get_transaction():
         return
-    shape = tuple((table, columns) for table, columns, _ in queue.parts)
-    if connection.dialect.name == "postgresql":  # each column's values as one array
-        arrays = tuple(column for _, _, values in queue.parts for column in values)
-        connection.exec_driver_sql(_with_inserts(shape, connection.dialect), arrays)
-    else:  # each statement's rows
-        rows = tuple(list(zip(*values, strict=True)) for _, _, values in queue.parts)
-        connection.exec_driver_sql(_script(shape, connection.dialect), rows)
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        shape = tuple(
+            (t, c, len(rows) if len(rows) <= VALUES_ROWS else 0) for t, c, rows in queue.parts
+        )
+        flat: list[Any] = []
+        for _, _, rows in queue.parts:
+            if len(rows) <= VALUES_ROWS:  # each value a parameter
+                flat.extend(value for row in rows for value in row)
+            else:  # each column's values one array
+                flat.extend(list(column) for column in zip(*rows, strict=True))
+        connection.exec_driver_sql(_with_inserts(shape, dialect), tuple(flat))
+    else:  # each statement with its rows
+        shape = tuple((t, c, 0) for t, c, _ in queue.parts)
+        each = tuple(rows for _, _, rows in queue.parts)
+        connection.exec_driver_sql(_script(shape, dialect), each)
+
+
+#: the tables, columns and (PostgreSQL) number of VALUES rows, or 0 for arrays, of a queue
+_Shape = tuple[tuple[Table, tuple[str, ...], int], ...]
 
 
 @cache
-def _with_inserts(shape: tuple[tuple[Table, tuple[str, ...]], ...], dialect: Dialect) -> str:
-    """PostgreSQL: one statement, a data-modifying CTE per table whose rows are the columns'
-    arrays unnested; built once per shape (tables and columns, in order)."""
+def _with_inserts(shape: _Shape, dialect: Dialect) -> str:
+    """PostgreSQL: one statement, a data-modifying CTE per table, its rows as VALUES or as
+    the columns' arrays unnested; built once per shape."""
     quote = dialect.identifier_preparer.quote
     parts, n = [], 0
-    for i, (table, columns) in enumerate(shape):
-        arrays = []
-        for name in columns:
-            n += 1
-            arrays.append(f"${n}::{table.c[name].type.compile(dialect=dialect)}[]")
+    for i, (table, columns, count) in enumerate(shape):
+        types = [table.c[name].type.compile(dialect=dialect) for name in columns]
+        if count:
+            rows = []
+            for _ in range(count):
+                rows.append(
+                    "(" + ", ".join(f"${n + j + 1}::{t}" for j, t in enumerate(types)) + ")"
+                )
+                n += len(types)
+            source = "VALUES " + ", ".join(rows)
+        else:
+            arrays = [f"${n + j + 1}::{t}[]" for j, t in enumerate(types)]
+            n += len(types)
+            # placeholders and type names from the metadata; every value is bound
+            source = "SELECT * FROM unnest(" + ", ".join(arrays) + ")"  # noqa: S608
         names = ", ".join(quote(c) for c in columns)
         # the table's and columns' names from the metadata, quoted; every value is bound
-        parts.append(
-            f"w{i} AS (INSERT INTO {quote(table.name)} ({names}) "  # noqa: S608
-            f"SELECT * FROM unnest({', '.join(arrays)}))"
-        )
+        parts.append(f"w{i} AS (INSERT INTO {quote(table.name)} ({names}) {source})")
     return "WITH " + ", ".join(parts) + " SELECT 1"
 
 
 @cache
-def _script(shape: tuple[tuple[Table, tuple[str, ...]], ...], dialect: Dialect) -> str:
+def _script(shape: _Shape, dialect: Dialect) -> str:
     """SQLite: an INSERT per table, run in one trip to the driver's thread
     (``sqlite_driver.SCRIPT``); built once per shape."""
     quote = dialect.identifier_preparer.quote
     inserts = [
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
         f"VALUES ({', '.join('?' for _ in columns)})"
-        for table, columns in shape
+        for table, columns, _ in shape
     ]
     return SCRIPT + ";\n".join(inserts)
 

@@ -54,7 +54,8 @@ class WriterTurns:
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
         try:
-            await asyncio.wait_for(lock.acquire(), self._timeout)
+            async with asyncio.timeout(self._timeout):  # a timer, no task of its own
+                await lock.acquire()
         except TimeoutError:
             yield  # SQLite's own lock decides, as it did before writers took turns
             return

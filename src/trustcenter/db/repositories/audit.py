@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -72,12 +72,13 @@ async def record(
     *,
     request_id: uuid.UUID | None = None,
     data: Mapping[str, Any] | None = None,
-) -> AuditEvent:
+) -> AuditRecord:
     """Add one unsealed event inside the caller's transaction: numbered by the database and
     hashed over its own content. No shared row is read or locked (the sealer chains it
-    later). It is inserted at once, one Core INSERT (the event is never changed in the unit,
-    so the ORM's bookkeeping at the next flush would buy nothing); the row returned is not
-    attached to the session."""
+    later). Its row is a Core INSERT queued with the transaction's others
+    (``db.write_batch``: the event is never changed in the unit, so the ORM's bookkeeping
+    would buy nothing); what is returned is the event as recorded, not a row of the
+    session."""
     payload = json.loads(json.dumps(dict(data or {}), default=str))
     event = AuditRecord(
         seq=await _next_number(session),
@@ -107,12 +108,12 @@ async def record(
         "request_id": request_id,
         "data": json.dumps(payload, sort_keys=True),
         "prev_hash": UNSEALED,
-        "hash": chain_hash(event),
+        "hash": (own_hash := chain_hash(event)),
         "position": None,
         "correlation_id": event.correlation_id,
     }
     queue_rows(await core_connection(session), _EVENTS, [values])
-    return AuditEvent(**values)
+    return replace(event, hash=own_hash)
 
 
 async def _next_number(session: AsyncSession) -> int:
@@ -160,7 +161,7 @@ class AuditRepository(Repository):
         *,
         request_id: uuid.UUID | None = None,
         data: Mapping[str, Any] | None = None,
-    ) -> AuditEvent:
+    ) -> AuditRecord:
         """Append one event to the chain; it is committed with the unit's other changes."""
         return await record(
             self._session, clock, actor, action, subject, request_id=request_id, data=data
