@@ -119,6 +119,19 @@ async def test_a_rollback_forgets_the_queue_for_good(container: Container) -> No
     assert await stored(container, [dropped["id"]]) == 0
 
 
+async def test_rows_queued_inside_a_savepoint_rolled_back_are_not_kept(
+    container: Container,
+) -> None:
+    kept, dropped = basis(), basis()
+    async with container.db.transaction() as session:
+        queue_rows(await core_connection(session), BASES, [kept])
+        savepoint = await session.begin_nested()  # the rows queued so far go first
+        queue_rows(await core_connection(session), BASES, [dropped])
+        await savepoint.rollback()  # they are sent, then rolled back with the savepoint
+    assert await stored(container, [kept["id"]]) == 1
+    assert await stored(container, [dropped["id"]]) == 0
+
+
 async def test_a_row_without_a_defaulted_column_or_with_a_naive_time_is_refused_at_once(
     container: Container,
 ) -> None:

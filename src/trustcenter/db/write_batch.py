@@ -13,9 +13,10 @@ column); on SQLite as a script of one INSERT per table run in one trip
 What holds as before: a queued row is in the database before any later statement of the
 transaction runs (that statement sees it; a foreign key to it holds) and before the commit; a
 broken rule (a duplicate idempotency key) raises the same ``IntegrityError``, at the latest
-from the commit; a rollback drops the queue. Python-side column defaults are not applied to
-queued rows, so every row must name every column of its table that has one (checked: a
-missing one is a programming error, raised at once).
+from the commit; a rollback drops the queue, and a rollback to a savepoint takes back what
+was queued after it (its statement sends the queue first). Python-side column defaults are
+not applied to queued rows, so every row must name every column of its table that has one
+(checked: a missing one is a programming error, raised at once).
 """
 
 from __future__ import annotations
