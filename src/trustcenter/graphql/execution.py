@@ -21,10 +21,11 @@ graphql-core would after resolving it. What a plan holds is decided in ``graphql
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeGuard
 
-from graphql import GraphQLObjectType, Undefined, get_nullable_type
+from graphql import GraphQLObjectType, GraphQLResolveInfoHelpers, Undefined, get_nullable_type
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -33,6 +34,34 @@ from trustcenter.graphql.nodes import ViewFields
 from trustcenter.graphql.plans import Plan, plain_leaf, plan_of, strawberry_checked
 
 _long_way = StrawberryGraphQLCoreExecutionContext.execute_field
+
+
+def _helpers_of(context: StrawberryGraphQLCoreExecutionContext) -> GraphQLResolveInfoHelpers:
+    """The resolvers' helpers of ``context`` (``info.async_helpers``), without a reference
+    cycle back to it. graphql-core's own hold the context's bound methods, so every execution
+    context was in a cycle, and with it everything it reached: the request's context, its
+    loaders and every view a page read, some 540 objects per list request left for the
+    cyclic collector instead of freed at once. Its young collections then walked them, 5 to
+    15 ms each, once every dozen or so requests: the one-connection p99
+    (``docs/performance.md``, goal 4)."""
+    ref = weakref.ref(context)
+
+    def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+        return _alive(ref).gather_async_work(values)
+
+    def track(values: Sequence[Any]) -> None:
+        _alive(ref).track_async_work(values)
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
+def _alive(
+    ref: weakref.ReferenceType[StrawberryGraphQLCoreExecutionContext],
+) -> StrawberryGraphQLCoreExecutionContext:
+    context = ref()
+    if context is None:  # the operation is over: nothing can be gathered for it any more
+        raise RuntimeError("the execution this work belonged to has ended")
+    return context
 
 
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -45,6 +74,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         #: id(field group of a list) -> (the group, kept alive; its items' program and check)
         self._programs: dict[int, tuple[Any, Program | None, Any]] = {}
         self.is_awaitable = _views_first(self.is_awaitable)
+        self.async_helpers = _helpers_of(self)
 
     def _middleware(self) -> bool:
         manager = self.middleware_manager

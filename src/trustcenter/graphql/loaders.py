@@ -8,6 +8,7 @@ own short session, so a page of 100 requests costs the same number of statements
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -98,22 +99,14 @@ class Loaders:
         looked at only when the request loader runs (a request asked for by id)."""
         self._pages.append(views)
 
-    async def _requests(self, app: AppParts, principal: Principal, keys: Sequence[Any]) -> Any:
-        read = {v.id: v for page in self._pages for v in page}
-        found = {k: read[k] for k in keys if k in read}
-        missing = [k for k in keys if k not in read]
-        if missing:
-            found.update(await reads.requests_by_ids(app, principal, missing))
-        return found
-
     def __getattr__(self, name: str) -> DataLoader[Any, Any]:
         try:
             module, function, many = _READS[name]
         except KeyError:
             raise AttributeError(name) from None
         fetch: Callable[..., Awaitable[Mapping[Any, Any]]] = getattr(module, function)
-        if name == "request":
-            fetch = self._requests
+        if name == "request":  # the pages, not the loaders: no cycle back to them
+            fetch = functools.partial(_requests, self._pages)
         app, principal = self._app, self._principal
         # a list-valued loader answers a key it does not find with an empty list (its own)
         loader: DataLoader[Any, Any] = _loader(
@@ -121,6 +114,18 @@ class Loaders:
         )
         setattr(self, name, loader)  # the next access finds it without this call
         return loader
+
+
+async def _requests(
+    pages: list[Sequence[RequestView]], app: AppParts, principal: Principal, keys: Sequence[Any]
+) -> Any:
+    """The request loader's batch: the views a page read already, the others read by id."""
+    read = {v.id: v for page in pages for v in page}
+    found = {k: read[k] for k in keys if k in read}
+    missing = [k for k in keys if k not in read]
+    if missing:
+        found.update(await reads.requests_by_ids(app, principal, missing))
+    return found
 
 
 #: each loader's batch read (``fetch(app, principal, keys)``: the module and the function's

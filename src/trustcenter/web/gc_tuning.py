@@ -15,7 +15,11 @@ the app is ready to serve:
   50,000 made each young collection walk a whole request's survivors (53 ms); 10,000 keeps
   every pause under a tenth of a request.
 
-Cycles are still collected; only less often, and without walking what start-up made.
+Cycles are still collected; only less often, and without walking what start-up made. A
+request itself leaves next to nothing for the collector since its GraphQL execution context
+no longer sits in a reference cycle (``graphql.execution._helpers_of``): 537 objects of cyclic
+garbage per list request before, none of the request's own after, so young collections are
+rare (6 in 1,500 list requests in process, all the test client's; 79 before).
 """
 
 from __future__ import annotations
