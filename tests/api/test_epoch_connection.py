@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from trustcenter.bootstrap import Container
+from trustcenter.db.session import application_name
 
 
 async def test_an_epoch_connection_the_server_ended_is_replaced(container: Container) -> None:
@@ -22,8 +23,9 @@ async def test_an_epoch_connection_the_server_ended_is_replaced(container: Conta
             text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                 "WHERE pid <> pg_backend_pid() AND datname = current_database() "
-                "AND query LIKE '%auth_epoch%'"
-            )
+                "AND application_name = :name AND query LIKE '%auth_epoch%'"
+            ),
+            {"name": application_name(db.schema)},  # this test's backends, no other worker's
         )
         await admin.commit()
     assert ended >= 1  # the kept connection, whose last statement read the epoch

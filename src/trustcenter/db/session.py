@@ -123,6 +123,12 @@ def ping_idle_connections(engine: AsyncEngine) -> None:
     event.listen(sync, "checkout", checkout)
 
 
+def application_name(schema: str | None) -> str:
+    """What PostgreSQL shows as the ``application_name`` of this service's connections: an
+    operator (or a test) tells them from other clients', and one schema's from another's."""
+    return ("trustcenter" + (f":{schema}" if schema else ""))[:63]
+
+
 #: connections a pool keeps open (``TRUSTCENTER_DATABASE_POOL_SIZE``)
 POOL_SIZE = 20
 
@@ -151,8 +157,11 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if make_url(self.url).database not in (None, "", ":memory:"):
             kwargs |= {"pool_size": pool_size, "max_overflow": pool_size}
-        if self.dialect == "postgresql" and schema:
-            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        if self.dialect == "postgresql":  # its backends named in pg_stat_activity
+            settings = {"application_name": application_name(schema)}
+            if schema:
+                settings["search_path"] = schema
+            kwargs["connect_args"] = {"server_settings": settings}
         self.schema = schema
         self._epoch_reads: EpochReads | None = None
         #: SQLite's writers of this process queue here before they take its write lock
