@@ -236,9 +236,9 @@ class RequestRepository(Repository):
 
     async def add_new(self, new: NewRequest) -> Request:
         """Store one new request: one INSERT per table however many targets and items, parents
-        first, with its report facts (``db.write_batch``: on PostgreSQL the transaction's rows
-        go in one statement). The row returned is not attached to the unit's session: nothing
-        changes a request in the unit that stored it."""
+        first, with its report facts (``db.write_batch``: the transaction's rows go in one
+        statement). The row returned is not attached to the unit's session: nothing changes a
+        request in the unit that stored it."""
         basis, request, targets, items = _rows(new)
         connection = await self._core()
         for table, rows in ((_BASES, [basis]), (_REQUESTS, [request]),
