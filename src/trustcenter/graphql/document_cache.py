@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from graphql import DocumentNode, GraphQLError
 
+from trustcenter.graphql.errors import without_frames
+
 DEFAULT_MAX_DOCUMENTS = 128
 
 #: a variable's name to the key and cap of the capped list position it fills (``caps``)
@@ -84,27 +86,3 @@ class Documents:
 
     def __len__(self) -> int:
         return len(self._table)
-
-
-def without_frames(error: GraphQLError) -> GraphQLError:
-    """``error`` (and the errors it wraps or was raised from) without a traceback.
-
-    A rule that catches a scalar's refusal of a literal (``Category``'s parser raising
-    ``ValueError``) makes its error with that exception's traceback: the frames of the
-    validation, back to strawberry's ``_run_validation``, whose ``execution_context`` holds the
-    request's context, its loaders, request and response, and the errors themselves. Kept in
-    the table, that request stayed alive as long as its text's entry; when a later text pushed
-    the entry out of the full table, it was left in a reference cycle for the collector (once
-    seen in a full CI run, ``tests/api/test_request_garbage.py``). What the client is told —
-    message, locations, path, extensions — needs none of it, nor does the error policy's code
-    (a validation error is known by its identity)."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        exc = pending.pop()
-        if exc is None or id(exc) in seen:
-            continue
-        seen.add(id(exc))
-        exc.__traceback__ = None
-        pending += [getattr(exc, "original_error", None), exc.__cause__, exc.__context__]
-    return error

@@ -131,7 +131,10 @@ class ErrorPolicy(SchemaExtension):
         result = self.execution_context.result
         if not result or not result.errors:
             return
-        result.errors = [self._process(e) for e in result.errors]
+        given = result.errors
+        result.errors = [self._process(e) for e in given]
+        for error in given:  # logged where it had to be: its frames can go (``without_frames``)
+            without_frames(error)
 
     def on_validate(self) -> Iterator[None]:
         yield
@@ -175,3 +178,36 @@ class ErrorPolicy(SchemaExtension):
             path=error.path,
             extensions=extensions,
         )
+
+
+def without_frames(error: GraphQLError) -> GraphQLError:
+    """``error`` (and the errors it wraps or was raised from) without a traceback, once what
+    is logged of it has been logged.
+
+    An error's traceback holds the frames it passed through, and they hold the request: its
+    context, loaders, the views it read. A refused field (``FORBIDDEN``), a malformed id, a
+    plugin's failure: every such error left its request in a reference cycle for the
+    collector (some 280 objects a request; ``tests/api/test_request_garbage.py``), so a
+    client sending failing requests made the collector run as a leaking one would. The
+    client's answer — message, locations, path, extensions — needs none of it.
+
+    Validation errors kept in the table of recent texts (``document_cache``) lose theirs too:
+    a rule that catches a scalar's refusal of a literal (``Category``'s parser raising
+    ``ValueError``) makes its error with that exception's traceback: the frames of the
+    validation, back to strawberry's ``_run_validation``, whose ``execution_context`` holds the
+    request's context, its loaders, request and response, and the errors themselves. Kept in
+    the table, that request stayed alive as long as its text's entry; when a later text pushed
+    the entry out of the full table, it was left in a reference cycle for the collector (once
+    seen in a full CI run, ``tests/api/test_request_garbage.py``). What the client is told —
+    message, locations, path, extensions — needs none of it, nor does the error policy's code
+    (a validation error is known by its identity)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        pending += [getattr(exc, "original_error", None), exc.__cause__, exc.__context__]
+    return error

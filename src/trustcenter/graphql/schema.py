@@ -23,7 +23,7 @@ from trustcenter.graphql.enums import (
     LegalBasisKind,
     ReasonCode,
 )
-from trustcenter.graphql.errors import ErrorPolicy, ensure_code
+from trustcenter.graphql.errors import ErrorPolicy, ensure_code, without_frames
 from trustcenter.graphql.execution import LeanExecutionContext
 from trustcenter.graphql.hooks import RememberingRunner
 from trustcenter.graphql.mutations import Mutation
@@ -51,7 +51,7 @@ class Schema(strawberry.Schema):
         failed) is masked there too, so no error leaves without a code."""
         result = await super().execute(*args, **kwargs)
         if result.errors:
-            result.errors = [ensure_code(e) for e in result.errors]
+            result.errors = [without_frames(ensure_code(e)) for e in result.errors]
         return result
 
 
