@@ -186,21 +186,13 @@ def without_frames(error: GraphQLError) -> GraphQLError:
 
     An error's traceback holds the frames it passed through, and they hold the request: its
     context, loaders, the views it read. A refused field (``FORBIDDEN``), a malformed id, a
-    plugin's failure: every such error left its request in a reference cycle for the
-    collector (some 280 objects a request; ``tests/api/test_request_garbage.py``), so a
-    client sending failing requests made the collector run as a leaking one would. The
-    client's answer — message, locations, path, extensions — needs none of it.
-
-    Validation errors kept in the table of recent texts (``document_cache``) lose theirs too:
-    a rule that catches a scalar's refusal of a literal (``Category``'s parser raising
-    ``ValueError``) makes its error with that exception's traceback: the frames of the
-    validation, back to strawberry's ``_run_validation``, whose ``execution_context`` holds the
-    request's context, its loaders, request and response, and the errors themselves. Kept in
-    the table, that request stayed alive as long as its text's entry; when a later text pushed
-    the entry out of the full table, it was left in a reference cycle for the collector (once
-    seen in a full CI run, ``tests/api/test_request_garbage.py``). What the client is told —
-    message, locations, path, extensions — needs none of it, nor does the error policy's code
-    (a validation error is known by its identity)."""
+    plugin's failure each left its request in a reference cycle (some 280 objects), so a
+    client sending failing requests kept the collector busy. An error a validation rule made
+    of a scalar's refusal of a literal carries the frames of the validation, back to
+    strawberry's execution context: kept in the table of recent texts (``document_cache``),
+    it kept that request alive until a later text pushed the entry out, and then left it in a
+    cycle (``tests/api/test_request_garbage.py``). What the client is told — message,
+    locations, path, extensions — and the error policy's code need none of it."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
     while pending:
